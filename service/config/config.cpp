@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "config.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QThread>
+#include <QUrl>
+
+#include <functional>
+#include <optional>
+
+namespace Mediaforge {
+
+namespace {
+
+// Parses one textual value into the Config. Returns what is allowed when the value is bad.
+using Apply = std::function<std::optional<QString>(Config &, const QString &value, bool legacy)>;
+
+struct Setting
+{
+    QString flag;           // --flag
+    QString env;            // MEDIAFORGE_*
+    QString legacyEnv;      // name used by the services Mediaforge replaces, if any
+    QString valueName;      // empty: a switch without value
+    QString description;
+    QString defaultText;
+    Apply apply;
+};
+
+std::optional<QString> applyInt(int &target, const QString &value, qint64 min, qint64 max)
+{
+    bool ok = false;
+    const qint64 parsed = value.trimmed().toLongLong(&ok);
+    if (!ok || parsed < min || parsed > max)
+        return QStringLiteral("an integer from %1 to %2").arg(min).arg(max);
+    target = int(parsed);
+    return std::nullopt;
+}
+
+// Sizes accept plain bytes or a K/M/G suffix (binary units), as operators write them.
+std::optional<qint64> parseBytes(const QString &text)
+{
+    QString value = text.trimmed().toUpper();
+    if (value.endsWith(u'B'))
+        value.chop(1);
+    if (value.endsWith(u'I'))
+        value.chop(1);
+    qint64 multiplier = 1;
+    if (value.endsWith(u'K'))
+        multiplier = 1024;
+    else if (value.endsWith(u'M'))
+        multiplier = 1024 * 1024;
+    else if (value.endsWith(u'G'))
+        multiplier = qint64(1024) * 1024 * 1024;
+    if (multiplier != 1)
+        value.chop(1);
+    bool ok = false;
+    const qint64 number = value.toLongLong(&ok);
+    if (!ok || number < 0 || number > (qint64(1) << 50) / multiplier)
+        return std::nullopt;
+    return number * multiplier;
+}
+
+std::optional<QString> applyBytes(qint64 &target, const QString &value, qint64 min, qint64 max)
+{
+    const auto parsed = parseBytes(value);
+    if (!parsed || *parsed < min || *parsed > max) {
+        return QStringLiteral("a size from %1 to %2 bytes (suffixes K, M, G allowed)").arg(min).arg(max);
+    }
+    target = *parsed;
+    return std::nullopt;
+}
+
+std::optional<bool> parseBool(const QString &text)
+{
+    const QString value = text.trimmed().toLower();
+    if (value == QLatin1StringView("1") || value == QLatin1StringView("true") || value == QLatin1StringView("yes")
+        || value == QLatin1StringView("on"))
+        return true;
+    if (value == QLatin1StringView("0") || value == QLatin1StringView("false") || value == QLatin1StringView("no")
+        || value == QLatin1StringView("off"))
+        return false;
+    return std::nullopt;
+}
+
+Apply boolSetting(bool Config::*member)
+{
+    return [member](Config &config, const QString &value, bool) -> std::optional<QString> {
+        const auto parsed = parseBool(value);
+        if (!parsed)
+            return QStringLiteral("true or false");
+        config.*member = *parsed;
+        return std::nullopt;
+    };
+}
+
+Apply intSetting(int Config::*member, qint64 min, qint64 max)
+{
+    return [=](Config &config, const QString &value, bool) { return applyInt(config.*member, value, min, max); };
+}
+
+Apply bytesSetting(qint64 Config::*member, qint64 min, qint64 max)
+{
+    return [=](Config &config, const QString &value, bool) { return applyBytes(config.*member, value, min, max); };
+}
+
+Apply stringSetting(QString Config::*member)
+{
+    return [member](Config &config, const QString &value, bool) -> std::optional<QString> {
+        if (value.trimmed().isEmpty())
+            return QStringLiteral("a non-empty value");
+        config.*member = value.trimmed();
+        return std::nullopt;
+    };
+}
+
+constexpr qint64 kMiB = 1024 * 1024;
+
+QList<Setting> settings()
+{
+    QList<Setting> list;
+    list.append({QStringLiteral("host"), QStringLiteral("MEDIAFORGE_HOST"), QStringLiteral("WS_HOST"),
+                 QStringLiteral("address"),
+                 QStringLiteral("Address to listen on (WebSocket and HTTP). Anything but loopback needs a tokens file or --insecure-no-auth."),
+                 QStringLiteral("127.0.0.1"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     const QString host = value.trimmed();
+                     QHostAddress address;
+                     if (host != QLatin1StringView("localhost") && !address.setAddress(host))
+                         return QStringLiteral("an IP address, 0.0.0.0, :: or localhost");
+                     config.host = host;
+                     return std::nullopt;
+                 }});
+    list.append({QStringLiteral("port"), QStringLiteral("MEDIAFORGE_PORT"), QStringLiteral("WS_PORT"),
+                 QStringLiteral("port"), QStringLiteral("WebSocket port; 0 picks a free one (printed at start-up)."),
+                 QStringLiteral("8080"), intSetting(&Config::port, 0, 65535)});
+    list.append({QStringLiteral("http-port"), QStringLiteral("MEDIAFORGE_HTTP_PORT"), QStringLiteral("HEALTH_PORT"),
+                 QStringLiteral("port"),
+                 QStringLiteral("HTTP port for /health, /metrics and output downloads; 0 picks a free one."),
+                 QStringLiteral("8081"), intSetting(&Config::httpPort, 0, 65535)});
+    list.append({QStringLiteral("max-concurrent-jobs"), QStringLiteral("MEDIAFORGE_MAX_CONCURRENT_JOBS"),
+                 QStringLiteral("MAX_CONCURRENT_JOBS"), QStringLiteral("n"),
+                 QStringLiteral("ffmpeg worker slots: jobs processed at the same time."), QStringLiteral("CPU cores"),
+                 intSetting(&Config::maxConcurrentJobs, 1, 256)});
+    list.append({QStringLiteral("job-timeout"), QStringLiteral("MEDIAFORGE_JOB_TIMEOUT"),
+                 QStringLiteral("FFMPEG_TIMEOUT_SECONDS"), QStringLiteral("seconds"),
+                 QStringLiteral("Longest a job may spend processing before it fails with TIMEOUT."),
+                 QStringLiteral("600"), intSetting(&Config::jobTimeoutSeconds, 1, 7 * 24 * 3600)});
+    list.append({QStringLiteral("stall-seconds"), QStringLiteral("MEDIAFORGE_STALL_SECONDS"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("A job whose ffmpeg or download makes no progress this long fails with TIMEOUT (stalled)."),
+                 QStringLiteral("120"), intSetting(&Config::stallSeconds, 1, 24 * 3600)});
+    list.append({QStringLiteral("ffmpeg-threads"), QStringLiteral("MEDIAFORGE_FFMPEG_THREADS"),
+                 QStringLiteral("FFMPEG_THREADS"), QStringLiteral("n"),
+                 QStringLiteral("Threads per ffmpeg run (-threads); 0 lets ffmpeg decide."), QStringLiteral("0"),
+                 intSetting(&Config::ffmpegThreads, 0, 256)});
+    list.append({QStringLiteral("temp-dir"), QStringLiteral("MEDIAFORGE_TEMP_DIR"), QStringLiteral("TEMP_DIR"),
+                 QStringLiteral("path"),
+                 QStringLiteral("Directory for job files (one sub-directory per job, removed when it ends)."),
+                 QStringLiteral("<system temp>/mediaforge"), stringSetting(&Config::tempDir)});
+    list.append({QStringLiteral("max-file-size"), QStringLiteral("MEDIAFORGE_MAX_FILE_SIZE"),
+                 QStringLiteral("MAX_FILE_SIZE_MB"), QStringLiteral("bytes"),
+                 QStringLiteral("Largest input file, uploaded or downloaded (K, M, G suffixes; the legacy variable is in MB)."),
+                 QStringLiteral("2G"), [](Config &config, const QString &value, bool legacy) {
+                     return applyBytes(config.maxFileBytes, legacy ? value.trimmed() + u'M' : value, 1,
+                                       qint64(1) << 44);
+                 }});
+    list.append({QStringLiteral("retention"), QStringLiteral("MEDIAFORGE_RETENTION_SECONDS"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("How long outputs of detached jobs are kept for fetch_output and HTTP download."),
+                 QStringLiteral("3600"), intSetting(&Config::retentionSeconds, 0, 30 * 24 * 3600)});
+    list.append({QStringLiteral("log-level"), QStringLiteral("MEDIAFORGE_LOG_LEVEL"), QStringLiteral("LOG_LEVEL"),
+                 QStringLiteral("level"), QStringLiteral("debug, info, warning or error."), QStringLiteral("info"),
+                 [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     QString level = value.trimmed().toLower();
+                     if (level == QLatin1StringView("warn"))
+                         level = QStringLiteral("warning");
+                     if (level == QLatin1StringView("critical"))
+                         level = QStringLiteral("error");
+                     static const QStringList allowed{QStringLiteral("debug"), QStringLiteral("info"),
+                                                      QStringLiteral("warning"), QStringLiteral("error")};
+                     if (!allowed.contains(level))
+                         return QStringLiteral("debug, info, warning or error");
+                     config.logLevel = level;
+                     return std::nullopt;
+                 }});
+    list.append({QStringLiteral("log-format"), QStringLiteral("MEDIAFORGE_LOG_FORMAT"), QString(),
+                 QStringLiteral("format"), QStringLiteral("text (for people) or json (one object per line)."),
+                 QStringLiteral("text"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     const QString format = value.trimmed().toLower();
+                     if (format == QLatin1StringView("text"))
+                         config.logFormat = Config::LogFormat::Text;
+                     else if (format == QLatin1StringView("json"))
+                         config.logFormat = Config::LogFormat::Json;
+                     else
+                         return QStringLiteral("text or json");
+                     return std::nullopt;
+                 }});
+    list.append({QStringLiteral("max-chunk-size"), QStringLiteral("MEDIAFORGE_MAX_CHUNK_SIZE"), QString(),
+                 QStringLiteral("bytes"), QStringLiteral("Largest level 1 upload/download chunk."), QStringLiteral("1M"),
+                 bytesSetting(&Config::maxChunkBytes, 4096, 64 * kMiB)});
+    list.append({QStringLiteral("max-message-size"), QStringLiteral("MEDIAFORGE_MAX_MESSAGE_SIZE"), QString(),
+                 QStringLiteral("bytes"), QStringLiteral("Largest JSON text message."), QStringLiteral("64K"),
+                 bytesSetting(&Config::maxMessageBytes, 1024, 16 * kMiB)});
+    list.append({QStringLiteral("max-binary-message-size"), QStringLiteral("MEDIAFORGE_MAX_BINARY_MESSAGE_SIZE"),
+                 QString(), QStringLiteral("bytes"),
+                 QStringLiteral("Largest binary message (a whole level 0 upload is one; Qt holds it in memory)."),
+                 QStringLiteral("512M"), bytesSetting(&Config::maxBinaryMessageBytes, 64 * 1024, qint64(2047) * kMiB)});
+    list.append({QStringLiteral("level0-output-limit"), QStringLiteral("MEDIAFORGE_LEVEL0_OUTPUT_LIMIT"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Largest output sent to a level 0 client as one message; beyond it the job fails with TOO_LARGE."),
+                 QStringLiteral("256M"), bytesSetting(&Config::level0OutputLimitBytes, 1024, qint64(2047) * kMiB)});
+    list.append({QStringLiteral("max-jobs-per-connection"), QStringLiteral("MEDIAFORGE_MAX_JOBS_PER_CONNECTION"),
+                 QString(), QStringLiteral("n"), QStringLiteral("Unfinished jobs one connection may have."),
+                 QStringLiteral("16"), intSetting(&Config::maxJobsPerConnection, 1, 10000)});
+    list.append({QStringLiteral("max-queued-jobs"), QStringLiteral("MEDIAFORGE_MAX_QUEUED_JOBS"), QString(),
+                 QStringLiteral("n"), QStringLiteral("Jobs waiting for a worker overall; QUEUE_FULL beyond."),
+                 QStringLiteral("1000"), intSetting(&Config::maxQueuedJobs, 1, 1000000)});
+    list.append({QStringLiteral("max-redirects"), QStringLiteral("MEDIAFORGE_MAX_REDIRECTS"), QString(),
+                 QStringLiteral("n"), QStringLiteral("Redirects a URL download may follow."), QStringLiteral("5"),
+                 intSetting(&Config::maxRedirects, 0, 20)});
+    list.append({QStringLiteral("download-timeout"), QStringLiteral("MEDIAFORGE_DOWNLOAD_TIMEOUT"), QString(),
+                 QStringLiteral("seconds"), QStringLiteral("Longest a URL download may take."), QStringLiteral("600"),
+                 intSetting(&Config::downloadTimeoutSeconds, 1, 24 * 3600)});
+    list.append({QStringLiteral("max-connections"), QStringLiteral("MEDIAFORGE_MAX_CONNECTIONS"), QString(),
+                 QStringLiteral("n"), QStringLiteral("WebSocket connections at once."), QStringLiteral("1000"),
+                 intSetting(&Config::maxConnections, 1, 100000)});
+    list.append({QStringLiteral("ping-interval"), QStringLiteral("MEDIAFORGE_PING_INTERVAL"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("WebSocket keep-alive ping; a peer silent for two intervals is dropped."),
+                 QStringLiteral("30"), intSetting(&Config::pingIntervalSeconds, 1, 3600)});
+    list.append({QStringLiteral("drain-seconds"), QStringLiteral("MEDIAFORGE_DRAIN_SECONDS"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("On SIGTERM/SIGINT, how long running jobs may finish before they are cancelled."),
+                 QStringLiteral("30"), intSetting(&Config::drainSeconds, 0, 24 * 3600)});
+    list.append({QStringLiteral("jobs-per-minute"), QStringLiteral("MEDIAFORGE_JOBS_PER_MINUTE"), QString(),
+                 QStringLiteral("n"), QStringLiteral("New jobs per owner per minute (RATE_LIMITED beyond); 0 disables."),
+                 QStringLiteral("120"), intSetting(&Config::jobsPerMinute, 0, 1000000)});
+    list.append({QStringLiteral("tokens-file"), QStringLiteral("MEDIAFORGE_TOKENS_FILE"), QString(),
+                 QStringLiteral("path"), QStringLiteral("File of `role token name` lines; enables authentication."),
+                 QStringLiteral("none"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     if (!QFileInfo(value.trimmed()).isReadable())
+                         return QStringLiteral("a readable file");
+                     config.tokensFile = value.trimmed();
+                     return std::nullopt;
+                 }});
+    list.append({QStringLiteral("allowed-origins"), QStringLiteral("MEDIAFORGE_ALLOWED_ORIGINS"), QString(),
+                 QStringLiteral("list"),
+                 QStringLiteral("Comma-separated browser origins allowed to connect (e.g. https://app.example), or *. Clients that send no Origin are not affected."),
+                 QStringLiteral("none"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     QStringList origins;
+                     const QStringList parts = value.split(u',', Qt::SkipEmptyParts);
+                     for (const QString &part : parts) {
+                         const QString origin = part.trimmed();
+                         const QUrl url(origin);
+                         if (origin != QLatin1StringView("*")
+                             && (!url.isValid() || url.host().isEmpty() || !url.path().isEmpty()))
+                             return QStringLiteral("comma-separated origins such as https://app.example:8443, or *");
+                         origins.append(origin);
+                     }
+                     config.allowedOrigins = origins;
+                     return std::nullopt;
+                 }});
+    list.append({QStringLiteral("allow-private-urls"), QStringLiteral("MEDIAFORGE_ALLOW_PRIVATE_URLS"), QString(),
+                 QString(),
+                 QStringLiteral("Let URL inputs reach loopback and private addresses (tests, trusted intranets)."),
+                 QStringLiteral("off"), boolSetting(&Config::allowPrivateUrls)});
+    list.append({QStringLiteral("insecure-no-auth"), QStringLiteral("MEDIAFORGE_INSECURE_NO_AUTH"), QString(),
+                 QString(), QStringLiteral("Allow a non-loopback address without a tokens file."),
+                 QStringLiteral("off"), boolSetting(&Config::insecureNoAuth)});
+    list.append({QStringLiteral("ffmpeg"), QStringLiteral("MEDIAFORGE_FFMPEG"), QString(), QStringLiteral("path"),
+                 QStringLiteral("ffmpeg program."), QStringLiteral("ffmpeg (PATH)"), stringSetting(&Config::ffmpegPath)});
+    list.append({QStringLiteral("ffprobe"), QStringLiteral("MEDIAFORGE_FFPROBE"), QString(), QStringLiteral("path"),
+                 QStringLiteral("ffprobe program."), QStringLiteral("ffprobe (PATH)"),
+                 stringSetting(&Config::ffprobePath)});
+    list.append({QStringLiteral("tls-cert"), QStringLiteral("MEDIAFORGE_TLS_CERT"), QString(), QStringLiteral("path"),
+                 QStringLiteral("PEM certificate: serve wss:// (needs --tls-key)."), QStringLiteral("none"),
+                 stringSetting(&Config::tlsCertificate)});
+    list.append({QStringLiteral("tls-key"), QStringLiteral("MEDIAFORGE_TLS_KEY"), QString(), QStringLiteral("path"),
+                 QStringLiteral("PEM private key for --tls-cert."), QStringLiteral("none"),
+                 stringSetting(&Config::tlsKey)});
+    return list;
+}
+
+QString describe(const Config &config)
+{
+    return QStringLiteral(
+                   "host=%1 port=%2 http-port=%3 max-concurrent-jobs=%4 job-timeout=%5 stall-seconds=%6 "
+                   "temp-dir=%7 max-file-size=%8 retention=%9 log-level=%10 auth=%11")
+            .arg(config.host)
+            .arg(config.port)
+            .arg(config.httpPort)
+            .arg(config.maxConcurrentJobs)
+            .arg(config.jobTimeoutSeconds)
+            .arg(config.stallSeconds)
+            .arg(config.tempDir)
+            .arg(config.maxFileBytes)
+            .arg(config.retentionSeconds)
+            .arg(config.logLevel,
+                 config.tokensFile.isEmpty() ? QStringLiteral("none") : QStringLiteral("tokens"));
+}
+
+} // namespace
+
+bool Config::bindsLoopbackOnly() const
+{
+    if (host == QLatin1StringView("localhost"))
+        return true;
+    return QHostAddress(host).isLoopback();
+}
+
+ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnvironment &environment)
+{
+    ConfigOutcome outcome;
+    Config &config = outcome.config;
+    config.maxConcurrentJobs = qMax(1, QThread::idealThreadCount());
+    config.tempDir = QDir(QDir::tempPath()).filePath(QStringLiteral("mediaforge"));
+
+    const QList<Setting> all = settings();
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+            "Mediaforge media-processing service: ffmpeg jobs over WebSocket (see docs/protocol.md).\n"
+            "Every option can also be set with the environment variable shown; flags win."));
+    const QCommandLineOption helpOption = parser.addHelpOption();
+    const QCommandLineOption versionOption = parser.addVersionOption();
+    const QCommandLineOption checkOption(QStringLiteral("check-config"),
+                                         QStringLiteral("Validate the configuration, print it and exit."));
+    parser.addOption(checkOption);
+    QList<QCommandLineOption> options;
+    for (const Setting &setting : all) {
+        QString description = setting.description + QStringLiteral(" [") + setting.env;
+        if (!setting.legacyEnv.isEmpty())
+            description += QStringLiteral(", ") + setting.legacyEnv;
+        description += QStringLiteral("; default ") + setting.defaultText + u']';
+        QCommandLineOption option(setting.flag, description, setting.valueName);
+        options.append(option);
+        parser.addOption(option);
+    }
+
+    auto fail = [&outcome](const QString &line) -> ConfigOutcome {
+        outcome.action = ConfigOutcome::Action::Exit;
+        outcome.error = line;
+        outcome.exitCode = 2;
+        return outcome;
+    };
+
+    if (!parser.parse(arguments))
+        return fail(QStringLiteral("mediaforged: %1 (see --help)").arg(parser.errorText()));
+    if (!parser.positionalArguments().isEmpty()) {
+        return fail(QStringLiteral("mediaforged: unexpected argument '%1' (see --help)")
+                            .arg(parser.positionalArguments().constFirst()));
+    }
+    if (parser.isSet(helpOption)) {
+        outcome.action = ConfigOutcome::Action::Exit;
+        outcome.output = parser.helpText();
+        return outcome;
+    }
+    if (parser.isSet(versionOption)) {
+        outcome.action = ConfigOutcome::Action::Exit;
+        outcome.output = QStringLiteral("mediaforged %1\n").arg(QStringLiteral(MEDIAFORGE_VERSION));
+        return outcome;
+    }
+
+    // Lowest precedence first, so that each later source overwrites.
+    for (const Setting &setting : all) {
+        struct Source
+        {
+            QString name;
+            bool legacy;
+        };
+        const Source sources[] = {{setting.legacyEnv, true}, {setting.env, false}};
+        for (const Source &source : sources) {
+            if (source.name.isEmpty() || !environment.contains(source.name))
+                continue;
+            const QString value = environment.value(source.name);
+            if (const auto allowed = setting.apply(config, value, source.legacy)) {
+                return fail(QStringLiteral("mediaforged: invalid %1=%2: expected %3")
+                                    .arg(source.name, value, *allowed));
+            }
+        }
+    }
+    for (qsizetype i = 0; i < all.size(); ++i) {
+        const Setting &setting = all.at(i);
+        if (!parser.isSet(options.at(i)))
+            continue;
+        const QString value = setting.valueName.isEmpty() ? QStringLiteral("true") : parser.value(options.at(i));
+        if (const auto allowed = setting.apply(config, value, false)) {
+            return fail(QStringLiteral("mediaforged: invalid --%1 %2: expected %3").arg(setting.flag, value, *allowed));
+        }
+    }
+
+    // Rules that span settings.
+    if (config.tokensFile.isEmpty() && !config.bindsLoopbackOnly() && !config.insecureNoAuth) {
+        return fail(QStringLiteral("mediaforged: refusing to listen on %1 without authentication: "
+                                   "set --tokens-file, or --insecure-no-auth if you really mean it")
+                            .arg(config.host));
+    }
+    if (config.tlsCertificate.isEmpty() != config.tlsKey.isEmpty())
+        return fail(QStringLiteral("mediaforged: --tls-cert and --tls-key go together"));
+    if (config.port != 0 && config.port == config.httpPort)
+        return fail(QStringLiteral("mediaforged: --port and --http-port must differ (both %1)").arg(config.port));
+    if (config.maxChunkBytes + 2048 > config.maxBinaryMessageBytes)
+        return fail(QStringLiteral("mediaforged: --max-chunk-size must be smaller than --max-binary-message-size"));
+
+    if (parser.isSet(checkOption)) {
+        outcome.action = ConfigOutcome::Action::Exit;
+        outcome.output = QStringLiteral("configuration ok: ") + describe(config) + u'\n';
+    }
+    return outcome;
+}
+
+QString ConfigLoader::markdownTable()
+{
+    QString table = QStringLiteral("| flag | environment | legacy | default | meaning |\n|---|---|---|---|---|\n");
+    const QList<Setting> all = settings();
+    for (const Setting &setting : all) {
+        table += QStringLiteral("| `--%1%2` | `%3` | %4 | %5 | %6 |\n")
+                         .arg(setting.flag,
+                              setting.valueName.isEmpty() ? QString() : u' ' + setting.valueName.toUpper(),
+                              setting.env,
+                              setting.legacyEnv.isEmpty() ? QString() : u'`' + setting.legacyEnv + u'`',
+                              setting.defaultText, setting.description);
+    }
+    return table;
+}
+
+} // namespace Mediaforge

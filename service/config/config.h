@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "errorcode.h"
+
+#include <QHostAddress>
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+namespace Mediaforge {
+
+// Every setting of mediaforged, with its default. Filled by ConfigLoader: command-line flags
+// over MEDIAFORGE_* environment variables over the legacy variable names of the Python
+// services this one replaces, over these defaults.
+struct Config
+{
+    enum class LogFormat { Text, Json };
+
+    QString host = QStringLiteral("127.0.0.1");
+    int port = 8080;
+    int httpPort = 8081;
+    int maxConcurrentJobs = 0;         // 0 until loaded: then the number of CPU cores
+    int jobTimeoutSeconds = 600;
+    int stallSeconds = 120;
+    int ffmpegThreads = 0;             // 0: ffmpeg decides
+    QString tempDir;                   // default: <system temp>/mediaforge
+    qint64 maxFileBytes = qint64(2) * 1024 * 1024 * 1024;
+    int retentionSeconds = 3600;
+    QString logLevel = QStringLiteral("info");
+    LogFormat logFormat = LogFormat::Text;
+    qint64 maxChunkBytes = 1024 * 1024;
+    qint64 maxMessageBytes = 64 * 1024;
+    qint64 maxBinaryMessageBytes = qint64(512) * 1024 * 1024;
+    qint64 level0OutputLimitBytes = qint64(256) * 1024 * 1024;
+    int maxJobsPerConnection = 16;
+    int maxQueuedJobs = 1000;
+    int maxRedirects = 5;
+    int downloadTimeoutSeconds = 600;
+    int maxConnections = 1000;
+    int pingIntervalSeconds = 30;
+    int handshakeTimeoutSeconds = 10;
+    int drainSeconds = 30;
+    int jobsPerMinute = 120;           // new jobs per owner per minute; 0 disables
+    QString tokensFile;
+    QStringList allowedOrigins;        // empty: browsers from any origin are refused unless *
+    bool allowPrivateUrls = false;
+    bool insecureNoAuth = false;
+    QString ffmpegPath = QStringLiteral("ffmpeg");
+    QString ffprobePath = QStringLiteral("ffprobe");
+    QString tlsCertificate;
+    QString tlsKey;
+
+    bool bindsLoopbackOnly() const;
+};
+
+// The outcome of reading the command line: run with a Config, or exit at once (help, version,
+// check-config, bad value) with the text to print and the exit code.
+struct ConfigOutcome
+{
+    enum class Action { Run, Exit };
+    Action action = Action::Run;
+    Config config;
+    QString output;     // for stdout (help, version, check-config)
+    QString error;      // one line for stderr
+    int exitCode = 0;
+};
+
+class ConfigLoader
+{
+public:
+    // `arguments` includes the program name, as QCoreApplication::arguments().
+    static ConfigOutcome load(const QStringList &arguments, const QProcessEnvironment &environment);
+    // The configuration table of the README, generated from the same definitions.
+    static QString markdownTable();
+};
+
+} // namespace Mediaforge

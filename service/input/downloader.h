@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "errorcode.h"
+#include "urlguard.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+
+#include <chrono>
+#include <optional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QTimer;
+
+namespace Mediaforge {
+
+struct DownloadLimits
+{
+    qint64 maxBytes = qint64(2) * 1024 * 1024 * 1024;
+    int maxRedirects = 5;
+    std::chrono::milliseconds stallTimeout = std::chrono::seconds(120);  // no byte for this long
+    std::chrono::milliseconds totalTimeout = std::chrono::seconds(600);
+};
+
+// Streams one http(s) URL to a file. Every hop (the first request and each redirect) is
+// checked: scheme, then the resolved addresses against UrlPolicy. Redirects are followed by
+// hand for that reason. The size limit is enforced on Content-Length and on the bytes
+// actually received; the file is removed on any failure.
+class Downloader : public QObject
+{
+    Q_OBJECT
+public:
+    Downloader(QNetworkAccessManager &network, HostResolver &resolver, UrlPolicy policy,
+               DownloadLimits limits, QObject *parent = nullptr);
+    ~Downloader() override;
+
+    void start(const QUrl &url, const QString &destinationPath);
+    void cancel();   // aborts, removes the file; finished() is not emitted afterwards
+
+    // After finished(): nullopt on success, else URL_NOT_ALLOWED, DOWNLOAD_FAILED (details:
+    // {"status": 404} or {"network_error": "..."}), TOO_LARGE or TIMEOUT (details
+    // {"reason": "stalled"|"time_limit"}).
+    const std::optional<Error> &error() const { return m_error; }
+    qint64 bytesReceived() const { return m_received; }
+    qint64 totalBytes() const { return m_total; }   // -1 when unknown
+    // A display name: the last path segment of the final URL, or Content-Disposition's.
+    QString suggestedFileName() const { return m_suggestedName; }
+    QUrl finalUrl() const { return m_currentUrl; }
+
+signals:
+    void progress(qint64 bytesReceived, qint64 totalBytes);
+    void finished();
+
+private:
+    void requestHop(const QUrl &url);
+    void sendRequest(const QUrl &url);
+    void onReadyRead();
+    void onReplyFinished();
+    void fail(Error error);
+    void succeed();
+
+    QNetworkAccessManager &m_network;
+    HostResolver &m_resolver;
+    UrlPolicy m_policy;
+    DownloadLimits m_limits;
+    QPointer<QNetworkReply> m_reply;
+    QFile m_file;
+    QTimer *m_stallTimer = nullptr;
+    QTimer *m_totalTimer = nullptr;
+    QUrl m_currentUrl;
+    QString m_suggestedName;
+    std::optional<Error> m_error;
+    qint64 m_received = 0;
+    qint64 m_total = -1;
+    int m_redirects = 0;
+    bool m_done = false;
+};
+
+} // namespace Mediaforge

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// mediaforged: parses the configuration and hands it to Service, which does everything else.
+#include "config/config.h"
+#include "service.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("mediaforged"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(MEDIAFORGE_VERSION));
+
+    const Mediaforge::ConfigOutcome outcome = Mediaforge::ConfigLoader::load(
+            QCoreApplication::arguments(), QProcessEnvironment::systemEnvironment());
+    if (outcome.action == Mediaforge::ConfigOutcome::Action::Exit) {
+        std::fputs(qPrintable(outcome.output), stdout);
+        if (!outcome.error.isEmpty())
+            std::fprintf(stderr, "%s\n", qPrintable(outcome.error));
+        return outcome.exitCode;
+    }
+    return Mediaforge::Service::run(outcome.config);
+}

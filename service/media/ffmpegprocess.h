@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "progressparser.h"
+
+#include <QObject>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include <chrono>
+
+class QTimer;
+
+namespace Mediaforge {
+
+// One ffmpeg run. No shell: QProcess with an argument list. The child gets its own process
+// group (so cancel reaches every helper it forks) and PR_SET_PDEATHSIG (so it dies with the
+// service). Stopping sends SIGTERM to the group, then SIGKILL after the grace period.
+class FfmpegProcess : public QObject
+{
+    Q_OBJECT
+public:
+    explicit FfmpegProcess(const QString &ffmpegPath, QObject *parent = nullptr);
+    ~FfmpegProcess() override;   // kills the group if still running
+
+    // `arguments` as CommandPlan::arguments; global options are prepended here.
+    void start(const QStringList &arguments, const QString &workDirectory);
+    // SIGTERM now, SIGKILL after `grace`; finished() is still emitted (success = false).
+    void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
+
+    qint64 processId() const;   // 0 when not running
+    bool isRunning() const;
+
+    // The arguments FfmpegProcess puts before the plan's (for tests and logs).
+    static QStringList globalArguments();
+
+signals:
+    void progress(const Mediaforge::FfmpegProgress &progress);
+    // success: exit code 0 and not stopped. errorTail: the last lines of stderr, with the
+    // work directory redacted to "<job>".
+    void finished(bool success, const QString &errorTail);
+
+private:
+    void readProgress();
+    void readStderr();
+    void onFinished(int exitCode, QProcess::ExitStatus status);
+
+    QProcess *m_process = nullptr;
+    QTimer *m_killTimer = nullptr;
+    QString m_workDirectory;
+    ProgressParser m_parser;
+    QByteArray m_stderrTail;
+    bool m_stopped = false;
+    bool m_finished = false;
+};
+
+} // namespace Mediaforge
+
+Q_DECLARE_METATYPE(Mediaforge::FfmpegProgress)
