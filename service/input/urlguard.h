@@ -57,7 +57,10 @@ public:
 
 struct UrlPolicy
 {
-    bool allowPrivate = false;   // --allow-private-urls
+    bool allowPrivate = false;   // --allow-private-urls: every category but Unspecified allowed
+    // Explicit exceptions (address, prefix length), e.g. one intranet subnet, or 127.0.0.0/8 for
+    // a test whose server is on loopback while other private targets stay refused.
+    QList<std::pair<QHostAddress, int>> allowedSubnets;
 };
 
 // Static checks on a URL before any lookup: scheme http/https, a host, no user info tricks.

@@ -232,6 +232,18 @@ QJsonObject MediaInfo::toOutputMetadata() const
             {QStringLiteral("fps"), video ? QJsonValue(roundTo(video->fps, 3)) : QJsonValue()}};
 }
 
+QString allowedDemuxers()
+{
+    // ffmpeg matches each comma-separated entry against the demuxer's own comma-separated
+    // names, so "mov" admits "mov,mp4,m4a,3gp,3g2,mj2".
+    static const QString list = QStringLiteral(
+            "mov,matroska,avi,flv,mpegts,mpeg,mp3,aac,wav,w64,ogg,flac,asf,"
+            "mxf,nut,dv,m4v,h264,hevc,mjpeg,yuv4mpegpipe,ivf,obu,aiff,caf,au,amr,ac3,eac3,dts,"
+            "truehd,wv,ape,tta,mpc,mpc8,gif,png_pipe,jpeg_pipe,webp_pipe,bmp_pipe,tiff_pipe,"
+            "srt,ass,webvtt,subviewer,microdvd,sup");
+    return list;
+}
+
 Result<MediaInfo> MediaInfo::fromFfprobeJson(const QByteArray &json)
 {
     QJsonParseError parseError;

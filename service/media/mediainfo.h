@@ -68,4 +68,9 @@ struct MediaInfo
     static Result<MediaInfo> fromFfprobeJson(const QByteArray &json);
 };
 
+// Demuxers that ffprobe and ffmpeg may use on job inputs (comma separated, for
+// `-format_whitelist`): containers, raw streams and single images; none that can name other
+// files or URLs (hls, dash, concat, sdp, rtsp, image2 patterns, ...).
+QString allowedDemuxers();
+
 } // namespace Mediaforge

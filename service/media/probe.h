@@ -33,9 +33,6 @@ public:
     // Valid after finished(): MediaInfo, or UNSUPPORTED_INPUT / TIMEOUT / INTERNAL_ERROR.
     const Result<MediaInfo> &result() const;
 
-    // Demuxers ffmpeg and ffprobe may use on job inputs (comma separated, for
-    // -format_whitelist): containers and raw streams, none that can reference other files.
-    static QString allowedDemuxers();
     // Checks the first bytes of a file for playlist/reference formats; the error names it.
     static std::optional<Error> sniffReferenceFormat(const QString &path);
 
