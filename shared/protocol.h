@@ -72,6 +72,7 @@ inline constexpr QLatin1StringView Outputs{"outputs"};
 inline constexpr QLatin1StringView Timings{"timings"};
 inline constexpr QLatin1StringView Result{"result"};
 inline constexpr QLatin1StringView Code{"code"};
+inline constexpr QLatin1StringView Error{"error"};
 inline constexpr QLatin1StringView Details{"details"};
 inline constexpr QLatin1StringView Protocol{"protocol"};
 inline constexpr QLatin1StringView Token{"token"};

@@ -56,5 +56,3 @@ private:
 };
 
 } // namespace Mediaforge
-
-Q_DECLARE_METATYPE(Mediaforge::FfmpegProgress)

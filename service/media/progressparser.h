@@ -3,6 +3,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QMetaType>
 
 #include <optional>
 
@@ -32,3 +33,5 @@ private:
 };
 
 } // namespace Mediaforge
+
+Q_DECLARE_METATYPE(Mediaforge::FfmpegProgress)

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "errorcode.h"
+#include "media/mediainfo.h"
+#include "operations.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QUrl>
+
+#include <optional>
+
+namespace Mediaforge {
+
+enum class JobStatus { AwaitingUpload, Downloading, Queued, Processing, Completed, Failed, Cancelled };
+enum class JobStage { Uploading, Downloading, Queued, Processing, Finalizing };
+enum class JobPriority { Low, Normal, High };
+
+QString jobStatusName(JobStatus status);
+std::optional<JobStatus> jobStatusFromName(QStringView name);
+QString jobStageName(JobStage stage);
+QString jobPriorityName(JobPriority priority);
+std::optional<JobPriority> jobPriorityFromName(QStringView name);
+bool isFinished(JobStatus status);
+
+struct JobInput
+{
+    enum class Source { Upload, Url };
+    Source source = Source::Upload;
+    QUrl url;
+    QString displayName;      // the client's file name, or the URL's last segment: display only
+    qint64 declaredSize = -1; // `size` from the client, when given
+
+    // Filled while the input arrives.
+    QString path;             // inside the job directory, named by the service
+    qint64 bytes = 0;
+    bool complete = false;
+};
+
+struct JobOutput
+{
+    QString path;             // inside the job directory
+    QString fileName;         // download name shown to the client (derived, sanitized)
+    qint64 size = 0;
+    QString mime;
+    QString sha256;
+    MediaInfo metadata;
+
+    QJsonObject toJson() const;
+};
+
+// Live transfer and processing figures of the current stage.
+struct JobProgress
+{
+    double percentage = 0;
+    qint64 bytes = 0;
+    qint64 totalBytes = -1;
+    double outTimeSeconds = 0;
+    double durationSeconds = 0;
+    double speed = 0;
+    double fps = 0;
+    double etaSeconds = -1;
+};
+
+// Everything the service knows about one job. Owned by JobManager; everyone else reads
+// snapshots through it.
+struct Job
+{
+    QString id;               // service-wide, unguessable; also names the job directory
+    QString jobId;            // the client's id, unique among its owner's live jobs
+    QString owner;            // namespace key: token name, or the connection when no auth
+    QString ownerLabel;       // for admins: token name or peer address
+    quint64 connectionId = 0; // the connection that started it (uploads come only from it)
+    Operation operation = Operation::Probe;
+    QJsonObject options;      // normalized by validateOptions()
+    QList<JobInput> inputs;
+    JobPriority priority = JobPriority::Normal;
+    bool detach = false;
+    quint64 sequence = 0;     // arrival order, for the queue
+
+    JobStatus status = JobStatus::AwaitingUpload;
+    JobStage stage = JobStage::Uploading;
+    JobProgress progress;
+    QString directory;
+
+    QDateTime createdAt;
+    QDateTime inputCompletedAt;   // entered the queue
+    QDateTime startedAt;          // got a worker
+    QDateTime finishedAt;
+
+    QList<JobOutput> outputs;
+    QJsonObject probeResult;      // the `probe` operation's result
+    std::optional<Error> error;
+    bool outputsRemoved = false;  // delivered and deleted, or expired
+    bool retained = false;        // kept for the retention period whoever is connected
+    QDateTime retainUntil;        // outputs are removed at the latest then
+
+    // PROTOCOL.md job snapshot. `queuePosition` (1-based) only for queued jobs.
+    QJsonObject toSnapshot(bool includeOwner, int queuePosition = 0) const;
+    // `timings` of `completed`.
+    QJsonObject timings() const;
+};
+
+} // namespace Mediaforge

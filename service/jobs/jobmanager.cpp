@@ -1,0 +1,894 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "jobmanager.h"
+
+#include "config/config.h"
+#include "logging/logging.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QNetworkAccessManager>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QTemporaryFile>
+#include <QTimer>
+
+#include <algorithm>
+#include <cmath>
+
+namespace Mediaforge {
+
+namespace {
+
+// Job directories carry this prefix so that the start-up sweep never touches anything else
+// in a shared temp dir such as /tmp.
+const QString kJobDirPrefix = QStringLiteral("job-");
+
+Logging::Fields jobFields(const Job &job)
+{
+    return Logging::Fields{{QStringLiteral("job"), job.id},
+                           {QStringLiteral("job_id"), job.jobId},
+                           {QStringLiteral("operation"), operationName(job.operation)}};
+}
+
+// A short extension from the client's file name helps ffprobe with raw formats; anything
+// unusual is dropped rather than cleaned, since it never needs to be exact.
+QString safeExtension(const QString &displayName)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9]{1,8}$"));
+    const QString suffix = QFileInfo(displayName).suffix();
+    return pattern.match(suffix).hasMatch() ? u'.' + suffix.toLower() : QString();
+}
+
+bool queuedBefore(const Job &a, const Job &b)
+{
+    if (a.priority != b.priority)
+        return a.priority > b.priority;
+    return a.sequence < b.sequence;
+}
+
+} // namespace
+
+struct JobManager::Runtime
+{
+    std::vector<std::unique_ptr<QFile>> uploads;   // one per input, opened on first write
+    QPointer<Downloader> downloader;
+    int downloadIndex = -1;
+    QPointer<JobRunner> runner;
+    int slot = -1;
+    QTimer *uploadStallTimer = nullptr;
+    QTimer *progressTimer = nullptr;
+    QElapsedTimer sinceProgress;     // since the last jobProgress emission
+    bool progressPending = false;
+    QElapsedTimer stageClock;        // since the current stage began: rates and ETAs
+
+    ~Runtime()
+    {
+        delete uploadStallTimer;
+        delete progressTimer;
+        // deleteLater: the runtime may end inside one of these objects' own signals.
+        if (downloader) {
+            downloader->cancel();
+            downloader->deleteLater();
+        }
+        if (runner) {
+            runner->abort();
+            runner->deleteLater();
+        }
+        for (auto &file : uploads) {
+            if (file)
+                file->close();
+        }
+    }
+};
+
+JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
+{
+    JobManagerSettings settings;
+    settings.tempDir = config.tempDir;
+    settings.maxConcurrentJobs = config.maxConcurrentJobs;
+    settings.maxJobsPerConnection = config.maxJobsPerConnection;
+    settings.maxQueuedJobs = config.maxQueuedJobs;
+    settings.jobsPerMinute = config.jobsPerMinute;
+    settings.maxFileBytes = config.maxFileBytes;
+    settings.retention = std::chrono::seconds(config.retentionSeconds);
+    settings.uploadStallTimeout = std::chrono::seconds(config.stallSeconds);
+    settings.runner.ffmpegPath = config.ffmpegPath;
+    settings.runner.ffprobePath = config.ffprobePath;
+    settings.runner.ffmpegThreads = config.ffmpegThreads;
+    settings.runner.jobTimeout = std::chrono::seconds(config.jobTimeoutSeconds);
+    settings.runner.stallTimeout = std::chrono::seconds(config.stallSeconds);
+    settings.download.maxBytes = config.maxFileBytes;
+    settings.download.maxRedirects = config.maxRedirects;
+    settings.download.stallTimeout = std::chrono::seconds(config.stallSeconds);
+    settings.download.totalTimeout = std::chrono::seconds(config.downloadTimeoutSeconds);
+    settings.urlPolicy.allowPrivate = config.allowPrivateUrls;
+    return settings;
+}
+
+JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver,
+                       QObject *parent)
+    : QObject(parent), m_settings(std::move(settings)), m_network(network), m_resolver(resolver)
+{
+    m_slots.resize(std::max(1, m_settings.maxConcurrentJobs));
+    m_expiryTimer = new QTimer(this);
+    m_expiryTimer->setInterval(std::chrono::seconds(1));
+    connect(m_expiryTimer, &QTimer::timeout, this, &JobManager::expireOutputs);
+    m_expiryTimer->start();
+}
+
+JobManager::~JobManager()
+{
+    // Runtimes first: they stop downloads and ffmpeg before the files go.
+    m_runtimes.clear();
+    for (auto &[id, job] : m_jobs) {
+        if (!job.outputsRemoved || !isFinished(job.status))
+            QDir(job.directory).removeRecursively();
+    }
+}
+
+std::optional<QString> JobManager::initialize()
+{
+    QDir root(m_settings.tempDir);
+    if (!root.mkpath(QStringLiteral(".")))
+        return QStringLiteral("cannot create the temp dir %1").arg(m_settings.tempDir);
+    // Without persistence, every job directory found at start-up belongs to a previous run
+    // that crashed or was killed.
+    const QStringList leftovers = root.entryList({kJobDirPrefix + u'*'}, QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &name : leftovers) {
+        QDir(root.filePath(name)).removeRecursively();
+    }
+    if (!leftovers.isEmpty())
+        qCInfo(lcJobs) << "removed" << leftovers.size() << "job directories left by a previous run";
+    QTemporaryFile probe(root.filePath(QStringLiteral(".write-test-XXXXXX")));
+    if (!probe.open())
+        return QStringLiteral("the temp dir %1 is not writable").arg(m_settings.tempDir);
+    return std::nullopt;
+}
+
+QString JobManager::newId() const
+{
+    // 96 random bits: the id alone grants access to a detached job when auth is off.
+    quint32 words[3];
+    QRandomGenerator::system()->fillRange(words);
+    QString id;
+    for (quint32 word : words)
+        id += QStringLiteral("%1").arg(word, 8, 16, QLatin1Char('0'));
+    return id;
+}
+
+int JobManager::unfinishedJobsOfConnection(quint64 connectionId) const
+{
+    int count = 0;
+    for (const auto &[id, job] : m_jobs) {
+        if (job.connectionId == connectionId && !isFinished(job.status))
+            ++count;
+    }
+    return count;
+}
+
+Result<QString> JobManager::submit(SubmitRequest request)
+{
+    if (m_shuttingDown)
+        return Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down; no new jobs"));
+    if (request.inputs.isEmpty())
+        return Error(ErrorCode::ValidationError, QStringLiteral("a job needs an input"));
+
+    if (!request.jobId.isEmpty()) {
+        const Job *existing = findJob(request.owner, request.jobId);
+        if (existing && !isFinished(existing->status)) {
+            return Error(ErrorCode::DuplicateJob,
+                         QStringLiteral("job_id '%1' is already in use by an unfinished job").arg(request.jobId));
+        }
+    }
+    if (unfinishedJobsOfConnection(request.connectionId) >= m_settings.maxJobsPerConnection) {
+        return Error(ErrorCode::QueueFull,
+                     QStringLiteral("this connection already has %1 unfinished jobs").arg(m_settings.maxJobsPerConnection),
+                     QJsonObject{{QStringLiteral("limit"), QStringLiteral("per_connection")},
+                                 {QStringLiteral("max"), m_settings.maxJobsPerConnection}});
+    }
+    int waiting = 0;
+    for (const auto &[id, job] : m_jobs) {
+        if (!isFinished(job.status) && job.status != JobStatus::Processing)
+            ++waiting;
+    }
+    if (waiting >= m_settings.maxQueuedJobs) {
+        return Error(ErrorCode::QueueFull, QStringLiteral("the service has %1 jobs waiting; try again later").arg(waiting),
+                     QJsonObject{{QStringLiteral("limit"), QStringLiteral("global")},
+                                 {QStringLiteral("max"), m_settings.maxQueuedJobs}});
+    }
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (m_settings.jobsPerMinute > 0) {
+        auto &recent = m_recentSubmits[request.owner];
+        while (!recent.empty() && recent.front().secsTo(now) >= 60)
+            recent.pop_front();
+        if (int(recent.size()) >= m_settings.jobsPerMinute) {
+            const qint64 retryAfter = std::max<qint64>(1, 60 - recent.front().secsTo(now));
+            return Error(ErrorCode::RateLimited,
+                         QStringLiteral("at most %1 new jobs a minute; retry in %2 s").arg(m_settings.jobsPerMinute).arg(retryAfter),
+                         QJsonObject{{QStringLiteral("retry_after_seconds"), retryAfter}});
+        }
+        recent.push_back(now);
+    }
+    for (const JobInput &input : std::as_const(request.inputs)) {
+        if (input.declaredSize > m_settings.maxFileBytes) {
+            return Error(ErrorCode::TooLarge,
+                         QStringLiteral("input of %1 bytes exceeds the limit of %2 bytes")
+                                 .arg(input.declaredSize)
+                                 .arg(m_settings.maxFileBytes),
+                         QJsonObject{{QStringLiteral("max_file_bytes"), m_settings.maxFileBytes}});
+        }
+    }
+
+    Job job;
+    job.id = newId();
+    job.jobId = request.jobId.isEmpty() ? QStringLiteral("job-") + job.id.left(12) : request.jobId;
+    job.owner = request.owner;
+    job.ownerLabel = request.ownerLabel;
+    job.connectionId = request.connectionId;
+    job.operation = request.operation;
+    job.options = request.options;
+    job.inputs = request.inputs;
+    job.priority = request.priority;
+    job.detach = request.detach;
+    job.sequence = ++m_sequence;
+    job.createdAt = now;
+    job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + job.id);
+    if (!QDir().mkpath(job.directory))
+        return Error(ErrorCode::InternalError, QStringLiteral("cannot create the job's work directory"));
+    for (qsizetype i = 0; i < job.inputs.size(); ++i) {
+        JobInput &input = job.inputs[i];
+        if (input.displayName.isEmpty() && input.source == JobInput::Source::Url)
+            input.displayName = input.url.fileName();
+        input.path = QDir(job.directory).filePath(QStringLiteral("input-%1").arg(i)
+                                                  + safeExtension(input.source == JobInput::Source::Url
+                                                                          ? input.url.fileName()
+                                                                          : input.displayName));
+    }
+    const bool download = job.inputs.constFirst().source == JobInput::Source::Url;
+    job.status = download ? JobStatus::Downloading : JobStatus::AwaitingUpload;
+    job.stage = download ? JobStage::Downloading : JobStage::Uploading;
+    qint64 declaredTotal = 0;
+    for (const JobInput &input : std::as_const(job.inputs))
+        declaredTotal = input.declaredSize >= 0 && declaredTotal >= 0 ? declaredTotal + input.declaredSize : -1;
+    job.progress.totalBytes = download ? -1 : declaredTotal;
+
+    const QString id = job.id;
+    m_jobs.emplace(id, std::move(job));
+    m_order.append(id);
+    ++m_totalJobs;
+    auto runtime = std::make_shared<Runtime>();
+    runtime->stageClock.start();
+    m_runtimes.insert(id, runtime);
+
+    Job &stored = m_jobs.at(id);
+    qCInfo(lcJobs).noquote() << jobFields(stored) << Logging::Fields{{QStringLiteral("state"), jobStatusName(stored.status)}}
+                             << "accepted";
+    emit jobAccepted(id);
+    startInput(stored);
+    return id;
+}
+
+void JobManager::startInput(Job &job)
+{
+    Runtime &rt = runtime(job.id);
+    if (job.status == JobStatus::AwaitingUpload) {
+        rt.uploads.resize(size_t(job.inputs.size()));
+        rt.uploadStallTimer = new QTimer;
+        rt.uploadStallTimer->setSingleShot(true);
+        const QString id = job.id;
+        connect(rt.uploadStallTimer, &QTimer::timeout, this, [this, id] {
+            failJob(id, Error(ErrorCode::Timeout,
+                              QStringLiteral("no upload data for %1 s").arg(std::chrono::duration_cast<std::chrono::seconds>(
+                                                                                   m_settings.uploadStallTimeout)
+                                                                                   .count()),
+                              QJsonObject{{QStringLiteral("reason"), QStringLiteral("stalled")}}));
+        });
+        rt.uploadStallTimer->start(m_settings.uploadStallTimeout);
+        return;
+    }
+    // Deferred, so that the session can send `ack` before the first download progress.
+    const QString id = job.id;
+    QMetaObject::invokeMethod(
+            this,
+            [this, id] {
+                if (Job *pending = mutableJob(id); pending && pending->status == JobStatus::Downloading)
+                    startDownload(*pending, 0);
+            },
+            Qt::QueuedConnection);
+}
+
+void JobManager::startDownload(Job &job, int index)
+{
+    Runtime &rt = runtime(job.id);
+    auto *downloader = new Downloader(m_network, m_resolver, m_settings.urlPolicy, m_settings.download, this);
+    rt.downloader = downloader;
+    rt.downloadIndex = index;
+    const QString id = job.id;
+    connect(downloader, &Downloader::progress, this, [this, id, index](qint64 received, qint64 total) {
+        Job *current = mutableJob(id);
+        if (!current)
+            return;
+        qint64 done = 0;
+        for (int i = 0; i < index; ++i)
+            done += current->inputs.at(i).bytes;
+        const qint64 delta = received - current->inputs[index].bytes;
+        current->inputs[index].bytes = received;
+        if (delta > 0) {
+            m_bytesReceived += delta;
+            emit bytesReceivedChanged(delta);
+        }
+        current->progress.bytes = done + received;
+        const bool last = index == current->inputs.size() - 1;
+        current->progress.totalBytes = total >= 0 && last ? done + total : -1;
+        updateProgress(*current);
+    });
+    connect(downloader, &Downloader::finished, this, [this, id, index, downloader] {
+        downloader->deleteLater();
+        Job *current = mutableJob(id);
+        if (!current || isFinished(current->status))
+            return;
+        if (const auto &error = downloader->error()) {
+            Error failure = *error;
+            if (current->inputs.size() > 1)
+                failure.message = QStringLiteral("input %1: %2").arg(index + 1).arg(failure.message);
+            finishJob(*current, JobStatus::Failed, failure);
+            return;
+        }
+        JobInput &input = current->inputs[index];
+        input.bytes = downloader->bytesReceived();
+        input.complete = true;
+        if (!downloader->suggestedFileName().isEmpty())
+            input.displayName = downloader->suggestedFileName();
+        if (index + 1 < current->inputs.size()) {
+            startDownload(*current, index + 1);
+            return;
+        }
+        inputComplete(*current);
+    });
+    qCInfo(lcInput).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("url"), Logging::redactUrl(job.inputs.at(index).url)}}
+                              << "download started";
+    downloader->start(job.inputs.at(index).url, job.inputs.at(index).path);
+}
+
+std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connectionId, int index, qint64 offset,
+                                             QByteArrayView data, bool final)
+{
+    Job *job = mutableJob(id);
+    if (!job)
+        return Error(ErrorCode::NotFound, QStringLiteral("no such job"));
+    if (job->connectionId != connectionId) {
+        return Error(ErrorCode::Forbidden,
+                     QStringLiteral("uploads are accepted only from the connection that started the job"));
+    }
+    if (job->status != JobStatus::AwaitingUpload) {
+        return Error(ErrorCode::InvalidState,
+                     QStringLiteral("job is %1, not awaiting an upload").arg(jobStatusName(job->status)));
+    }
+    if (index < 0) {
+        for (qsizetype i = 0; i < job->inputs.size(); ++i) {
+            if (!job->inputs.at(i).complete) {
+                index = int(i);
+                break;
+            }
+        }
+    }
+    if (index < 0 || index >= job->inputs.size()) {
+        return Error(ErrorCode::InvalidState,
+                     QStringLiteral("upload index %1 is outside the job's %2 inputs").arg(index).arg(job->inputs.size()));
+    }
+    JobInput &input = job->inputs[index];
+    if (input.complete)
+        return Error(ErrorCode::InvalidState, QStringLiteral("input %1 is already complete").arg(index));
+    if (offset != input.bytes) {
+        finishJob(*job, JobStatus::Failed,
+                  Error(ErrorCode::BadOffset,
+                        QStringLiteral("upload offset %1 does not continue the %2 bytes received").arg(offset).arg(input.bytes),
+                        QJsonObject{{QStringLiteral("expected_offset"), input.bytes}, {QStringLiteral("offset"), offset}}));
+        return std::nullopt;
+    }
+    const qint64 after = input.bytes + data.size();
+    const qint64 limit = input.declaredSize >= 0 ? std::min(input.declaredSize, m_settings.maxFileBytes)
+                                                 : m_settings.maxFileBytes;
+    if (after > limit) {
+        const bool declared = input.declaredSize >= 0 && input.declaredSize < m_settings.maxFileBytes;
+        finishJob(*job, JobStatus::Failed,
+                  Error(ErrorCode::TooLarge,
+                        declared ? QStringLiteral("upload exceeds its declared size of %1 bytes").arg(input.declaredSize)
+                                 : QStringLiteral("upload exceeds the limit of %1 bytes").arg(m_settings.maxFileBytes),
+                        QJsonObject{{QStringLiteral("max_bytes"), limit}}));
+        return std::nullopt;
+    }
+
+    Runtime &rt = runtime(id);
+    auto &file = rt.uploads.at(size_t(index));
+    if (!file) {
+        file = std::make_unique<QFile>(input.path);
+        if (!file->open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            finishJob(*job, JobStatus::Failed, Error(ErrorCode::InternalError, QStringLiteral("cannot store the upload")));
+            return std::nullopt;
+        }
+    }
+    if (!data.isEmpty() && file->write(data.data(), data.size()) != data.size()) {
+        finishJob(*job, JobStatus::Failed,
+                  Error(ErrorCode::InternalError, QStringLiteral("cannot store the upload (disk full?)")));
+        return std::nullopt;
+    }
+    input.bytes = after;
+    m_bytesReceived += data.size();
+    emit bytesReceivedChanged(data.size());
+    rt.uploadStallTimer->start(m_settings.uploadStallTimeout);
+
+    qint64 received = 0;
+    for (const JobInput &each : std::as_const(job->inputs))
+        received += each.bytes;
+    job->progress.bytes = received;
+
+    if (final) {
+        file->close();
+        if (input.declaredSize >= 0 && input.bytes != input.declaredSize) {
+            finishJob(*job, JobStatus::Failed,
+                      Error(ErrorCode::BinaryError,
+                            QStringLiteral("upload ended after %1 bytes; %2 were declared").arg(input.bytes).arg(input.declaredSize)));
+            return std::nullopt;
+        }
+        input.complete = true;
+        const bool all = std::all_of(job->inputs.cbegin(), job->inputs.cend(), [](const JobInput &in) { return in.complete; });
+        if (all) {
+            job->progress.totalBytes = received;
+            inputComplete(*job);
+            return std::nullopt;
+        }
+    }
+    updateProgress(*job);
+    return std::nullopt;
+}
+
+void JobManager::inputComplete(Job &job)
+{
+    Runtime &rt = runtime(job.id);
+    if (rt.uploadStallTimer)
+        rt.uploadStallTimer->stop();
+    job.progress.percentage = 100;
+    if (job.progress.totalBytes < 0)
+        job.progress.totalBytes = job.progress.bytes;
+    rt.progressPending = true;
+    flushProgress(job);
+    job.inputCompletedAt = QDateTime::currentDateTimeUtc();
+    enqueue(job);
+}
+
+void JobManager::enqueue(Job &job)
+{
+    setStage(job, JobStatus::Queued, JobStage::Queued);
+    const auto position = std::upper_bound(m_queue.begin(), m_queue.end(), job.id, [this](const QString &id, const QString &other) {
+        return queuedBefore(m_jobs.at(id), m_jobs.at(other));
+    });
+    m_queue.insert(position, job.id);
+    schedule();
+}
+
+void JobManager::schedule()
+{
+    if (m_shuttingDown)
+        return;
+    for (int slot = 0; slot < m_slots.size() && !m_queue.empty(); ++slot) {
+        if (!m_slots.at(slot).isEmpty())
+            continue;
+        const QString id = m_queue.front();
+        m_queue.pop_front();
+        startProcessing(m_jobs.at(id), slot);
+    }
+}
+
+void JobManager::startProcessing(Job &job, int slot)
+{
+    Runtime &rt = runtime(job.id);
+    m_slots[slot] = job.id;
+    rt.slot = slot;
+    job.startedAt = QDateTime::currentDateTimeUtc();
+    setStage(job, JobStatus::Processing, JobStage::Processing);
+
+    JobRunner::Request request;
+    request.id = job.id;
+    request.operation = job.operation;
+    request.options = job.options;
+    for (const JobInput &input : std::as_const(job.inputs))
+        request.inputPaths.append(input.path);
+    request.inputDisplayName = job.inputs.constFirst().displayName;
+    request.directory = job.directory;
+    auto *runner = new JobRunner(request, m_settings.runner, this);
+    rt.runner = runner;
+    const QString id = job.id;
+    connect(runner, &JobRunner::processingProgress, this,
+            [this, id](const FfmpegProgress &progress, double expected) { onProcessingProgress(id, progress, expected); });
+    connect(runner, &JobRunner::finalizing, this, [this, id] {
+        if (Job *current = mutableJob(id); current && !isFinished(current->status)) {
+            current->progress.percentage = 100;
+            current->progress.etaSeconds = 0;
+            runtime(id).progressPending = true;
+            flushProgress(*current);
+            setStage(*current, JobStatus::Processing, JobStage::Finalizing);
+        }
+    });
+    connect(runner, &JobRunner::finished, this, [this, id] { onRunnerFinished(id); });
+    qCInfo(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("worker"), QString::number(slot)}}
+                             << "processing";
+    runner->start();
+}
+
+void JobManager::onProcessingProgress(const QString &id, const FfmpegProgress &progress, double expected)
+{
+    Job *job = mutableJob(id);
+    if (!job || job->stage != JobStage::Processing)
+        return;
+    JobProgress &p = job->progress;
+    p.durationSeconds = expected;
+    if (progress.outTimeSeconds)
+        p.outTimeSeconds = std::max(p.outTimeSeconds, *progress.outTimeSeconds);
+    if (progress.speed)
+        p.speed = *progress.speed;
+    if (progress.fps)
+        p.fps = *progress.fps;
+    if (expected > 0) {
+        // 100 is kept for the end: ffmpeg's clock may reach the expected duration before the
+        // muxer has written everything.
+        const double percent = std::min(99.9, 100.0 * p.outTimeSeconds / expected);
+        p.percentage = std::max(p.percentage, percent);
+        const double remaining = std::max(0.0, expected - p.outTimeSeconds);
+        if (p.speed > 0) {
+            p.etaSeconds = remaining / p.speed;
+        } else if (p.outTimeSeconds > 0) {
+            const double elapsed = runtime(id).stageClock.elapsed() / 1000.0;
+            p.etaSeconds = elapsed * remaining / p.outTimeSeconds;
+        }
+    }
+    if (progress.end) {
+        p.percentage = 100;
+        p.etaSeconds = 0;
+    }
+    updateProgress(*job);
+}
+
+void JobManager::onRunnerFinished(const QString &id)
+{
+    Job *job = mutableJob(id);
+    if (!job || isFinished(job->status))
+        return;
+    Runtime &rt = runtime(id);
+    JobRunner *runner = rt.runner;
+    if (!runner)
+        return;
+    if (runner->error()) {
+        finishJob(*job, JobStatus::Failed, runner->error());
+        return;
+    }
+    job->outputs = runner->outputs();
+    job->probeResult = runner->probeResult();
+    finishJob(*job, JobStatus::Completed, std::nullopt);
+}
+
+void JobManager::setStage(Job &job, JobStatus status, JobStage stage)
+{
+    Runtime &rt = runtime(job.id);
+    if (job.stage != stage)
+        flushProgress(job);
+    job.status = status;
+    job.stage = stage;
+    job.progress = JobProgress{};
+    rt.stageClock.restart();
+    rt.sinceProgress.restart();
+    rt.progressPending = false;
+    qCDebug(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("state"), jobStatusName(status)}}
+                              << "stage" << jobStageName(stage);
+    emit jobStageChanged(job.id);
+}
+
+void JobManager::updateProgress(Job &job)
+{
+    Runtime &rt = runtime(job.id);
+    if (job.stage == JobStage::Uploading || job.stage == JobStage::Downloading) {
+        JobProgress &p = job.progress;
+        if (p.totalBytes > 0)
+            p.percentage = std::max(p.percentage, std::min(100.0, 100.0 * double(p.bytes) / double(p.totalBytes)));
+        const double elapsed = rt.stageClock.elapsed() / 1000.0;
+        if (elapsed > 0 && p.bytes > 0) {
+            p.speed = 0;   // transfers report bytes, not a media speed factor
+            if (p.totalBytes > 0)
+                p.etaSeconds = elapsed * double(p.totalBytes - p.bytes) / double(p.bytes);
+        }
+    }
+    rt.progressPending = true;
+    const qint64 interval = m_settings.progressInterval.count();
+    if (!rt.sinceProgress.isValid() || rt.sinceProgress.elapsed() >= interval) {
+        flushProgress(job);
+        return;
+    }
+    if (!rt.progressTimer) {
+        rt.progressTimer = new QTimer;
+        rt.progressTimer->setSingleShot(true);
+        const QString id = job.id;
+        connect(rt.progressTimer, &QTimer::timeout, this, [this, id] {
+            if (Job *current = mutableJob(id))
+                flushProgress(*current);
+        });
+    }
+    if (!rt.progressTimer->isActive()) {
+        rt.progressTimer->start(int(std::max<qint64>(1, interval - rt.sinceProgress.elapsed())));
+    }
+}
+
+void JobManager::flushProgress(Job &job)
+{
+    auto it = m_runtimes.find(job.id);
+    if (it == m_runtimes.end() || !(*it)->progressPending)
+        return;
+    Runtime &rt = **it;
+    rt.progressPending = false;
+    rt.sinceProgress.restart();
+    if (rt.progressTimer)
+        rt.progressTimer->stop();
+    emit jobProgress(job.id);
+}
+
+void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> error)
+{
+    if (isFinished(job.status))
+        return;
+    if (status == JobStatus::Completed)
+        flushProgress(job);
+    const QString id = job.id;
+    stopRuntime(id);
+    m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), id), m_queue.end());
+    job.status = status;
+    job.finishedAt = QDateTime::currentDateTimeUtc();
+    job.error = std::move(error);
+    if (status == JobStatus::Completed) {
+        job.progress.percentage = 100;
+        ++m_completed;
+        // Inputs and work files go at once; outputs wait for delivery or retention.
+        QDir directory(job.directory);
+        const QStringList entries = directory.entryList(QDir::Files | QDir::NoDotAndDotDot);
+        for (const QString &entry : entries) {
+            const QString path = directory.filePath(entry);
+            const bool isOutput = std::any_of(job.outputs.cbegin(), job.outputs.cend(),
+                                              [&path](const JobOutput &output) { return output.path == path; });
+            if (!isOutput)
+                QFile::remove(path);
+        }
+        if (job.outputs.isEmpty()) {
+            removeFiles(job);
+        } else {
+            job.retained = job.detach;
+            // Even undelivered outputs of an attached job go at the end of the retention
+            // period, so that nothing can outlive it.
+            job.retainUntil = job.finishedAt.addSecs(m_settings.retention.count());
+        }
+    } else {
+        status == JobStatus::Failed ? ++m_failed : ++m_cancelled;
+        removeFiles(job);
+    }
+    Logging::Fields fields = jobFields(job);
+    fields.add(QStringLiteral("state"), jobStatusName(status));
+    fields.add(QStringLiteral("duration_ms"), QString::number(job.createdAt.msecsTo(job.finishedAt)));
+    if (job.error)
+        fields.add(QStringLiteral("code"), errorCodeName(job.error->code));
+    qCInfo(lcJobs).noquote() << fields << jobStatusName(status) << (job.error ? job.error->message : QString());
+    emit jobFinished(id);
+    trimHistory();
+    schedule();
+    checkDrained();
+}
+
+void JobManager::stopRuntime(const QString &id)
+{
+    auto it = m_runtimes.find(id);
+    if (it == m_runtimes.end())
+        return;
+    std::shared_ptr<Runtime> rt = *it;
+    m_runtimes.erase(it);
+    if (rt->slot >= 0)
+        m_slots[rt->slot].clear();   // the slot is free at once; ffmpeg dies in the background
+}
+
+void JobManager::removeFiles(Job &job)
+{
+    QDir(job.directory).removeRecursively();
+    if (!job.outputsRemoved) {
+        job.outputsRemoved = true;
+        if (!job.outputs.isEmpty())
+            emit outputsRemoved(job.id);
+    }
+}
+
+std::optional<Error> JobManager::cancel(const QString &id)
+{
+    Job *job = mutableJob(id);
+    if (!job)
+        return Error(ErrorCode::NotFound, QStringLiteral("no such job"));
+    if (isFinished(job->status)) {
+        return Error(ErrorCode::CancelFailed,
+                     QStringLiteral("job already %1").arg(jobStatusName(job->status)));
+    }
+    finishJob(*job, JobStatus::Cancelled, Error(ErrorCode::JobCancelled, QStringLiteral("job cancelled")));
+    return std::nullopt;
+}
+
+void JobManager::failJob(const QString &id, const Error &error)
+{
+    if (Job *job = mutableJob(id))
+        finishJob(*job, JobStatus::Failed, error);
+}
+
+void JobManager::releaseOutputs(const QString &id)
+{
+    Job *job = mutableJob(id);
+    if (!job || job->retained || job->outputsRemoved || job->status != JobStatus::Completed)
+        return;
+    removeFiles(*job);
+}
+
+void JobManager::retainOutputs(const QString &id)
+{
+    if (Job *job = mutableJob(id); job && job->status == JobStatus::Completed && !job->outputsRemoved) {
+        job->retained = true;
+        job->retainUntil = QDateTime::currentDateTimeUtc().addSecs(m_settings.retention.count());
+    }
+}
+
+void JobManager::connectionClosed(quint64 connectionId)
+{
+    QStringList toCancel;
+    for (auto &[id, job] : m_jobs) {
+        if (job.connectionId != connectionId || job.detach)
+            continue;
+        if (!isFinished(job.status))
+            toCancel.append(id);
+        else if (!job.retained && !job.outputsRemoved)
+            removeFiles(job);
+    }
+    for (const QString &id : std::as_const(toCancel)) {
+        if (Job *job = mutableJob(id)) {
+            finishJob(*job, JobStatus::Cancelled,
+                      Error(ErrorCode::JobCancelled, QStringLiteral("the connection that started the job closed")));
+        }
+    }
+}
+
+void JobManager::expireOutputs()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (auto &[id, job] : m_jobs) {
+        if (isFinished(job.status) && !job.outputsRemoved && job.retainUntil.isValid() && job.retainUntil <= now) {
+            qCInfo(lcJobs).noquote() << jobFields(job) << "outputs expired";
+            removeFiles(job);
+        }
+    }
+}
+
+void JobManager::trimHistory()
+{
+    qsizetype finished = 0;
+    for (const auto &[id, job] : m_jobs)
+        finished += isFinished(job.status) ? 1 : 0;
+    for (qsizetype i = 0; i < m_order.size() && finished > m_settings.maxFinishedRecords;) {
+        const QString id = m_order.at(i);
+        Job &job = m_jobs.at(id);
+        if (!isFinished(job.status) || !job.outputsRemoved) {
+            ++i;
+            continue;
+        }
+        m_jobs.erase(id);
+        m_order.removeAt(i);
+        --finished;
+        emit jobRemoved(id);
+    }
+}
+
+const Job *JobManager::job(const QString &id) const
+{
+    const auto it = m_jobs.find(id);
+    return it == m_jobs.end() ? nullptr : &it->second;
+}
+
+Job *JobManager::mutableJob(const QString &id)
+{
+    const auto it = m_jobs.find(id);
+    return it == m_jobs.end() ? nullptr : &it->second;
+}
+
+JobManager::Runtime &JobManager::runtime(const QString &id)
+{
+    return *m_runtimes.value(id);
+}
+
+const Job *JobManager::findJob(const QString &owner, const QString &jobId) const
+{
+    for (auto it = m_order.crbegin(); it != m_order.crend(); ++it) {
+        const Job &candidate = m_jobs.at(*it);
+        if (candidate.owner == owner && candidate.jobId == jobId)
+            return &candidate;
+    }
+    return nullptr;
+}
+
+QList<const Job *> JobManager::jobs() const
+{
+    QList<const Job *> list;
+    list.reserve(m_order.size());
+    for (const QString &id : m_order)
+        list.append(&m_jobs.at(id));
+    return list;
+}
+
+int JobManager::queuePosition(const QString &id) const
+{
+    const auto it = std::find(m_queue.begin(), m_queue.end(), id);
+    return it == m_queue.end() ? 0 : int(it - m_queue.begin()) + 1;
+}
+
+JobStats JobManager::stats() const
+{
+    JobStats stats;
+    stats.totalJobs = m_totalJobs;
+    stats.maxConcurrent = int(m_slots.size());
+    stats.completedJobs = m_completed;
+    stats.failedJobs = m_failed;
+    stats.cancelledJobs = m_cancelled;
+    stats.queuedJobs = int(m_queue.size());
+    for (const auto &[id, job] : m_jobs) {
+        if (job.status == JobStatus::Processing)
+            ++stats.activeJobs;
+        else if (job.status == JobStatus::AwaitingUpload || job.status == JobStatus::Downloading)
+            ++stats.inputJobs;
+    }
+    stats.workerJobs = m_slots;
+    return stats;
+}
+
+void JobManager::shutdown(std::chrono::milliseconds drain)
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    const Error shuttingDown(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down"));
+    QStringList waiting;
+    for (const auto &[id, job] : m_jobs) {
+        if (!isFinished(job.status) && job.status != JobStatus::Processing)
+            waiting.append(id);
+    }
+    for (const QString &id : std::as_const(waiting))
+        finishJob(m_jobs.at(id), JobStatus::Cancelled, shuttingDown);
+    m_drainTimer = new QTimer(this);
+    m_drainTimer->setSingleShot(true);
+    connect(m_drainTimer, &QTimer::timeout, this, [this, shuttingDown] {
+        QStringList running;
+        for (const auto &[id, job] : m_jobs) {
+            if (!isFinished(job.status))
+                running.append(id);
+        }
+        for (const QString &id : std::as_const(running))
+            finishJob(m_jobs.at(id), JobStatus::Cancelled, shuttingDown);
+    });
+    m_drainTimer->start(drain);
+    checkDrained();
+}
+
+void JobManager::checkDrained()
+{
+    if (!m_shuttingDown)
+        return;
+    for (const auto &[id, job] : m_jobs) {
+        if (!isFinished(job.status))
+            return;
+    }
+    if (m_drainTimer) {
+        m_drainTimer->stop();
+        m_drainTimer->deleteLater();
+        m_drainTimer = nullptr;
+        QMetaObject::invokeMethod(this, &JobManager::drained, Qt::QueuedConnection);
+    }
+}
+
+} // namespace Mediaforge

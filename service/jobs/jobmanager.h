@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "errorcode.h"
+#include "input/downloader.h"
+#include "input/urlguard.h"
+#include "job.h"
+#include "jobrunner.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+
+class QFile;
+class QNetworkAccessManager;
+class QTimer;
+
+namespace Mediaforge {
+
+struct Config;
+
+struct JobManagerSettings
+{
+    QString tempDir;
+    int maxConcurrentJobs = 2;
+    int maxJobsPerConnection = 16;
+    int maxQueuedJobs = 1000;
+    int jobsPerMinute = 0;             // per owner; 0: unlimited
+    qint64 maxFileBytes = qint64(2) * 1024 * 1024 * 1024;
+    std::chrono::seconds retention{3600};
+    std::chrono::milliseconds uploadStallTimeout = std::chrono::seconds(120);
+    std::chrono::milliseconds progressInterval = std::chrono::milliseconds(250);   // <= 4 a second
+    int maxFinishedRecords = 5000;
+    RunnerSettings runner;
+    DownloadLimits download;
+    UrlPolicy urlPolicy;
+
+    static JobManagerSettings fromConfig(const Config &config);
+};
+
+struct SubmitRequest
+{
+    QString jobId;                 // the client's; generated when empty
+    QString owner;
+    QString ownerLabel;
+    quint64 connectionId = 0;
+    Operation operation = Operation::Probe;
+    QJsonObject options;           // normalized by validateOptions()
+    QList<JobInput> inputs;        // source, url / display name, declared size
+    JobPriority priority = JobPriority::Normal;
+    bool detach = false;
+};
+
+struct JobStats
+{
+    qint64 totalJobs = 0;
+    int activeJobs = 0;            // processing
+    int queuedJobs = 0;
+    int inputJobs = 0;             // awaiting upload or downloading
+    int maxConcurrent = 0;
+    qint64 completedJobs = 0;
+    qint64 failedJobs = 0;
+    qint64 cancelledJobs = 0;
+    QStringList workerJobs;        // one entry per worker slot: the job id, or empty when idle
+};
+
+// The job engine. Owns every job from start_job to the removal of its last file: input stage
+// (uploads, downloads; no worker slot), the priority queue, worker slots running JobRunners,
+// retention of outputs. Knows nothing of WebSockets: sessions, metrics and the event feed all
+// listen to the same signals.
+class JobManager : public QObject
+{
+    Q_OBJECT
+public:
+    JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver,
+               QObject *parent = nullptr);
+    ~JobManager() override;
+
+    // Creates the temp dir, removes what a crash left there, checks it is writable.
+    std::optional<QString> initialize();
+
+    // Creates the job and starts its input stage. Errors: DUPLICATE_JOB, QUEUE_FULL,
+    // RATE_LIMITED, TOO_LARGE (declared size), SHUTTING_DOWN, INTERNAL_ERROR.
+    Result<QString> submit(SubmitRequest request);
+
+    // One piece of upload for input `index` (-1: the first input still incomplete). Returns an
+    // error for requests that do not touch the job (NOT_FOUND, FORBIDDEN, INVALID_STATE);
+    // an upload that goes wrong for the job itself (BAD_OFFSET, TOO_LARGE, BINARY_ERROR) fails
+    // the job instead, with its files removed, and returns nullopt.
+    std::optional<Error> writeUpload(const QString &id, quint64 connectionId, int index, qint64 offset,
+                                     QByteArrayView data, bool final);
+
+    // Cancels an unfinished job: kills what runs for it, removes its files. Errors: NOT_FOUND,
+    // CANCEL_FAILED (already finished).
+    std::optional<Error> cancel(const QString &id);
+    // Fails an unfinished job with `error` (e.g. TOO_LARGE decided by a session).
+    void failJob(const QString &id, const Error &error);
+
+    // Outputs were delivered: remove them unless the job is detached/retained.
+    void releaseOutputs(const QString &id);
+    // Keep the outputs for the retention period (detached jobs, level 0 TOO_LARGE).
+    void retainOutputs(const QString &id);
+    // The connection is gone: its non-detached unfinished jobs are cancelled, outputs waiting
+    // for it removed.
+    void connectionClosed(quint64 connectionId);
+
+    const Job *job(const QString &id) const;
+    // The newest job of `owner` with that client id.
+    const Job *findJob(const QString &owner, const QString &jobId) const;
+    QList<const Job *> jobs() const;   // oldest first
+    int queuePosition(const QString &id) const;   // 1-based; 0 when not queued
+    JobStats stats() const;
+    int maxConcurrentJobs() const { return m_settings.maxConcurrentJobs; }
+    bool isShuttingDown() const { return m_shuttingDown; }
+    qint64 bytesReceived() const { return m_bytesReceived; }
+
+    // Stops accepting jobs, cancels those not yet processing, lets running ones finish for
+    // `drain`, then cancels the rest; drained() when nothing runs any more.
+    void shutdown(std::chrono::milliseconds drain);
+
+signals:
+    void jobAccepted(const QString &id);
+    void jobStageChanged(const QString &id);   // status or stage changed (not to a final state)
+    void jobProgress(const QString &id);       // throttled to progressInterval per job
+    void jobFinished(const QString &id);       // completed, failed or cancelled
+    void jobRemoved(const QString &id);        // the record is gone (history limit)
+    void outputsRemoved(const QString &id);    // delivered or expired: no longer fetchable
+    void bytesReceivedChanged(qint64 delta);
+    void drained();
+
+private:
+    struct Runtime;
+
+    Job *mutableJob(const QString &id);
+    Runtime &runtime(const QString &id);
+    void startInput(Job &job);
+    void startDownload(Job &job, int index);
+    void inputComplete(Job &job);
+    void enqueue(Job &job);
+    void schedule();
+    void startProcessing(Job &job, int slot);
+    void onRunnerFinished(const QString &id);
+    void onProcessingProgress(const QString &id, const FfmpegProgress &progress, double expected);
+    void setStage(Job &job, JobStatus status, JobStage stage);
+    void updateProgress(Job &job);
+    void flushProgress(Job &job);
+    void finishJob(Job &job, JobStatus status, std::optional<Error> error);
+    void stopRuntime(const QString &id);
+    void removeFiles(Job &job);
+    void expireOutputs();
+    void trimHistory();
+    void checkDrained();
+    QString newId() const;
+    int unfinishedJobsOfConnection(quint64 connectionId) const;
+
+    JobManagerSettings m_settings;
+    QNetworkAccessManager &m_network;
+    HostResolver &m_resolver;
+    std::map<QString, Job> m_jobs;                      // by id
+    QHash<QString, std::shared_ptr<Runtime>> m_runtimes;   // unfinished jobs only
+    QList<QString> m_order;                             // ids by creation
+    std::deque<QString> m_queue;                        // queued ids, kept sorted
+    QList<QString> m_slots;                             // job id per worker slot; empty = free
+    QHash<QString, std::deque<QDateTime>> m_recentSubmits;   // rate limit per owner
+    QTimer *m_expiryTimer = nullptr;
+    QTimer *m_drainTimer = nullptr;
+    quint64 m_sequence = 0;
+    qint64 m_totalJobs = 0;
+    qint64 m_completed = 0;
+    qint64 m_failed = 0;
+    qint64 m_cancelled = 0;
+    qint64 m_bytesReceived = 0;
+    bool m_shuttingDown = false;
+};
+
+} // namespace Mediaforge

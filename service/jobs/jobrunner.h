@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "errorcode.h"
+#include "job.h"
+#include "media/commandbuilder.h"
+#include "media/progressparser.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+
+#include <chrono>
+#include <optional>
+
+class QTimer;
+
+namespace Mediaforge {
+
+class FfmpegProcess;
+class Probe;
+
+struct RunnerSettings
+{
+    QString ffmpegPath = QStringLiteral("ffmpeg");
+    QString ffprobePath = QStringLiteral("ffprobe");
+    int ffmpegThreads = 0;
+    std::chrono::milliseconds jobTimeout = std::chrono::seconds(600);
+    std::chrono::milliseconds stallTimeout = std::chrono::seconds(120);
+    std::chrono::milliseconds killGrace = std::chrono::seconds(2);
+};
+
+// The processing part of one job, once its inputs are on disk and it holds a worker slot:
+// probe every input -> build the command -> run ffmpeg -> probe and hash the outputs.
+// The job timeout and the stall watchdog live here because only the runner sees ffmpeg's
+// progress.
+class JobRunner : public QObject
+{
+    Q_OBJECT
+public:
+    struct Request
+    {
+        QString id;
+        Operation operation = Operation::Probe;
+        QJsonObject options;
+        QStringList inputPaths;
+        QString inputDisplayName;   // to derive download names
+        QString directory;
+    };
+
+    JobRunner(Request request, const RunnerSettings &settings, QObject *parent = nullptr);
+    ~JobRunner() override;
+
+    void start();
+    // Stops whatever runs (ffprobe, ffmpeg: SIGTERM then SIGKILL). No signal afterwards.
+    void abort();
+
+    const std::optional<Error> &error() const { return m_error; }
+    const QList<JobOutput> &outputs() const { return m_outputs; }
+    const QJsonObject &probeResult() const { return m_probeResult; }
+    double expectedDuration() const { return m_plan.expectedDurationSeconds; }
+
+    // "clip.mov" + compress + output.mp4 -> "clip_compressed.mp4". Client text only ever
+    // reaches a download name, sanitized, never a path.
+    static QString downloadName(const QString &inputName, Operation operation, const QString &outputPath,
+                                int index, int count);
+
+signals:
+    void processingProgress(const Mediaforge::FfmpegProgress &progress, double expectedDuration);
+    void finalizing();
+    void finished();
+
+private:
+    void probeNext();
+    void runFfmpeg();
+    void onFfmpegFinished(bool success, const QString &errorTail);
+    void finalizeNext();
+    void fail(Error error);
+    void finish();
+
+    Request m_request;
+    RunnerSettings m_settings;
+    QList<CommandInput> m_inputs;
+    CommandPlan m_plan;
+    QPointer<Probe> m_probe;
+    FfmpegProcess *m_ffmpeg = nullptr;
+    QTimer *m_timeoutTimer = nullptr;
+    QTimer *m_stallTimer = nullptr;
+    double m_lastOutTime = -1;
+    QList<JobOutput> m_outputs;
+    QJsonObject m_probeResult;
+    std::optional<Error> m_error;
+    bool m_done = false;
+};
+
+} // namespace Mediaforge

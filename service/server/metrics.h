@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <map>
+
+namespace Mediaforge {
+
+class JobManager;
+
+// Counters and the job-duration histogram behind GET /metrics, fed by JobManager's signals and
+// by the servers (connections, bytes sent). Rendered in the Prometheus text format 0.0.4.
+class Metrics : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Metrics(JobManager &manager, QObject *parent = nullptr);
+
+    void setConnections(int connections) { m_connections = connections; }
+    int connections() const { return m_connections; }
+    void addBytesSent(qint64 bytes) { m_bytesSent += bytes; }
+    qint64 bytesSent() const { return m_bytesSent; }
+
+    QByteArray render() const;
+
+    // From /proc/self; 0 where unavailable.
+    static qint64 residentMemoryBytes();
+    static double cpuSeconds();
+
+private:
+    void onJobFinished(const QString &id);
+
+    struct Histogram
+    {
+        QList<quint64> buckets;   // cumulative counts per upper bound
+        quint64 count = 0;
+        double sum = 0;
+    };
+
+    JobManager &m_manager;
+    std::map<std::pair<QString, QString>, quint64> m_jobsTotal;   // (operation, outcome)
+    std::map<QString, Histogram> m_durations;                    // by operation
+    int m_connections = 0;
+    qint64 m_bytesSent = 0;
+};
+
+} // namespace Mediaforge

@@ -1,0 +1,859 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "session.h"
+
+#include "binaryframe.h"
+#include "config/config.h"
+#include "input/urlguard.h"
+#include "jobs/jobmanager.h"
+#include "logging/logging.h"
+#include "outputsender.h"
+#include "protocol.h"
+#include "startjob.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTimer>
+#include <QWebSocket>
+
+#include <cmath>
+
+namespace Mediaforge {
+
+using namespace Protocol;
+
+namespace {
+
+constexpr int kMaxInvalidInARow = 100;
+constexpr qint64 kSubscriberProgressIntervalMs = 500;   // job_event progress: <= 2 a second a job
+
+QJsonObject message(QLatin1StringView type)
+{
+    return QJsonObject{{QString(Field::Type), QString(type)}};
+}
+
+// A level 0 client only knows the level 0 codes; the added ones still reach it, as PROTOCOL.md
+// allows, but a failure inside the service is reported the way those clients expect.
+ErrorCode submitErrorCode(ErrorCode code)
+{
+    return code == ErrorCode::InternalError ? ErrorCode::SubmitFailed : code;
+}
+
+} // namespace
+
+Session::Session(QWebSocket *socket, quint64 connectionId, const SessionContext &context, QObject *parent)
+    : QObject(parent), m_socket(socket), m_connectionId(connectionId), m_context(context)
+{
+    m_clock.start();
+    m_sinceHeard.start();
+    m_peer = socket->peerAddress().toString() + u':' + QString::number(socket->peerPort());
+    const Config &config = *m_context.config;
+    socket->setMaxAllowedIncomingMessageSize(quint64(config.maxBinaryMessageBytes));
+    socket->setMaxAllowedIncomingFrameSize(quint64(config.maxBinaryMessageBytes));
+    socket->setParent(this);
+    m_sender = new OutputSender(socket, config.maxChunkBytes, this);
+
+    connect(socket, &QWebSocket::textMessageReceived, this, &Session::onTextMessage);
+    connect(socket, &QWebSocket::textFrameReceived, this, &Session::onTextFrame);
+    connect(socket, &QWebSocket::binaryMessageReceived, this, &Session::onBinaryMessage);
+    connect(socket, &QWebSocket::disconnected, this, &Session::onDisconnected);
+    connect(socket, &QWebSocket::pong, this, [this] { m_sinceHeard.restart(); });
+    connect(socket, &QWebSocket::binaryFrameReceived, this, [this] { m_sinceHeard.restart(); });
+
+    connect(m_sender, &OutputSender::bytesSent, this, [this](qint64 bytes) {
+        if (m_context.addBytesSent)
+            m_context.addBytesSent(bytes);
+    });
+    connect(m_sender, &OutputSender::outputDelivered, this,
+            [this](const QString &id, const QString &jobId, int index, qint64 bytes, const QString &sha256) {
+                if (m_level < 1)
+                    return;
+                QJsonObject delivered = message(Type::OutputDelivered);
+                delivered.insert(QString(Field::JobId), jobId);
+                delivered.insert(QString(Field::Id), id);
+                delivered.insert(QString(Field::Index), index);
+                delivered.insert(QString(Field::Bytes), bytes);
+                delivered.insert(QString(Field::Sha256), sha256);
+                send(delivered);
+            });
+    connect(m_sender, &OutputSender::deliveryFinished, this, [this](const QString &id) {
+        // Outputs sent to the connection that started a job are its only copy; detached and
+        // retained jobs keep theirs for the retention period.
+        if (m_jobs.remove(id))
+            m_context.manager->releaseOutputs(id);
+    });
+    connect(m_sender, &OutputSender::deliveryFailed, this, [this](const QString &id, const QString &jobId, const QString &why) {
+        m_jobs.remove(id);
+        sendError(Error(ErrorCode::OutputSendFailed, why), jobId);
+    });
+
+    JobManager *manager = m_context.manager;
+    connect(manager, &JobManager::jobAccepted, this, &Session::onJobAccepted);
+    connect(manager, &JobManager::jobStageChanged, this, &Session::onJobStageChanged);
+    connect(manager, &JobManager::jobProgress, this, &Session::onJobProgress);
+    connect(manager, &JobManager::jobFinished, this, &Session::onJobFinished);
+    connect(manager, &JobManager::jobRemoved, this, [this](const QString &id) {
+        m_lastEventProgress.remove(id);
+        m_pendingEventProgress.remove(id);
+    });
+
+    m_keepAlive = new QTimer(this);
+    m_keepAlive->setInterval(std::chrono::seconds(config.pingIntervalSeconds));
+    connect(m_keepAlive, &QTimer::timeout, this, [this] {
+        if (!m_socket)
+            return;
+        if (m_sinceHeard.elapsed() > 2 * 1000 * qint64(m_context.config->pingIntervalSeconds)) {
+            qCInfo(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}} << "peer silent, closing";
+            m_socket->abort();
+            return;
+        }
+        m_socket->ping();
+    });
+    m_keepAlive->start();
+
+    authenticateFromHandshake();
+}
+
+Session::~Session()
+{
+    m_sender->abort();
+}
+
+void Session::authenticateFromHandshake()
+{
+    const Authenticator &auth = *m_context.authenticator;
+    if (!auth.enabled()) {
+        // Without tokens the service only listens on loopback: every local user is trusted as
+        // an admin, but each connection keeps its own job_id namespace.
+        m_identity = Identity{Role::Admin, QString()};
+        m_owner = QStringLiteral("connection:%1").arg(m_connectionId);
+        m_authState = AuthState::Authenticated;
+        return;
+    }
+    const QByteArray token = Authenticator::tokenFromRequest(m_socket->request());
+    if (!token.isEmpty()) {
+        const auto identity = auth.authenticate(token);
+        if (!identity) {
+            closeWithPolicyViolation(QStringLiteral("invalid token"));
+            return;
+        }
+        m_identity = *identity;
+        m_owner = identity->name;
+        m_authState = AuthState::Authenticated;
+        qCInfo(lcAuth).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}, {QStringLiteral("name"), m_owner}}
+                                 << "authenticated by handshake";
+        return;
+    }
+    m_authTimer = new QTimer(this);
+    m_authTimer->setSingleShot(true);
+    connect(m_authTimer, &QTimer::timeout, this, [this] {
+        if (m_authState == AuthState::Pending)
+            closeWithPolicyViolation(QStringLiteral("no token within %1 s").arg(m_context.config->handshakeTimeoutSeconds));
+    });
+    m_authTimer->start(std::chrono::seconds(m_context.config->handshakeTimeoutSeconds));
+}
+
+void Session::closeWithPolicyViolation(const QString &reason)
+{
+    if (m_closing || !m_socket)
+        return;
+    m_closing = true;
+    qCInfo(lcAuth).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}} << "refused:" << reason;
+    sendError(Error(ErrorCode::Unauthorized, QStringLiteral("authentication required: ") + reason));
+    m_socket->close(QWebSocketProtocol::CloseCodePolicyViolated, reason.left(100));
+}
+
+void Session::countInvalid()
+{
+    if (++m_invalidInARow >= kMaxInvalidInARow && m_socket && !m_closing) {
+        m_closing = true;
+        m_socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
+                        QStringLiteral("%1 invalid messages in a row").arg(kMaxInvalidInARow));
+    }
+}
+
+void Session::send(QJsonObject object, const QJsonValue &requestId)
+{
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    if (requestId.isString())
+        object.insert(QString(Field::RequestId), requestId);
+    m_socket->sendTextMessage(QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)));
+}
+
+void Session::sendError(const Error &error, const QString &jobId, const QJsonValue &requestId)
+{
+    QJsonObject reply = message(Type::Error);
+    const QJsonObject body = error.toJson();
+    for (auto it = body.begin(); it != body.end(); ++it)
+        reply.insert(it.key(), it.value());
+    if (!jobId.isEmpty())
+        reply.insert(QString(Field::JobId), jobId);
+    send(reply, requestId);
+}
+
+void Session::onTextFrame(const QString &frame, bool isLastFrame)
+{
+    m_sinceHeard.restart();
+    m_textFrameBytes += frame.size();
+    // A message split into frames is refused as soon as it is too long, before Qt has
+    // gathered all of it.
+    if (!isLastFrame && m_textFrameBytes > m_context.config->maxMessageBytes && !m_closing && m_socket) {
+        m_closing = true;
+        sendError(Error(ErrorCode::TooLarge, QStringLiteral("text messages are limited to %1 bytes")
+                                                     .arg(m_context.config->maxMessageBytes)));
+        m_socket->close(QWebSocketProtocol::CloseCodeTooMuchData, QStringLiteral("message too big"));
+    }
+    if (isLastFrame)
+        m_textFrameBytes = 0;
+}
+
+void Session::onTextMessage(const QString &text)
+{
+    m_sinceHeard.restart();
+    if (m_closing)
+        return;
+    if (text.size() > m_context.config->maxMessageBytes) {
+        sendError(Error(ErrorCode::TooLarge,
+                        QStringLiteral("text messages are limited to %1 bytes").arg(m_context.config->maxMessageBytes)));
+        countInvalid();
+        return;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+        sendError(Error(ErrorCode::InvalidJson, parseError.error != QJsonParseError::NoError
+                                                        ? QStringLiteral("invalid JSON: ") + parseError.errorString()
+                                                        : QStringLiteral("a message must be a JSON object")));
+        countInvalid();
+        return;
+    }
+    const QJsonObject object = document.object();
+    QJsonValue requestId = object.value(Field::RequestId);
+    if (object.contains(Field::RequestId) && !isValidRequestId(requestId)) {
+        sendError(Error(ErrorCode::ValidationError, QStringLiteral("request_id must be a string of at most 64 characters"),
+                        QJsonArray{QJsonObject{{QStringLiteral("path"), QStringLiteral("request_id")},
+                                               {QStringLiteral("message"), QStringLiteral("must be a string of at most 64 characters")}}}));
+        countInvalid();
+        return;
+    }
+    const QString type = object.value(Field::Type).toString();
+
+    if (m_authState == AuthState::Pending && type != Type::Hello) {
+        closeWithPolicyViolation(QStringLiteral("send hello with a token first"));
+        return;
+    }
+
+    if (type == Type::StartJob) {
+        handleStartJob(object, requestId);
+    } else if (type == Type::CancelJob) {
+        handleCancel(object, requestId);
+    } else if (type == Type::Ping) {
+        send(message(Type::Pong), requestId);
+    } else if (type == Type::Hello) {
+        handleHello(object, requestId);
+    } else if (type == Type::GetJob) {
+        handleGetJob(object, requestId);
+    } else if (type == Type::ListJobs) {
+        handleListJobs(object, requestId);
+    } else if (type == Type::GetStats) {
+        QJsonObject reply = message(Type::Stats);
+        reply.insert(QString(Field::Stats), m_context.stats());
+        send(reply, requestId);
+    } else if (type == Type::Subscribe || type == Type::Unsubscribe) {
+        handleSubscribe(type == Type::Subscribe, requestId);
+    } else if (type == Type::FetchOutput) {
+        handleFetchOutput(object, requestId);
+    } else {
+        sendError(Error(ErrorCode::UnknownMessageType,
+                        type.isEmpty() ? QStringLiteral("a message needs a \"type\"")
+                                       : QStringLiteral("unknown message type '%1'").arg(type.left(64))),
+                  QString(), requestId);
+        countInvalid();
+        return;
+    }
+    m_invalidInARow = 0;
+}
+
+void Session::handleHello(const QJsonObject &object, const QJsonValue &requestId)
+{
+    const QJsonValue protocol = object.value(Field::Protocol);
+    if (!protocol.isDouble() || protocol.toDouble() != kLevel) {
+        sendError(Error(ErrorCode::ValidationError, QStringLiteral("protocol: this service speaks protocol 1"),
+                        QJsonArray{QJsonObject{{QStringLiteral("path"), QStringLiteral("protocol")},
+                                               {QStringLiteral("message"), QStringLiteral("must be 1")}}}),
+                  QString(), requestId);
+        countInvalid();
+        return;
+    }
+    const Authenticator &auth = *m_context.authenticator;
+    if (auth.enabled() && object.contains(Field::Token)) {
+        const auto identity = auth.authenticate(object.value(Field::Token).toString().toUtf8());
+        if (!identity || (m_authState == AuthState::Authenticated && identity->name != m_identity.name)) {
+            closeWithPolicyViolation(QStringLiteral("invalid token"));
+            return;
+        }
+        m_identity = *identity;
+        m_owner = identity->name;
+        m_authState = AuthState::Authenticated;
+        if (m_authTimer)
+            m_authTimer->stop();
+    }
+    if (m_authState == AuthState::Pending) {
+        closeWithPolicyViolation(QStringLiteral("hello needs a token"));
+        return;
+    }
+    m_level = kLevel;
+    m_clientName = object.value(Field::Client).toString().left(128);
+    qCInfo(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer},
+                                                   {QStringLiteral("client"), m_clientName},
+                                                   {QStringLiteral("role"), roleName(m_identity.role)}}
+                                << "hello";
+
+    const Config &config = *m_context.config;
+    QJsonArray operations;
+    for (Operation operation : allOperations())
+        operations.append(operationName(operation));
+    QJsonObject welcome = message(Type::Welcome);
+    welcome.insert(QString(Field::Protocol), kLevel);
+    welcome.insert(QString(Field::Server), QJsonObject{{QStringLiteral("name"), QStringLiteral("mediaforged")},
+                                                       {QStringLiteral("version"), QStringLiteral(MEDIAFORGE_VERSION)}});
+    welcome.insert(QString(Field::Role), roleName(m_identity.role));
+    welcome.insert(QString(Field::Limits),
+                   QJsonObject{{QStringLiteral("max_file_bytes"), config.maxFileBytes},
+                               {QStringLiteral("max_chunk_bytes"), config.maxChunkBytes},
+                               {QStringLiteral("max_message_bytes"), config.maxMessageBytes},
+                               {QStringLiteral("max_binary_message_bytes"), config.maxBinaryMessageBytes},
+                               {QStringLiteral("max_active_jobs_per_connection"), config.maxJobsPerConnection},
+                               {QStringLiteral("job_timeout_seconds"), config.jobTimeoutSeconds},
+                               {QStringLiteral("retention_seconds"), config.retentionSeconds}});
+    welcome.insert(QString(Field::Operations), operations);
+    if (!m_context.httpBaseUrl.isEmpty())
+        welcome.insert(QStringLiteral("http_url"), m_context.httpBaseUrl);
+    send(welcome, requestId);
+}
+
+void Session::handleStartJob(const QJsonObject &object, const QJsonValue &requestId)
+{
+    const QJsonValue clientJobId = object.value(Field::JobId);
+    const QString echoJobId = clientJobId.isString() && StartJobRequest::isValidJobId(clientJobId.toString())
+            ? clientJobId.toString()
+            : QString();
+    const Result<StartJobRequest> parsed = StartJobRequest::fromJson(object);
+    if (!parsed.ok()) {
+        sendError(parsed.error(), echoJobId, requestId);
+        countInvalid();
+        return;
+    }
+    const StartJobRequest &request = parsed.value();
+    SubmitRequest submit;
+    submit.jobId = request.jobId;
+    submit.owner = m_owner;
+    submit.ownerLabel = m_identity.name.isEmpty() ? m_peer : m_identity.name;
+    submit.connectionId = m_connectionId;
+    submit.operation = request.operation;
+    submit.options = request.options;
+    submit.priority = jobPriorityFromName(request.priority).value_or(JobPriority::Normal);
+    submit.detach = request.detach;
+    for (const StartJobRequest::Input &input : request.inputs) {
+        JobInput jobInput;
+        if (input.isUrl) {
+            if (const auto refused = checkUrlSyntax(input.url)) {
+                sendError(*refused, echoJobId, requestId);
+                return;
+            }
+            jobInput.source = JobInput::Source::Url;
+            jobInput.url = input.url;
+        }
+        jobInput.displayName = input.filename;
+        jobInput.declaredSize = input.size;
+        submit.inputs.append(jobInput);
+    }
+    const Result<QString> submitted = m_context.manager->submit(submit);
+    if (!submitted.ok()) {
+        Error error = submitted.error();
+        error.code = submitErrorCode(error.code);
+        sendError(error, echoJobId, requestId);
+        return;
+    }
+    const QString id = submitted.value();
+    m_jobs.insert(id);
+    const Job *job = m_context.manager->job(id);
+    QJsonObject ack = message(Type::Ack);
+    ack.insert(QString(Field::JobId), job->jobId);
+    ack.insert(QString(Field::Id), id);
+    ack.insert(QString(Field::Message), job->status == JobStatus::AwaitingUpload
+                                                ? QStringLiteral("Job accepted; waiting for the upload")
+                                                : QStringLiteral("Job accepted; downloading the input"));
+    ack.insert(QString(Field::Status), jobStatusName(job->status));
+    if (const int position = m_context.manager->queuePosition(id))
+        ack.insert(QString(Field::QueuePosition), position);
+    if (m_level >= 1 && job->status == JobStatus::AwaitingUpload)
+        ack.insert(QString(Field::Upload), QJsonObject{{QString(Field::ChunkBytes), m_context.config->maxChunkBytes}});
+    send(ack, requestId);
+}
+
+Result<const Job *> Session::resolveJob(const QJsonObject &object) const
+{
+    const JobManager &manager = *m_context.manager;
+    if (object.value(Field::Id).isString()) {
+        const Job *job = manager.job(object.value(Field::Id).toString());
+        if (!job)
+            return Error(ErrorCode::NotFound, QStringLiteral("no job with that id"));
+        if (!canAccess(*job))
+            return Error(ErrorCode::Forbidden, QStringLiteral("that job belongs to someone else"));
+        return job;
+    }
+    if (object.value(Field::JobId).isString()) {
+        const Job *job = manager.findJob(m_owner, object.value(Field::JobId).toString());
+        if (!job)
+            return Error(ErrorCode::NotFound, QStringLiteral("no job with that job_id"));
+        return job;
+    }
+    return Error(ErrorCode::ValidationError, QStringLiteral("job_id or id is required"),
+                 QJsonArray{QJsonObject{{QStringLiteral("path"), QStringLiteral("job_id")},
+                                        {QStringLiteral("message"), QStringLiteral("is required (or id)")}}});
+}
+
+bool Session::canAccess(const Job &job) const
+{
+    return m_identity.role == Role::Admin || job.owner == m_owner;
+}
+
+void Session::handleCancel(const QJsonObject &object, const QJsonValue &requestId)
+{
+    const QString echo = object.value(Field::JobId).toString().left(64);
+    const Result<const Job *> resolved = resolveJob(object);
+    if (!resolved.ok()) {
+        Error error = resolved.error();
+        if (error.code == ErrorCode::NotFound) {
+            error = Error(ErrorCode::CancelFailed, QStringLiteral("no such job"),
+                          QJsonObject{{QStringLiteral("reason"), QStringLiteral("not_found")}});
+        }
+        sendError(error, echo, requestId);
+        return;
+    }
+    const Job *job = resolved.value();
+    const QString id = job->id;
+    const QString jobId = job->jobId;
+    const bool own = m_jobs.contains(id);
+    if (own)
+        m_cancelRequests.insert(id, requestId);
+    if (const auto failed = m_context.manager->cancel(id)) {
+        m_cancelRequests.remove(id);
+        sendError(Error(ErrorCode::CancelFailed, failed->message,
+                        QJsonObject{{QStringLiteral("reason"), QStringLiteral("finished")}}),
+                  jobId, requestId);
+        return;
+    }
+    if (!own) {
+        QJsonObject reply = message(Type::Error);
+        reply.insert(QString(Field::Code), errorCodeName(ErrorCode::JobCancelled));
+        reply.insert(QString(Field::Message), QStringLiteral("job cancelled"));
+        reply.insert(QString(Field::JobId), jobId);
+        reply.insert(QString(Field::Id), id);
+        send(reply, requestId);
+    }
+}
+
+void Session::handleGetJob(const QJsonObject &object, const QJsonValue &requestId)
+{
+    const Result<const Job *> resolved = resolveJob(object);
+    if (!resolved.ok()) {
+        sendError(resolved.error(), object.value(Field::JobId).toString().left(64), requestId);
+        return;
+    }
+    const Job *job = resolved.value();
+    QJsonObject reply = message(Type::Job);
+    reply.insert(QString(Field::Job), job->toSnapshot(m_identity.role == Role::Admin,
+                                                      m_context.manager->queuePosition(job->id)));
+    send(reply, requestId);
+}
+
+void Session::handleListJobs(const QJsonObject &object, const QJsonValue &requestId)
+{
+    QSet<JobStatus> states;
+    QJsonArray issues;
+    if (object.contains(Field::States)) {
+        const QJsonValue value = object.value(Field::States);
+        if (!value.isArray()) {
+            issues.append(QJsonObject{{QStringLiteral("path"), QStringLiteral("states")},
+                                      {QStringLiteral("message"), QStringLiteral("must be an array of statuses")}});
+        } else {
+            const QJsonArray array = value.toArray();
+            for (qsizetype i = 0; i < array.size(); ++i) {
+                const auto status = jobStatusFromName(array.at(i).toString());
+                if (!status) {
+                    issues.append(QJsonObject{{QStringLiteral("path"), QStringLiteral("states[%1]").arg(i)},
+                                              {QStringLiteral("message"), QStringLiteral("unknown status")}});
+                } else {
+                    states.insert(*status);
+                }
+            }
+        }
+    }
+    int limit = 100;
+    if (object.contains(Field::Limit)) {
+        const double value = object.value(Field::Limit).toDouble(-1);
+        if (!object.value(Field::Limit).isDouble() || value < 1 || value > 1000 || value != std::floor(value)) {
+            issues.append(QJsonObject{{QStringLiteral("path"), QStringLiteral("limit")},
+                                      {QStringLiteral("message"), QStringLiteral("must be a whole number from 1 to 1000")}});
+        } else {
+            limit = int(value);
+        }
+    }
+    if (!issues.isEmpty()) {
+        sendError(Error(ErrorCode::ValidationError,
+                        issues.first().toObject().value(QStringLiteral("path")).toString() + QStringLiteral(": ")
+                                + issues.first().toObject().value(QStringLiteral("message")).toString(),
+                        issues),
+                  QString(), requestId);
+        countInvalid();
+        return;
+    }
+    const QList<const Job *> all = m_context.manager->jobs();
+    QJsonArray list;
+    const bool admin = m_identity.role == Role::Admin;
+    // Newest first: the jobs someone asks about are almost always the recent ones.
+    for (auto it = all.crbegin(); it != all.crend() && list.size() < limit; ++it) {
+        const Job *job = *it;
+        if (!canAccess(*job) || (!states.isEmpty() && !states.contains(job->status)))
+            continue;
+        // Without auth every connection is an admin; listing still starts with what is its own
+        // unless it asks as the monitor does, by subscribing.
+        list.append(job->toSnapshot(admin, m_context.manager->queuePosition(job->id)));
+    }
+    QJsonObject reply = message(Type::Jobs);
+    reply.insert(QString(Field::Jobs), list);
+    send(reply, requestId);
+}
+
+void Session::handleSubscribe(bool subscribe, const QJsonValue &requestId)
+{
+    if (m_identity.role != Role::Admin) {
+        sendError(Error(ErrorCode::Forbidden, QStringLiteral("only admins may subscribe to the event feed")), QString(),
+                  requestId);
+        return;
+    }
+    m_subscribed = subscribe;
+    send(message(subscribe ? Type::Subscribed : Type::Unsubscribed), requestId);
+    if (subscribe) {
+        if (!m_subscriberTimer) {
+            m_subscriberTimer = new QTimer(this);
+            m_subscriberTimer->setInterval(250);
+            connect(m_subscriberTimer, &QTimer::timeout, this, [this] {
+                flushSubscriberProgress();
+                static constexpr int kTicksPerStats = 4;
+                if (m_subscriberTimer->property("ticks").toInt() % kTicksPerStats == 0)
+                    sendStats();
+                m_subscriberTimer->setProperty("ticks", m_subscriberTimer->property("ticks").toInt() + 1);
+            });
+        }
+        m_subscriberTimer->start();
+        sendStats();
+    } else if (m_subscriberTimer) {
+        m_subscriberTimer->stop();
+        m_pendingEventProgress.clear();
+    }
+}
+
+void Session::sendStats()
+{
+    QJsonObject reply = message(Type::Stats);
+    reply.insert(QString(Field::Stats), m_context.stats());
+    send(reply);
+}
+
+void Session::handleFetchOutput(const QJsonObject &object, const QJsonValue &requestId)
+{
+    const QString echo = object.value(Field::JobId).toString().left(64);
+    const Result<const Job *> resolved = resolveJob(object);
+    if (!resolved.ok()) {
+        sendError(resolved.error(), echo, requestId);
+        return;
+    }
+    const Job *job = resolved.value();
+    if (job->status != JobStatus::Completed) {
+        sendError(Error(ErrorCode::InvalidState, QStringLiteral("job is %1; outputs exist once it completed")
+                                                         .arg(jobStatusName(job->status))),
+                  job->jobId, requestId);
+        return;
+    }
+    if (job->outputs.isEmpty() || job->outputsRemoved) {
+        sendError(Error(ErrorCode::NotFound, job->outputs.isEmpty()
+                                                     ? QStringLiteral("this job has no output files")
+                                                     : QStringLiteral("the outputs were delivered or expired and are gone")),
+                  job->jobId, requestId);
+        return;
+    }
+    int index = -1;
+    if (object.contains(Field::Index)) {
+        const double value = object.value(Field::Index).toDouble(-1);
+        if (!object.value(Field::Index).isDouble() || value < 0 || value >= job->outputs.size() || value != std::floor(value)) {
+            sendError(Error(ErrorCode::ValidationError,
+                            QStringLiteral("index: must be from 0 to %1").arg(job->outputs.size() - 1),
+                            QJsonArray{QJsonObject{{QStringLiteral("path"), QStringLiteral("index")},
+                                                   {QStringLiteral("message"), QStringLiteral("out of range")}}}),
+                      job->jobId, requestId);
+            return;
+        }
+        index = int(value);
+    }
+    // While fetching, the outputs must not expire under the transfer.
+    m_context.manager->retainOutputs(job->id);
+    m_sender->enqueue(OutputSender::Delivery{job->id, job->jobId, job->outputs, index, m_level >= 1});
+}
+
+void Session::onBinaryMessage(const QByteArray &data)
+{
+    m_sinceHeard.restart();
+    if (m_closing)
+        return;
+    if (m_authState == AuthState::Pending) {
+        closeWithPolicyViolation(QStringLiteral("send hello with a token first"));
+        return;
+    }
+    const Result<BinaryFrame> frame = BinaryFrame::parse(data);
+    if (!frame.ok()) {
+        sendError(frame.error());
+        countInvalid();
+        return;
+    }
+    const QJsonObject &header = frame->header;
+    const QString echo = header.value(Field::JobId).toString().left(64);
+    const Result<const Job *> resolved = resolveJob(header);
+    if (!resolved.ok()) {
+        Error error = resolved.error();
+        if (error.code == ErrorCode::ValidationError)
+            error = Error(ErrorCode::InvalidBinary, QStringLiteral("binary header needs job_id (or id)"));
+        sendError(error, echo);
+        countInvalid();
+        return;
+    }
+    const Job *job = resolved.value();
+    const QString id = job->id;
+    const QString jobId = job->jobId;
+    qint64 offset = 0;
+    bool final = true;
+    int index = -1;
+    if (header.contains(Field::Index)) {
+        const double value = header.value(Field::Index).toDouble(-1);
+        if (value < 0 || value != std::floor(value) || value > 1000) {
+            sendError(Error(ErrorCode::InvalidBinary, QStringLiteral("index must be a whole number")), jobId);
+            countInvalid();
+            return;
+        }
+        index = int(value);
+    }
+    if (header.contains(Field::Offset)) {
+        const double value = header.value(Field::Offset).toDouble(-1);
+        if (value < 0 || value != std::floor(value) || !header.value(Field::Final).isBool()) {
+            sendError(Error(ErrorCode::InvalidBinary, QStringLiteral("a chunk header needs a whole offset and a boolean final")),
+                      jobId);
+            countInvalid();
+            return;
+        }
+        offset = qint64(value);
+        final = header.value(Field::Final).toBool();
+        if (frame->payload.size() > m_context.config->maxChunkBytes && m_jobs.contains(id)) {
+            m_context.manager->failJob(id, Error(ErrorCode::TooLarge,
+                                                 QStringLiteral("chunks are limited to %1 bytes").arg(m_context.config->maxChunkBytes),
+                                                 QJsonObject{{QStringLiteral("max_chunk_bytes"), m_context.config->maxChunkBytes}}));
+            return;
+        }
+    }
+    if (const auto refused = m_context.manager->writeUpload(id, m_connectionId, index, offset, frame->payload, final))
+        sendError(*refused, jobId);
+    m_invalidInARow = 0;
+}
+
+void Session::onJobAccepted(const QString &id)
+{
+    if (!m_subscribed)
+        return;
+    if (const Job *job = m_context.manager->job(id))
+        sendJobEvent(QStringLiteral("accepted"), *job);
+}
+
+void Session::onJobStageChanged(const QString &id)
+{
+    const Job *job = m_context.manager->job(id);
+    if (!job)
+        return;
+    if (m_jobs.contains(id))
+        sendProgress(*job);
+    if (m_subscribed) {
+        m_pendingEventProgress.remove(id);
+        sendJobEvent(QStringLiteral("stage"), *job);
+    }
+}
+
+void Session::onJobProgress(const QString &id)
+{
+    const Job *job = m_context.manager->job(id);
+    if (!job)
+        return;
+    if (m_jobs.contains(id))
+        sendProgress(*job);
+    if (m_subscribed) {
+        const qint64 now = m_clock.elapsed();
+        const auto last = m_lastEventProgress.constFind(id);
+        if (last == m_lastEventProgress.constEnd() || now - *last >= kSubscriberProgressIntervalMs) {
+            m_lastEventProgress.insert(id, now);
+            m_pendingEventProgress.remove(id);
+            sendJobEvent(QStringLiteral("progress"), *job);
+        } else {
+            m_pendingEventProgress.insert(id);
+        }
+    }
+}
+
+void Session::flushSubscriberProgress()
+{
+    const qint64 now = m_clock.elapsed();
+    const QSet<QString> pending = m_pendingEventProgress;
+    for (const QString &id : pending) {
+        if (now - m_lastEventProgress.value(id) < kSubscriberProgressIntervalMs)
+            continue;
+        m_pendingEventProgress.remove(id);
+        const Job *job = m_context.manager->job(id);
+        if (!job || isFinished(job->status))
+            continue;
+        m_lastEventProgress.insert(id, now);
+        sendJobEvent(QStringLiteral("progress"), *job);
+    }
+}
+
+void Session::sendJobEvent(const QString &event, const Job &job)
+{
+    QJsonObject reply = message(Type::JobEvent);
+    reply.insert(QString(Field::Event), event);
+    reply.insert(QString(Field::Job), job.toSnapshot(true, m_context.manager->queuePosition(job.id)));
+    send(reply);
+}
+
+void Session::sendProgress(const Job &job)
+{
+    const JobProgress &p = job.progress;
+    QJsonObject progress = message(Type::Progress);
+    progress.insert(QString(Field::JobId), job.jobId);
+    progress.insert(QString(Field::Percentage), std::round(p.percentage * 10.0) / 10.0);
+    progress.insert(QString(Field::Stage), jobStageName(job.stage));
+    switch (job.stage) {
+    case JobStage::Uploading:
+    case JobStage::Downloading:
+        progress.insert(QString(Field::Bytes), p.bytes);
+        if (p.totalBytes >= 0)
+            progress.insert(QString(Field::TotalBytes), p.totalBytes);
+        if (p.etaSeconds >= 0)
+            progress.insert(QString(Field::EtaSeconds), std::round(p.etaSeconds * 10.0) / 10.0);
+        break;
+    case JobStage::Processing:
+        progress.insert(QString(Field::OutTimeSeconds), std::round(p.outTimeSeconds * 1000.0) / 1000.0);
+        progress.insert(QString(Field::DurationSeconds), std::round(p.durationSeconds * 1000.0) / 1000.0);
+        progress.insert(QString(Field::Speed), std::round(p.speed * 100.0) / 100.0);
+        progress.insert(QString(Field::Fps), std::round(p.fps * 10.0) / 10.0);
+        if (p.etaSeconds >= 0)
+            progress.insert(QString(Field::EtaSeconds), std::round(p.etaSeconds * 10.0) / 10.0);
+        break;
+    case JobStage::Queued:
+        if (const int position = m_context.manager->queuePosition(job.id))
+            progress.insert(QString(Field::QueuePosition), position);
+        break;
+    case JobStage::Finalizing:
+        break;
+    }
+    send(progress);
+}
+
+void Session::onJobFinished(const QString &id)
+{
+    const Job *job = m_context.manager->job(id);
+    if (!job)
+        return;
+    if (m_subscribed) {
+        m_pendingEventProgress.remove(id);
+        const QString event = job->status == JobStatus::Completed ? QStringLiteral("completed")
+                : job->status == JobStatus::Failed                 ? QStringLiteral("failed")
+                                                                   : QStringLiteral("cancelled");
+        sendJobEvent(event, *job);
+    }
+    if (!m_jobs.contains(id))
+        return;
+    const QJsonValue requestId = m_cancelRequests.take(id);
+    if (job->status != JobStatus::Completed) {
+        m_jobs.remove(id);
+        const Error error = job->error.value_or(Error(ErrorCode::JobFailed, QStringLiteral("job failed")));
+        QJsonObject reply = message(Type::Error);
+        const QJsonObject body = error.toJson();
+        for (auto it = body.begin(); it != body.end(); ++it)
+            reply.insert(it.key(), it.value());
+        reply.insert(QString(Field::JobId), job->jobId);
+        reply.insert(QString(Field::Id), job->id);
+        send(reply, requestId);
+        return;
+    }
+    sendCompleted(*job);
+}
+
+void Session::sendCompleted(const Job &job)
+{
+    const Config &config = *m_context.config;
+    if (m_level < 1) {
+        for (const JobOutput &output : job.outputs) {
+            if (output.size <= config.level0OutputLimitBytes)
+                continue;
+            // One message per file cannot carry this; the output stays fetchable instead.
+            m_context.manager->retainOutputs(job.id);
+            m_jobs.remove(job.id);
+            const QString url = m_context.httpBaseUrl + QStringLiteral("/jobs/") + job.id + QStringLiteral("/output");
+            sendError(Error(ErrorCode::TooLarge,
+                            QStringLiteral("output %1 is %2 bytes, above the %3-byte limit for one message; fetch it "
+                                           "with protocol level 1 (hello, then fetch_output with id %4) or over HTTP: %5")
+                                    .arg(output.fileName)
+                                    .arg(output.size)
+                                    .arg(config.level0OutputLimitBytes)
+                                    .arg(job.id, url),
+                            QJsonObject{{QStringLiteral("id"), job.id},
+                                        {QStringLiteral("size_bytes"), output.size},
+                                        {QStringLiteral("limit_bytes"), config.level0OutputLimitBytes},
+                                        {QStringLiteral("http_url"), url},
+                                        {QStringLiteral("retained_seconds"), config.retentionSeconds}}),
+                      job.jobId);
+            return;
+        }
+    }
+    QJsonObject completed = message(Type::Completed);
+    completed.insert(QString(Field::JobId), job.jobId);
+    completed.insert(QString(Field::Id), job.id);
+    completed.insert(QString(Field::Message), QStringLiteral("Job completed successfully"));
+    completed.insert(QString(Field::DeliveryMethod), QStringLiteral("binary"));
+    if (!job.outputs.isEmpty()) {
+        completed.insert(QString(Field::OutputMetadata), job.outputs.constFirst().metadata.toOutputMetadata());
+        QJsonArray outputs;
+        for (const JobOutput &output : job.outputs)
+            outputs.append(output.toJson());
+        completed.insert(QString(Field::Outputs), outputs);
+    } else {
+        completed.insert(QString(Field::Outputs), QJsonArray());
+    }
+    if (!job.probeResult.isEmpty())
+        completed.insert(QString(Field::Result), job.probeResult);
+    completed.insert(QString(Field::Timings), job.timings());
+    send(completed);
+    if (job.outputs.isEmpty()) {
+        m_jobs.remove(job.id);
+        return;
+    }
+    m_sender->enqueue(OutputSender::Delivery{job.id, job.jobId, job.outputs, -1, m_level >= 1});
+}
+
+void Session::onDisconnected()
+{
+    m_sender->abort();
+    m_keepAlive->stop();
+    qCInfo(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}} << "disconnected";
+    m_context.manager->connectionClosed(m_connectionId);
+    emit closed(m_connectionId);
+}
+
+} // namespace Mediaforge

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "authenticator.h"
+#include "errorcode.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+
+#include <functional>
+#include <optional>
+
+class QTimer;
+class QWebSocket;
+
+namespace Mediaforge {
+
+struct Config;
+class JobManager;
+class OutputSender;
+struct Job;
+
+// What every session shares: the engine, the auth table, the limits, and the figures only the
+// server knows (connections, bytes sent).
+struct SessionContext
+{
+    JobManager *manager = nullptr;
+    const Authenticator *authenticator = nullptr;
+    const Config *config = nullptr;
+    std::function<QJsonObject()> stats;        // the /health `stats` object plus `workers`
+    std::function<void(qint64)> addBytesSent;
+    QString httpBaseUrl;                       // for TOO_LARGE messages: where outputs can be fetched
+};
+
+// One WebSocket connection: its protocol level (0 until `hello`), role and owner namespace.
+// Turns messages into JobManager calls and JobManager signals into messages, in the order
+// PROTOCOL.md gives per job.
+class Session : public QObject
+{
+    Q_OBJECT
+public:
+    Session(QWebSocket *socket, quint64 connectionId, const SessionContext &context, QObject *parent = nullptr);
+    ~Session() override;
+
+    quint64 connectionId() const { return m_connectionId; }
+    bool isSubscribed() const { return m_subscribed; }
+    // Server-wide notices (SHUTTING_DOWN).
+    void sendError(const Error &error, const QString &jobId = QString(), const QJsonValue &requestId = QJsonValue());
+    void sendStats();
+
+signals:
+    void closed(quint64 connectionId);
+
+private:
+    enum class AuthState { Pending, Authenticated };
+
+    void onTextMessage(const QString &text);
+    void onTextFrame(const QString &frame, bool isLastFrame);
+    void onBinaryMessage(const QByteArray &message);
+    void onDisconnected();
+    void authenticateFromHandshake();
+    void closeWithPolicyViolation(const QString &reason);
+    void countInvalid();
+
+    void handleHello(const QJsonObject &message, const QJsonValue &requestId);
+    void handleStartJob(const QJsonObject &message, const QJsonValue &requestId);
+    void handleCancel(const QJsonObject &message, const QJsonValue &requestId);
+    void handleGetJob(const QJsonObject &message, const QJsonValue &requestId);
+    void handleListJobs(const QJsonObject &message, const QJsonValue &requestId);
+    void handleSubscribe(bool subscribe, const QJsonValue &requestId);
+    void handleFetchOutput(const QJsonObject &message, const QJsonValue &requestId);
+
+    // Finds the job a request names by `id` or by `job_id` (in this owner's namespace) and
+    // checks that this session may see it: NOT_FOUND / FORBIDDEN otherwise.
+    Result<const Job *> resolveJob(const QJsonObject &message) const;
+    bool canAccess(const Job &job) const;
+
+    void onJobStageChanged(const QString &id);
+    void onJobProgress(const QString &id);
+    void onJobFinished(const QString &id);
+    void onJobAccepted(const QString &id);
+    void sendProgress(const Job &job);
+    void sendCompleted(const Job &job);
+    void sendJobEvent(const QString &event, const Job &job);
+    void flushSubscriberProgress();
+
+    void send(QJsonObject message, const QJsonValue &requestId = QJsonValue());
+    bool ownsLive(const QString &id) const { return m_jobs.contains(id); }
+
+    QPointer<QWebSocket> m_socket;
+    quint64 m_connectionId;
+    SessionContext m_context;
+    OutputSender *m_sender = nullptr;
+    AuthState m_authState = AuthState::Pending;
+    Identity m_identity;
+    QString m_owner;
+    QString m_peer;
+    int m_level = 0;
+    QString m_clientName;
+    bool m_subscribed = false;
+    int m_invalidInARow = 0;
+    qint64 m_textFrameBytes = 0;
+    QTimer *m_authTimer = nullptr;
+    QTimer *m_keepAlive = nullptr;
+    QTimer *m_subscriberTimer = nullptr;
+    QElapsedTimer m_sinceHeard;
+    QSet<QString> m_jobs;                         // service ids of jobs this connection started
+    QHash<QString, QJsonValue> m_cancelRequests;  // id -> request_id of this session's cancel
+    QHash<QString, qint64> m_lastEventProgress;   // subscriber throttle: id -> ms timestamp
+    QSet<QString> m_pendingEventProgress;
+    QElapsedTimer m_clock;
+    bool m_closing = false;
+};
+
+} // namespace Mediaforge

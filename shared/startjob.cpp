@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "startjob.h"
+
+#include "protocol.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+
+#include <cmath>
+
+namespace Mediaforge {
+
+namespace {
+
+using namespace Protocol;
+
+struct Issues
+{
+    QJsonArray list;
+    void add(const QString &path, const QString &message)
+    {
+        list.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("message"), message}});
+    }
+    bool empty() const { return list.isEmpty(); }
+    Error toError() const
+    {
+        const QJsonObject first = list.first().toObject();
+        return Error(ErrorCode::ValidationError,
+                     first.value(QStringLiteral("path")).toString() + QStringLiteral(": ")
+                             + first.value(QStringLiteral("message")).toString(),
+                     list);
+    }
+};
+
+void parseInput(const QJsonValue &value, const QString &path, QList<StartJobRequest::Input> &inputs, Issues &issues)
+{
+    if (!value.isObject()) {
+        issues.add(path, QStringLiteral("must be an object with \"source\": \"url\" or \"upload\""));
+        return;
+    }
+    const QJsonObject object = value.toObject();
+    StartJobRequest::Input input;
+    const QString source = object.value(Field::Source).toString();
+    static const QStringList known{QStringLiteral("source"), QStringLiteral("url"), QStringLiteral("filename"),
+                                   QStringLiteral("size")};
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (!known.contains(it.key()))
+            issues.add(path + u'.' + it.key(), QStringLiteral("unknown field"));
+    }
+    if (source == QLatin1StringView("url")) {
+        input.isUrl = true;
+        const QJsonValue url = object.value(Field::Url);
+        if (!url.isString() || url.toString().isEmpty() || url.toString().size() > 8192) {
+            issues.add(path + QStringLiteral(".url"), QStringLiteral("must be a URL of at most 8192 characters"));
+        } else {
+            input.url = QUrl(url.toString(), QUrl::StrictMode);
+            if (!input.url.isValid() || input.url.isRelative())
+                issues.add(path + QStringLiteral(".url"), QStringLiteral("is not a valid absolute URL"));
+        }
+        if (object.contains(Field::Size))
+            issues.add(path + QStringLiteral(".size"), QStringLiteral("applies to uploads only"));
+    } else if (source == QLatin1StringView("upload")) {
+        const QJsonValue size = object.value(Field::Size);
+        if (object.contains(Field::Size)) {
+            const double number = size.toDouble(-1);
+            if (!size.isDouble() || number < 0 || number != std::floor(number) || number > 9.0e15)
+                issues.add(path + QStringLiteral(".size"), QStringLiteral("must be a whole number of bytes"));
+            else
+                input.size = qint64(number);
+        }
+        if (object.contains(Field::Url))
+            issues.add(path + QStringLiteral(".url"), QStringLiteral("applies to url inputs only"));
+    } else {
+        issues.add(path + QStringLiteral(".source"), QStringLiteral("must be \"url\" or \"upload\""));
+        return;
+    }
+    if (object.contains(Field::Filename)) {
+        const QJsonValue filename = object.value(Field::Filename);
+        if (!filename.isString() || filename.toString().size() > 255)
+            issues.add(path + QStringLiteral(".filename"), QStringLiteral("must be a string of at most 255 characters"));
+        else
+            input.filename = filename.toString();
+    }
+    inputs.append(input);
+}
+
+} // namespace
+
+bool StartJobRequest::isValidJobId(const QString &jobId)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9_.:-]{1,64}$"));
+    return pattern.match(jobId).hasMatch();
+}
+
+bool isValidRequestId(const QJsonValue &value)
+{
+    return value.isString() && value.toString().size() <= 64;
+}
+
+Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
+{
+    StartJobRequest request;
+    Issues issues;
+
+    if (message.contains(Field::JobId)) {
+        const QJsonValue jobId = message.value(Field::JobId);
+        if (!jobId.isString() || !isValidJobId(jobId.toString()))
+            issues.add(QStringLiteral("job_id"), QStringLiteral("must be 1-64 characters of A-Z a-z 0-9 _ . : -"));
+        else
+            request.jobId = jobId.toString();
+    }
+
+    const QJsonValue operationValue = message.value(Field::Operation);
+    const auto operation = operationFromName(operationValue.toString());
+    if (!operationValue.isString() || !operation) {
+        QStringList names;
+        for (Operation each : allOperations())
+            names.append(operationName(each));
+        issues.add(QStringLiteral("operation"), QStringLiteral("must be one of: ") + names.join(QStringLiteral(", ")));
+    } else {
+        request.operation = *operation;
+    }
+
+    const QJsonValue optionsValue = message.value(Field::Options);
+    QJsonObject options;
+    if (message.contains(Field::Options) && !optionsValue.isNull()) {
+        if (!optionsValue.isObject())
+            issues.add(QStringLiteral("options"), QStringLiteral("must be an object"));
+        else
+            options = optionsValue.toObject();
+    }
+
+    if (message.contains(Field::Priority)) {
+        const QString priority = message.value(Field::Priority).toString();
+        if (priority != QLatin1StringView("low") && priority != QLatin1StringView("normal")
+            && priority != QLatin1StringView("high"))
+            issues.add(QStringLiteral("priority"), QStringLiteral("must be low, normal or high"));
+        else
+            request.priority = priority;
+    }
+    if (message.contains(Field::Detach)) {
+        if (!message.value(Field::Detach).isBool())
+            issues.add(QStringLiteral("detach"), QStringLiteral("must be true or false"));
+        else
+            request.detach = message.value(Field::Detach).toBool();
+    }
+
+    const bool hasInput = message.contains(Field::Input);
+    const bool hasInputs = message.contains(Field::Inputs);
+    const bool concat = operation && *operation == Operation::Concat;
+    if (hasInput && hasInputs) {
+        issues.add(QStringLiteral("inputs"), QStringLiteral("give either input or inputs, not both"));
+    } else if (hasInputs) {
+        const QJsonValue inputs = message.value(Field::Inputs);
+        if (!concat) {
+            issues.add(QStringLiteral("inputs"), QStringLiteral("only concat takes several inputs"));
+        } else if (!inputs.isArray() || inputs.toArray().size() < 2 || inputs.toArray().size() > 50) {
+            issues.add(QStringLiteral("inputs"), QStringLiteral("must be an array of 2 to 50 inputs"));
+        } else {
+            const QJsonArray array = inputs.toArray();
+            for (qsizetype i = 0; i < array.size(); ++i)
+                parseInput(array.at(i), QStringLiteral("inputs[%1]").arg(i), request.inputs, issues);
+            if (options.contains(QStringLiteral("file_count")))
+                issues.add(QStringLiteral("options.file_count"), QStringLiteral("applies to concat by upload only"));
+        }
+    } else if (hasInput) {
+        parseInput(message.value(Field::Input), QStringLiteral("input"), request.inputs, issues);
+    } else {
+        issues.add(QStringLiteral("input"), QStringLiteral("is required"));
+    }
+
+    if (operation) {
+        const Result<QJsonObject> validated = validateOptions(*operation, options);
+        if (!validated.ok()) {
+            const QJsonArray details = validated.error().details.toArray();
+            for (const QJsonValue &detail : details)
+                issues.list.append(detail);
+            if (details.isEmpty())
+                issues.add(QStringLiteral("options"), validated.error().message);
+        } else {
+            request.options = validated.value();
+        }
+    }
+
+    // Concat by upload: one input object stands for `file_count` uploads.
+    if (concat && hasInput && request.inputs.size() == 1 && issues.empty()) {
+        const StartJobRequest::Input single = request.inputs.constFirst();
+        const int count = request.options.value(QStringLiteral("file_count")).toInt();
+        if (single.isUrl) {
+            issues.add(QStringLiteral("input"), QStringLiteral("concat of URLs takes \"inputs\": an array of 2 to 50 inputs"));
+        } else if (count < 2) {
+            issues.add(QStringLiteral("options.file_count"), QStringLiteral("concat by upload needs file_count (2-50)"));
+        } else {
+            request.inputs.clear();
+            for (int i = 0; i < count; ++i) {
+                StartJobRequest::Input each;
+                each.filename = single.filename;
+                request.inputs.append(each);
+            }
+        }
+    } else if (!concat && request.options.contains(QStringLiteral("file_count")) && issues.empty()) {
+        issues.add(QStringLiteral("options.file_count"), QStringLiteral("applies to concat only"));
+    }
+
+    if (!issues.empty())
+        return issues.toError();
+    return request;
+}
+
+} // namespace Mediaforge

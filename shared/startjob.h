@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "errorcode.h"
+#include "operations.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QUrl>
+
+namespace Mediaforge {
+
+// A `start_job` message, checked field by field. The service builds jobs from it; the CLI
+// uses it to refuse locally what the service would refuse.
+struct StartJobRequest
+{
+    struct Input
+    {
+        bool isUrl = false;
+        QUrl url;
+        QString filename;      // display name only
+        qint64 size = -1;      // declared size of an upload
+    };
+
+    QString jobId;             // empty: the service generates one
+    Operation operation = Operation::Probe;
+    QList<Input> inputs;       // one per file; concat by upload gets options.file_count entries
+    QJsonObject options;       // normalized (defaults filled in)
+    QString priority = QStringLiteral("normal");
+    bool detach = false;
+
+    // VALIDATION_ERROR (details: [{path, message}] for every offending field) or the request.
+    // URL schemes are checked later by the service (URL_NOT_ALLOWED), not here.
+    static Result<StartJobRequest> fromJson(const QJsonObject &message);
+    static bool isValidJobId(const QString &jobId);
+};
+
+// A `request_id` is echoed on every direct reply; it must be a string of at most 64 characters.
+bool isValidRequestId(const QJsonValue &value);
+
+} // namespace Mediaforge
