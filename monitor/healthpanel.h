@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QPointer>
+#include <QWidget>
+
+class QFormLayout;
+class QLabel;
+class QListWidget;
+class QTimer;
+
+namespace Mediaforge::Monitor {
+
+class ServiceSession;
+class ThroughputChart;
+
+// What the service says about itself: health (HTTP /health), workers and queue (the `stats`
+// stream), totals, and the throughput chart.
+class HealthPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit HealthPanel(ServiceSession *session, QWidget *parent = nullptr);
+
+    QString statusText() const;
+    QString workersText() const;
+    int workerRows() const;
+    QString workerRowText(int row) const;
+    ThroughputChart *chart() const { return m_chart; }
+
+signals:
+    // A busy worker's row was activated: select its job.
+    void jobActivated(const QString &id);
+
+private:
+    void updateHealth();
+    void updateStats();
+    void updateChart();
+    QLabel *addRow(QFormLayout *form, const QString &label);
+
+    QPointer<ServiceSession> m_session;
+    QLabel *m_status;
+    QLabel *m_version;
+    QLabel *m_uptime;
+    QLabel *m_ffmpeg;
+    QLabel *m_connections;
+    QLabel *m_workersTitle;
+    QListWidget *m_workers;
+    QLabel *m_queue;
+    QLabel *m_totals;
+    ThroughputChart *m_chart;
+    QTimer *m_clock;
+};
+
+} // namespace Mediaforge::Monitor

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "monitorapplication.h"
+
+#include "connectdialog.h"
+#include "connectionsettings.h"
+#include "logging.h"
+#include "mainwindow.h"
+#include "monitoroptions.h"
+#include "statusicons.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QLibraryInfo>
+#include <QNetworkAccessManager>
+#include <QPixmap>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QTranslator>
+
+#include <cstdio>
+#include <memory>
+
+namespace Mediaforge::Monitor {
+
+bool installTranslators(QCoreApplication &application, const QString &language)
+{
+    const QLocale locale = language.isEmpty() ? QLocale::system() : QLocale(language);
+    QLocale::setDefault(locale);
+    // Qt's own strings (standard buttons, context menus of line edits), when installed.
+    auto *qt = new QTranslator(&application);
+    if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QCoreApplication::installTranslator(qt);
+    else
+        delete qt;
+    auto *monitor = new QTranslator(&application);
+    if (monitor->load(locale, QStringLiteral("mediaforge-monitor"), QStringLiteral("_"), QStringLiteral(":/i18n"))) {
+        QCoreApplication::installTranslator(monitor);
+        return true;
+    }
+    delete monitor;
+    return false;
+}
+
+int runMonitor(int &argc, char **argv)
+{
+    QApplication application(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("mediaforge-monitor"));
+    QApplication::setOrganizationName(QStringLiteral("Mediaforge"));
+    QApplication::setApplicationVersion(QStringLiteral(MEDIAFORGE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("mediaforge-monitor"));
+    QApplication::setWindowIcon(Icons::application());
+
+    const MonitorOptions options = MonitorOptions::parse(QApplication::arguments(), QProcessEnvironment::systemEnvironment());
+    installTranslators(application, options.language);
+    if (!options.error.isEmpty()) {
+        std::fprintf(stderr, "mediaforge-monitor: %s\n", qPrintable(options.error));
+        return 2;
+    }
+    if (options.help) {
+        std::fputs(qPrintable(options.helpText), stdout);
+        return 0;
+    }
+    if (options.version) {
+        std::printf("mediaforge-monitor %s\n", MEDIAFORGE_VERSION);
+        return 0;
+    }
+    QApplication::setApplicationDisplayName(QCoreApplication::translate("Mediaforge::Monitor::MainWindow", "Mediaforge Monitor"));
+
+    // A screenshot run must neither read nor change the user's settings.
+    std::unique_ptr<QTemporaryDir> scratch;
+    std::unique_ptr<QSettings> settings;
+    if (options.screenshotPath.isEmpty()) {
+        settings = std::make_unique<QSettings>();
+    } else {
+        scratch = std::make_unique<QTemporaryDir>();
+        settings = std::make_unique<QSettings>(QDir(scratch->path()).filePath(QStringLiteral("monitor.ini")),
+                                               QSettings::IniFormat);
+    }
+    ConnectionSettings connections(*settings);
+    QNetworkAccessManager network;
+    MainWindow window(connections, &network);
+    if (options.windowSize.isValid())
+        window.resize(options.windowSize);
+
+    if (!options.servers.isEmpty()) {
+        for (const QUrl &url : options.servers)
+            window.addService(url, options.token);
+    } else {
+        const QList<QUrl> open = connections.openServers();
+        for (const QUrl &url : open) {
+            const auto known = connections.find(url);
+            window.addService(url, known ? known->token : QString());
+        }
+    }
+    window.show();
+    if (window.serviceCount() == 0 && options.screenshotPath.isEmpty())
+        QTimer::singleShot(0, &window, &MainWindow::showConnectDialog);
+
+    if (!options.screenshotPath.isEmpty()) {
+        QTimer::singleShot(options.screenshotDelayMs, &window, [&window, path = options.screenshotPath] {
+            const QPixmap picture = window.grab();
+            const bool saved = picture.save(path, "PNG");
+            if (saved)
+                qCInfo(lcMonitor).noquote() << "screenshot saved to" << path << picture.size();
+            else
+                qCWarning(lcMonitor).noquote() << "could not save the screenshot to" << path;
+            QCoreApplication::exit(saved ? 0 : 1);
+        });
+    }
+    return QApplication::exec();
+}
+
+} // namespace Mediaforge::Monitor

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "reconnectbackoff.h"
+#include "throughputhistory.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+
+#include <functional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QTimer;
+
+namespace Mediaforge {
+class ClientConnection;
+}
+
+namespace Mediaforge::Monitor {
+
+class JobModel;
+
+// One monitored service: the level 1 admin connection, its jobs model, its stats and health,
+// and the reconnection policy. Nothing here waits: every request is asynchronous, a service
+// that stops answering is detected by a watchdog and reconnected with back-off.
+class ServiceSession : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State {
+        Connecting,    // first attempt or a retry in flight
+        Connected,     // welcome received, subscribed
+        Reconnecting,  // waiting for the next attempt (secondsUntilRetry)
+        AuthFailed,    // the service refused the token; no automatic retry
+        NotAdmin,      // the token is valid but not an admin token; no automatic retry
+        Stopped,       // closed by the user
+    };
+    Q_ENUM(State)
+
+    // Timeouts in milliseconds; tests shorten them.
+    struct Timing
+    {
+        int connectTimeoutMs = 15000;   // TCP + WebSocket handshake + welcome
+        int silenceBeforePingMs = 10000; // stats arrive every second while subscribed
+        int pingTimeoutMs = 10000;
+        int healthIntervalMs = 10000;
+        int healthTimeoutMs = 5000;
+    };
+
+    ServiceSession(const QUrl &url, const QString &token, QNetworkAccessManager *network, QObject *parent = nullptr);
+    ~ServiceSession() override;
+
+    void setTiming(const Timing &timing) { m_timing = timing; }
+    void start();
+    void stop();
+    // Connect now instead of waiting out the back-off (also after an auth failure).
+    void reconnectNow();
+
+    QUrl url() const { return m_url; }
+    QString token() const { return m_token; }
+    // host:port, what the tab shows.
+    QString displayName() const;
+    State state() const { return m_state; }
+    // "Connected", "Reconnecting in 8 s", ... for the status line and the tab tooltip.
+    QString stateText() const;
+    int secondsUntilRetry() const;
+    QString lastError() const { return m_lastError; }
+    bool isSynchronised() const { return m_synchronised; }
+    QDateTime lastContact() const { return m_lastContact; }
+
+    JobModel *model() const { return m_model; }
+    const ThroughputHistory &history() const { return m_history; }
+    const QJsonObject &welcome() const { return m_welcome; }
+    const QJsonObject &stats() const { return m_stats; }
+    const QJsonObject &health() const { return m_health; }
+    QString healthError() const { return m_healthError; }
+    // When `health` was fetched (monotonic, for extrapolating the uptime between fetches).
+    qint64 msecsSinceHealth() const;
+    // From the welcome; empty when the service announced no HTTP port.
+    QUrl httpUrl() const { return m_httpUrl; }
+    QUrl metricsUrl() const;
+
+    using CancelHandler = std::function<void(bool ok, const QString &message)>;
+    // cancel_job by the service-wide id; `handler` runs when the service has answered (or at
+    // once when not connected). It does not run when the connection drops meanwhile.
+    void cancelJob(const QString &id, CancelHandler handler);
+    void fetchHealth();
+
+signals:
+    void stateChanged(Mediaforge::Monitor::ServiceSession::State state);
+    // The retry countdown moved (once a second while Reconnecting).
+    void countdownChanged();
+    void statsChanged();
+    void healthChanged();
+    void synchronised();
+
+private:
+    void onConnected(const QJsonObject &welcome);
+    void onMessage(const QJsonObject &message);
+    void onDisconnected(const QString &reason, int closeCode, bool unreachable);
+    void connectionLost(const QString &reason);
+    void scheduleRetry();
+    void attempt();
+    void setState(State state);
+    void checkLiveness();
+    void heard();
+
+    QUrl m_url;
+    QString m_token;
+    QNetworkAccessManager *m_network;
+    ClientConnection *m_connection;
+    JobModel *m_model;
+    ThroughputHistory m_history;
+    ReconnectBackoff m_backoff;
+    Timing m_timing;
+    State m_state = State::Stopped;
+    QString m_lastError;
+    bool m_synchronised = false;
+    bool m_authRefused = false;
+    QJsonObject m_welcome;
+    QJsonObject m_stats;
+    QJsonObject m_health;
+    QString m_healthError;
+    QUrl m_httpUrl;
+    QElapsedTimer m_healthAge;
+    QElapsedTimer m_sinceHeard;
+    QElapsedTimer m_attemptAge;
+    QDateTime m_lastContact;
+    QString m_pingRequest;
+    QTimer *m_retryTimer;
+    QTimer *m_countdownTimer;
+    QTimer *m_watchdogTimer;
+    QTimer *m_healthTimer;
+    QPointer<QNetworkReply> m_healthReply;
+};
+
+} // namespace Mediaforge::Monitor

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "summarystrip.h"
+
+#include "statusicons.h"
+
+#include <QEvent>
+#include <QHBoxLayout>
+#include <QLocale>
+#include <QPainter>
+#include <QPainterPath>
+#include <QStyle>
+#include <QStyleOptionFocusRect>
+
+namespace Mediaforge::Monitor {
+
+namespace {
+
+// The order an operator scans: what is moving, what waits, then the outcome.
+constexpr std::array kStripOrder{StatusGroup::Running,   StatusGroup::Queued, StatusGroup::Input,
+                                 StatusGroup::Completed, StatusGroup::Failed, StatusGroup::Cancelled};
+
+QFont countFont(const QFont &base)
+{
+    QFont font = base;
+    font.setPointSizeF(base.pointSizeF() * 1.3);
+    font.setBold(true);
+    return font;
+}
+
+} // namespace
+
+SummaryChip::SummaryChip(StatusGroup group, QWidget *parent) : QAbstractButton(parent), m_group(group)
+{
+    setCheckable(true);
+    setFocusPolicy(Qt::TabFocus);
+    setCursor(Qt::PointingHandCursor);
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    updateTexts();
+}
+
+void SummaryChip::setCount(int count)
+{
+    if (count == m_count)
+        return;
+    m_count = count;
+    updateTexts();
+    updateGeometry();
+    update();
+}
+
+void SummaryChip::updateTexts()
+{
+    setText(StatusText::group(m_group));
+    //: Accessible name of a summary chip, e.g. "Running: 2 jobs"
+    setAccessibleName(tr("%1: %n job(s)", nullptr, m_count).arg(StatusText::group(m_group)));
+    setToolTip(tr("Show only jobs that are: %1 (click again to show all)").arg(StatusText::group(m_group).toLower()));
+}
+
+void SummaryChip::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::LanguageChange)
+        updateTexts();
+    QAbstractButton::changeEvent(event);
+}
+
+QSize SummaryChip::sizeHint() const
+{
+    const QFontMetrics label(font());
+    const QFontMetrics number(countFont(font()));
+    const int icon = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this);
+    const int pad = label.height() / 2;
+    const QString digits = QLocale().toString(std::max(m_count, 888));
+    const int width = pad + icon + pad / 2 + number.horizontalAdvance(digits) + pad / 2
+            + label.horizontalAdvance(text()) + pad;
+    return {width, number.height() + pad};
+}
+
+void SummaryChip::paintEvent(QPaintEvent *)
+{
+    QPainter painter(this);
+    painter.setRenderHint(QPainter::Antialiasing);
+    const QColor accent = Icons::groupColor(m_group);
+    const QRectF frame = QRectF(rect()).adjusted(0.5, 0.5, -0.5, -0.5);
+    const qreal radius = frame.height() / 4;
+    QColor fill = palette().color(QPalette::Base);
+    QColor border = palette().color(QPalette::Mid);
+    if (isChecked()) {
+        fill = accent;
+        fill.setAlphaF(0.18f);
+        border = accent;
+    } else if (underMouse()) {
+        fill = palette().color(QPalette::AlternateBase);
+    }
+    painter.setPen(QPen(border, 1));
+    painter.setBrush(fill);
+    painter.drawRoundedRect(frame, radius, radius);
+    // A bar in the status colour down the left edge; the icon and the words carry the meaning.
+    QPainterPath clip;
+    clip.addRoundedRect(frame, radius, radius);
+    painter.setClipPath(clip);
+    painter.fillRect(QRectF(frame.left(), frame.top(), std::max<qreal>(3, frame.height() / 10), frame.height()),
+                     m_count > 0 || isChecked() ? accent : palette().color(QPalette::Mid));
+    painter.setClipping(false);
+
+    const QFontMetrics label(font());
+    const int pad = label.height() / 2;
+    const int iconSize = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this);
+    int x = pad;
+    Icons::group(m_group).paint(&painter, QRect(x, (height() - iconSize) / 2, iconSize, iconSize), Qt::AlignCenter,
+                                isEnabled() ? QIcon::Normal : QIcon::Disabled);
+    x += iconSize + pad / 2;
+    const QFont numberFont = countFont(font());
+    painter.setFont(numberFont);
+    painter.setPen(palette().color(m_count > 0 ? QPalette::Active : QPalette::Disabled, QPalette::WindowText));
+    const QString number = QLocale().toString(m_count);
+    painter.drawText(QRect(x, 0, width() - x, height()), Qt::AlignLeft | Qt::AlignVCenter, number);
+    x += QFontMetrics(numberFont).horizontalAdvance(number) + pad / 2;
+    painter.setFont(font());
+    painter.setPen(palette().color(QPalette::Disabled, QPalette::WindowText).darker(m_count > 0 ? 130 : 100));
+    painter.drawText(QRect(x, 0, width() - x, height()), Qt::AlignLeft | Qt::AlignVCenter, text());
+
+    if (hasFocus()) {
+        QStyleOptionFocusRect focus;
+        focus.initFrom(this);
+        focus.rect = rect().adjusted(2, 2, -2, -2);
+        style()->drawPrimitive(QStyle::PE_FrameFocusRect, &focus, &painter, this);
+    }
+}
+
+SummaryStrip::SummaryStrip(QWidget *parent) : QWidget(parent)
+{
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    for (StatusGroup group : kStripOrder) {
+        auto *chip = new SummaryChip(group, this);
+        m_chips[size_t(group)] = chip;
+        layout->addWidget(chip);
+        connect(chip, &SummaryChip::clicked, this, [this, chip](bool checked) {
+            emit soloRequested(checked ? std::optional<StatusGroup>(chip->group()) : std::nullopt);
+        });
+    }
+    layout->addStretch(1);
+    setAccessibleName(tr("Job counts"));
+}
+
+void SummaryStrip::setCounts(const JobModel::Counts &counts)
+{
+    for (StatusGroup group : kStripOrder)
+        m_chips.at(size_t(group))->setCount(counts.of(group));
+}
+
+void SummaryStrip::setSoloGroup(std::optional<StatusGroup> group)
+{
+    for (SummaryChip *chip : m_chips)
+        chip->setChecked(group && chip->group() == *group);
+}
+
+} // namespace Mediaforge::Monitor

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "jobmodel.h"
+
+#include <QAbstractButton>
+#include <QWidget>
+
+#include <array>
+
+namespace Mediaforge::Monitor {
+
+// One count of the summary strip: icon, number, label. Clicking it shows only that status.
+class SummaryChip : public QAbstractButton
+{
+    Q_OBJECT
+public:
+    SummaryChip(StatusGroup group, QWidget *parent = nullptr);
+
+    StatusGroup group() const { return m_group; }
+    void setCount(int count);
+    int count() const { return m_count; }
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override { return sizeHint(); }
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    void updateTexts();
+
+    StatusGroup m_group;
+    int m_count = 0;
+};
+
+// The counts an operator reads first: running, queued, receiving input, completed, failed,
+// cancelled, each with its icon and words, never by colour alone.
+class SummaryStrip : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit SummaryStrip(QWidget *parent = nullptr);
+
+    void setCounts(const JobModel::Counts &counts);
+    // Reflects the status filter: a chip is down when its status is the only one shown.
+    void setSoloGroup(std::optional<StatusGroup> group);
+    SummaryChip *chip(StatusGroup group) const { return m_chips.at(size_t(group)); }
+
+signals:
+    // A chip was clicked: show only `group`, or everything again when it was the only one.
+    void soloRequested(std::optional<Mediaforge::Monitor::StatusGroup> group);
+
+private:
+    std::array<SummaryChip *, kStatusGroupCount> m_chips{};
+};
+
+} // namespace Mediaforge::Monitor
