@@ -543,3 +543,7 @@ void Downloader::finishLater()
 }
 
 } // namespace Mediaforge
+
+// moc output in this object file (as Qt's own modules do): a program that links Downloader
+// then needs nothing from the library's shared moc unit.
+#include "moc_downloader.cpp"
