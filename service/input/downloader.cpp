@@ -197,8 +197,8 @@ Downloader::~Downloader()
 
 void Downloader::start(const QUrl &url, const QString &destinationPath)
 {
-    if (m_started) {
-        qCWarning(lcInput) << "Downloader::start called twice; a Downloader is for one download";
+    if (m_started || m_cancelled) {
+        qCWarning(lcInput) << "Downloader::start after start or cancel; a Downloader is for one download";
         return;
     }
     m_started = true;
@@ -212,9 +212,11 @@ void Downloader::start(const QUrl &url, const QString &destinationPath)
 
 void Downloader::cancel()
 {
-    if (!m_started || m_cancelled || m_finishEmitted)
+    if (m_cancelled || m_finishEmitted)
         return;
     m_cancelled = true;
+    if (!m_started)
+        return;
     if (!m_done) {
         m_done = true;
         m_error = Error(ErrorCode::JobCancelled, QStringLiteral("download cancelled"));
@@ -326,6 +328,13 @@ void Downloader::onMetaDataChanged()
         return;
     }
     if (status < 200 || status >= 300) {
+        // Not aborted: Qt's own error for this status is already on its way from the network
+        // thread and would hit an aborted reply (a warning). Deleting the reply closes its
+        // connection just as well.
+        QNetworkReply *reply = m_reply;
+        m_reply = nullptr;
+        reply->disconnect(this);
+        reply->deleteLater();
         fail(Error(ErrorCode::DownloadFailed,
                    QStringLiteral("download failed: the server answered HTTP %1").arg(status),
                    QJsonObject{{QStringLiteral("status"), status}}));
