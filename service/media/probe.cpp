@@ -163,9 +163,14 @@ Probe::Probe(const QString &ffprobePath, QObject *parent)
 {
     m_process->setProgram(ffprobePath);
     m_process->setStandardInputFile(QProcess::nullDevice());
-    m_process->setChildProcessModifier([] {
-        // Between fork and exec: async-signal-safe only. ffprobe dies with the service.
+    const pid_t parentPid = ::getpid();
+    m_process->setChildProcessModifier([parentPid] {
+        // Between fork and exec: async-signal-safe only. ffprobe dies with the service (with
+        // the thread that starts it, to be exact: keep Probe on a long-lived thread)...
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        // ...unless the service died before prctl() took effect.
+        if (::getppid() != parentPid)
+            ::_exit(127);
     });
     m_timer->setSingleShot(true);
     connect(m_timer, &QTimer::timeout, this, [this] {
