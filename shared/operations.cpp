@@ -676,6 +676,21 @@ void trimRules(const QJsonObject &normalized, const QJsonObject &, const QString
         problems.add(prefix + QStringLiteral(".end_time"), QStringLiteral("must be greater than start_time"));
 }
 
+// Picture filters on a sound-only output would be dropped without a word.
+void filterRules(const QJsonObject &normalized, const QJsonObject &, const QString &prefix, Problems &problems)
+{
+    const QString format = text(normalized, QLatin1StringView("target_format"));
+    if (!isAudioOnlyFormat(format))
+        return;
+    const QJsonArray filters = normalized.value(QLatin1StringView("filters")).toArray();
+    for (qsizetype i = 0; i < filters.size(); ++i) {
+        const QString type = filters.at(i).toObject().value(QLatin1StringView("type")).toString();
+        if (type != QLatin1StringView("volume") && type != QLatin1StringView("normalize") && type != QLatin1StringView("fade"))
+            problems.add(prefix + QStringLiteral(".filters[%1].type").arg(i),
+                         QStringLiteral("%1 changes the picture and %2 output has none").arg(type, format));
+    }
+}
+
 QString codecNamesFor(const QString &format, CodecKind kind)
 {
     QStringList names;
@@ -760,7 +775,7 @@ const Schema &schemaOf(Operation operation)
         Schema{{filterList(QStringLiteral("filters"), QStringLiteral("ordered list of {\"type\": ...} filters")).mandatory(),
                 choice(QStringLiteral("target_format"), concatTargets,
                        QStringLiteral("output format; default: the input's when it is a known one, else mp4"))},
-               {}},
+               filterRules},
         // ExtractSubtitles
         Schema{{integer(QStringLiteral("subtitle_index"), 0, kMaxSubtitleIndex, QStringLiteral("which subtitle stream, counting from 0"))
                         .withDefault(0),
