@@ -430,6 +430,16 @@ QStringList passAudio(const StreamInfo &audio, const QString &format, bool allow
     return audioEncoderArgs(encoding);
 }
 
+// Operations that change the content but not the codec choice (speed, filter, accurate trim,
+// burned subtitles) keep the codec the client already has when there is an encoder for it and
+// the container takes it: an HEVC upload stays HEVC.
+QString keepCodec(const StreamInfo &stream, const QString &format, CodecKind kind)
+{
+    if (codecNames(kind).contains(stream.codec) && formatAcceptsCodec(format, stream.codec))
+        return stream.codec;
+    return defaultCodec(format, kind);
+}
+
 // The text codec a container stores subtitles in when the source's own cannot go there.
 QString textSubtitleCodec(const QString &format)
 {
@@ -497,7 +507,8 @@ Result<CommandPlan> buildSpeed(const QJsonObject &options, const CommandInput &i
     if (video) {
         plan.add(mapStream(0, *video));
         plan.add(unchanged ? passVideo(*video, format, true)
-                           : encodeVideo({u"setpts=PTS/"_s + num(factor)}, displaySize(*video), {}, format));
+                           : encodeVideo({u"setpts=PTS/"_s + num(factor)}, displaySize(*video),
+                                         keepCodec(*video, format, CodecKind::Video), format));
     }
     if (audio) {
         plan.add(mapStream(0, *audio));
@@ -520,7 +531,7 @@ Result<CommandPlan> buildSpeed(const QJsonObject &options, const CommandInput &i
                 filters += {u"asetrate=%1"_s.arg(qRound(rate * factor)), u"aresample=%1"_s.arg(rate)};
             }
             plan.add({u"-af"_s, filters.join(u',')});
-            plan.add(audioEncoderArgs({defaultCodec(format, CodecKind::Audio)}));
+            plan.add(audioEncoderArgs({keepCodec(*audio, format, CodecKind::Audio)}));
         }
     }
     plan.addOutput(format, u"output"_s);
@@ -831,10 +842,12 @@ Result<CommandPlan> buildTrim(const QJsonObject &options, const CommandInput &in
         // -ss before -i with re-encoding is frame-accurate: ffmpeg decodes from the keyframe
         // and drops what lies before start_time.
         if (video)
-            plan.add(passVideo(*video, format, !accurate));
+            plan.add(passVideo(*video, format, !accurate, keepCodec(*video, format, CodecKind::Video)));
         if (audio)
-            plan.add(passAudio(*audio, format, !accurate));
+            plan.add(passAudio(*audio, format, !accurate, {keepCodec(*audio, format, CodecKind::Audio)}));
         plan.add(subtitleArgs(info, format));
+        if (!accurate)
+            plan.add({u"-avoid_negative_ts"_s, u"make_zero"_s});
     }
     plan.addOutput(format, u"output"_s);
     return plan.finish(length);
@@ -1200,11 +1213,12 @@ Result<CommandPlan> buildFilter(const QJsonObject &options, const CommandInput &
     if (chains.withVideo) {
         plan.add(mapStream(0, *video));
         // Streams no filter touches are copied: filtering the sound must not re-encode the picture.
-        plan.add(chains.video.isEmpty() ? passVideo(*video, format, true) : encodeVideo(chains.video, chains.size, {}, format));
+        plan.add(chains.video.isEmpty() ? passVideo(*video, format, true)
+                                        : encodeVideo(chains.video, chains.size, keepCodec(*video, format, CodecKind::Video), format));
     }
     if (chains.withAudio) {
         plan.add(mapStream(0, *audio));
-        const QString codec = defaultCodec(format, CodecKind::Audio);
+        const QString codec = keepCodec(*audio, format, CodecKind::Audio);
         // loudnorm works at 192 kHz; the rate goes back to the input's through -ar, because an
         // aresample after loudnorm loses the channel layout in ffmpeg 5.1. Opus only runs at 48 kHz.
         int rate = 0;
@@ -1287,7 +1301,7 @@ Result<CommandPlan> buildBurnSubtitles(const QJsonObject &options, const Command
     PlanBuilder plan(context);
     plan.addInput(input.path);
     plan.add(mapStream(0, *video));
-    plan.add(encodeVideo({filter}, displaySize(*video), {}, format));
+    plan.add(encodeVideo({filter}, displaySize(*video), keepCodec(*video, format, CodecKind::Video), format));
     if (audio) {
         plan.add(mapStream(0, *audio));
         plan.add(passAudio(*audio, format, true));
