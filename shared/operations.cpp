@@ -891,8 +891,11 @@ std::optional<QJsonValue> parseTyped(const Field &field, const QString &text)
     switch (field.type) {
     case OptionType::Integer:
     case OptionType::Number: {
+        // "1,5" is a typo, not fifteen.
+        QLocale c = QLocale::c();
+        c.setNumberOptions(QLocale::RejectGroupSeparator);
         bool ok = false;
-        const double value = QLocale::c().toDouble(text.trimmed(), &ok);
+        const double value = c.toDouble(text.trimmed(), &ok);
         if (!ok)
             return std::nullopt;
         return QJsonValue(value);
