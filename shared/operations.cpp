@@ -86,8 +86,8 @@ struct FormatEntry
 const QList<FormatEntry> &formatTable()
 {
     // Lists only what the muxers of ffmpeg 5.1 write without -strict and what players read:
-    // flac in mp4 is still experimental there, vorbis in mp4 plays almost nowhere. avi
-    // defaults to mp3 audio because that is what avi players expect.
+    // flac in mp4 is still experimental there, vorbis in mp4 plays almost nowhere. Defaults are
+    // H.264 + AAC everywhere but webm, which only takes the open codecs.
     static const QString any = QStringLiteral("*");
     static const QList<FormatEntry> table{
         {QStringLiteral("mp4"), false, QStringLiteral("h264"), QStringLiteral("aac"),
@@ -108,7 +108,7 @@ const QList<FormatEntry> &formatTable()
          {QStringLiteral("vp8"), QStringLiteral("vp9"), QStringLiteral("av1"), QStringLiteral("opus"),
           QStringLiteral("vorbis"), QStringLiteral("webvtt")},
          {}},
-        {QStringLiteral("avi"), false, QStringLiteral("h264"), QStringLiteral("mp3"),
+        {QStringLiteral("avi"), false, QStringLiteral("h264"), QStringLiteral("aac"),
          {QStringLiteral("h264"), QStringLiteral("mpeg4"), QStringLiteral("mjpeg"), QStringLiteral("mp3"),
           QStringLiteral("aac"), QStringLiteral("ac3"), QStringLiteral("pcm_s16le")},
          {}},
@@ -202,6 +202,18 @@ struct Field
     }
 };
 
+// Bounds the protocol leaves open, chosen as a production service would: 8K is the largest
+// frame any of our encoders is asked for, a day is the longest input we accept a timestamp in.
+constexpr double kMinDimension = 16;
+constexpr double kMaxDimension = 7680;
+constexpr double kMaxSeconds = 86400;
+constexpr double kMinBitrate = 8;
+constexpr double kMaxVideoBitrate = 200000;
+// No audio encoder we use goes beyond 512 kbit/s for stereo.
+constexpr double kMaxAudioBitrate = 512;
+constexpr int kMaxFilters = 20;
+constexpr int kMaxSubtitleIndex = 99;
+
 Field integer(const QString &name, double minimum, double maximum, const QString &description)
 {
     Field field;
@@ -256,22 +268,11 @@ Field filterList(const QString &name, const QString &description)
     field.name = name;
     field.type = OptionType::FilterList;
     field.minimum = 1;
-    field.maximum = 20;
+    field.maximum = kMaxFilters;
     field.description = description;
     return field;
 }
 
-// Bounds the protocol leaves open, chosen as a production service would: 8K is the largest
-// frame any of our encoders is asked for, a day is the longest input we accept a timestamp in.
-constexpr double kMinDimension = 16;
-constexpr double kMaxDimension = 7680;
-constexpr double kMaxSeconds = 86400;
-constexpr double kMinBitrate = 8;
-constexpr double kMaxVideoBitrate = 200000;
-// No audio encoder we use goes beyond 512 kbit/s for stereo.
-constexpr double kMaxAudioBitrate = 512;
-constexpr int kMaxFilters = 20;
-constexpr int kMaxSubtitleIndex = 99;
 
 QList<Choice> codecChoices(CodecKind kind)
 {

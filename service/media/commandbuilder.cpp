@@ -734,71 +734,105 @@ ImageFormat imageFormat(const QString &format)
 // picture people can open.
 constexpr int kDefaultTileWidth = 320;
 
+struct ThumbnailSource
+{
+    const CommandInput &input;
+    const StreamInfo &video;
+    Size size;              // display size of the video
+    double lastSeek = 0;    // latest time that still has a frame
+    ImageFormat image;
+};
+
+// Evenly spaced, each frame in the middle of its share of the video.
+QList<double> spacedTimes(double duration, int count, double lastSeek)
+{
+    QList<double> times;
+    for (int i = 0; i < count; ++i)
+        times.append(std::min(duration * (i + 0.5) / count, lastSeek));
+    return times;
+}
+
+// One run, one fast-seeking input per frame: each seek costs a keyframe's decode, not a pass
+// over the whole file. Each frame becomes its own output file.
+CommandPlan thumbnailSeries(const ThumbnailSource &source, const QList<double> &times, Size size, const CommandContext &context)
+{
+    PlanBuilder plan(context);
+    for (double time : times)
+        plan.addInput(source.input.path, time);
+    for (int i = 0; i < times.size(); ++i) {
+        plan.add(mapStream(i, source.video));
+        if (size != source.size)
+            plan.add({u"-vf"_s, scaleFilter(size)});
+        plan.add(source.image.encoder);
+        plan.addImageOutput(u"thumbnail_%1.%2"_s.arg(i + 1, 2, 10, QChar(u'0')).arg(source.image.extension));
+    }
+    // A still image has no timeline to report progress on.
+    return plan.finish(0);
+}
+
+// The same inputs, joined into one contact sheet: a frame from each, scaled, then tiled.
+CommandPlan contactSheet(const ThumbnailSource &source, const QList<double> &times, Size cell, int columns, int rows,
+                         const CommandContext &context)
+{
+    PlanBuilder plan(context);
+    QString graph;
+    QString cells;
+    for (int i = 0; i < times.size(); ++i) {
+        plan.addInput(source.input.path, times.at(i));
+        graph += u"[%1:%2]trim=end_frame=1,setpts=PTS-STARTPTS,%3,setsar=1[f%1];"_s.arg(i).arg(source.video.index).arg(scaleFilter(cell));
+        cells += u"[f%1]"_s.arg(i);
+    }
+    graph += cells + u"concat=n=%1:v=1:a=0,tile=%2x%3[sheet]"_s.arg(times.size()).arg(columns).arg(rows);
+    plan.add({u"-filter_complex"_s, graph, u"-map"_s, u"[sheet]"_s});
+    plan.add(source.image.encoder);
+    plan.addImageOutput(u"contact_sheet."_s + source.image.extension);
+    return plan.finish(0);
+}
+
 Result<CommandPlan> buildThumbnail(const QJsonObject &options, const CommandInput &input, const CommandContext &context)
 {
     const MediaInfo &info = input.info;
     const StreamInfo *video = info.firstVideo();
     if (!video)
         return unsupported(u"input has no video stream to take a thumbnail of"_s);
-    const ImageFormat image = imageFormat(stringOption(options, "format"_L1));
-    const Size source = displaySize(*video);
+    const ThumbnailSource source{input, *video, displaySize(*video), latestSeek(info, *video),
+                                 imageFormat(stringOption(options, "format"_L1))};
     const int width = intOption(options, "width"_L1);
     const int height = intOption(options, "height"_L1);
     const double duration = info.duration;
-    const double lastSeek = latestSeek(info, *video);
-    PlanBuilder plan(context);
 
     const bool tile = options.contains("tile"_L1);
-    if (tile || options.contains("count"_L1)) {
+    const bool count = options.contains("count"_L1);
+    if (tile || count) {
+        if (duration <= 0) {
+            return unsupported(u"the input's duration is unknown, so frames cannot be spaced over it"_s,
+                               count ? u"options.count"_s : u"options.tile"_s);
+        }
+        if (!tile)
+            return thumbnailSeries(source, spacedTimes(duration, intOption(options, "count"_L1), source.lastSeek),
+                                   imageSize(source.size, width, height), context);
         const QJsonObject grid = options.value("tile"_L1).toObject();
         const int columns = grid.value("columns"_L1).toInt(1);
         const int rows = grid.value("rows"_L1).toInt(1);
-        const int count = options.contains("count"_L1) ? intOption(options, "count"_L1) : columns * rows;
-        if (duration <= 0)
-            return unsupported(u"the input's duration is unknown, so frames cannot be spaced over it"_s, u"options.count"_s);
-        // One run, one fast-seeking input per frame: each seek costs a keyframe's decode, not
-        // a pass over the whole file.
-        for (int i = 0; i < count; ++i)
-            plan.addInput(input.path, std::min(duration * (i + 0.5) / count, lastSeek));
-        if (tile) {
-            const Size cell = (width > 0 || height > 0) ? imageSize(source, width, height)
-                                                        : imageSize(source, std::min(source.width, kDefaultTileWidth), 0);
-            QString graph;
-            QString cells;
-            for (int i = 0; i < count; ++i) {
-                graph += u"[%1:%2]trim=end_frame=1,setpts=PTS-STARTPTS,%3,setsar=1[f%1];"_s.arg(i).arg(video->index).arg(scaleFilter(cell));
-                cells += u"[f%1]"_s.arg(i);
-            }
-            graph += cells + u"concat=n=%1:v=1:a=0,tile=%2x%3[sheet]"_s.arg(count).arg(columns).arg(rows);
-            plan.add({u"-filter_complex"_s, graph, u"-map"_s, u"[sheet]"_s});
-            plan.add(image.encoder);
-            plan.addImageOutput(u"contact_sheet."_s + image.extension);
-        } else {
-            const Size size = imageSize(source, width, height);
-            for (int i = 0; i < count; ++i) {
-                plan.add(mapStream(i, *video));
-                if (size != source)
-                    plan.add({u"-vf"_s, scaleFilter(size)});
-                plan.add(image.encoder);
-                plan.addImageOutput(u"thumbnail_%1.%2"_s.arg(i + 1, 2, 10, QChar(u'0')).arg(image.extension));
-            }
-        }
-        // A still image has no timeline to report progress on.
-        return plan.finish(0);
+        const int frames = count ? intOption(options, "count"_L1) : columns * rows;
+        const Size cell = (width > 0 || height > 0) ? imageSize(source.size, width, height)
+                                                    : imageSize(source.size, std::min(source.size.width, kDefaultTileWidth), 0);
+        return contactSheet(source, spacedTimes(duration, frames, source.lastSeek), cell, columns, rows, context);
     }
 
-    // Without timestamp or count: one frame at a tenth of the way in, past black intros
-    // and fades but well before the end.
+    // Without timestamp or count: one frame a tenth of the way in, past black intros and
+    // fades but well before the end.
     const double timestamp = options.contains("timestamp"_L1) ? numberOption(options, "timestamp"_L1) : duration * 0.1;
     if (duration > 0 && timestamp >= duration)
         return invalidOption(u"options.timestamp"_s, u"lies beyond the input's %1 s"_s.arg(num(duration)));
-    plan.addInput(input.path, duration > 0 ? std::min(timestamp, lastSeek) : timestamp);
+    PlanBuilder plan(context);
+    plan.addInput(input.path, duration > 0 ? std::min(timestamp, source.lastSeek) : timestamp);
     plan.add(mapStream(0, *video));
-    const Size size = imageSize(source, width, height);
-    if (size != source)
+    const Size size = imageSize(source.size, width, height);
+    if (size != source.size)
         plan.add({u"-vf"_s, scaleFilter(size)});
-    plan.add(image.encoder);
-    plan.addImageOutput(u"thumbnail."_s + image.extension);
+    plan.add(source.image.encoder);
+    plan.addImageOutput(u"thumbnail."_s + source.image.extension);
     return plan.finish(0);
 }
 

@@ -477,6 +477,10 @@ void TestCommandBuilder::addConvertRows()
             << Operation::Convert << json(R"({"target_format": "avi"})") << QList<MediaInfo>{hdMp4()}
             << in + args("-map 0:0 -c:v copy -bsf:v h264_mp4toannexb -map 0:1 -c:a copy") + output(u"avi"_s, u"output.avi"_s)
             << QStringList{u"output.avi"_s} << 10.0;
+    QTest::newRow("convert vp9/opus to avi: H.264 and AAC")
+            << Operation::Convert << json(R"({"target_format": "avi"})") << QList<MediaInfo>{vp9Webm()}
+            << input(u"/job/input.mkv"_s) + args("-map 0:0") + kX264 + args("-map 0:1") + kAac + output(u"avi"_s, u"output.avi"_s)
+            << QStringList{u"output.avi"_s} << 5.0;
     QTest::newRow("convert to avi with mpeg4 tagged XVID")
             << Operation::Convert << json(R"({"target_format": "avi", "video_codec": "mpeg4", "audio_codec": "libmp3lame"})") << QList<MediaInfo>{hdMp4()}
             << in + args("-map 0:0 -c:v mpeg4 -q:v 4 -tag:v XVID -pix_fmt yuv420p -map 0:1 -c:a libmp3lame -b:a 192k") + output(u"avi"_s, u"output.avi"_s)
@@ -871,6 +875,8 @@ void TestCommandBuilder::mediaErrors_data()
                                                << ErrorCode::ValidationError << u"options.timestamp"_s;
     QTest::newRow("thumbnail count without a duration") << Operation::Thumbnail << json(R"({"count": 3})") << QList<MediaInfo>{unknownLength}
                                                         << ErrorCode::UnsupportedInput << u"options.count"_s;
+    QTest::newRow("contact sheet without a duration") << Operation::Thumbnail << json(R"({"tile": {"columns": 2, "rows": 2}})")
+                                                      << QList<MediaInfo>{unknownLength} << ErrorCode::UnsupportedInput << u"options.tile"_s;
     QTest::newRow("trim from the end") << Operation::Trim << json(R"({"start_time": 10, "end_time": 12})") << QList<MediaInfo>{hdMp4()}
                                        << ErrorCode::ValidationError << u"options.start_time"_s;
     QTest::newRow("gif from past the end") << Operation::Gif << json(R"({"start_time": 12, "duration": 1})") << QList<MediaInfo>{hdMp4()}

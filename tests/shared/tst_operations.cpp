@@ -540,7 +540,7 @@ void TestOperations::containerTable_data()
                          << QStringList{u"mov_text"_s};
     QTest::newRow("webm") << u"webm"_s << false << u"vp9"_s << u"opus"_s << QStringList{u"vp8"_s, u"av1"_s, u"vorbis"_s, u"webvtt"_s}
                           << QStringList{u"h264"_s, u"aac"_s};
-    QTest::newRow("avi") << u"avi"_s << false << u"h264"_s << u"mp3"_s << QStringList{u"mpeg4"_s, u"mjpeg"_s, u"pcm_s16le"_s}
+    QTest::newRow("avi") << u"avi"_s << false << u"h264"_s << u"aac"_s << QStringList{u"mpeg4"_s, u"mjpeg"_s, u"pcm_s16le"_s}
                          << QStringList{u"vp9"_s, u"opus"_s};
     QTest::newRow("flv") << u"flv"_s << false << u"h264"_s << u"aac"_s << QStringList{u"mp3"_s} << QStringList{u"hevc"_s, u"opus"_s};
     QTest::newRow("gif") << u"gif"_s << false << u"gif"_s << QString() << QStringList{u"gif"_s} << QStringList{u"h264"_s, u"aac"_s};
