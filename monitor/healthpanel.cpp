@@ -12,6 +12,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QLocale>
+#include <QStyle>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -64,6 +65,8 @@ HealthPanel::HealthPanel(ServiceSession *session, QWidget *parent)
     m_workers->setSelectionMode(QAbstractItemView::NoSelection);
     m_workers->setFocusPolicy(Qt::NoFocus);
     m_workers->setTextElideMode(Qt::ElideMiddle);
+    const int smallIcon = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this);
+    m_workers->setIconSize(QSize(smallIcon, smallIcon));
     m_workers->setVerticalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     m_workers->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     QPalette transparent = m_workers->palette();
@@ -86,7 +89,9 @@ HealthPanel::HealthPanel(ServiceSession *session, QWidget *parent)
     layout->addSpacing(line / 2);
     layout->addWidget(sectionTitle(tr("Throughput"), this));
     m_chart = new ThroughputChart(this);
+    m_chart->setMaximumHeight(m_chart->sizeHint().height() * 3 / 2);
     layout->addWidget(m_chart, 1);
+    layout->addStretch(0);
 
     if (m_session) {
         connect(m_session, &ServiceSession::healthChanged, this, &HealthPanel::updateHealth);

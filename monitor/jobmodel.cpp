@@ -197,6 +197,7 @@ void JobModel::applyBatch(const QList<QString> &order, QHash<QString, Pending> &
 {
     const Counts before = m_counts;
     QList<JobRecord> fresh;
+    QList<int> leftQueue;
     int touched = 0;
     for (const QString &id : order) {
         Pending &event = pending[id];
@@ -217,10 +218,14 @@ void JobModel::applyBatch(const QList<QString> &order, QHash<QString, Pending> &
             continue;
         }
         const bool failedBefore = m_rows.at(row).state == JobState::Failed;
+        const JobRecord &current = m_rows.at(row);
+        if (current.state == JobState::Queued && current.queuePosition > 0 && record->state != JobState::Queued)
+            leftQueue.append(current.queuePosition);
         if (updateRow(row, std::move(*record), false) && failedNow && !failedBefore)
             emit jobFailed(m_rows.at(row));
     }
     appendRows(std::move(fresh));
+    closeQueueGaps(std::move(leftQueue));
     trimFinished();
     emit batchApplied(touched);
     if (!(before == m_counts))
@@ -268,6 +273,26 @@ bool JobModel::updateRow(int row, JobRecord &&record, bool authoritative)
         column = last + 1;
     }
     return true;
+}
+
+void JobModel::closeQueueGaps(QList<int> leftPositions)
+{
+    // The service sends a queued job's place when it enters the queue, not each time the queue
+    // moves; without this, "#3" would stay "#3" after the two jobs ahead of it started.
+    if (leftPositions.isEmpty())
+        return;
+    std::sort(leftPositions.begin(), leftPositions.end());
+    for (int row = 0; row < m_rows.size(); ++row) {
+        JobRecord &record = m_rows[row];
+        if (record.state != JobState::Queued || record.queuePosition <= 0)
+            continue;
+        const auto ahead = std::lower_bound(leftPositions.cbegin(), leftPositions.cend(), record.queuePosition)
+                - leftPositions.cbegin();
+        if (ahead == 0)
+            continue;
+        record.queuePosition = std::max(1, record.queuePosition - int(ahead));
+        emit dataChanged(index(row, StatusColumn), index(row, StatusColumn));
+    }
 }
 
 void JobModel::appendRows(QList<JobRecord> &&records)
@@ -466,6 +491,9 @@ QVariant JobModel::display(const JobRecord &record, int column) const
             return tr("Queued (#%1)").arg(record.queuePosition);
         return StatusText::state(record.state);
     case ProgressColumn:
+        if (record.state == JobState::Failed)
+            //: Progress cell of a failed job: how far it got and why it stopped, e.g. "37 % · ffmpeg error"
+            return tr("%1 \u00b7 %2").arg(Format::percent(record.percentage), StatusText::errorShort(record.errorCode));
         return Format::percent(record.state == JobState::Completed ? 100.0 : record.percentage);
     case SpeedColumn:
         if (record.state == JobState::Processing && record.speed > 0)

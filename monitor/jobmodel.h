@@ -117,6 +117,8 @@ private:
     // `rows` in any order.
     void removeRows(QList<int> rows);
     void trimFinished();
+    // Jobs that left the queue at these (1-based) places move everyone behind them up.
+    void closeQueueGaps(QList<int> leftPositions);
     void countIn(const JobRecord &record, int delta);
     void tickElapsed();
     void noteClockSample(qint64 receivedMs, const QDateTime &createdAt);

@@ -159,6 +159,32 @@ QString StatusText::operation(const QString &wire)
     return wire;
 }
 
+QString StatusText::errorShort(const QString &code)
+{
+    static const struct
+    {
+        QLatin1StringView code;
+        const char *text;
+    } names[] = {
+        {QLatin1StringView("FFMPEG_FAILED"), QT_TR_NOOP("ffmpeg error")},
+        {QLatin1StringView("TIMEOUT"), QT_TR_NOOP("timed out")},
+        {QLatin1StringView("UNSUPPORTED_INPUT"), QT_TR_NOOP("not usable media")},
+        {QLatin1StringView("DOWNLOAD_FAILED"), QT_TR_NOOP("download failed")},
+        {QLatin1StringView("URL_NOT_ALLOWED"), QT_TR_NOOP("URL not allowed")},
+        {QLatin1StringView("TOO_LARGE"), QT_TR_NOOP("too large")},
+        {QLatin1StringView("VALIDATION_ERROR"), QT_TR_NOOP("invalid options")},
+        {QLatin1StringView("SHUTTING_DOWN"), QT_TR_NOOP("service stopped")},
+        {QLatin1StringView("OUTPUT_SEND_FAILED"), QT_TR_NOOP("delivery failed")},
+        {QLatin1StringView("BAD_OFFSET"), QT_TR_NOOP("upload broken")},
+        {QLatin1StringView("INTERNAL_ERROR"), QT_TR_NOOP("internal error")},
+    };
+    for (const auto &name : names) {
+        if (code == name.code)
+            return tr(name.text);
+    }
+    return code.isEmpty() ? tr("failed") : code.toLower().replace(u'_', u' ');
+}
+
 std::optional<JobRecord> JobRecord::fromSnapshot(const QJsonObject &snapshot)
 {
     const QString id = snapshot.value(Field::Id).toString();

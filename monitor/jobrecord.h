@@ -35,6 +35,8 @@ public:
     static QString priority(const QString &wirePriority);
     // "compress", "extract_audio" → "Compress", "Extract audio"
     static QString operation(const QString &wireOperation);
+    // A few words for an error code, short enough for a table cell: "FFMPEG_FAILED" → "ffmpeg error".
+    static QString errorShort(const QString &code);
 };
 
 // One job as the monitor shows it: the fields of a PROTOCOL.md job snapshot, parsed once

@@ -110,7 +110,7 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setMinimumWidth(line * 17);
+    scroll->setMinimumWidth(line * 19);
     m_healthScroll = scroll;
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->addWidget(m_table);
@@ -118,7 +118,7 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 0);
     m_splitter->setChildrenCollapsible(false);
-    m_splitter->setSizes({line * 70, line * 20});
+    m_splitter->setSizes({line * 70, line * 22});
     layout->addWidget(m_splitter, 1);
 
     setTabOrder(m_filter, m_statusButton);

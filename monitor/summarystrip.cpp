@@ -69,7 +69,7 @@ QSize SummaryChip::sizeHint() const
     const QFontMetrics number(countFont(font()));
     const int icon = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this);
     const int pad = label.height() / 2;
-    const QString digits = QLocale().toString(std::max(m_count, 888));
+    const QString digits = QLocale().toString(std::max(m_count, 88));
     const int width = pad + icon + pad / 2 + number.horizontalAdvance(digits) + pad / 2
             + label.horizontalAdvance(text()) + pad;
     return {width, number.height() + pad};

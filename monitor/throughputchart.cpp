@@ -41,7 +41,7 @@ ThroughputChart::ThroughputChart(QWidget *parent) : QWidget(parent)
 QSize ThroughputChart::sizeHint() const
 {
     const int line = fontMetrics().height();
-    return {line * 16, line * 13};
+    return {line * 16, line * 14};
 }
 
 QSize ThroughputChart::minimumSizeHint() const

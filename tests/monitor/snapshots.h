@@ -18,7 +18,7 @@ inline QJsonObject snapshot(const QString &id, const QString &status, double per
             : status == QLatin1StringView("queued")                      ? QStringLiteral("queued")
                                                                           : QStringLiteral("processing");
     QJsonObject job{{QStringLiteral("id"), id},
-                    {QStringLiteral("job_id"), QStringLiteral("job-") + id},
+                    {QStringLiteral("job_id"), QString(QStringLiteral("job-") + id)},
                     {QStringLiteral("operation"), QStringLiteral("compress")},
                     {QStringLiteral("status"), status},
                     {QStringLiteral("stage"), stage},
@@ -27,7 +27,7 @@ inline QJsonObject snapshot(const QString &id, const QString &status, double per
                     {QStringLiteral("detach"), false},
                     {QStringLiteral("created_at"), kEpoch.addSecs(createdOffsetSeconds).toString(Qt::ISODateWithMs)},
                     {QStringLiteral("input"), QJsonObject{{QStringLiteral("source"), QStringLiteral("upload")},
-                                                          {QStringLiteral("name"), QStringLiteral("clip-") + id + QStringLiteral(".mp4")},
+                                                          {QStringLiteral("name"), QString(QStringLiteral("clip-") + id + QStringLiteral(".mp4"))},
                                                           {QStringLiteral("size"), 1048576}}},
                     {QStringLiteral("options"), QJsonObject{{QStringLiteral("preset"), QStringLiteral("medium")}}},
                     {QStringLiteral("owner"), QStringLiteral("alice")}};

@@ -70,6 +70,7 @@ private slots:
     void resyncDropsEventsQueuedBeforeIt();
     void oldFinishedRowsAreTrimmed();
     void statusSortKeyOrdersByActivity();
+    void queuePlacesMoveUpWhenJobsAhead_leave();
     void elapsedCountsAgainstTheServiceClock();
     void unreadableSnapshotsAreIgnored();
     void recordedSequence_data();
@@ -93,7 +94,8 @@ void TestJobModel::acceptedInsertsOneRow()
     QCOMPARE(f.model.index(0, JobModel::InputColumn).data().toString(), QStringLiteral("clip-a1.mp4"));
     QCOMPARE(f.model.index(0, JobModel::StatusColumn).data().toString(), QStringLiteral("Uploading"));
     QCOMPARE(f.model.index(0, JobModel::PriorityColumn).data().toString(), QStringLiteral("Normal"));
-    QCOMPARE(f.model.index(0, JobModel::ElapsedColumn).data().toString(), QStringLiteral("1:05"));
+    // `accepted` is sent as the job is created: it has just begun, whatever this machine's clock says.
+    QCOMPARE(f.model.index(0, JobModel::ElapsedColumn).data().toString(), QStringLiteral("0:00"));
     QCOMPARE(f.model.index(0, 0).data(JobModel::IdRole).toString(), QStringLiteral("a1"));
     QVERIFY(f.model.index(0, JobModel::InputColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("1.0 MiB")));
     QVERIFY(!f.model.index(0, JobModel::StatusColumn).data(Qt::DecorationRole).value<QIcon>().isNull());
@@ -157,7 +159,7 @@ void TestJobModel::outcomes_data()
     QTest::addColumn<int>("failedSignals");
     QTest::addColumn<QString>("progressText");
     QTest::newRow("completed") << QStringLiteral("completed") << int(StatusGroup::Completed) << 0 << QStringLiteral("100 %");
-    QTest::newRow("failed") << QStringLiteral("failed") << int(StatusGroup::Failed) << 1 << QStringLiteral("40 %");
+    QTest::newRow("failed") << QStringLiteral("failed") << int(StatusGroup::Failed) << 1 << QStringLiteral("40 % \u00b7 ffmpeg error");
     QTest::newRow("cancelled") << QStringLiteral("cancelled") << int(StatusGroup::Cancelled) << 0 << QStringLiteral("40 %");
 }
 
@@ -336,6 +338,29 @@ void TestJobModel::statusSortKeyOrdersByActivity()
         order.append(key.second);
     QCOMPARE(order, (QStringList{QStringLiteral("run"), QStringLiteral("up"), QStringLiteral("q1"), QStringLiteral("q2"),
                                  QStringLiteral("newer"), QStringLiteral("older")}));
+}
+
+void TestJobModel::queuePlacesMoveUpWhenJobsAhead_leave()
+{
+    Fixture f;
+    for (int i = 1; i <= 4; ++i) {
+        QJsonObject queued = snapshot(QStringLiteral("q%1").arg(i), QStringLiteral("queued"), 0, i);
+        queued.insert(QStringLiteral("queue_position"), i);
+        f.model.enqueueEvent(QStringLiteral("accepted"), queued);
+    }
+    auto place = [&f](const char *id) {
+        return f.model.index(f.model.rowOfId(QString::fromLatin1(id)), JobModel::StatusColumn).data().toString();
+    };
+    QCOMPARE(place("q4"), QStringLiteral("Queued (#4)"));
+    QSignalSpy changed(&f.model, &QAbstractItemModel::dataChanged);
+    // #1 starts and #3 is cancelled in one batch.
+    f.model.setCoalesceInterval(1000);
+    f.model.enqueueEvent(QStringLiteral("stage"), snapshot(QStringLiteral("q1"), QStringLiteral("processing"), 0, 1));
+    f.model.enqueueEvent(QStringLiteral("cancelled"), snapshot(QStringLiteral("q3"), QStringLiteral("cancelled"), 0, 3));
+    f.model.flush();
+    QCOMPARE(place("q2"), QStringLiteral("Queued (#1)"));
+    QCOMPARE(place("q4"), QStringLiteral("Queued (#2)"));
+    QVERIFY(changedColumns(changed).contains(JobModel::StatusColumn));
 }
 
 void TestJobModel::elapsedCountsAgainstTheServiceClock()

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The monitor's window against a real mediaforged running real ffmpeg jobs: rows appear and
+// move, outcomes are shown and notified, the health panel reads the service, a cancel from the
+// monitor (Delete, confirmed) ends the job on the service, a restart is followed by a resync,
+// and token problems and a hanging service are told, not waited on.
+
+#include "clientconnection.h"
+#include "healthpanel.h"
+#include "jobdetailsdialog.h"
+#include "jobfilterproxy.h"
+#include "jobmodel.h"
+#include "jobtableview.h"
+#include "mainwindow.h"
+#include "serviceprocess.h"
+#include "servicesession.h"
+#include "serviceview.h"
+#include "summarystrip.h"
+#include "testmedia.h"
+#include "traycontroller.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QFile>
+#include <QJsonArray>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QNetworkAccessManager>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <memory>
+
+using namespace Mediaforge;
+using namespace Mediaforge::Monitor;
+using MonitorTest::ServiceProcess;
+
+namespace {
+
+// A client of the service, as the test's own second opinion: submits jobs with level 1
+// uploads and asks the service directly what became of them.
+class Submitter
+{
+public:
+    bool open(const QUrl &url, const QString &token = {})
+    {
+        QSignalSpy connected(&connection, &ClientConnection::connected);
+        connection.open(url, token, QStringLiteral("tst_monitorservice"));
+        return connected.wait(10000);
+    }
+
+    // Returns the service-wide id from the ack.
+    QString start(const QString &jobId, const QString &operation, const QJsonObject &options, const QString &path)
+    {
+        QString id;
+        QJsonObject message{{QStringLiteral("type"), QStringLiteral("start_job")},
+                            {QStringLiteral("job_id"), jobId},
+                            {QStringLiteral("operation"), operation},
+                            {QStringLiteral("options"), options},
+                            {QStringLiteral("input"), QJsonObject{{QStringLiteral("source"), QStringLiteral("upload")},
+                                                                  {QStringLiteral("filename"), QFileInfo(path).fileName()},
+                                                                  {QStringLiteral("size"), QFileInfo(path).size()}}}};
+        bool answered = false;
+        connection.request(message, [&](const QJsonObject &reply) {
+            answered = true;
+            id = reply.value(QStringLiteral("id")).toString();
+            if (id.isEmpty())
+                qWarning() << "start_job refused:" << reply;
+        });
+        connection.upload(jobId, path);
+        if (!QTest::qWaitFor([&] { return answered; }, 10000))
+            qWarning() << "no answer to" << message.value(QStringLiteral("type"));
+        return id;
+    }
+
+    QJsonObject ask(const QJsonObject &message)
+    {
+        QJsonObject answer;
+        bool answered = false;
+        connection.request(message, [&](const QJsonObject &reply) {
+            answer = reply;
+            answered = true;
+        });
+        if (!QTest::qWaitFor([&] { return answered; }, 10000))
+            qWarning() << "no answer to" << message.value(QStringLiteral("type"));
+        return answer;
+    }
+
+    QString statusOf(const QString &id)
+    {
+        return ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("get_job")}, {QStringLiteral("id"), id}})
+                .value(QStringLiteral("job"))
+                .toObject()
+                .value(QStringLiteral("status"))
+                .toString();
+    }
+
+    ClientConnection connection;
+};
+
+QString junkFile(const QString &directory)
+{
+    const QString path = directory + QStringLiteral("/holiday-final.mov");
+    QFile file(path);
+    if (file.open(QIODevice::WriteOnly))
+        file.write(QByteArray("not a video at all\n").repeated(500));
+    return path;
+}
+
+} // namespace
+
+class TestMonitorService : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void healthPanelReadsTheService();
+    void outcomesAreShownAndFailuresNotified();
+    void keyboardReachesTheJobActions();
+    void rowsAppearAndProgressMoves();
+    void cancelFromTheMonitorEndsTheJob();
+    void restartIsFollowedByAResync();
+    void hangingServiceIsDetected();
+    void silentPeerDoesNotBlockTheInterface();
+    void tokenProblemsAreShown();
+
+private:
+    ServiceView *view() const { return m_window->currentView(); }
+    // Selects a job and gives the table the keyboard, as a user clicking the row would.
+    bool selectWithKeyboardFocus(const QString &id);
+    JobModel *model() const { return view()->session()->model(); }
+    int visibleRowOf(const QString &id) const;
+
+    QTemporaryDir m_dir;
+    ServiceProcess m_service;
+    std::unique_ptr<QSettings> m_settings;
+    std::unique_ptr<ConnectionSettings> m_connections;
+    QNetworkAccessManager m_network;
+    std::unique_ptr<MainWindow> m_window;
+    Submitter m_submitter;
+    QString m_shortClip;
+    QString m_longClip;
+    QString m_longId;
+    QString m_queuedId;
+};
+
+void TestMonitorService::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    // One worker slot and one ffmpeg thread, so that a second job waits and a long one stays
+    // long enough to be watched and cancelled.
+    QVERIFY(m_service.start(m_dir.filePath(QStringLiteral("service")),
+                            {QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1"), QStringLiteral("--ffmpeg-threads"),
+                             QStringLiteral("1")}));
+    TestMedia::VideoSpec shortSpec;
+    shortSpec.seconds = 2;
+    m_shortClip = TestMedia::makeVideo(m_dir.path(), shortSpec);
+    TestMedia::VideoSpec longSpec;
+    longSpec.seconds = 40;
+    longSpec.width = 640;
+    longSpec.height = 480;
+    m_longClip = TestMedia::makeVideo(m_dir.path(), longSpec);
+
+    m_settings = std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("monitor.ini")), QSettings::IniFormat);
+    m_connections = std::make_unique<ConnectionSettings>(*m_settings);
+    m_window = std::make_unique<MainWindow>(*m_connections, &m_network);
+    m_window->show();
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    ServiceView *added = m_window->addService(m_service.wsUrl, QString());
+    QVERIFY(added);
+    QTRY_VERIFY_WITH_TIMEOUT(added->session()->isSynchronised(), 10000);
+    QCOMPARE(added->session()->state(), ServiceSession::State::Connected);
+    QVERIFY(!added->banner()->isVisible());
+    QCOMPARE(added->table()->emptyTitle(), QStringLiteral("No jobs yet"));
+    QVERIFY(m_submitter.open(m_service.wsUrl));
+}
+
+void TestMonitorService::cleanupTestCase()
+{
+    m_window.reset();
+    m_submitter.connection.close();
+    m_service.stop();
+}
+
+bool TestMonitorService::selectWithKeyboardFocus(const QString &id)
+{
+    m_window->activateWindow();
+    if (!QTest::qWaitForWindowActive(m_window.get()))
+        return false;
+    view()->selectJob(id);
+    return QTest::qWaitFor([this] { return view()->table()->hasFocus(); }, 2000) && view()->table()->currentId() == id;
+}
+
+int TestMonitorService::visibleRowOf(const QString &id) const
+{
+    const int row = model()->rowOfId(id);
+    if (row < 0)
+        return -1;
+    return view()->proxy()->mapFromSource(model()->index(row, 0)).row();
+}
+
+void TestMonitorService::healthPanelReadsTheService()
+{
+    HealthPanel *health = view()->healthPanel();
+    QTRY_VERIFY_WITH_TIMEOUT(health->statusText().contains(QStringLiteral("Healthy")), 10000);
+    QCOMPARE(view()->session()->health().value(QStringLiteral("version")).toString(), QStringLiteral(MEDIAFORGE_VERSION));
+    QVERIFY(!view()->session()->health().value(QStringLiteral("ffmpeg")).toObject().value(QStringLiteral("version")).toString().isEmpty());
+    // Workers from the stats stream: one slot, idle.
+    QTRY_COMPARE_WITH_TIMEOUT(health->workersText(), QStringLiteral("Workers: 0 of 1 busy"), 10000);
+    QCOMPARE(health->workerRows(), 1);
+    QCOMPARE(health->workerRowText(0), QStringLiteral("1. idle"));
+    // /metrics is what the action opens.
+    QVERIFY(m_window->metricsAction()->isEnabled());
+    QCOMPARE(view()->session()->metricsUrl().toString(), m_service.httpUrl.toString() + QStringLiteral("/metrics"));
+}
+
+void TestMonitorService::outcomesAreShownAndFailuresNotified()
+{
+    QSignalSpy notified(m_window->tray(), &TrayController::notified);
+    const QString done = m_submitter.start(QStringLiteral("thumb-1"), QStringLiteral("thumbnail"),
+                                           QJsonObject{{QStringLiteral("timestamp"), 1}}, m_shortClip);
+    const QString broken = m_submitter.start(QStringLiteral("broken-1"), QStringLiteral("convert"),
+                                             QJsonObject{{QStringLiteral("target_format"), QStringLiteral("mp4")}},
+                                             junkFile(m_dir.path()));
+    QVERIFY(!done.isEmpty());
+    QVERIFY(!broken.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(model()->recordById(done) && model()->recordById(done)->state == JobState::Completed, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(model()->recordById(broken) && model()->recordById(broken)->state == JobState::Failed, 30000);
+    QCOMPARE(model()->recordById(broken)->errorCode, QStringLiteral("UNSUPPORTED_INPUT"));
+    QCOMPARE(model()->counts().of(StatusGroup::Completed), 1);
+    QCOMPARE(model()->counts().of(StatusGroup::Failed), 1);
+    QCOMPARE(view()->summary()->chip(StatusGroup::Failed)->count(), 1);
+    const int row = model()->rowOfId(broken);
+    QCOMPARE(model()->index(row, JobModel::StatusColumn).data().toString(), QStringLiteral("Failed"));
+    QCOMPARE(model()->index(row, JobModel::OwnerColumn).data().toString().isEmpty(), false);
+    QCOMPARE(model()->index(row, JobModel::InputColumn).data().toString(), QStringLiteral("holiday-final.mov"));
+
+    // One notification for the failure, none for the success.
+    QTRY_COMPARE_WITH_TIMEOUT(notified.count(), 1, 5000);
+    QCOMPARE(notified.first().at(0).toString(), QStringLiteral("Job failed"));
+    QVERIFY(notified.first().at(1).toString().contains(QStringLiteral("broken-1")));
+    QVERIFY(notified.first().at(1).toString().contains(QStringLiteral("UNSUPPORTED_INPUT")));
+    QVERIFY(m_window->tray()->summary().contains(QStringLiteral("1 failed")));
+}
+
+void TestMonitorService::keyboardReachesTheJobActions()
+{
+    const QString done = model()->recordAt(0)->state == JobState::Completed ? model()->recordAt(0)->id : model()->recordAt(1)->id;
+    JobTableView *table = view()->table();
+    QVERIFY(selectWithKeyboardFocus(done));
+    QVERIFY(m_window->detailsAction()->isEnabled());
+    QVERIFY(!m_window->cancelAction()->isEnabled());   // a finished job cannot be cancelled
+
+    // Ctrl+C copies the job id.
+    QApplication::clipboard()->clear();
+    QTest::keyClick(table, Qt::Key_C, Qt::ControlModifier);
+    QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("thumb-1"));
+
+    // Enter opens the details, with the output and its metadata.
+    QTest::keyClick(table, Qt::Key_Return);
+    JobDetailsDialog *details = nullptr;
+    QTRY_VERIFY((details = view()->findChild<JobDetailsDialog *>()) != nullptr);
+    const QString text = details->plainText();
+    QVERIFY2(text.contains(QStringLiteral("SHA-256")), qPrintable(text));
+    QVERIFY(text.contains(QStringLiteral("image/png")));
+    QVERIFY(text.contains(QStringLiteral("timestamp")));
+    QVERIFY(text.contains(QStringLiteral("Processing")));
+    details->close();
+    QTRY_VERIFY(!view()->findChild<JobDetailsDialog *>());
+
+    // The failed job's details carry the service's error.
+    const QString broken = model()->recordAt(0)->state == JobState::Failed ? model()->recordAt(0)->id : model()->recordAt(1)->id;
+    QVERIFY(selectWithKeyboardFocus(broken));
+    QTest::keyClick(view()->table(), Qt::Key_Enter);
+    QTRY_VERIFY((details = view()->findChild<JobDetailsDialog *>()) != nullptr);
+    QVERIFY(details->plainText().contains(QStringLiteral("UNSUPPORTED_INPUT")));
+    details->close();
+    QTRY_VERIFY(!view()->findChild<JobDetailsDialog *>());
+
+    // Ctrl+F goes to the filter, which then narrows the table; Esc clears it.
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(view()->filterEdit()->hasFocus());
+    QTest::keyClicks(view()->filterEdit(), QStringLiteral("broken"));
+    QCOMPARE(view()->proxy()->rowCount(), 1);
+    QTest::keyClick(view()->filterEdit(), Qt::Key_Escape);
+    QCOMPARE(view()->filterEdit()->text(), QString());
+    QCOMPARE(view()->proxy()->rowCount(), 2);
+}
+
+void TestMonitorService::rowsAppearAndProgressMoves()
+{
+    m_longId = m_submitter.start(QStringLiteral("long-1"), QStringLiteral("compress"),
+                                 QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_longClip);
+    QVERIFY(!m_longId.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(visibleRowOf(m_longId) >= 0, 10000);
+    // Progress seen by the monitor rises while the job runs.
+    QList<double> seen;
+    QTRY_VERIFY_WITH_TIMEOUT(model()->recordById(m_longId)->state == JobState::Processing, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(model()->recordById(m_longId)->percentage > 0, 20000);
+    seen.append(model()->recordById(m_longId)->percentage);
+    QTRY_VERIFY_WITH_TIMEOUT(model()->recordById(m_longId)->percentage > seen.first(), 20000);
+    const JobRecord *running = model()->recordById(m_longId);
+    QVERIFY(running->speed > 0);
+    QCOMPARE(running->state, JobState::Processing);
+    const int row = model()->rowOfId(m_longId);
+    QVERIFY(model()->index(row, JobModel::SpeedColumn).data().toString().endsWith(u'\u00d7'));
+    QCOMPARE(model()->index(row, JobModel::StatusColumn).data().toString(), QStringLiteral("Running"));
+    QTRY_COMPARE_WITH_TIMEOUT(view()->healthPanel()->workersText(), QStringLiteral("Workers: 1 of 1 busy"), 10000);
+    QTRY_VERIFY(view()->healthPanel()->workerRowText(0).contains(QStringLiteral("long-1")));
+
+    // A second job waits for the only worker.
+    m_queuedId = m_submitter.start(QStringLiteral("waiting-1"), QStringLiteral("compress"),
+                                   QJsonObject{{QStringLiteral("preset"), QStringLiteral("low")}}, m_longClip);
+    QTRY_VERIFY_WITH_TIMEOUT(model()->recordById(m_queuedId) && model()->recordById(m_queuedId)->state == JobState::Queued,
+                             20000);
+    // The status says "Queued", with its place when the service sent one (mediaforged 0.1.0's
+    // `stage` event of a job entering the queue does not carry queue_position yet).
+    QVERIFY(model()->index(model()->rowOfId(m_queuedId), JobModel::StatusColumn).data().toString().startsWith(QStringLiteral("Queued")));
+    // Sorted by activity: the running job first, the queued one next.
+    QCOMPARE(visibleRowOf(m_longId), 0);
+    QCOMPARE(visibleRowOf(m_queuedId), 1);
+    QCOMPARE(view()->summary()->chip(StatusGroup::Running)->count(), 1);
+    QCOMPARE(view()->summary()->chip(StatusGroup::Queued)->count(), 1);
+}
+
+void TestMonitorService::cancelFromTheMonitorEndsTheJob()
+{
+    QVERIFY(!m_longId.isEmpty());
+    QCOMPARE(model()->recordById(m_longId)->state, JobState::Processing);
+    QVERIFY(selectWithKeyboardFocus(m_longId));
+    QTRY_VERIFY(m_window->cancelAction()->isEnabled());
+    // Delete asks first; "Keep running" changes nothing.
+    QTest::keyClick(view()->table(), Qt::Key_Delete);
+    QMessageBox *box = view()->pendingConfirmation();
+    QVERIFY(box);
+    QVERIFY(box->text().contains(QStringLiteral("long-1")));
+    box->button(QMessageBox::No)->click();
+    QTRY_VERIFY(!view()->pendingConfirmation());
+    QTest::qWait(300);
+    QCOMPARE(m_submitter.statusOf(m_longId), QStringLiteral("processing"));
+
+    QVERIFY(selectWithKeyboardFocus(m_longId));
+    QTest::keyClick(view()->table(), Qt::Key_Delete);
+    box = view()->pendingConfirmation();
+    QVERIFY(box);
+    QCOMPARE(box->button(QMessageBox::Yes)->text(), QStringLiteral("Cancel job"));
+    box->button(QMessageBox::Yes)->click();
+
+    // The service says so to its own client, and the monitor shows it.
+    QTRY_COMPARE_WITH_TIMEOUT(m_submitter.statusOf(m_longId), QStringLiteral("cancelled"), 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(model()->recordById(m_longId)->state, JobState::Cancelled, 10000);
+    QCOMPARE(model()->index(model()->rowOfId(m_longId), JobModel::StatusColumn).data().toString(), QStringLiteral("Cancelled"));
+    // The worker is free: the waiting job runs now.
+    QTRY_COMPARE_WITH_TIMEOUT(model()->recordById(m_queuedId)->state, JobState::Processing, 20000);
+    QCOMPARE(model()->counts().of(StatusGroup::Cancelled), 1);
+
+    // A cancel by the job's own client arrives through the event feed as well.
+    m_submitter.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("cancel_job")}, {QStringLiteral("job_id"), QStringLiteral("waiting-1")}});
+    QTRY_COMPARE_WITH_TIMEOUT(model()->recordById(m_queuedId)->state, JobState::Cancelled, 15000);
+    QCOMPARE(model()->counts().of(StatusGroup::Running), 0);
+}
+
+void TestMonitorService::restartIsFollowedByAResync()
+{
+    ServiceSession *session = view()->session();
+    const int port = m_service.wsUrl.port();
+    const int rowsBefore = model()->rowCount();
+    QVERIFY(rowsBefore >= 4);
+    m_submitter.connection.close();
+    m_service.stop();
+    QTRY_COMPARE_WITH_TIMEOUT(session->state(), ServiceSession::State::Reconnecting, 10000);
+    QVERIFY(view()->banner()->isVisible());
+    QVERIFY(view()->bannerText().contains(QStringLiteral("Reconnecting in")));
+    // The last known state stays on screen while the service is away.
+    QCOMPARE(model()->rowCount(), rowsBefore);
+    QVERIFY(!m_window->cancelAction()->isEnabled());
+
+    QVERIFY(m_service.start(m_dir.filePath(QStringLiteral("service2")), {QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1")},
+                            port));
+    QVERIFY(m_submitter.open(m_service.wsUrl));
+    const QString fresh = m_submitter.start(QStringLiteral("after-restart"), QStringLiteral("probe"), {}, m_shortClip);
+    QVERIFY(!fresh.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(session->state() == ServiceSession::State::Connected && session->isSynchronised(), 20000);
+    QVERIFY(!view()->banner()->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(model()->recordById(fresh) && model()->recordById(fresh)->finished(), 20000);
+    // Whatever the new service does not know is gone; what it knows is there.
+    const QJsonArray listed = m_submitter.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("list_jobs")},
+                                                          {QStringLiteral("limit"), 1000}})
+                                      .value(QStringLiteral("jobs"))
+                                      .toArray();
+    QCOMPARE(model()->rowCount(), int(listed.size()));
+    for (const QJsonValue &job : listed)
+        QVERIFY(model()->recordById(job.toObject().value(QStringLiteral("id")).toString()));
+    QVERIFY(!model()->recordById(m_longId));
+}
+
+void TestMonitorService::hangingServiceIsDetected()
+{
+    // A service that stops answering without closing its socket (here: SIGSTOP).
+    ServiceSession session(m_service.wsUrl, QString(), &m_network);
+    ServiceSession::Timing timing;
+    timing.connectTimeoutMs = 2000;
+    timing.silenceBeforePingMs = 1500;
+    timing.pingTimeoutMs = 1500;
+    session.setTiming(timing);
+    session.start();
+    QTRY_VERIFY_WITH_TIMEOUT(session.isSynchronised(), 10000);
+    m_service.pause();
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), ServiceSession::State::Reconnecting, 10000);
+    QCOMPARE(session.lastError(), QStringLiteral("The service stopped answering"));
+    m_service.resume();
+    QTRY_VERIFY_WITH_TIMEOUT(session.state() == ServiceSession::State::Connected && session.isSynchronised(), 20000);
+    session.stop();
+}
+
+void TestMonitorService::silentPeerDoesNotBlockTheInterface()
+{
+    // Accepts TCP connections and never says a word: the WebSocket handshake never completes.
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost));
+    QList<QTcpSocket *> held;
+    connect(&silent, &QTcpServer::newConnection, this, [&] {
+        while (QTcpSocket *socket = silent.nextPendingConnection())
+            held.append(socket);
+    });
+    QUrl url;
+    url.setScheme(QStringLiteral("ws"));
+    url.setHost(QStringLiteral("127.0.0.1"));
+    url.setPort(silent.serverPort());
+    url.setPath(QStringLiteral("/"));
+    ServiceSession session(url, QString(), &m_network);
+    ServiceSession::Timing timing;
+    timing.connectTimeoutMs = 1000;
+    session.setTiming(timing);
+    // The event loop keeps turning meanwhile: a 50 ms timer never waits long.
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = 0;
+    qint64 worstGap = 0;
+    QTimer ticker;
+    connect(&ticker, &QTimer::timeout, this, [&] {
+        worstGap = std::max(worstGap, clock.elapsed() - last);
+        last = clock.elapsed();
+    });
+    ticker.start(50);
+    session.start();
+    QCOMPARE(session.state(), ServiceSession::State::Connecting);
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), ServiceSession::State::Reconnecting, 5000);
+    QVERIFY2(session.lastError().contains(QStringLiteral("No answer")), qPrintable(session.lastError()));
+    QCOMPARE(session.secondsUntilRetry(), 1);
+    QVERIFY(session.stateText().startsWith(QStringLiteral("Reconnecting in")));
+    // The back-off doubles: the second wait is two seconds.
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), ServiceSession::State::Connecting, 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), ServiceSession::State::Reconnecting, 5000);
+    QCOMPARE(session.secondsUntilRetry(), 2);
+    QVERIFY2(worstGap < 500, qPrintable(QString::number(worstGap)));
+    session.stop();
+    QCOMPARE(session.state(), ServiceSession::State::Stopped);
+    qDeleteAll(held);
+}
+
+void TestMonitorService::tokenProblemsAreShown()
+{
+    const QString tokens = m_dir.filePath(QStringLiteral("tokens"));
+    QFile file(tokens);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("admin admin-token-0123456789abcdef ops\nclient client-token-0123456789abcdef someone\n");
+    file.close();
+    file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    ServiceProcess secured;
+    QVERIFY(secured.start(m_dir.filePath(QStringLiteral("service3")), {QStringLiteral("--tokens-file"), tokens}));
+
+    ServiceView *wrong = m_window->addService(secured.wsUrl, QStringLiteral("not-the-right-token-at-all"));
+    QTRY_COMPARE_WITH_TIMEOUT(wrong->session()->state(), ServiceSession::State::AuthFailed, 10000);
+    QVERIFY(wrong->banner()->isVisible());
+    QVERIFY(wrong->bannerText().contains(QStringLiteral("Authentication failed")));
+    // No retry with a token that cannot work.
+    QTest::qWait(1500);
+    QCOMPARE(wrong->session()->state(), ServiceSession::State::AuthFailed);
+    m_window->closeService(m_window->serviceCount() - 1);
+
+    ServiceSession client(secured.wsUrl, QStringLiteral("client-token-0123456789abcdef"), &m_network);
+    client.start();
+    QTRY_COMPARE_WITH_TIMEOUT(client.state(), ServiceSession::State::NotAdmin, 10000);
+    QVERIFY(client.lastError().contains(QStringLiteral("admin")));
+
+    ServiceSession admin(secured.wsUrl, QStringLiteral("admin-token-0123456789abcdef"), &m_network);
+    admin.start();
+    QTRY_VERIFY_WITH_TIMEOUT(admin.isSynchronised(), 10000);
+    QCOMPARE(admin.state(), ServiceSession::State::Connected);
+    admin.stop();
+    client.stop();
+}
+
+QTEST_MAIN(TestMonitorService)
+#include "tst_monitorservice.moc"
