@@ -51,8 +51,10 @@ int runMonitor(int &argc, char **argv)
     QApplication::setDesktopFileName(QStringLiteral("mediaforge-monitor"));
     QApplication::setWindowIcon(Icons::application());
 
-    const MonitorOptions options = MonitorOptions::parse(QApplication::arguments(), QProcessEnvironment::systemEnvironment());
-    installTranslators(application, options.language);
+    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    // Parsed twice: the first pass finds --lang, the second speaks it (help text, errors).
+    installTranslators(application, MonitorOptions::parse(QApplication::arguments(), environment).language);
+    const MonitorOptions options = MonitorOptions::parse(QApplication::arguments(), environment);
     if (!options.error.isEmpty()) {
         std::fprintf(stderr, "mediaforge-monitor: %s\n", qPrintable(options.error));
         return 2;

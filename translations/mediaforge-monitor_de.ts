@@ -1,0 +1,1271 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>Format</name>
+    <message>
+        <source>%1 d %2 h</source>
+        <translation>%1 T %2 h</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 min</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1/s</source>
+        <extracomment>A transfer rate, e.g. &quot;12.5 MiB/s&quot;</extracomment>
+        <translation>%1/s</translation>
+    </message>
+    <message>
+        <source>%1×</source>
+        <extracomment>ffmpeg&apos;s processing speed as a multiple of real time, e.g. &quot;1.8×&quot;</extracomment>
+        <translation>%1×</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <extracomment>A percentage, e.g. &quot;42 %&quot;</extracomment>
+        <translation>%1 %</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::ConnectDialog</name>
+    <message>
+        <source>Connect to a service</source>
+        <translation>Mit einem Dienst verbinden</translation>
+    </message>
+    <message>
+        <source>The monitor connects as an administrator over the service&apos;s WebSocket port (mediaforged --port, 8080 by default).</source>
+        <translation>Der Monitor verbindet sich als Administrator über den WebSocket-Port des Dienstes (mediaforged --port, standardmäßig 8080).</translation>
+    </message>
+    <message>
+        <source>Service URL</source>
+        <translation>Dienst-URL</translation>
+    </message>
+    <message>
+        <source>Service &amp;URL:</source>
+        <translation>Dienst-&amp;URL:</translation>
+    </message>
+    <message>
+        <source>Token</source>
+        <translation>Token</translation>
+    </message>
+    <message>
+        <source>empty when the service runs without tokens</source>
+        <translation>leer lassen, wenn der Dienst ohne Tokens läuft</translation>
+    </message>
+    <message>
+        <source>Show the token</source>
+        <translation>Token anzeigen</translation>
+    </message>
+    <message>
+        <source>&amp;Token:</source>
+        <translation>&amp;Token:</translation>
+    </message>
+    <message>
+        <source>&amp;Remember the token on this computer</source>
+        <translation>Token auf diesem Computer &amp;merken</translation>
+    </message>
+    <message>
+        <source>A remembered token is stored in clear text in %1. Anyone who can read that file can control every job of the service.</source>
+        <translation>Ein gemerktes Token wird im Klartext in %1 gespeichert. Wer diese Datei lesen kann, kann jeden Auftrag des Dienstes steuern.</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>Verbinden</translation>
+    </message>
+    <message>
+        <source>Not a WebSocket URL: use ws://host:port/ or wss://host:port/.</source>
+        <translation>Keine WebSocket-URL: ws://host:port/ oder wss://host:port/ verwenden.</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::HealthPanel</name>
+    <message>
+        <source>Service health</source>
+        <translation>Zustand des Dienstes</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>Dienst</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Uptime</source>
+        <translation>Laufzeit</translation>
+    </message>
+    <message>
+        <source>ffmpeg</source>
+        <translation>ffmpeg</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>Verbindungen</translation>
+    </message>
+    <message>
+        <source>Workers</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>Warteschlange</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>Beendet</translation>
+    </message>
+    <message>
+        <source>Throughput</source>
+        <translation>Durchsatz</translation>
+    </message>
+    <message>
+        <source>No HTTP port announced</source>
+        <translation>Kein HTTP-Port angekündigt</translation>
+    </message>
+    <message>
+        <source>Unreachable: %1</source>
+        <translation>Nicht erreichbar: %1</translation>
+    </message>
+    <message>
+        <source>Healthy</source>
+        <translation>Gesund</translation>
+    </message>
+    <message>
+        <source>Degraded</source>
+        <translation>Beeinträchtigt</translation>
+    </message>
+    <message>
+        <source>shutting down</source>
+        <translation>fährt herunter</translation>
+    </message>
+    <message>
+        <source>last check failed</source>
+        <translation>letzte Prüfung fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>not found</source>
+        <translation>nicht gefunden</translation>
+    </message>
+    <message>
+        <source>Workers: %1 of %2 busy</source>
+        <translation>Worker: %1 von %2 belegt</translation>
+    </message>
+    <message>
+        <source>%1. %2 · %3 · %4</source>
+        <extracomment>A busy worker: its number, the job id, the operation and its progress</extracomment>
+        <translation>%1. %2 · %3 · %4</translation>
+    </message>
+    <message>
+        <source>%1. idle</source>
+        <extracomment>An idle worker and its number</extracomment>
+        <translation>%1. frei</translation>
+    </message>
+    <message>
+        <source>Click to select the job</source>
+        <translation>Klicken, um den Auftrag auszuwählen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n waiting</source>
+        <translation>
+            <numerusform>%n wartend</numerusform>
+            <numerusform>%n wartend</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n receiving input</source>
+        <translation>
+            <numerusform>%n empfängt Eingabe</numerusform>
+            <numerusform>%n empfangen Eingabe</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 completed · %2 failed · %3 cancelled</source>
+        <translation>%1 fertig · %2 fehlgeschlagen · %3 abgebrochen</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::JobDetailsDialog</name>
+    <message>
+        <source>Job details</source>
+        <translation>Auftragsdetails</translation>
+    </message>
+    <message>
+        <source>Copy as JSON</source>
+        <translation>Als JSON kopieren</translation>
+    </message>
+    <message>
+        <source>Job %1 is no longer listed</source>
+        <translation>Auftrag %1 ist nicht mehr aufgeführt</translation>
+    </message>
+    <message>
+        <source>Job %1</source>
+        <translation>Auftrag %1</translation>
+    </message>
+    <message>
+        <source>%1 — %2, %3</source>
+        <translation>%1 — %2, %3</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Meldung</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>ffmpeg said</source>
+        <translation>Ausgabe von ffmpeg</translation>
+    </message>
+    <message>
+        <source>Job id</source>
+        <translation>Auftrags-ID</translation>
+    </message>
+    <message>
+        <source>Service id</source>
+        <translation>Dienst-ID</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>Eigentümer</translation>
+    </message>
+    <message>
+        <source>Operation</source>
+        <translation>Operation</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>Phase</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priorität</translation>
+    </message>
+    <message>
+        <source>Queue position</source>
+        <translation>Platz in der Warteschlange</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>Geschwindigkeit</translation>
+    </message>
+    <message>
+        <source>Frames per second</source>
+        <translation>Bilder pro Sekunde</translation>
+    </message>
+    <message>
+        <source>Time remaining</source>
+        <translation>Restzeit</translation>
+    </message>
+    <message>
+        <source>Detached</source>
+        <translation>Losgelöst</translation>
+    </message>
+    <message>
+        <source>yes, runs on without its client</source>
+        <translation>ja, läuft ohne seinen Client weiter</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Auftrag</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>URL download</source>
+        <translation>Download von einer URL</translation>
+    </message>
+    <message>
+        <source>Upload</source>
+        <translation>Upload</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>Dateien</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Empfangen</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 von %2</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <source>Options</source>
+        <translation>Optionen</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>Keine</translation>
+    </message>
+    <message>
+        <source>Submitted</source>
+        <translation>Eingereicht</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Gestartet</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>Beendet</translation>
+    </message>
+    <message>
+        <source>Receiving input</source>
+        <translation>Empfängt Eingabe</translation>
+    </message>
+    <message>
+        <source>Waiting in the queue</source>
+        <translation>Wartezeit in der Warteschlange</translation>
+    </message>
+    <message>
+        <source>Processing</source>
+        <translation>Verarbeitung</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Gesamt</translation>
+    </message>
+    <message>
+        <source>Timings</source>
+        <translation>Zeiten</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Datei</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>SHA-256</source>
+        <translation>SHA-256</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>Ausgabe</translation>
+    </message>
+    <message>
+        <source>Output %1 of %2</source>
+        <translation>Ausgabe %1 von %2</translation>
+    </message>
+    <message>
+        <source>The output files were delivered or have expired; the service no longer holds them.</source>
+        <translation>Die Ausgabedateien wurden ausgeliefert oder sind abgelaufen; der Dienst hält sie nicht mehr vor.</translation>
+    </message>
+    <message>
+        <source>Probe result</source>
+        <translation>Analyseergebnis</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::JobModel</name>
+    <message>
+        <source>(URL)</source>
+        <translation>(URL)</translation>
+    </message>
+    <message>
+        <source>(upload)</source>
+        <translation>(Upload)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (+%n more)</source>
+        <extracomment>A job with several input files: the first file&apos;s name and how many more there are</extracomment>
+        <translation>
+            <numerusform>%1 (+%n weitere)</numerusform>
+            <numerusform>%1 (+%n weitere)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Queued (#%1)</source>
+        <extracomment>A queued job and its place in the queue</extracomment>
+        <translation>Wartend (#%1)</translation>
+    </message>
+    <message>
+        <source>Job %1
+Service id: %2</source>
+        <translation>Auftrag %1
+Dienst-ID: %2</translation>
+    </message>
+    <message>
+        <source>Size: %1</source>
+        <translation>Größe: %1</translation>
+    </message>
+    <message>
+        <source>Downloaded from a URL</source>
+        <translation>Von einer URL heruntergeladen</translation>
+    </message>
+    <message>
+        <source>Uploaded by the client</source>
+        <translation>Vom Client hochgeladen</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 von %2</translation>
+    </message>
+    <message>
+        <source>%1 frames per second</source>
+        <translation>%1 Bilder pro Sekunde</translation>
+    </message>
+    <message>
+        <source>Submitted: %1</source>
+        <translation>Eingereicht: %1</translation>
+    </message>
+    <message>
+        <source>Started: %1</source>
+        <translation>Gestartet: %1</translation>
+    </message>
+    <message>
+        <source>Finished: %1</source>
+        <translation>Beendet: %1</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1, %2</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Auftrag</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>Eigentümer</translation>
+    </message>
+    <message>
+        <source>Operation</source>
+        <translation>Operation</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>Geschwindigkeit</translation>
+    </message>
+    <message>
+        <source>ETA</source>
+        <extracomment>Estimated time remaining</extracomment>
+        <translation>Restzeit</translation>
+    </message>
+    <message>
+        <source>Elapsed</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priorität</translation>
+    </message>
+    <message>
+        <source>The client&apos;s job id</source>
+        <translation>Die Auftrags-ID des Clients</translation>
+    </message>
+    <message>
+        <source>Who submitted the job: token name or client address</source>
+        <translation>Wer den Auftrag eingereicht hat: Token-Name oder Client-Adresse</translation>
+    </message>
+    <message>
+        <source>Sorted by activity: running first, then the queue in order, then finished jobs, newest first</source>
+        <translation>Nach Aktivität sortiert: laufende zuerst, dann die Warteschlange der Reihe nach, dann beendete Aufträge, neueste zuerst</translation>
+    </message>
+    <message>
+        <source>Processing speed as a multiple of real time, or the transfer rate of the input</source>
+        <translation>Verarbeitungsgeschwindigkeit als Vielfaches der Echtzeit oder die Übertragungsrate der Eingabe</translation>
+    </message>
+    <message>
+        <source>Estimated time until the current stage is done</source>
+        <translation>Geschätzte Zeit bis zum Ende der aktuellen Phase</translation>
+    </message>
+    <message>
+        <source>Time since the job was submitted</source>
+        <translation>Zeit seit dem Einreichen des Auftrags</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <extracomment>Progress cell of a failed job: how far it got and why it stopped, e.g. &quot;37 % · ffmpeg error&quot;</extracomment>
+        <translation>%1 · %2</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::JobTableView</name>
+    <message>
+        <source>Jobs</source>
+        <translation>Aufträge</translation>
+    </message>
+    <message>
+        <source>All jobs of the service. Enter shows details, Delete cancels, Ctrl+C copies the job id.</source>
+        <translation>Alle Aufträge des Dienstes. Eingabe zeigt Details, Entf bricht ab, Strg+C kopiert die Auftrags-ID.</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::MainWindow</name>
+    <message>
+        <source>Mediaforge Monitor</source>
+        <translation>Mediaforge-Monitor</translation>
+    </message>
+    <message>
+        <source>No service connected</source>
+        <translation>Kein Dienst verbunden</translation>
+    </message>
+    <message>
+        <source>Connect to a mediaforged service to watch its jobs, workers and health live.</source>
+        <translation>Verbinden Sie sich mit einem mediaforged-Dienst, um seine Aufträge, Worker und seinen Zustand live zu verfolgen.</translation>
+    </message>
+    <message>
+        <source>Connect to a service…</source>
+        <translation>Mit einem Dienst verbinden…</translation>
+    </message>
+    <message>
+        <source>%1 — Mediaforge Monitor</source>
+        <translation>%1 — Mediaforge-Monitor</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to Service…</source>
+        <translation>Mit Dienst &amp;verbinden…</translation>
+    </message>
+    <message>
+        <source>Connect to another mediaforged service</source>
+        <translation>Mit einem weiteren mediaforged-Dienst verbinden</translation>
+    </message>
+    <message>
+        <source>&amp;Reconnect</source>
+        <translation>&amp;Neu verbinden</translation>
+    </message>
+    <message>
+        <source>&amp;Disconnect and Close Tab</source>
+        <translation>Trennen und Reiter &amp;schließen</translation>
+    </message>
+    <message>
+        <source>Open &amp;Metrics</source>
+        <translation>&amp;Metriken öffnen</translation>
+    </message>
+    <message>
+        <source>Open the service&apos;s Prometheus /metrics page in the browser</source>
+        <translation>Die Prometheus-Seite /metrics des Dienstes im Browser öffnen</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel Job…</source>
+        <translation>Auftrag &amp;abbrechen…</translation>
+    </message>
+    <message>
+        <source>Cancel the selected jobs (Del)</source>
+        <translation>Die ausgewählten Aufträge abbrechen (Entf)</translation>
+    </message>
+    <message>
+        <source>Copy Job &amp;Id</source>
+        <translation>Auftrags-&amp;ID kopieren</translation>
+    </message>
+    <message>
+        <source>Copy &amp;Service-wide Id</source>
+        <translation>&amp;Dienstweite ID kopieren</translation>
+    </message>
+    <message>
+        <source>Job &amp;Details…</source>
+        <translation>Auftrags&amp;details…</translation>
+    </message>
+    <message>
+        <source>Show everything about the selected job (Enter)</source>
+        <translation>Alles zum ausgewählten Auftrag zeigen (Eingabe)</translation>
+    </message>
+    <message>
+        <source>&amp;Filter Jobs</source>
+        <translation>Aufträge &amp;filtern</translation>
+    </message>
+    <message>
+        <source>Show &amp;Health Panel</source>
+        <translation>&amp;Zustandsleiste anzeigen</translation>
+    </message>
+    <message>
+        <source>&amp;About Mediaforge Monitor</source>
+        <translation>Über Mediaforge-&amp;Monitor</translation>
+    </message>
+    <message>
+        <source>&amp;Service</source>
+        <translation>&amp;Dienst</translation>
+    </message>
+    <message>
+        <source>&amp;Job</source>
+        <translation>&amp;Auftrag</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Ansicht</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>Haupt</translation>
+    </message>
+    <message>
+        <source>mediaforged %1</source>
+        <translation>mediaforged %1</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1, %2</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Nicht verbunden</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>No browser could open %1</source>
+        <translation>Kein Browser konnte %1 öffnen</translation>
+    </message>
+    <message>
+        <source>About Mediaforge Monitor</source>
+        <translation>Über Mediaforge-Monitor</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Mediaforge Monitor %1&lt;/h3&gt;&lt;p&gt;Watches and steers mediaforged services: live jobs, workers, health and throughput.&lt;/p&gt;&lt;p&gt;Licensed under the GNU General Public License, version 3 or later.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Mediaforge-Monitor %1&lt;/h3&gt;&lt;p&gt;Beobachtet und steuert mediaforged-Dienste: Aufträge, Worker, Zustand und Durchsatz, live.&lt;/p&gt;&lt;p&gt;Lizenziert unter der GNU General Public License, Version 3 oder später.&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::ServiceSession</name>
+    <message>
+        <source>Connecting…</source>
+        <translation>Verbinde…</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Verbunden</translation>
+    </message>
+    <message>
+        <source>Connected, loading jobs…</source>
+        <translation>Verbunden, lade Aufträge…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Reconnecting in %n s</source>
+        <extracomment>The connection was lost; the next attempt is in %n seconds</extracomment>
+        <translation>
+            <numerusform>Neuer Versuch in %n s</numerusform>
+            <numerusform>Neuer Versuch in %n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Authentication failed</source>
+        <translation>Anmeldung fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Not an admin token</source>
+        <translation>Kein Admin-Token</translation>
+    </message>
+    <message>
+        <source>Disconnected</source>
+        <translation>Getrennt</translation>
+    </message>
+    <message>
+        <source>The service accepted the token, but only an admin token may watch every job.</source>
+        <translation>Der Dienst hat das Token angenommen, aber nur ein Admin-Token darf alle Aufträge beobachten.</translation>
+    </message>
+    <message>
+        <source>The service refused the token.</source>
+        <translation>Der Dienst hat das Token abgelehnt.</translation>
+    </message>
+    <message>
+        <source>Cannot reach the service: %1</source>
+        <translation>Dienst nicht erreichbar: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>No answer from the service within %n s</source>
+        <translation>
+            <numerusform>Keine Antwort vom Dienst innerhalb von %n s</numerusform>
+            <numerusform>Keine Antwort vom Dienst innerhalb von %n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The service stopped answering</source>
+        <translation>Der Dienst antwortet nicht mehr</translation>
+    </message>
+    <message>
+        <source>Not connected to %1</source>
+        <translation>Nicht mit %1 verbunden</translation>
+    </message>
+    <message>
+        <source>Unreadable /health answer: %1</source>
+        <translation>Unlesbare /health-Antwort: %1</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::ServiceView</name>
+    <message>
+        <source>Reconnect now</source>
+        <translation>Jetzt neu verbinden</translation>
+    </message>
+    <message>
+        <source>Filter jobs (Ctrl+F)</source>
+        <translation>Aufträge filtern (Strg+F)</translation>
+    </message>
+    <message>
+        <source>Filter jobs</source>
+        <translation>Aufträge filtern</translation>
+    </message>
+    <message>
+        <source>Shows jobs whose id, owner, operation, input, status or error code contain every word</source>
+        <translation>Zeigt Aufträge, deren ID, Eigentümer, Operation, Eingabe, Status oder Fehlercode jedes Wort enthält</translation>
+    </message>
+    <message>
+        <source>Statuses</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Status filter</source>
+        <translation>Statusfilter</translation>
+    </message>
+    <message>
+        <source>Show all</source>
+        <translation>Alle zeigen</translation>
+    </message>
+    <message>
+        <source>Check the token (Service → Connect) and reconnect.</source>
+        <translation>Token prüfen (Dienst → Verbinden) und neu verbinden.</translation>
+    </message>
+    <message>
+        <source>Connect with a token of role admin.</source>
+        <translation>Mit einem Token der Rolle admin verbinden.</translation>
+    </message>
+    <message>
+        <source>The list shows the state of %1 and catches up after reconnecting.</source>
+        <translation>Die Liste zeigt den Stand von %1 und holt nach dem Neuverbinden auf.</translation>
+    </message>
+    <message>
+        <source>No job matches the filter</source>
+        <translation>Kein Auftrag passt zum Filter</translation>
+    </message>
+    <message>
+        <source>Press Esc in the filter field, or choose “Show all” under Statuses.</source>
+        <translation>Esc im Filterfeld drücken oder unter Status „Alle zeigen“ wählen.</translation>
+    </message>
+    <message>
+        <source>No jobs yet</source>
+        <translation>Noch keine Aufträge</translation>
+    </message>
+    <message>
+        <source>Jobs appear here the moment a client submits one.</source>
+        <translation>Aufträge erscheinen hier, sobald ein Client einen einreicht.</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Nicht verbunden</translation>
+    </message>
+    <message>
+        <source>Statuses (%1 of %2)</source>
+        <translation>Status (%1 von %2)</translation>
+    </message>
+    <message>
+        <source>Cancel job “%1” (%2 of %3, submitted by %4)?</source>
+        <translation>Auftrag „%1“ abbrechen (%2 von %3, eingereicht von %4)?</translation>
+    </message>
+    <message>
+        <source>an unnamed input</source>
+        <translation>einer unbenannten Eingabe</translation>
+    </message>
+    <message>
+        <source>an unknown client</source>
+        <translation>einem unbekannten Client</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n job(s)?</source>
+        <translation>
+            <numerusform>%n Auftrag abbrechen?</numerusform>
+            <numerusform>%n Aufträge abbrechen?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancel job</source>
+        <translation>Auftrag abbrechen</translation>
+    </message>
+    <message>
+        <source>ffmpeg is stopped and the job&apos;s files are removed. The client is told that its job was cancelled. This cannot be undone.</source>
+        <translation>ffmpeg wird angehalten und die Dateien des Auftrags werden gelöscht. Der Client erfährt, dass sein Auftrag abgebrochen wurde. Das lässt sich nicht rückgängig machen.</translation>
+    </message>
+    <message>
+        <source>Cancel jobs</source>
+        <translation>Aufträge abbrechen</translation>
+    </message>
+    <message>
+        <source>Keep running</source>
+        <translation>Weiterlaufen lassen</translation>
+    </message>
+    <message>
+        <source>Cancelling %1…</source>
+        <translation>Breche %1 ab…</translation>
+    </message>
+    <message>
+        <source>Cancelled %1</source>
+        <translation>%1 abgebrochen</translation>
+    </message>
+    <message>
+        <source>Could not cancel %1: %2</source>
+        <translation>%1 konnte nicht abgebrochen werden: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n job id(s)</source>
+        <translation>
+            <numerusform>%n Auftrags-ID kopiert</numerusform>
+            <numerusform>%n Auftrags-IDs kopiert</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n service id(s)</source>
+        <translation>
+            <numerusform>%n Dienst-ID kopiert</numerusform>
+            <numerusform>%n Dienst-IDs kopiert</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::SummaryChip</name>
+    <message numerus="yes">
+        <source>%1: %n job(s)</source>
+        <extracomment>Accessible name of a summary chip, e.g. &quot;Running: 2 jobs&quot;</extracomment>
+        <translation>
+            <numerusform>%1: %n Auftrag</numerusform>
+            <numerusform>%1: %n Aufträge</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Show only jobs that are: %1 (click again to show all)</source>
+        <translation>Nur Aufträge zeigen, die %1 sind (erneut klicken zeigt alle)</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::SummaryStrip</name>
+    <message>
+        <source>Job counts</source>
+        <translation>Auftragszahlen</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::ThroughputChart</name>
+    <message>
+        <source>Throughput history</source>
+        <translation>Durchsatzverlauf</translation>
+    </message>
+    <message numerus="yes">
+        <source>Last %n minute(s): %1 completed, %2 failed; %3 received, %4 sent</source>
+        <translation>
+            <numerusform>Letzte Minute: %1 fertig, %2 fehlgeschlagen; %3 empfangen, %4 gesendet</numerusform>
+            <numerusform>Letzte %n Minuten: %1 fertig, %2 fehlgeschlagen; %3 empfangen, %4 gesendet</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>−%1 min</source>
+        <extracomment>Left end of the chart&apos;s time axis, e.g. &quot;−15 min&quot;</extracomment>
+        <translation>−%1 min</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <extracomment>Right end of the chart&apos;s time axis</extracomment>
+        <translation>jetzt</translation>
+    </message>
+    <message>
+        <source>Jobs finished</source>
+        <translation>Beendete Aufträge</translation>
+    </message>
+    <message>
+        <source>Data transferred</source>
+        <translation>Übertragene Daten</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <translation>fertig</translation>
+    </message>
+    <message>
+        <source>in</source>
+        <translation>ein</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>out</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <source>/min</source>
+        <translation>/min</translation>
+    </message>
+    <message>
+        <source>/%1 s</source>
+        <translation>/%1 s</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Monitor::TrayController</name>
+    <message>
+        <source>Show monitor</source>
+        <translation>Monitor zeigen</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n running</source>
+        <translation>
+            <numerusform>%n läuft</numerusform>
+            <numerusform>%n laufen</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n queued</source>
+        <translation>
+            <numerusform>%n wartend</numerusform>
+            <numerusform>%n wartend</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n failed</source>
+        <translation>
+            <numerusform>%n fehlgeschlagen</numerusform>
+            <numerusform>%n fehlgeschlagen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No service connected</source>
+        <translation>Kein Dienst verbunden</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n service(s) connected</source>
+        <translation>
+            <numerusform>%1 von %n Dienst verbunden</numerusform>
+            <numerusform>%1 von %n Diensten verbunden</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Mediaforge Monitor</source>
+        <translation>Mediaforge-Monitor</translation>
+    </message>
+    <message>
+        <source>%1 (%2) on %3</source>
+        <translation>%1 (%2) auf %3</translation>
+    </message>
+    <message>
+        <source>Job failed</source>
+        <translation>Auftrag fehlgeschlagen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs failed</source>
+        <extracomment>Notification body when several jobs failed at once: their ids, then the service</extracomment>
+        <translation>
+            <numerusform>%n Auftrag fehlgeschlagen</numerusform>
+            <numerusform>%n Aufträge fehlgeschlagen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 on %2</source>
+        <translation>%1 auf %2</translation>
+    </message>
+</context>
+<context>
+    <name>MonitorOptions</name>
+    <message>
+        <source>Mediaforge monitor: watch and steer mediaforged services.</source>
+        <translation>Mediaforge-Monitor: mediaforged-Dienste beobachten und steuern.</translation>
+    </message>
+    <message>
+        <source>Show this help.</source>
+        <translation>Diese Hilfe anzeigen.</translation>
+    </message>
+    <message>
+        <source>Show the version.</source>
+        <translation>Die Version anzeigen.</translation>
+    </message>
+    <message>
+        <source>Connect to this service at start-up (ws://host:port/; may be repeated).</source>
+        <translation>Beim Start mit diesem Dienst verbinden (ws://host:port/; mehrfach möglich).</translation>
+    </message>
+    <message>
+        <source>url</source>
+        <translation>url</translation>
+    </message>
+    <message>
+        <source>Admin token for the --server services (default: $MEDIAFORGE_TOKEN).</source>
+        <translation>Admin-Token für die --server-Dienste (Standard: $MEDIAFORGE_TOKEN).</translation>
+    </message>
+    <message>
+        <source>token</source>
+        <translation>token</translation>
+    </message>
+    <message>
+        <source>Language of the interface, e.g. de or en (default: the system&apos;s).</source>
+        <translation>Sprache der Oberfläche, z. B. de oder en (Standard: die des Systems).</translation>
+    </message>
+    <message>
+        <source>language</source>
+        <translation>sprache</translation>
+    </message>
+    <message>
+        <source>Save a picture of the main window to this PNG file and quit.</source>
+        <translation>Ein Bild des Hauptfensters in diese PNG-Datei speichern und beenden.</translation>
+    </message>
+    <message>
+        <source>path</source>
+        <translation>pfad</translation>
+    </message>
+    <message>
+        <source>Milliseconds to wait before the screenshot (default 4000).</source>
+        <translation>Millisekunden Wartezeit vor dem Bildschirmfoto (Standard 4000).</translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation>ms</translation>
+    </message>
+    <message>
+        <source>Initial window size, e.g. 1400x860.</source>
+        <translation>Anfängliche Fenstergröße, z. B. 1400x860.</translation>
+    </message>
+    <message>
+        <source>WxH</source>
+        <translation>BxH</translation>
+    </message>
+    <message>
+        <source>--server: not a WebSocket URL: %1</source>
+        <translation>--server: keine WebSocket-URL: %1</translation>
+    </message>
+    <message>
+        <source>--screenshot-delay: not a number of milliseconds: %1</source>
+        <translation>--screenshot-delay: keine Anzahl Millisekunden: %1</translation>
+    </message>
+    <message>
+        <source>--window-size: expected WIDTHxHEIGHT, e.g. 1400x860: %1</source>
+        <translation>--window-size: BREITExHÖHE erwartet, z. B. 1400x860: %1</translation>
+    </message>
+    <message>
+        <source>unexpected argument: %1</source>
+        <translation>unerwartetes Argument: %1</translation>
+    </message>
+</context>
+<context>
+    <name>StatusText</name>
+    <message>
+        <source>Uploading</source>
+        <translation>Wird hochgeladen</translation>
+    </message>
+    <message>
+        <source>Downloading</source>
+        <translation>Wird heruntergeladen</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>Wartend</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>Läuft</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>Fertig</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+    <message>
+        <source>Receiving input</source>
+        <extracomment>Jobs whose input is still being uploaded or downloaded</extracomment>
+        <translation>Empfängt Eingabe</translation>
+    </message>
+    <message>
+        <source>Waiting for a worker</source>
+        <translation>Wartet auf einen Worker</translation>
+    </message>
+    <message>
+        <source>Processing</source>
+        <translation>Verarbeitung</translation>
+    </message>
+    <message>
+        <source>Finalizing</source>
+        <translation>Abschluss</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>Niedrig</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>Normal</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>Hoch</translation>
+    </message>
+    <message>
+        <source>Speed change</source>
+        <translation>Tempo ändern</translation>
+    </message>
+    <message>
+        <source>Compress</source>
+        <translation>Komprimieren</translation>
+    </message>
+    <message>
+        <source>Extract audio</source>
+        <translation>Audio extrahieren</translation>
+    </message>
+    <message>
+        <source>Remove audio</source>
+        <translation>Audio entfernen</translation>
+    </message>
+    <message>
+        <source>Convert</source>
+        <translation>Konvertieren</translation>
+    </message>
+    <message>
+        <source>Thumbnails</source>
+        <translation>Vorschaubilder</translation>
+    </message>
+    <message>
+        <source>Trim</source>
+        <translation>Schneiden</translation>
+    </message>
+    <message>
+        <source>Concatenate</source>
+        <translation>Zusammenfügen</translation>
+    </message>
+    <message>
+        <source>GIF</source>
+        <translation>GIF</translation>
+    </message>
+    <message>
+        <source>Filters</source>
+        <translation>Filter</translation>
+    </message>
+    <message>
+        <source>Extract subtitles</source>
+        <translation>Untertitel extrahieren</translation>
+    </message>
+    <message>
+        <source>Burn subtitles</source>
+        <translation>Untertitel einbrennen</translation>
+    </message>
+    <message>
+        <source>Probe</source>
+        <translation>Analysieren</translation>
+    </message>
+    <message>
+        <source>ffmpeg error</source>
+        <translation>ffmpeg-Fehler</translation>
+    </message>
+    <message>
+        <source>timed out</source>
+        <translation>Zeit überschritten</translation>
+    </message>
+    <message>
+        <source>not usable media</source>
+        <translation>keine nutzbaren Medien</translation>
+    </message>
+    <message>
+        <source>download failed</source>
+        <translation>Download fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>URL not allowed</source>
+        <translation>URL nicht erlaubt</translation>
+    </message>
+    <message>
+        <source>too large</source>
+        <translation>zu groß</translation>
+    </message>
+    <message>
+        <source>invalid options</source>
+        <translation>ungültige Optionen</translation>
+    </message>
+    <message>
+        <source>service stopped</source>
+        <translation>Dienst beendet</translation>
+    </message>
+    <message>
+        <source>delivery failed</source>
+        <translation>Auslieferung fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>upload broken</source>
+        <translation>Upload abgebrochen</translation>
+    </message>
+    <message>
+        <source>internal error</source>
+        <translation>interner Fehler</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+</context>
+</TS>
