@@ -302,7 +302,6 @@ void JobModel::appendRows(QList<JobRecord> &&records)
     const int first = int(m_rows.size());
     const qint64 nowMs = m_monotonic.elapsed();
     beginInsertRows({}, first, first + int(records.size()) - 1);
-    m_rows.reserve(first + records.size());
     for (JobRecord &record : records) {
         if (isTransfer(record.state))
             record.bytesSampledMs = nowMs;
