@@ -270,9 +270,7 @@ void JobManager::startInput(Job &job)
         const QString id = job.id;
         connect(rt.uploadStallTimer, &QTimer::timeout, this, [this, id] {
             failJob(id, Error(ErrorCode::Timeout,
-                              QStringLiteral("no upload data for %1 s").arg(std::chrono::duration_cast<std::chrono::seconds>(
-                                                                                   m_settings.uploadStallTimeout)
-                                                                                   .count()),
+                              QStringLiteral("no upload data for %1 s").arg(double(m_settings.uploadStallTimeout.count()) / 1000.0),
                               QJsonObject{{QStringLiteral("reason"), QStringLiteral("stalled")}}));
         });
         rt.uploadStallTimer->start(m_settings.uploadStallTimeout);

@@ -103,8 +103,7 @@ void JobRunner::start()
     m_timeoutTimer->setSingleShot(true);
     connect(m_timeoutTimer, &QTimer::timeout, this, [this] {
         fail(Error(ErrorCode::Timeout,
-                   QStringLiteral("job exceeded its time limit of %1 s")
-                           .arg(std::chrono::duration_cast<std::chrono::seconds>(m_settings.jobTimeout).count()),
+                   QStringLiteral("job exceeded its time limit of %1 s").arg(double(m_settings.jobTimeout.count()) / 1000.0),
                    QJsonObject{{QStringLiteral("reason"), QStringLiteral("time_limit")}}));
     });
     m_timeoutTimer->start(m_settings.jobTimeout);
@@ -193,8 +192,7 @@ void JobRunner::runFfmpeg()
     m_stallTimer->setSingleShot(true);
     connect(m_stallTimer, &QTimer::timeout, this, [this] {
         fail(Error(ErrorCode::Timeout,
-                   QStringLiteral("ffmpeg made no progress for %1 s")
-                           .arg(std::chrono::duration_cast<std::chrono::seconds>(m_settings.stallTimeout).count()),
+                   QStringLiteral("ffmpeg made no progress for %1 s").arg(double(m_settings.stallTimeout.count()) / 1000.0),
                    QJsonObject{{QStringLiteral("reason"), QStringLiteral("stalled")}}));
     });
     m_stallTimer->start(m_settings.stallTimeout);
