@@ -244,8 +244,11 @@ void JobRunner::finalizeNext()
         return;
     }
     const QString path = m_plan.outputPaths.at(next);
-    if (!QFileInfo::exists(path)) {
-        fail(Error(ErrorCode::FfmpegFailed, QStringLiteral("ffmpeg produced no output file")));
+    // ffmpeg exits 0 when the selected streams simply hold nothing (a subtitle track without
+    // cues, a file whose frames all failed to decode): the job cannot give what was asked.
+    if (!QFileInfo::exists(path) || QFileInfo(path).size() == 0) {
+        fail(Error(ErrorCode::JobFailed,
+                   QStringLiteral("the output is empty: the selected part of the input holds no data")));
         return;
     }
     auto *probe = new Probe(m_settings.ffprobePath, this);
