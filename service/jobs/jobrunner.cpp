@@ -289,7 +289,7 @@ void JobRunner::finalizeNext()
                     Qt::QueuedConnection);
         });
     });
-    probe->start(path);
+    probe->start(path, std::chrono::seconds(30), Probe::Origin::ServiceOutput);
 }
 
 void JobRunner::fail(Error error)

@@ -520,8 +520,7 @@ void Session::handleListJobs(const QJsonObject &object, const QJsonValue &reques
         const Job *job = *it;
         if (!canAccess(*job) || (!states.isEmpty() && !states.contains(job->status)))
             continue;
-        // Without auth every connection is an admin; listing still starts with what is its own
-        // unless it asks as the monitor does, by subscribing.
+        // Admins (every connection when auth is off) see every job; clients only their own.
         list.append(job->toSnapshot(admin, m_context.manager->queuePosition(job->id)));
     }
     QJsonObject reply = message(Type::Jobs);
