@@ -167,7 +167,7 @@ QList<Setting> settings()
                  }});
     list.append({QStringLiteral("retention"), QStringLiteral("MEDIAFORGE_RETENTION_SECONDS"), QString(),
                  QStringLiteral("seconds"),
-                 QStringLiteral("How long outputs of detached jobs are kept for fetch_output and HTTP download."),
+                 QStringLiteral("How long finished outputs are kept: for detached jobs, level 0 outputs too large for one message, and undelivered outputs (then removed)."),
                  QStringLiteral("3600"), intSetting(&Config::retentionSeconds, 0, 30 * 24 * 3600)});
     list.append({QStringLiteral("log-level"), QStringLiteral("MEDIAFORGE_LOG_LEVEL"), QStringLiteral("LOG_LEVEL"),
                  QStringLiteral("level"), QStringLiteral("debug, info, warning or error."), QStringLiteral("info"),
@@ -326,6 +326,10 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
     const QCommandLineOption checkOption(QStringLiteral("check-config"),
                                          QStringLiteral("Validate the configuration, print it and exit."));
     parser.addOption(checkOption);
+    // For the README's configuration table, generated so that it cannot drift from the code.
+    QCommandLineOption tableOption(QStringLiteral("config-table"), QStringLiteral("Print the settings as Markdown."));
+    tableOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(tableOption);
     QList<QCommandLineOption> options;
     for (const Setting &setting : all) {
         QString description = setting.description + QStringLiteral(" [") + setting.env;
@@ -353,6 +357,11 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
     if (parser.isSet(helpOption)) {
         outcome.action = ConfigOutcome::Action::Exit;
         outcome.output = parser.helpText();
+        return outcome;
+    }
+    if (parser.isSet(tableOption)) {
+        outcome.action = ConfigOutcome::Action::Exit;
+        outcome.output = markdownTable();
         return outcome;
     }
     if (parser.isSet(versionOption)) {
