@@ -490,9 +490,13 @@ QVariant JobModel::display(const JobRecord &record, int column) const
             return tr("Queued (#%1)").arg(record.queuePosition);
         return StatusText::state(record.state);
     case ProgressColumn:
-        if (record.state == JobState::Failed)
+        if (record.state == JobState::Failed) {
+            // Why it stopped, and how far it got when that is worth saying.
+            if (record.percentage < 1)
+                return StatusText::errorShort(record.errorCode);
             //: Progress cell of a failed job: how far it got and why it stopped, e.g. "37 % · ffmpeg error"
             return tr("%1 \u00b7 %2").arg(Format::percent(record.percentage), StatusText::errorShort(record.errorCode));
+        }
         return Format::percent(record.state == JobState::Completed ? 100.0 : record.percentage);
     case SpeedColumn:
         if (record.state == JobState::Processing && record.speed > 0)

@@ -60,9 +60,9 @@ void JobTableView::applyDefaultColumnWidths()
     header->resizeSection(JobModel::JobColumn, ch * 18);
     header->resizeSection(JobModel::OwnerColumn, ch * 13);
     header->resizeSection(JobModel::OperationColumn, ch * 15);
-    header->resizeSection(JobModel::InputColumn, ch * 24);
+    header->resizeSection(JobModel::InputColumn, ch * 22);
     header->resizeSection(JobModel::StatusColumn, ch * 14 + icon);
-    header->resizeSection(JobModel::ProgressColumn, ch * 17);
+    header->resizeSection(JobModel::ProgressColumn, ch * 21);
     header->resizeSection(JobModel::SpeedColumn, ch * 11);
     header->resizeSection(JobModel::EtaColumn, ch * 8);
     header->resizeSection(JobModel::ElapsedColumn, ch * 9);

@@ -47,6 +47,9 @@ void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
         bar.progress = 0;
         bar.text = StatusText::stage(QStringLiteral("queued"));
     }
+    // One line, shortened if it must be: a wrapped label in a bar is unreadable.
+    const int textRoom = bar.rect.width() - 2 * option.fontMetrics.horizontalAdvance(QLatin1Char('0'));
+    bar.text = option.fontMetrics.elidedText(bar.text, Qt::ElideRight, std::max(0, textRoom));
     const StatusGroup group = statusGroupOf(state);
     if (group != StatusGroup::Running)
         bar.palette.setColor(QPalette::Highlight, Icons::groupColor(group));

@@ -332,7 +332,8 @@ void ServiceSession::fetchHealth()
     m_healthReply = reply;
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
         reply->deleteLater();
-        const QByteArray body = reply->readAll();
+        // An aborted reply (shutdown, stop()) is closed; there is nothing to read.
+        const QByteArray body = reply->isOpen() ? reply->readAll() : QByteArray();
         QJsonParseError parseError;
         const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
         // /health answers 503 with the same body when degraded: that is data, not a failure.

@@ -30,6 +30,15 @@ double niceCeiling(double value)
     return 10 * magnitude;
 }
 
+// The same for byte counts, in binary units, so that the axis says "500 MiB", not "476.8 MiB".
+double niceByteCeiling(double bytes)
+{
+    double unit = 1;
+    while (bytes >= unit * 1024)
+        unit *= 1024;
+    return niceCeiling(bytes / unit) * unit;
+}
+
 } // namespace
 
 ThroughputChart::ThroughputChart(QWidget *parent) : QWidget(parent)
@@ -137,7 +146,7 @@ void ThroughputChart::paintPane(QPainter &painter, const QRect &area, bool jobs)
     double peak = 0;
     for (const auto &bucket : m_buckets)
         peak = std::max(peak, jobs ? double(bucket.finished()) : double(std::max(bucket.bytesIn, bucket.bytesOut)));
-    const double scale = niceCeiling(peak);
+    const double scale = jobs ? niceCeiling(peak) : niceByteCeiling(peak);
     QColor grid = muted;
     grid.setAlphaF(0.35f);
     painter.setPen(QPen(grid, 1, Qt::DotLine));
@@ -147,7 +156,9 @@ void ThroughputChart::paintPane(QPainter &painter, const QRect &area, bool jobs)
     painter.drawLine(plot.bottomLeft(), plot.bottomRight());
     painter.setPen(muted);
     const QString perInterval = m_bucketSeconds == 60 ? tr("/min") : tr("/%1 s").arg(m_bucketSeconds);
-    const QString scaleText = (jobs ? QLocale().toString(qint64(scale)) : Format::bytes(qint64(scale))) + perInterval;
+    const QString scaleText = (jobs ? QLocale().toString(qint64(scale))
+                                    : QLocale().formattedDataSize(qint64(scale), 0))
+            + perInterval;
     painter.drawText(plot.adjusted(line / 4, 0, 0, 0), Qt::AlignLeft | Qt::AlignTop, scaleText);
 
     if (m_buckets.isEmpty())

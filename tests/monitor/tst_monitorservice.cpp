@@ -259,7 +259,10 @@ void TestMonitorService::keyboardReachesTheJobActions()
     QVERIFY(m_window->detailsAction()->isEnabled());
     QVERIFY(!m_window->cancelAction()->isEnabled());   // a finished job cannot be cancelled
 
-    // Ctrl+C copies the job id.
+    // Ctrl+C copies the job id, whichever cell of the row is current (the view's own copy
+    // would take the current cell's text).
+    const QModelIndex operationCell = table->currentIndex().siblingAtColumn(JobModel::OperationColumn);
+    table->selectionModel()->setCurrentIndex(operationCell, QItemSelectionModel::NoUpdate);
     QApplication::clipboard()->clear();
     QTest::keyClick(table, Qt::Key_C, Qt::ControlModifier);
     QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("thumb-1"));
