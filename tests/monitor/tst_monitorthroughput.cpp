@@ -150,4 +150,4 @@ void TestThroughputHistory::breakSeriesStartsANewBaseline()
 }
 
 QTEST_MAIN(TestThroughputHistory)
-#include "tst_throughputhistory.moc"
+#include "tst_monitorthroughput.moc"

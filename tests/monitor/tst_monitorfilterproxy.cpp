@@ -168,4 +168,4 @@ void TestJobFilterProxy::progressSortsAsNumbers()
 }
 
 QTEST_MAIN(TestJobFilterProxy)
-#include "tst_jobfilterproxy.moc"
+#include "tst_monitorfilterproxy.moc"

@@ -434,4 +434,4 @@ void TestJobModel::recordedSequence()
 }
 
 QTEST_MAIN(TestJobModel)
-#include "tst_jobmodel.moc"
+#include "tst_monitorjobmodel.moc"
