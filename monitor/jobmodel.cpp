@@ -6,6 +6,7 @@
 #include "statusicons.h"
 
 #include <QJsonArray>
+#include <QSet>
 #include <QTimer>
 
 #include <algorithm>
@@ -197,7 +198,8 @@ void JobModel::applyBatch(const QList<QString> &order, QHash<QString, Pending> &
 {
     const Counts before = m_counts;
     QList<JobRecord> fresh;
-    QList<int> leftQueue;
+    QList<int> left;
+    QList<std::pair<int, QString>> placed;
     int touched = 0;
     for (const QString &id : order) {
         Pending &event = pending[id];
@@ -209,6 +211,8 @@ void JobModel::applyBatch(const QList<QString> &order, QHash<QString, Pending> &
         if (event.accepted)
             noteClockSample(event.receivedMs, record->createdAt);
         ++touched;
+        if (record->state == JobState::Queued && record->queuePosition > 0)
+            placed.append({record->queuePosition, id});
         const int row = rowOfId(id);
         const bool failedNow = record->state == JobState::Failed;
         if (row < 0) {
@@ -217,15 +221,17 @@ void JobModel::applyBatch(const QList<QString> &order, QHash<QString, Pending> &
             fresh.append(std::move(*record));
             continue;
         }
-        const bool failedBefore = m_rows.at(row).state == JobState::Failed;
         const JobRecord &current = m_rows.at(row);
-        if (current.state == JobState::Queued && current.queuePosition > 0 && record->state != JobState::Queued)
-            leftQueue.append(current.queuePosition);
+        const bool failedBefore = current.state == JobState::Failed;
+        // A job leaving the queue, or reported at a new place, vacates its old one.
+        if (current.state == JobState::Queued && current.queuePosition > 0
+            && (record->state != JobState::Queued || record->queuePosition > 0))
+            left.append(current.queuePosition);
         if (updateRow(row, std::move(*record), false) && failedNow && !failedBefore)
             emit jobFailed(m_rows.at(row));
     }
     appendRows(std::move(fresh));
-    closeQueueGaps(std::move(leftQueue));
+    applyQueueMoves(std::move(left), std::move(placed));
     trimFinished();
     emit batchApplied(touched);
     if (!(before == m_counts))
@@ -275,22 +281,32 @@ bool JobModel::updateRow(int row, JobRecord &&record, bool authoritative)
     return true;
 }
 
-void JobModel::closeQueueGaps(QList<int> leftPositions)
+void JobModel::applyQueueMoves(QList<int> left, QList<std::pair<int, QString>> placed)
 {
-    // The service sends a queued job's place when it enters the queue, not each time the queue
-    // moves; without this, "#3" would stay "#3" after the two jobs ahead of it started.
-    if (leftPositions.isEmpty())
+    if (left.isEmpty() && placed.isEmpty())
         return;
-    std::sort(leftPositions.begin(), leftPositions.end());
+    // Coalescing leaves one snapshot per job and batch, so the order of the queue's moves
+    // within a batch is gone; replaying the departures, then the arrivals front first, is exact
+    // whenever a batch holds one queue move and close otherwise. The next resync corrects it.
+    std::sort(left.begin(), left.end());
+    std::sort(placed.begin(), placed.end());
+    QSet<QString> placedIds;
+    for (const auto &entry : std::as_const(placed))
+        placedIds.insert(entry.second);
     for (int row = 0; row < m_rows.size(); ++row) {
         JobRecord &record = m_rows[row];
-        if (record.state != JobState::Queued || record.queuePosition <= 0)
+        if (record.state != JobState::Queued || record.queuePosition <= 0 || placedIds.contains(record.id))
             continue;
-        const auto ahead = std::lower_bound(leftPositions.cbegin(), leftPositions.cend(), record.queuePosition)
-                - leftPositions.cbegin();
-        if (ahead == 0)
+        int position = record.queuePosition;
+        position -= int(std::lower_bound(left.cbegin(), left.cend(), position) - left.cbegin());
+        for (const auto &entry : std::as_const(placed)) {
+            if (entry.first <= position)
+                ++position;
+        }
+        position = std::max(1, position);
+        if (position == record.queuePosition)
             continue;
-        record.queuePosition = std::max(1, record.queuePosition - int(ahead));
+        record.queuePosition = position;
         emit dataChanged(index(row, StatusColumn), index(row, StatusColumn));
     }
 }

@@ -117,8 +117,11 @@ private:
     // `rows` in any order.
     void removeRows(QList<int> rows);
     void trimFinished();
-    // Jobs that left the queue at these (1-based) places move everyone behind them up.
-    void closeQueueGaps(QList<int> leftPositions);
+    // Keeps the queue places of every queued job current. The service says where a job enters
+    // the queue, not how the others move when a job leaves it or a higher priority jumps
+    // ahead. `left` are the places jobs left in this batch, `placed` the (place, id) pairs the
+    // service has just reported.
+    void applyQueueMoves(QList<int> left, QList<std::pair<int, QString>> placed);
     void countIn(const JobRecord &record, int delta);
     void tickElapsed();
     void noteClockSample(qint64 receivedMs, const QDateTime &createdAt);

@@ -71,6 +71,7 @@ private slots:
     void oldFinishedRowsAreTrimmed();
     void statusSortKeyOrdersByActivity();
     void queuePlacesMoveUpWhenJobsAhead_leave();
+    void queuePlacesMoveDownWhenAJobJumpsAhead();
     void elapsedCountsAgainstTheServiceClock();
     void unreadableSnapshotsAreIgnored();
     void recordedSequence_data();
@@ -361,6 +362,39 @@ void TestJobModel::queuePlacesMoveUpWhenJobsAhead_leave()
     QCOMPARE(place("q2"), QStringLiteral("Queued (#1)"));
     QCOMPARE(place("q4"), QStringLiteral("Queued (#2)"));
     QVERIFY(changedColumns(changed).contains(JobModel::StatusColumn));
+}
+
+void TestJobModel::queuePlacesMoveDownWhenAJobJumpsAhead()
+{
+    Fixture f;
+    for (int i = 1; i <= 3; ++i) {
+        QJsonObject queued = snapshot(QStringLiteral("q%1").arg(i), QStringLiteral("queued"), 0, i);
+        queued.insert(QStringLiteral("queue_position"), i);
+        f.model.enqueueEvent(QStringLiteral("stage"), queued);
+    }
+    // A high-priority job enters the queue second.
+    QJsonObject urgent = snapshot(QStringLiteral("urgent"), QStringLiteral("queued"), 0, 9);
+    urgent.insert(QStringLiteral("priority"), QStringLiteral("high"));
+    urgent.insert(QStringLiteral("queue_position"), 2);
+    f.model.enqueueEvent(QStringLiteral("stage"), urgent);
+    auto place = [&f](const QString &id) { return f.model.recordById(id)->queuePosition; };
+    QCOMPARE(place(QStringLiteral("q1")), 1);
+    QCOMPARE(place(QStringLiteral("urgent")), 2);
+    QCOMPARE(place(QStringLiteral("q2")), 3);
+    QCOMPARE(place(QStringLiteral("q3")), 4);
+    // The front one starts; everyone moves up; a resync then brings the service's own places.
+    f.model.enqueueEvent(QStringLiteral("stage"), snapshot(QStringLiteral("q1"), QStringLiteral("processing"), 0, 1));
+    QCOMPARE(place(QStringLiteral("urgent")), 1);
+    QCOMPARE(place(QStringLiteral("q3")), 3);
+    QJsonArray list;
+    for (const auto &[id, position] : {std::pair{QStringLiteral("q3"), 1}, std::pair{QStringLiteral("q2"), 2}}) {
+        QJsonObject job = snapshot(id, QStringLiteral("queued"));
+        job.insert(QStringLiteral("queue_position"), position);
+        list.append(job);
+    }
+    f.model.resync(list, false);
+    QCOMPARE(place(QStringLiteral("q3")), 1);
+    QCOMPARE(place(QStringLiteral("q2")), 2);
 }
 
 void TestJobModel::elapsedCountsAgainstTheServiceClock()

@@ -326,9 +326,7 @@ void TestMonitorService::rowsAppearAndProgressMoves()
                                    QJsonObject{{QStringLiteral("preset"), QStringLiteral("low")}}, m_longClip);
     QTRY_VERIFY_WITH_TIMEOUT(model()->recordById(m_queuedId) && model()->recordById(m_queuedId)->state == JobState::Queued,
                              20000);
-    // The status says "Queued", with its place when the service sent one (mediaforged 0.1.0's
-    // `stage` event of a job entering the queue does not carry queue_position yet).
-    QVERIFY(model()->index(model()->rowOfId(m_queuedId), JobModel::StatusColumn).data().toString().startsWith(QStringLiteral("Queued")));
+    QCOMPARE(model()->index(model()->rowOfId(m_queuedId), JobModel::StatusColumn).data().toString(), QStringLiteral("Queued (#1)"));
     // Sorted by activity: the running job first, the queued one next.
     QCOMPARE(visibleRowOf(m_longId), 0);
     QCOMPARE(visibleRowOf(m_queuedId), 1);
