@@ -6,7 +6,6 @@
 #include "statusicons.h"
 
 #include <QJsonArray>
-#include <QSet>
 #include <QTimer>
 
 #include <algorithm>
@@ -159,6 +158,7 @@ void JobModel::enqueueEvent(const QString &event, const QJsonObject &snapshot)
         return;
     }
     const bool accepted = event == QLatin1StringView("accepted");
+    noteQueueMoves(id, snapshot);
     auto it = m_pending.find(id);
     if (it == m_pending.end()) {
         m_pending.insert(id, Pending{snapshot, m_monotonic.elapsed(), accepted});
@@ -191,15 +191,25 @@ void JobModel::flush()
     QHash<QString, Pending> pending;
     order.swap(m_pendingOrder);
     pending.swap(m_pending);
+    // The places the rows had before this batch, to replay the batch's queue moves over.
+    QList<QueueMove> moves;
+    moves.swap(m_queueMoves);
+    QList<std::pair<QString, int>> places;
+    if (!moves.isEmpty()) {
+        for (const JobRecord &record : std::as_const(m_rows)) {
+            if (record.state == JobState::Queued && record.queuePosition > 0)
+                places.append({record.id, record.queuePosition});
+        }
+    }
     applyBatch(order, pending);
+    if (!moves.isEmpty())
+        replayQueueMoves(std::move(moves), std::move(places));
 }
 
 void JobModel::applyBatch(const QList<QString> &order, QHash<QString, Pending> &pending)
 {
     const Counts before = m_counts;
     QList<JobRecord> fresh;
-    QList<int> left;
-    QList<std::pair<int, QString>> placed;
     int touched = 0;
     for (const QString &id : order) {
         Pending &event = pending[id];
@@ -211,8 +221,6 @@ void JobModel::applyBatch(const QList<QString> &order, QHash<QString, Pending> &
         if (event.accepted)
             noteClockSample(event.receivedMs, record->createdAt);
         ++touched;
-        if (record->state == JobState::Queued && record->queuePosition > 0)
-            placed.append({record->queuePosition, id});
         const int row = rowOfId(id);
         const bool failedNow = record->state == JobState::Failed;
         if (row < 0) {
@@ -221,17 +229,11 @@ void JobModel::applyBatch(const QList<QString> &order, QHash<QString, Pending> &
             fresh.append(std::move(*record));
             continue;
         }
-        const JobRecord &current = m_rows.at(row);
-        const bool failedBefore = current.state == JobState::Failed;
-        // A job leaving the queue, or reported at a new place, vacates its old one.
-        if (current.state == JobState::Queued && current.queuePosition > 0
-            && (record->state != JobState::Queued || record->queuePosition > 0))
-            left.append(current.queuePosition);
+        const bool failedBefore = m_rows.at(row).state == JobState::Failed;
         if (updateRow(row, std::move(*record), false) && failedNow && !failedBefore)
             emit jobFailed(m_rows.at(row));
     }
     appendRows(std::move(fresh));
-    applyQueueMoves(std::move(left), std::move(placed));
     trimFinished();
     emit batchApplied(touched);
     if (!(before == m_counts))
@@ -281,30 +283,56 @@ bool JobModel::updateRow(int row, JobRecord &&record, bool authoritative)
     return true;
 }
 
-void JobModel::applyQueueMoves(QList<int> left, QList<std::pair<int, QString>> placed)
+void JobModel::noteQueueMoves(const QString &id, const QJsonObject &snapshot)
 {
-    if (left.isEmpty() && placed.isEmpty())
-        return;
-    // Coalescing leaves one snapshot per job and batch, so the order of the queue's moves
-    // within a batch is gone; replaying the departures, then the arrivals front first, is exact
-    // whenever a batch holds one queue move and close otherwise. The next resync corrects it.
-    std::sort(left.begin(), left.end());
-    std::sort(placed.begin(), placed.end());
-    QSet<QString> placedIds;
-    for (const auto &entry : std::as_const(placed))
-        placedIds.insert(entry.second);
-    for (int row = 0; row < m_rows.size(); ++row) {
-        JobRecord &record = m_rows[row];
-        if (record.state != JobState::Queued || record.queuePosition <= 0 || placedIds.contains(record.id))
-            continue;
-        int position = record.queuePosition;
-        position -= int(std::lower_bound(left.cbegin(), left.cend(), position) - left.cbegin());
-        for (const auto &entry : std::as_const(placed)) {
-            if (entry.first <= position)
-                ++position;
+    // Queued as far as the model knows: by a snapshot still waiting in this batch, or by its row.
+    const auto pending = m_pending.constFind(id);
+    bool wasQueued = false;
+    if (pending != m_pending.constEnd()) {
+        wasQueued = pending->snapshot.value(QLatin1StringView("status")).toString() == QLatin1StringView("queued");
+    } else if (const JobRecord *record = recordById(id)) {
+        wasQueued = record->state == JobState::Queued;
+    }
+    const bool queued = snapshot.value(QLatin1StringView("status")).toString() == QLatin1StringView("queued");
+    const int position = snapshot.value(QLatin1StringView("queue_position")).toInt();
+    // A new place for a job already queued is a departure and an arrival.
+    if (wasQueued && (!queued || position > 0))
+        m_queueMoves.append({id, 0});
+    if (queued && position > 0)
+        m_queueMoves.append({id, position});
+}
+
+void JobModel::replayQueueMoves(QList<QueueMove> moves, QList<std::pair<QString, int>> places)
+{
+    auto find = [&places](const QString &id) {
+        return std::find_if(places.begin(), places.end(), [&id](const auto &place) { return place.first == id; });
+    };
+    for (const QueueMove &move : std::as_const(moves)) {
+        if (move.position == 0) {
+            const auto it = find(move.id);
+            if (it == places.end())
+                continue;
+            const int vacated = it->second;
+            places.erase(it);
+            for (auto &place : places) {
+                if (place.second > vacated)
+                    --place.second;
+            }
+        } else {
+            // The service reports a place after the job took it: everyone from there on moved down.
+            for (auto &place : places) {
+                if (place.second >= move.position)
+                    ++place.second;
+            }
+            places.append({move.id, move.position});
         }
-        position = std::max(1, position);
-        if (position == record.queuePosition)
+    }
+    for (const auto &[id, position] : std::as_const(places)) {
+        const int row = rowOfId(id);
+        if (row < 0)
+            continue;
+        JobRecord &record = m_rows[row];
+        if (record.state != JobState::Queued || record.queuePosition == position)
             continue;
         record.queuePosition = position;
         emit dataChanged(index(row, StatusColumn), index(row, StatusColumn));
@@ -382,6 +410,7 @@ void JobModel::resync(const QJsonArray &snapshots, bool truncated)
     m_flushTimer->stop();
     m_pending.clear();
     m_pendingOrder.clear();
+    m_queueMoves.clear();
     const Counts before = m_counts;
 
     QHash<QString, JobRecord> listed;
@@ -432,6 +461,7 @@ void JobModel::clear()
     m_flushTimer->stop();
     m_pending.clear();
     m_pendingOrder.clear();
+    m_queueMoves.clear();
     if (m_rows.isEmpty())
         return;
     // The one reset: the user removed the service, nothing of the old rows survives.

@@ -117,11 +117,17 @@ private:
     // `rows` in any order.
     void removeRows(QList<int> rows);
     void trimFinished();
-    // Keeps the queue places of every queued job current. The service says where a job enters
-    // the queue, not how the others move when a job leaves it or a higher priority jumps
-    // ahead. `left` are the places jobs left in this batch, `placed` the (place, id) pairs the
-    // service has just reported.
-    void applyQueueMoves(QList<int> left, QList<std::pair<int, QString>> placed);
+    // The service says where a job enters the queue, not how the others move when a job ahead
+    // leaves it or a higher priority jumps ahead. The model notes every entry and departure in
+    // arrival order (coalescing keeps only the last snapshot of a job, not this order) and
+    // replays them over the places it knows, so that every "#n" stays current.
+    struct QueueMove
+    {
+        QString id;
+        int position = 0;   // 0: the job left the queue
+    };
+    void noteQueueMoves(const QString &id, const QJsonObject &snapshot);
+    void replayQueueMoves(QList<QueueMove> moves, QList<std::pair<QString, int>> places);
     void countIn(const JobRecord &record, int delta);
     void tickElapsed();
     void noteClockSample(qint64 receivedMs, const QDateTime &createdAt);
@@ -134,6 +140,7 @@ private:
     QHash<QString, int> m_rowOfId;
     QHash<QString, Pending> m_pending;
     QList<QString> m_pendingOrder;
+    QList<QueueMove> m_queueMoves;
     Counts m_counts;
     QTimer *m_flushTimer = nullptr;
     QTimer *m_elapsedTimer = nullptr;

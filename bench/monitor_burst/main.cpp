@@ -27,7 +27,7 @@ namespace {
 constexpr int kJobs = 10000;
 constexpr int kRounds = 3;
 
-QJsonObject snapshot(int i, const QString &status, double percentage)
+QJsonObject snapshot(int i, const QString &status, double percentage, int queuePosition = 0)
 {
     const QDateTime created = QDateTime(QDate(2024, 5, 1), QTime(12, 0), Qt::UTC).addMSecs(qint64(i) * 37);
     QJsonObject job{{QStringLiteral("id"), QStringLiteral("9f%1c0de").arg(i, 8, 16, QLatin1Char('0'))},
@@ -45,6 +45,8 @@ QJsonObject snapshot(int i, const QString &status, double percentage)
                                                           {QStringLiteral("size"), 10485760 + i}}},
                     {QStringLiteral("options"), QJsonObject{{QStringLiteral("preset"), QStringLiteral("medium")}}},
                     {QStringLiteral("owner"), QStringLiteral("render-farm-%1").arg(i % 7)}};
+    if (queuePosition > 0)
+        job.insert(QStringLiteral("queue_position"), queuePosition);
     if (status != QLatin1StringView("queued"))
         job.insert(QStringLiteral("started_at"), created.addSecs(1).toString(Qt::ISODateWithMs));
     if (status == QLatin1StringView("processing")) {
@@ -70,7 +72,8 @@ QJsonObject snapshot(int i, const QString &status, double percentage)
 }
 
 // The wire messages, in the order a busy service would send them: jobs overlap, so the three
-// events of one job are spread over the burst.
+// events of one job are spread over the burst, and about fifty wait in the queue at any time
+// (each enters at the back with its place, the front one leaves as it starts).
 QList<QByteArray> burst()
 {
     QList<QByteArray> messages;
@@ -84,7 +87,7 @@ QList<QByteArray> burst()
     constexpr int kOverlap = 50;
     for (int i = 0; i < kJobs + 2 * kOverlap; ++i) {
         if (i < kJobs)
-            messages.append(message(QStringLiteral("accepted"), snapshot(i, QStringLiteral("queued"), 0)));
+            messages.append(message(QStringLiteral("accepted"), snapshot(i, QStringLiteral("queued"), 0, std::min(i, kOverlap) + 1)));
         if (i - kOverlap >= 0 && i - kOverlap < kJobs)
             messages.append(message(QStringLiteral("progress"), snapshot(i - kOverlap, QStringLiteral("processing"), 50)));
         if (i - 2 * kOverlap >= 0 && i - 2 * kOverlap < kJobs)

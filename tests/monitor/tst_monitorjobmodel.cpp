@@ -72,6 +72,7 @@ private slots:
     void statusSortKeyOrdersByActivity();
     void queuePlacesMoveUpWhenJobsAhead_leave();
     void queuePlacesMoveDownWhenAJobJumpsAhead();
+    void queueMovesWithinOneBatchKeepTheirOrder();
     void elapsedCountsAgainstTheServiceClock();
     void unreadableSnapshotsAreIgnored();
     void recordedSequence_data();
@@ -395,6 +396,33 @@ void TestJobModel::queuePlacesMoveDownWhenAJobJumpsAhead()
     f.model.resync(list, false);
     QCOMPARE(place(QStringLiteral("q3")), 1);
     QCOMPARE(place(QStringLiteral("q2")), 2);
+}
+
+void TestJobModel::queueMovesWithinOneBatchKeepTheirOrder()
+{
+    // The service's queue: rush (#1), timelapse (#2); then, within one 50 ms batch, backlog
+    // enters at #3 and rush starts; in the next one an urgent job enters at #1.
+    Fixture f;
+    auto queued = [](const QString &id, int position, int created) {
+        QJsonObject job = snapshot(id, QStringLiteral("queued"), 0, created);
+        job.insert(QStringLiteral("queue_position"), position);
+        return job;
+    };
+    f.model.enqueueEvent(QStringLiteral("stage"), queued(QStringLiteral("rush"), 1, 1));
+    f.model.enqueueEvent(QStringLiteral("stage"), queued(QStringLiteral("timelapse"), 2, 2));
+    f.model.setCoalesceInterval(1000);
+    f.model.enqueueEvent(QStringLiteral("stage"), queued(QStringLiteral("backlog"), 3, 3));
+    f.model.enqueueEvent(QStringLiteral("stage"), snapshot(QStringLiteral("rush"), QStringLiteral("processing"), 0, 1));
+    f.model.flush();
+    auto place = [&f](const QString &id) { return f.model.recordById(id)->queuePosition; };
+    // backlog's own snapshot still says #3; it moved up when rush started after it.
+    QCOMPARE(place(QStringLiteral("timelapse")), 1);
+    QCOMPARE(place(QStringLiteral("backlog")), 2);
+    f.model.enqueueEvent(QStringLiteral("accepted"), queued(QStringLiteral("urgent"), 1, 4));
+    f.model.flush();
+    QCOMPARE(place(QStringLiteral("urgent")), 1);
+    QCOMPARE(place(QStringLiteral("timelapse")), 2);
+    QCOMPARE(place(QStringLiteral("backlog")), 3);
 }
 
 void TestJobModel::elapsedCountsAgainstTheServiceClock()
