@@ -57,6 +57,18 @@ bool isTransfer(JobState state)
     return state == JobState::AwaitingUpload || state == JobState::Downloading;
 }
 
+// The service starts each stage's percentage at 0, finalizing included (writing the output's
+// metadata and checksum after ffmpeg is done); on screen the processing is complete then.
+bool isFinalizing(const JobRecord &record)
+{
+    return record.state == JobState::Processing && record.stage == QLatin1StringView("finalizing");
+}
+
+double shownPercentage(const JobRecord &record)
+{
+    return record.state == JobState::Completed || isFinalizing(record) ? 100.0 : record.percentage;
+}
+
 // Order of the status column: work in progress first, then the queue in its order, then
 // history, newest first.
 int activityRank(StatusGroup group)
@@ -543,7 +555,9 @@ QVariant JobModel::display(const JobRecord &record, int column) const
             //: Progress cell of a failed job: how far it got and why it stopped, e.g. "37 % · ffmpeg error"
             return tr("%1 \u00b7 %2").arg(Format::percent(record.percentage), StatusText::errorShort(record.errorCode));
         }
-        return Format::percent(record.state == JobState::Completed ? 100.0 : record.percentage);
+        if (isFinalizing(record))
+            return StatusText::stage(record.stage);
+        return Format::percent(shownPercentage(record));
     case SpeedColumn:
         if (record.state == JobState::Processing && record.speed > 0)
             return Format::speedFactor(record.speed);
@@ -593,7 +607,7 @@ QVariant JobModel::sortKey(const JobRecord &record, int column) const
         return activityRank(group) * kRankSpan + std::clamp(secondary, 0.0, kRankSpan - 1);
     }
     case ProgressColumn:
-        return record.state == JobState::Completed ? 100.0 : record.percentage;
+        return shownPercentage(record);
     case SpeedColumn:
         return record.state == JobState::Processing ? record.speed : (isTransfer(record.state) ? record.transferRate : -1.0);
     case EtaColumn:
@@ -683,7 +697,7 @@ QVariant JobModel::data(const QModelIndex &index, int role) const
     case StatusGroupRole:
         return int(record.group());
     case ProgressRole:
-        return record.state == JobState::Completed ? 100.0 : record.percentage;
+        return shownPercentage(record);
     case SearchTextRole:
         return QStringList{record.jobId, record.id, record.owner, record.operation,
                            StatusText::operation(record.operation), record.inputName, StatusText::state(record.state),

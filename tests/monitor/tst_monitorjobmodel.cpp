@@ -152,6 +152,12 @@ void TestJobModel::stageChangeMovesTheCounts()
     QVERIFY(!changedColumns(changed).contains(JobModel::JobColumn));
     QCOMPARE(f.model.index(0, JobModel::StatusColumn).data().toString(), QStringLiteral("Running"));
     QCOMPARE(f.model.index(0, JobModel::SpeedColumn).data().toString(), QStringLiteral("2.5\u00d7"));
+    // After ffmpeg: the service starts the finalizing stage at 0 %; the bar stays full.
+    QJsonObject finalizing = snapshot(QStringLiteral("a1"), QStringLiteral("processing"), 0);
+    finalizing.insert(QStringLiteral("stage"), QStringLiteral("finalizing"));
+    f.model.enqueueEvent(QStringLiteral("stage"), finalizing);
+    QCOMPARE(f.model.index(0, JobModel::ProgressColumn).data().toString(), QStringLiteral("Finalizing"));
+    QCOMPARE(f.model.index(0, JobModel::ProgressColumn).data(JobModel::ProgressRole).toDouble(), 100.0);
 }
 
 void TestJobModel::outcomes_data()
