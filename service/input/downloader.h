@@ -58,11 +58,18 @@ signals:
 
 private:
     void requestHop(const QUrl &url);
-    void sendRequest(const QUrl &url);
+    void connectChecked(const QUrl &url, const QList<QHostAddress> &addresses);
+    void sendRequest(const QUrl &url, const QHostAddress &address);
+    void onMetaDataChanged();
     void onReadyRead();
     void onReplyFinished();
+    void followRedirect(int status);
+    bool openDestination();
     void fail(Error error);
     void succeed();
+    void releaseReply();
+    void cleanUp();
+    void finishLater();
 
     QNetworkAccessManager &m_network;
     HostResolver &m_resolver;
@@ -72,12 +79,20 @@ private:
     QFile m_file;
     QTimer *m_stallTimer = nullptr;
     QTimer *m_totalTimer = nullptr;
+    QElapsedTimer m_elapsed;
     QUrl m_currentUrl;
+    QString m_destinationPath;
     QString m_suggestedName;
     std::optional<Error> m_error;
     qint64 m_received = 0;
     qint64 m_total = -1;
     int m_redirects = 0;
+    quint64 m_hop = 0;              // a lookup answer for an earlier hop is dropped
+    bool m_started = false;
+    bool m_headersHandled = false;  // the current reply's status and headers were accepted
+    bool m_fileCreated = false;
+    bool m_cancelled = false;
+    bool m_finishEmitted = false;
     bool m_done = false;
 };
 

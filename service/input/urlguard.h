@@ -66,6 +66,13 @@ struct UrlPolicy
 // Static checks on a URL before any lookup: scheme http/https, a host, no user info tricks.
 // URL_NOT_ALLOWED names what is wrong.
 std::optional<Error> checkUrlSyntax(const QUrl &url);
+// The address an IP-literal host stands for, read the way the C library would connect to it
+// (IPv6, or IPv4 in inet_aton forms: 1 to 4 parts, decimal, octal "0177", hex "0x7f", one
+// trailing dot), so that such hosts are checked without any DNS. nullopt for a host name and
+// for a malformed numeric host (which checkUrlSyntax refuses).
+std::optional<QHostAddress> hostLiteralAddress(const QString &host);
+// A redirect from `from` to `to`: checkUrlSyntax(to), and no https -> http downgrade.
+std::optional<Error> checkRedirect(const QUrl &from, const QUrl &to);
 // Checks resolved addresses; every address must be allowed (a name that resolves to one public
 // and one private address is refused).
 std::optional<Error> checkAddresses(const QUrl &url, const QList<QHostAddress> &addresses,

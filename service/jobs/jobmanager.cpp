@@ -32,15 +32,6 @@ Logging::Fields jobFields(const Job &job)
                            {QStringLiteral("operation"), operationName(job.operation)}};
 }
 
-// A short extension from the client's file name helps ffprobe with raw formats; anything
-// unusual is dropped rather than cleaned, since it never needs to be exact.
-QString safeExtension(const QString &displayName)
-{
-    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9]{1,8}$"));
-    const QString suffix = QFileInfo(displayName).suffix();
-    return pattern.match(suffix).hasMatch() ? u'.' + suffix.toLower() : QString();
-}
-
 bool queuedBefore(const Job &a, const Job &b)
 {
     if (a.priority != b.priority)
@@ -241,10 +232,9 @@ Result<QString> JobManager::submit(SubmitRequest request)
         JobInput &input = job.inputs[i];
         if (input.displayName.isEmpty() && input.source == JobInput::Source::Url)
             input.displayName = input.url.fileName();
-        input.path = QDir(job.directory).filePath(QStringLiteral("input-%1").arg(i)
-                                                  + safeExtension(input.source == JobInput::Source::Url
-                                                                          ? input.url.fileName()
-                                                                          : input.displayName));
+        // No extension: ffmpeg then picks demuxers by content only, never by a name the client
+        // chose (".jpg" would select image2, which expands file name patterns).
+        input.path = QDir(job.directory).filePath(QStringLiteral("input-%1").arg(i));
     }
     const bool download = job.inputs.constFirst().source == JobInput::Source::Url;
     job.status = download ? JobStatus::Downloading : JobStatus::AwaitingUpload;

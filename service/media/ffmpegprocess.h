@@ -3,6 +3,7 @@
 
 #include "progressparser.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QProcess>
 #include <QString>
@@ -45,12 +46,18 @@ private:
     void readProgress();
     void readStderr();
     void onFinished(int exitCode, QProcess::ExitStatus status);
+    void finish(bool success, const QString &errorTail);   // emits finished() once
+    void signalGroup(int signalNumber);                     // kill(-pgid, signalNumber)
+    QString errorTail() const;              // last lines of m_stderrTail, redacted
+    QString redact(const QString &text) const;   // work directory -> "<job>", then redactPaths
 
     QProcess *m_process = nullptr;
     QTimer *m_killTimer = nullptr;
     QString m_workDirectory;
     ProgressParser m_parser;
-    QByteArray m_stderrTail;
+    QByteArray m_stderrTail;                // at most the last 8 KiB of stderr
+    qint64 m_processGroup = 0;              // the child's pid = its group id; kept after exit
+    QElapsedTimer m_elapsed;
     bool m_stopped = false;
     bool m_finished = false;
 };

@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QProcess>
 #include <QString>
+#include <QStringList>
 
 #include <chrono>
 #include <optional>
@@ -30,22 +31,36 @@ public:
     void start(const QString &path, std::chrono::milliseconds timeout = std::chrono::seconds(30));
     void cancel();   // kills ffprobe; finished() is not emitted afterwards
 
+    qint64 processId() const;   // ffprobe's pid while it runs, else 0 (for tests and logs)
+
     // Valid after finished(): MediaInfo, or UNSUPPORTED_INPUT / TIMEOUT / INTERNAL_ERROR.
     const Result<MediaInfo> &result() const;
 
     // Checks the first bytes of a file for playlist/reference formats; the error names it.
     static std::optional<Error> sniffReferenceFormat(const QString &path);
+    // ffprobe's arguments for `path` (whitelists included), for tests and logs.
+    static QStringList arguments(const QString &path);
 
 signals:
     void finished();
 
 private:
     void onFinished(int exitCode, QProcess::ExitStatus status);
+    void readStdout();
+    void readStderr();
+    void finishLater();                  // queued finished(), unless cancelled or restarted
+    Error notMedia() const;              // UNSUPPORTED_INPUT with ffprobe's last stderr line
+    QString redact(const QString &text) const;
 
     QProcess *m_process = nullptr;
     QTimer *m_timer = nullptr;
     QString m_path;
-    QByteArray m_stdout;
+    QByteArray m_stdout;                 // at most 8 MiB, else ffprobe is killed
+    QByteArray m_stderrTail;             // the last 4 KiB
+    quint64 m_generation = 0;            // bumped by start() and cancel()
+    bool m_cancelled = false;
+    bool m_timedOut = false;
+    bool m_outputTooLarge = false;
     Result<MediaInfo> m_result{Error{ErrorCode::InternalError, QStringLiteral("probe not run")}};
 };
 

@@ -22,14 +22,21 @@ struct FfmpegProgress
 };
 
 // Incremental: feed whatever the pipe delivered (partial lines included), get complete blocks.
+// Lines may end in LF or CRLF; values may be padded with spaces. A line longer than 4 KiB is
+// not ffmpeg's and is dropped whole, so memory stays bounded whatever the child writes.
 class ProgressParser
 {
 public:
     QList<FfmpegProgress> feed(QByteArrayView data);
 
 private:
+    // Applies one complete line to m_current; true when it closed a block (progress=...).
+    bool parseLine(QByteArrayView line);
+
     QByteArray m_pending;   // an unfinished line
     FfmpegProgress m_current;
+    int m_outTimeRank = 0;       // which out_time key set m_current.outTimeSeconds
+    bool m_discarding = false;   // inside an over-long line: skip to its end
 };
 
 } // namespace Mediaforge

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The configuration loader: flags over MEDIAFORGE_* over the legacy names of the replaced
+// services over defaults, and one clear line with exit code 2 for every bad value.
+#include "config/config.h"
+
+#include <QTest>
+#include <QThread>
+
+using namespace Mediaforge;
+
+class TestConfig : public QObject
+{
+    Q_OBJECT
+
+private:
+    static ConfigOutcome load(const QStringList &flags, const QList<std::pair<QString, QString>> &env = {})
+    {
+        QProcessEnvironment environment;
+        for (const auto &[key, value] : env)
+            environment.insert(key, value);
+        return ConfigLoader::load(QStringList{QStringLiteral("mediaforged")} + flags, environment);
+    }
+
+private slots:
+    void defaultsMatchTheProtocol()
+    {
+        const ConfigOutcome outcome = load({});
+        QCOMPARE(outcome.action, ConfigOutcome::Action::Run);
+        const Config &config = outcome.config;
+        QCOMPARE(config.host, QStringLiteral("127.0.0.1"));
+        QCOMPARE(config.port, 8080);
+        QCOMPARE(config.httpPort, 8081);
+        QCOMPARE(config.maxConcurrentJobs, qMax(1, QThread::idealThreadCount()));
+        QCOMPARE(config.jobTimeoutSeconds, 600);
+        QCOMPARE(config.maxFileBytes, qint64(2) * 1024 * 1024 * 1024);
+        QCOMPARE(config.retentionSeconds, 3600);
+        QCOMPARE(config.maxChunkBytes, 1024 * 1024);
+        QCOMPARE(config.maxMessageBytes, 64 * 1024);
+        QCOMPARE(config.maxBinaryMessageBytes, qint64(512) * 1024 * 1024);
+        QCOMPARE(config.level0OutputLimitBytes, qint64(256) * 1024 * 1024);
+        QCOMPARE(config.maxJobsPerConnection, 16);
+        QCOMPARE(config.maxQueuedJobs, 1000);
+        QCOMPARE(config.maxRedirects, 5);
+        QCOMPARE(config.maxConnections, 1000);
+        QCOMPARE(config.pingIntervalSeconds, 30);
+        QCOMPARE(config.stallSeconds, 120);
+        QVERIFY(config.tempDir.endsWith(QStringLiteral("/mediaforge")));
+    }
+
+    void sourcesInPrecedence_data()
+    {
+        QTest::addColumn<QStringList>("flags");
+        QTest::addColumn<QString>("envName");
+        QTest::addColumn<QString>("envValue");
+        QTest::addColumn<int>("expectedPort");
+
+        QTest::newRow("legacy WS_PORT") << QStringList() << QStringLiteral("WS_PORT") << QStringLiteral("9001") << 9001;
+        QTest::newRow("MEDIAFORGE_PORT") << QStringList() << QStringLiteral("MEDIAFORGE_PORT") << QStringLiteral("9002") << 9002;
+        QTest::newRow("flag wins over env") << QStringList{QStringLiteral("--port"), QStringLiteral("9003")}
+                                            << QStringLiteral("MEDIAFORGE_PORT") << QStringLiteral("9002") << 9003;
+    }
+    void sourcesInPrecedence()
+    {
+        QFETCH(QStringList, flags);
+        QFETCH(QString, envName);
+        QFETCH(QString, envValue);
+        QFETCH(int, expectedPort);
+        const ConfigOutcome outcome = load(flags, {{envName, envValue}});
+        QCOMPARE(outcome.action, ConfigOutcome::Action::Run);
+        QCOMPARE(outcome.config.port, expectedPort);
+    }
+
+    void newNameWinsOverLegacyName()
+    {
+        const ConfigOutcome outcome = load({}, {{QStringLiteral("WS_PORT"), QStringLiteral("9100")},
+                                                {QStringLiteral("MEDIAFORGE_PORT"), QStringLiteral("9200")}});
+        QCOMPARE(outcome.config.port, 9200);
+    }
+
+    void legacyNamesAreUnderstood()
+    {
+        const ConfigOutcome outcome = load({}, {{QStringLiteral("WS_HOST"), QStringLiteral("::1")},
+                                                {QStringLiteral("HEALTH_PORT"), QStringLiteral("9300")},
+                                                {QStringLiteral("MAX_CONCURRENT_JOBS"), QStringLiteral("3")},
+                                                {QStringLiteral("FFMPEG_TIMEOUT_SECONDS"), QStringLiteral("42")},
+                                                {QStringLiteral("FFMPEG_THREADS"), QStringLiteral("2")},
+                                                {QStringLiteral("TEMP_DIR"), QStringLiteral("/var/tmp/mf")},
+                                                {QStringLiteral("MAX_FILE_SIZE_MB"), QStringLiteral("100")},
+                                                {QStringLiteral("LOG_LEVEL"), QStringLiteral("WARNING")}});
+        QCOMPARE(outcome.action, ConfigOutcome::Action::Run);
+        const Config &config = outcome.config;
+        QCOMPARE(config.host, QStringLiteral("::1"));
+        QCOMPARE(config.httpPort, 9300);
+        QCOMPARE(config.maxConcurrentJobs, 3);
+        QCOMPARE(config.jobTimeoutSeconds, 42);
+        QCOMPARE(config.ffmpegThreads, 2);
+        QCOMPARE(config.tempDir, QStringLiteral("/var/tmp/mf"));
+        QCOMPARE(config.maxFileBytes, qint64(100) * 1024 * 1024);   // the legacy variable is in MB
+        QCOMPARE(config.logLevel, QStringLiteral("warning"));
+    }
+
+    void sizesTakeSuffixes()
+    {
+        const ConfigOutcome outcome = load({QStringLiteral("--max-file-size"), QStringLiteral("3G"),
+                                            QStringLiteral("--max-chunk-size"), QStringLiteral("512K")});
+        QCOMPARE(outcome.config.maxFileBytes, qint64(3) * 1024 * 1024 * 1024);
+        QCOMPARE(outcome.config.maxChunkBytes, 512 * 1024);
+    }
+
+    void badValuesStopWithOneLineAndExitTwo_data()
+    {
+        QTest::addColumn<QStringList>("flags");
+        QTest::addColumn<QString>("envName");
+        QTest::addColumn<QString>("envValue");
+        QTest::addColumn<QString>("mentions");
+
+        QTest::newRow("port not a number") << QStringList{QStringLiteral("--port"), QStringLiteral("http")} << QString()
+                                           << QString() << QStringLiteral("--port http");
+        QTest::newRow("port out of range") << QStringList{QStringLiteral("--port"), QStringLiteral("70000")} << QString()
+                                           << QString() << QStringLiteral("0 to 65535");
+        QTest::newRow("zero workers") << QStringList() << QStringLiteral("MAX_CONCURRENT_JOBS") << QStringLiteral("0")
+                                      << QStringLiteral("MAX_CONCURRENT_JOBS=0");
+        QTest::newRow("negative timeout") << QStringList() << QStringLiteral("MEDIAFORGE_JOB_TIMEOUT")
+                                          << QStringLiteral("-5") << QStringLiteral("MEDIAFORGE_JOB_TIMEOUT=-5");
+        QTest::newRow("bad size") << QStringList{QStringLiteral("--max-file-size"), QStringLiteral("lots")} << QString()
+                                  << QString() << QStringLiteral("suffixes K, M, G");
+        QTest::newRow("bad log level") << QStringList() << QStringLiteral("LOG_LEVEL") << QStringLiteral("chatty")
+                                       << QStringLiteral("debug, info, warning or error");
+        QTest::newRow("bad log format") << QStringList{QStringLiteral("--log-format"), QStringLiteral("xml")}
+                                        << QString() << QString() << QStringLiteral("text or json");
+        QTest::newRow("bad host") << QStringList{QStringLiteral("--host"), QStringLiteral("example.com")} << QString()
+                                  << QString() << QStringLiteral("an IP address");
+        QTest::newRow("unknown flag") << QStringList{QStringLiteral("--frobnicate")} << QString() << QString()
+                                      << QStringLiteral("frobnicate");
+        QTest::newRow("public bind without tokens")
+                << QStringList{QStringLiteral("--host"), QStringLiteral("0.0.0.0")} << QString() << QString()
+                << QStringLiteral("--insecure-no-auth");
+        QTest::newRow("missing tokens file") << QStringList{QStringLiteral("--tokens-file"), QStringLiteral("/nonexistent/tokens")}
+                                             << QString() << QString() << QStringLiteral("a readable file");
+        QTest::newRow("same ports") << QStringList{QStringLiteral("--port"), QStringLiteral("9000"),
+                                                   QStringLiteral("--http-port"), QStringLiteral("9000")}
+                                    << QString() << QString() << QStringLiteral("must differ");
+        QTest::newRow("bad bool") << QStringList() << QStringLiteral("MEDIAFORGE_ALLOW_PRIVATE_URLS")
+                                  << QStringLiteral("maybe") << QStringLiteral("true or false");
+        QTest::newRow("bad origin") << QStringList{QStringLiteral("--allowed-origins"), QStringLiteral("not a url/")}
+                                    << QString() << QString() << QStringLiteral("origins");
+    }
+    void badValuesStopWithOneLineAndExitTwo()
+    {
+        QFETCH(QStringList, flags);
+        QFETCH(QString, envName);
+        QFETCH(QString, envValue);
+        QFETCH(QString, mentions);
+        QList<std::pair<QString, QString>> env;
+        if (!envName.isEmpty())
+            env.append({envName, envValue});
+        const ConfigOutcome outcome = load(flags, env);
+        QCOMPARE(outcome.action, ConfigOutcome::Action::Exit);
+        QCOMPARE(outcome.exitCode, 2);
+        QVERIFY2(outcome.error.contains(mentions), qPrintable(outcome.error));
+        QVERIFY(!outcome.error.contains(u'\n'));
+        QVERIFY(outcome.error.startsWith(QStringLiteral("mediaforged: ")));
+    }
+
+    void publicBindIsAllowedWithExplicitOptOut()
+    {
+        const ConfigOutcome outcome = load({QStringLiteral("--host"), QStringLiteral("0.0.0.0"),
+                                            QStringLiteral("--insecure-no-auth")});
+        QCOMPARE(outcome.action, ConfigOutcome::Action::Run);
+        QVERIFY(outcome.config.insecureNoAuth);
+    }
+
+    void helpVersionAndCheckConfigExitZero()
+    {
+        const ConfigOutcome help = load({QStringLiteral("--help")});
+        QCOMPARE(help.action, ConfigOutcome::Action::Exit);
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY(help.output.contains(QStringLiteral("--max-concurrent-jobs")));
+        QVERIFY(help.output.contains(QStringLiteral("MAX_CONCURRENT_JOBS")));
+
+        const ConfigOutcome version = load({QStringLiteral("--version")});
+        QCOMPARE(version.exitCode, 0);
+        QVERIFY(version.output.contains(QStringLiteral(MEDIAFORGE_VERSION)));
+
+        const ConfigOutcome check = load({QStringLiteral("--check-config"), QStringLiteral("--port"), QStringLiteral("9999")});
+        QCOMPARE(check.action, ConfigOutcome::Action::Exit);
+        QCOMPARE(check.exitCode, 0);
+        QVERIFY(check.output.contains(QStringLiteral("port=9999")));
+    }
+
+    void markdownTableListsEverySetting()
+    {
+        const QString table = ConfigLoader::markdownTable();
+        for (const char *name : {"--host", "--port", "--http-port", "--max-concurrent-jobs", "WS_PORT", "TEMP_DIR",
+                                 "--tokens-file", "--allow-private-urls"})
+            QVERIFY2(table.contains(QLatin1StringView(name)), name);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConfig)
+#include "tst_config.moc"

@@ -1,0 +1,428 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared pieces of the end-to-end tests.
+
+They start the real `mediaforged` binary (path in $MEDIAFORGED) on free ports and talk to it
+with Debian's python3-websockets, a WebSocket client nobody on the project wrote, the way a
+level 0 or level 1 client would. Media is generated at test time with ffmpeg's lavfi sources.
+Every socket is on loopback.
+"""
+
+import asyncio
+import contextlib
+import functools
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import signal
+import socketserver
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import websockets
+
+MEDIAFORGED = os.environ.get("MEDIAFORGED", "")
+FFMPEG = shutil.which("ffmpeg") or "ffmpeg"
+FFPROBE = shutil.which("ffprobe") or "ffprobe"
+
+_MEDIA_DIR = tempfile.mkdtemp(prefix="mediaforge-e2e-media-")
+
+
+def _cleanup_media():
+    shutil.rmtree(_MEDIA_DIR, ignore_errors=True)
+
+
+import atexit  # noqa: E402
+
+atexit.register(_cleanup_media)
+
+
+# ---------------------------------------------------------------------------------------------
+# Media
+
+
+def make_video(seconds=2.0, size="320x240", fps=25, audio=True, subtitles=False, vcodec="libx264",
+               acodec="aac", container="mp4", rate=44100, name=None):
+    """A clip made with lavfi (testsrc2 + sine), cached per parameter set."""
+    key = f"{seconds}-{size}-{fps}-{audio}-{subtitles}-{vcodec}-{acodec}-{rate}"
+    path = os.path.join(_MEDIA_DIR, (name or hashlib.sha1(key.encode()).hexdigest()[:12]) + "." + container)
+    if os.path.exists(path):
+        return path
+    args = [FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={fps}:duration={seconds}"]
+    if audio:
+        args += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={rate}:duration={seconds}"]
+    if subtitles:
+        srt = os.path.join(_MEDIA_DIR, f"cues-{int(seconds)}.srt")
+        with open(srt, "w") as f:
+            for i in range(max(1, int(seconds))):
+                f.write(f"{i + 1}\n00:00:{i:02d},100 --> 00:00:{i:02d},900\nCue {i + 1}\n\n")
+        args += ["-i", srt]
+    args += ["-map", "0:v"]
+    if audio:
+        args += ["-map", "1:a"]
+    if subtitles:
+        args += ["-map", f"{2 if audio else 1}:s", "-c:s", "mov_text" if container == "mp4" else "srt",
+                 "-metadata:s:s:0", "language=eng"]
+    args += ["-c:v", vcodec, "-pix_fmt", "yuv420p"]
+    if vcodec == "libx264":
+        args += ["-preset", "ultrafast"]
+    if vcodec.startswith("libvpx"):
+        args += ["-deadline", "realtime", "-cpu-used", "8"]
+    if audio:
+        args += ["-c:a", acodec]
+    args.append(path)
+    subprocess.run(args, check=True)
+    return path
+
+
+def make_audio(seconds=2.0, codec="libmp3lame", container="mp3"):
+    path = os.path.join(_MEDIA_DIR, f"tone-{seconds}-{codec}.{container}")
+    if not os.path.exists(path):
+        subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i",
+                        f"sine=frequency=330:sample_rate=44100:duration={seconds}", "-c:a", codec, path],
+                       check=True)
+    return path
+
+
+def probe(path):
+    out = subprocess.run([FFPROBE, "-v", "error", "-of", "json", "-show_format", "-show_streams", path],
+                         check=True, capture_output=True).stdout
+    return json.loads(out)
+
+
+def probe_bytes(data, suffix):
+    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as f:
+        f.write(data)
+        name = f.name
+    try:
+        return probe(name)
+    finally:
+        os.unlink(name)
+
+
+def streams(info, kind):
+    return [s for s in info.get("streams", []) if s.get("codec_type") == kind]
+
+
+def duration(info):
+    return float(info["format"].get("duration", 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Binary frames
+
+
+def frame(header, payload=b""):
+    head = json.dumps(header, separators=(",", ":")).encode()
+    return struct.pack(">I", len(head)) + head + payload
+
+
+def unframe(message):
+    (length,) = struct.unpack(">I", message[:4])
+    header = json.loads(message[4:4 + length])
+    return header, message[4 + length:]
+
+
+# ---------------------------------------------------------------------------------------------
+# The service
+
+
+class Service:
+    """The real mediaforged on free loopback ports, with its own temp dir."""
+
+    def __init__(self, *args, env=None):
+        if not MEDIAFORGED or not os.path.exists(MEDIAFORGED):
+            raise unittest.SkipTest("MEDIAFORGED does not point at the built service")
+        self.temp_dir = tempfile.mkdtemp(prefix="mediaforge-e2e-")
+        self.log_path = os.path.join(self.temp_dir, "service.log")
+        self.work_dir = os.path.join(self.temp_dir, "work")
+        self.args = [MEDIAFORGED, "--port", "0", "--http-port", "0", "--temp-dir", self.work_dir, *args]
+        self.env = dict(os.environ, **(env or {}))
+        self.process = None
+        self.ws_url = None
+        self.http_url = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+    def start(self):
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log, env=self.env)
+        deadline = time.monotonic() + 20
+        while (self.ws_url is None or self.http_url is None) and time.monotonic() < deadline:
+            line = self.process.stdout.readline().decode().strip()
+            if not line:
+                if self.process.poll() is not None:
+                    break
+                continue
+            if line.startswith("listening ws"):
+                self.ws_url = line.split(" ", 1)[1]
+            elif line.startswith("listening http"):
+                self.http_url = line.split(" ", 1)[1]
+        if self.ws_url is None or self.http_url is None:
+            self.stop()
+            raise RuntimeError("mediaforged did not start:\n" + self.log_tail())
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if hasattr(self, "log"):
+            self.log.close()
+        return self.process.returncode if self.process else None
+
+    def log_tail(self, lines=40):
+        with contextlib.suppress(OSError), open(self.log_path, "rb") as f:
+            return b"\n".join(f.read().splitlines()[-lines:]).decode(errors="replace")
+        return ""
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def peak_rss_bytes(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def rss_bytes(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def descendants(self):
+        """Pids of every process whose parent chain leads to the service."""
+        parents = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+                ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+                parents[int(entry)] = ppid
+            except (OSError, ValueError, IndexError):
+                continue
+        found = set()
+        frontier = {self.pid}
+        while frontier:
+            children = {pid for pid, ppid in parents.items() if ppid in frontier and pid not in found}
+            found |= children
+            frontier = children
+        return sorted(found)
+
+    def job_dirs(self):
+        with contextlib.suppress(FileNotFoundError):
+            return sorted(d for d in os.listdir(self.work_dir) if d.startswith("job-"))
+        return []
+
+    def health(self):
+        try:
+            with urllib.request.urlopen(self.http_url + "/health", timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+    def http_get(self, path, headers=None):
+        request = urllib.request.Request(self.http_url + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def wait_clean(self, timeout=5.0):
+        """The job directories of finished jobs disappear; returns what is left after timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.job_dirs() and not self.ffmpeg_children():
+                return []
+            time.sleep(0.05)
+        return self.job_dirs() + [f"pid {p}" for p in self.ffmpeg_children()]
+
+    def ffmpeg_children(self):
+        result = []
+        for pid in self.descendants():
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{pid}/comm") as f:
+                    if f.read().strip() in ("ffmpeg", "ffprobe"):
+                        result.append(pid)
+        return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Clients
+
+
+async def connect(url, **kwargs):
+    return await websockets.connect(url, max_size=None, ping_interval=None, **kwargs)
+
+
+async def recv_json(ws, timeout=60):
+    while True:
+        message = await asyncio.wait_for(ws.recv(), timeout)
+        if isinstance(message, str):
+            return json.loads(message)
+
+
+async def recv_any(ws, timeout=60):
+    message = await asyncio.wait_for(ws.recv(), timeout)
+    return json.loads(message) if isinstance(message, str) else message
+
+
+async def request(ws, message, timeout=30):
+    """Sends `message` with a request_id and returns the reply that echoes it."""
+    rid = message.setdefault("request_id", f"t{time.monotonic_ns()}")
+    await ws.send(json.dumps(message))
+    while True:
+        reply = await recv_json(ws, timeout)
+        if reply.get("request_id") == rid:
+            return reply
+
+
+class Level0Result:
+    def __init__(self):
+        self.events = []        # ("text", dict) or ("binary", header, payload) in arrival order
+        self.error = None
+        self.completed = None
+        self.outputs = []       # (header, payload)
+
+    @property
+    def types(self):
+        return [e[1]["type"] if e[0] == "text" else "binary" for e in self.events]
+
+    @property
+    def progress(self):
+        return [e[1] for e in self.events if e[0] == "text" and e[1]["type"] == "progress"]
+
+
+async def level0_job(ws, message, uploads=(), timeout=120):
+    """Runs one job as a client of the replaced services does: start_job, the upload right
+    after it (not waiting for ack), then messages until the outputs or an error."""
+    job_id = message["job_id"]
+    await ws.send(json.dumps(message))
+    for index, (name, data) in enumerate(uploads):
+        header = {"job_id": job_id, "filename": name}
+        if len(uploads) > 1:
+            header["index"] = index
+        await ws.send(frame(header, data))
+    result = Level0Result()
+    expected = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = await recv_any(ws, deadline - time.monotonic())
+        if isinstance(message, bytes):
+            header, payload = unframe(message)
+            result.events.append(("binary", header, payload))
+            result.outputs.append((header, payload))
+            if expected is not None and len(result.outputs) >= expected:
+                return result
+            continue
+        if message.get("job_id") != job_id:
+            continue
+        result.events.append(("text", message))
+        if message["type"] == "error":
+            result.error = message
+            return result
+        if message["type"] == "completed":
+            result.completed = message
+            expected = len(message.get("outputs", []))
+            if expected == 0:
+                return result
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s: {result.types}")
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def async_test(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(function(*args, **kwargs))
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------------------
+# A loopback HTTP server for URL inputs
+
+
+class MediaHttpServer:
+    """Serves files from a directory on 127.0.0.1, plus /redirect?to=URL, /status/N and
+    /slow/NAME (drips a file and then stalls)."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.requests = []
+        outer = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=outer.directory, **kwargs)
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                outer.requests.append(self.path)
+                if self.path.startswith("/redirect?to="):
+                    self.send_response(302)
+                    self.send_header("Location", urllib.parse.unquote(self.path.split("=", 1)[1]))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if self.path.startswith("/status/"):
+                    code = int(self.path.rsplit("/", 1)[1])
+                    body = b"nope"
+                    self.send_response(code)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                super().do_GET()
+
+        import urllib.parse  # noqa: F401  (used in the handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/{path.lstrip('/')}"
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def main():
+    unittest.main(verbosity=2)
