@@ -180,6 +180,8 @@ public:
 
 private:
     bool takeValue(qsizetype &i, const QString &flag, const std::optional<QString> &inlineValue, QString &value);
+    bool handleCommonFlag(qsizetype &i, const QString &flag, const std::optional<QString> &inlineValue);
+    bool commonFlagsApply();
     bool handleSubcommandFlag(qsizetype &i, const QString &flag, const std::optional<QString> &inlineValue);
     bool handleOperationFlag(qsizetype &i, const QString &flag, const std::optional<QString> &inlineValue);
     bool setOption(const QString &key, const QString &text);
@@ -200,7 +202,7 @@ private:
     QString m_helpTopic;
     QJsonArray m_filters;
     QStringList m_positionals;
-    QStringList m_optionOrder;      // to report the first bad one first
+    QStringList m_commonFlags;      // -o, --force, --detach, ... as given, checked against the subcommand
     std::optional<ParseOutcome> m_failure;
 };
 
@@ -317,35 +319,55 @@ bool Parser::handleOperationFlag(qsizetype &i, const QString &flag, const std::o
     return true;
 }
 
+bool Parser::handleCommonFlag(qsizetype &i, const QString &flag, const std::optional<QString> &inlineValue)
+{
+    // Accepted before the subcommand too; whether they apply is checked once it is known.
+    QString value;
+    if (flag == QLatin1StringView("-o") || flag == QLatin1StringView("--output")) {
+        if (takeValue(i, flag, inlineValue, value))
+            m_command.output = value;
+    } else if (flag == QLatin1StringView("--force") || flag == QLatin1StringView("-f")) {
+        m_command.force = true;
+    } else if (flag == QLatin1StringView("--detach")) {
+        m_command.detach = true;
+    } else if (flag == QLatin1StringView("--priority")) {
+        if (takeValue(i, flag, inlineValue, value))
+            m_command.priority = value;
+    } else if (flag == QLatin1StringView("--job-id")) {
+        if (takeValue(i, flag, inlineValue, value))
+            m_command.jobId = value;
+    } else {
+        return false;
+    }
+    if ((flag == QLatin1StringView("--force") || flag == QLatin1StringView("-f") || flag == QLatin1StringView("--detach"))
+        && inlineValue) {
+        fail(usageLine(CommandLine::tr("option %1 takes no value").arg(flag), helpName()));
+    }
+    if (!m_commonFlags.contains(flag))
+        m_commonFlags.append(flag);
+    return true;
+}
+
+bool Parser::commonFlagsApply()
+{
+    const Subcommand subcommand = *m_subcommand;
+    for (const QString &flag : std::as_const(m_commonFlags)) {
+        const bool writes = flag == QLatin1StringView("-o") || flag == QLatin1StringView("--output")
+                || flag == QLatin1StringView("--force") || flag == QLatin1StringView("-f");
+        const bool applies = subcommand == Subcommand::Run || (writes && subcommand == Subcommand::Fetch);
+        if (!applies) {
+            fail(usageLine(CommandLine::tr("unknown option %1").arg(flag), helpName()));
+            return false;
+        }
+    }
+    return true;
+}
+
 bool Parser::handleSubcommandFlag(qsizetype &i, const QString &flag, const std::optional<QString> &inlineValue)
 {
     const Subcommand subcommand = *m_subcommand;
     const bool running = subcommand == Subcommand::Run;
-    const bool writes = running || subcommand == Subcommand::Fetch;
     QString value;
-    if (writes && (flag == QLatin1StringView("-o") || flag == QLatin1StringView("--output"))) {
-        if (takeValue(i, flag, inlineValue, value))
-            m_command.output = value;
-        return true;
-    }
-    if (writes && (flag == QLatin1StringView("--force") || flag == QLatin1StringView("-f"))) {
-        m_command.force = true;
-        return true;
-    }
-    if (running && flag == QLatin1StringView("--detach")) {
-        m_command.detach = true;
-        return true;
-    }
-    if (running && flag == QLatin1StringView("--priority")) {
-        if (takeValue(i, flag, inlineValue, value))
-            m_command.priority = value;
-        return true;
-    }
-    if (running && flag == QLatin1StringView("--job-id")) {
-        if (takeValue(i, flag, inlineValue, value))
-            m_command.jobId = value;
-        return true;
-    }
     if (subcommand == Subcommand::Jobs && flag == QLatin1StringView("--state")) {
         if (!takeValue(i, flag, inlineValue, value))
             return true;
@@ -519,6 +541,8 @@ ParseOutcome Parser::parse()
             }
             continue;
         }
+        if (handleCommonFlag(i, flag, inlineValue))
+            continue;
         if (m_subcommand && handleSubcommandFlag(i, flag, inlineValue))
             continue;
         if (m_helpCommand)
@@ -567,6 +591,8 @@ ParseOutcome Parser::parse()
         return *m_failure;
     }
     m_command.subcommand = *m_subcommand;
+    if (!commonFlagsApply())
+        return *m_failure;
 
     auto expectPositionals = [this](qsizetype minimum, qsizetype maximum, const QString &what) {
         if (m_positionals.size() < minimum) {

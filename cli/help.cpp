@@ -2,6 +2,7 @@
 // The --help texts of CommandLine. Kept apart from the parser because they are mostly prose
 // for translators.
 #include "commandline.h"
+#include "format.h"
 
 namespace Mediaforge::Cli {
 
@@ -110,8 +111,13 @@ QString operationOptions(Operation operation)
     if (lines.isEmpty())
         return QString();
     QString text = CommandLine::tr("Options of %1 (the service's schema):\n").arg(CommandLine::commandName(operation));
-    for (const QString &line : lines)
-        text += QStringLiteral("  ") + line + u'\n';
+    // The schema's lines are "name  type  description": shown as aligned columns.
+    TextTable table({QString(), QString(), QString()});
+    for (const QString &line : lines) {
+        const QStringList parts = line.split(QStringLiteral("  "), Qt::SkipEmptyParts);
+        table.addRow({QStringLiteral("  ") + parts.value(0), parts.value(1), parts.mid(2).join(QStringLiteral("  "))});
+    }
+    text += table.render().section(u'\n', 1);
     return text;
 }
 
@@ -126,7 +132,10 @@ QString operationHelpText(Operation operation, bool shorthand)
     } else {
         text += CommandLine::tr("Usage: mediaforge run %1 %2 [options]\n").arg(name, QString::fromLatin1(help->synopsis));
     }
-    text += u'\n' + CommandLine::tr(help->summary) + QStringLiteral(".\n\n");
+    QString summary = CommandLine::tr(help->summary);
+    if (!summary.isEmpty())
+        summary[0] = summary.at(0).toUpper();
+    text += u'\n' + summary + QStringLiteral(".\n\n");
     text += CommandLine::tr("INPUT is a local file (uploaded) or an http(s) URL (downloaded by the service).\n\n");
     if (help->flags[0] != '\0')
         text += CommandLine::tr("Shorthand flags:\n") + CommandLine::tr(help->flags) + u'\n';

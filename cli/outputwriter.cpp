@@ -128,6 +128,9 @@ std::optional<Failure> OutputWriter::commit()
     }
     // A temporary file is private (0600); the result gets what any new file would get.
     ::fchmod(m_file->handle(), 0666 & ~processUmask());
+    // On Linux the temporary file may still be unnamed (O_TMPFILE): naming it links it into
+    // the folder, which must happen while it is open.
+    const QString temporary = m_file->fileName();
     m_file->close();
     if (m_expectedSize >= 0 && m_written != m_expectedSize) {
         const Failure failure{QStringLiteral("SIZE_MISMATCH"),
@@ -146,7 +149,7 @@ std::optional<Failure> OutputWriter::commit()
         abort();
         return failure;
     }
-    const QByteArray from = QFile::encodeName(m_file->fileName());
+    const QByteArray from = QFile::encodeName(temporary);
     const QByteArray to = QFile::encodeName(m_target);
     const int result = m_overwrite ? ::rename(from.constData(), to.constData()) : renameNoReplace(from, to);
     if (result != 0) {

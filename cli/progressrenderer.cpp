@@ -19,6 +19,12 @@ constexpr qint64 kRedrawIntervalMs = 100;
 constexpr qint64 kJsonIntervalMs = 250;
 constexpr qint64 kRateWindowMs = 3000;
 
+// The service reports 0 for these stages until they end: a number there would only mislead.
+bool showsPercentage(const QString &stage)
+{
+    return stage != QLatin1StringView("queued") && stage != QLatin1StringView("finalizing");
+}
+
 bool isTransfer(const QString &stage)
 {
     return stage == QLatin1StringView("uploading") || stage == QLatin1StringView("downloading")
@@ -112,7 +118,7 @@ QString ProgressRenderer::terminalLine(const ProgressSnapshot &snapshot, int wid
 {
     const int limit = std::max(1, width - 1);
     const QString label = stageLabel(snapshot.stage).leftJustified(labelWidth());
-    const bool hasPercentage = snapshot.percentage >= 0;
+    const bool hasPercentage = snapshot.percentage >= 0 && showsPercentage(snapshot.stage);
     const QString percentage = hasPercentage ? QString(Format::number(snapshot.percentage, 1) + u'%').rightJustified(6) : QString();
     const QString head = hasPercentage ? label + u' ' + percentage : label;
     const QList<Detail> details = detailsOf(snapshot);
@@ -124,6 +130,8 @@ QString ProgressRenderer::terminalLine(const ProgressSnapshot &snapshot, int wid
         const QString rest = joined(details, minimumRank, QStringLiteral("  "));
         if (!rest.isEmpty())
             line += QStringLiteral("  ") + rest;
+        while (line.endsWith(u' '))
+            line.chop(1);
         return line;
     };
     // With a bar: shrink it, then drop byte counts, then rate or speed.
@@ -148,7 +156,7 @@ QString ProgressRenderer::terminalLine(const ProgressSnapshot &snapshot, int wid
 QString ProgressRenderer::plainLine(const ProgressSnapshot &snapshot)
 {
     QString line = stageLabel(snapshot.stage);
-    if (snapshot.percentage >= 0)
+    if (snapshot.percentage >= 0 && showsPercentage(snapshot.stage))
         line += u' ' + Format::number(snapshot.percentage, 1) + u'%';
     const QString details = joined(detailsOf(snapshot), 0, QStringLiteral(", "));
     if (!details.isEmpty())
@@ -267,7 +275,7 @@ void ProgressReporter::emitTerminal(const ProgressSnapshot &snapshot, bool force
 
 void ProgressReporter::emitPlain(const ProgressSnapshot &snapshot, bool stageChanged)
 {
-    const int decile = snapshot.percentage >= 0 ? int(std::floor(snapshot.percentage / 10.0)) : -1;
+    const int decile = snapshot.percentage >= 0 && showsPercentage(snapshot.stage) ? int(std::floor(snapshot.percentage / 10.0)) : -1;
     if (!stageChanged && decile <= m_lastPlainDecile)
         return;
     m_lastPlainDecile = std::max(decile, m_lastPlainDecile);

@@ -81,6 +81,16 @@ void RunCommand::start()
              message.error().details);
         return;
     }
+    if (!m_command.output.isEmpty() && !m_command.force && m_command.subcommand == Subcommand::Run) {
+        // Known before the job runs: refuse now rather than after the work is done.
+        const QFileInfo target(m_command.output);
+        if (target.exists() && !target.isDir()) {
+            fail(Failure{QStringLiteral("OUTPUT_EXISTS"),
+                         tr("%1 already exists; use --force to overwrite it, or -o to save elsewhere").arg(m_command.output)},
+                 toInt(ExitCode::JobFailed));
+            return;
+        }
+    }
     connect(&m_connection, &ClientConnection::messageReceived, this, &RunCommand::onMessage);
     connect(&m_connection, &ClientConnection::outputChunk, this, [this](const ClientConnection::Chunk &chunk) {
         onChunk(chunk.jobId, chunk.index, chunk.offset, chunk.final, chunk.payload);
@@ -493,7 +503,8 @@ void RunCommand::printProbe(const QJsonObject &result)
             if (streamBitRate > 0)
                 details.append(tr("%1 kbit/s").arg(Format::number(streamBitRate / 1000.0, 0)));
             const QString language = stream.value(QStringLiteral("language")).toString();
-            if (!language.isEmpty())
+            // "und" is how containers say they do not know.
+            if (!language.isEmpty() && language != QLatin1StringView("und"))
                 details.append(tr("language %1").arg(language));
             table.addRow({QString::number(stream.value(QStringLiteral("index")).toInt()), type,
                           stream.value(QStringLiteral("codec")).toString(), stream.value(QStringLiteral("profile")).toString(),
