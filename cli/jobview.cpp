@@ -98,12 +98,8 @@ QString JobView::details(const QJsonObject &job)
     table.addRow({tr("job"), job.value(Field::JobId).toString()});
     table.addRow({tr("id"), job.value(Field::Id).toString()});
     table.addRow({tr("operation"), job.value(Field::Operation).toString()});
-    QString state = statusLabel(status);
-    if (!isFinished(status)) {
-        const ProgressSnapshot progress = progressOf(job);
-        state += QStringLiteral(" (") + ProgressRenderer::plainLine(progress) + u')';
-    }
-    table.addRow({tr("status"), state});
+    // A running job says where it is, as the progress display would.
+    table.addRow({tr("status"), isFinished(status) ? statusLabel(status) : ProgressRenderer::plainLine(progressOf(job))});
     table.addRow({tr("priority"), job.value(Field::Priority).toString()});
     if (job.value(Field::Detach).toBool())
         table.addRow({tr("detached"), tr("yes")});
