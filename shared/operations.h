@@ -49,4 +49,43 @@ Result<QJsonValue> parseOptionValue(Operation operation, const QString &key, con
 // One line of help per option, e.g. "crf  integer 0-51  constant rate factor".
 QStringList describeOptions(Operation operation);
 
+// The schema itself, for the CLI (completion, help) and documentation.
+enum class OptionType { Integer, Number, Boolean, Choice, Object, FilterList };
+
+struct OptionSpec
+{
+    QString name;
+    OptionType type = OptionType::Number;
+    bool required = false;
+    QJsonValue defaultValue = QJsonValue::Undefined;   // Undefined: none, or it depends on the input
+    double minimum = 0;        // Integer and Number
+    double maximum = 0;
+    QStringList choices;       // Choice: canonical values (aliases are accepted too); Integer: allowed set
+    QList<OptionSpec> fields;  // Object: its members
+    QString description;
+};
+
+QList<OptionSpec> optionSpecs(Operation operation);
+// The `type`s of the filter operation's `filters` entries, and the fields of each.
+QStringList filterTypes();
+QList<OptionSpec> filterOptionSpecs(QStringView type);
+
+// Codec and container tables, shared by validation and the command builder. Codec names are
+// ffprobe's codec_name values ("h264", "vp9", "pcm_s16le").
+enum class CodecKind { Video, Audio };
+
+// Resolves a whitelisted codec or encoder name ("libvpx-vp9", "VP9") to its codec name ("vp9");
+// nullopt when it is not on the whitelist for that kind.
+std::optional<QString> canonicalCodecName(QStringView name, CodecKind kind);
+// The whitelisted codec names of a kind, canonical spelling.
+QStringList codecNames(CodecKind kind);
+// Every output format name (mp4 ... gif), and the ones that carry audio only.
+QStringList outputFormats();
+bool isAudioOnlyFormat(QStringView format);
+// Whether the format's muxer takes a stream of that codec (stream copy or encode).
+bool formatAcceptsCodec(QStringView format, QStringView codec);
+// The codec an output of that format gets when nothing else is asked; empty when the format
+// carries no stream of that kind (video in mp3, audio in gif).
+QString defaultCodec(QStringView format, CodecKind kind);
+
 } // namespace Mediaforge

@@ -160,6 +160,14 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
             const QJsonArray array = inputs.toArray();
             for (qsizetype i = 0; i < array.size(); ++i)
                 parseInput(array.at(i), QStringLiteral("inputs[%1]").arg(i), request.inputs, issues);
+            // One input stage per job: all downloads, or all uploads (in order).
+            for (qsizetype i = 1; i < request.inputs.size(); ++i) {
+                if (request.inputs.at(i).isUrl != request.inputs.constFirst().isUrl) {
+                    issues.add(QStringLiteral("inputs[%1].source").arg(i),
+                               QStringLiteral("inputs must be all urls or all uploads"));
+                    break;
+                }
+            }
             if (options.contains(QStringLiteral("file_count")))
                 issues.add(QStringLiteral("options.file_count"), QStringLiteral("applies to concat by upload only"));
         }

@@ -167,7 +167,7 @@ QList<Setting> settings()
                  }});
     list.append({QStringLiteral("retention"), QStringLiteral("MEDIAFORGE_RETENTION_SECONDS"), QString(),
                  QStringLiteral("seconds"),
-                 QStringLiteral("How long outputs of detached jobs are kept for fetch_output and HTTP download."),
+                 QStringLiteral("How long finished outputs are kept: for detached jobs, level 0 outputs too large for one message, and undelivered outputs (then removed)."),
                  QStringLiteral("3600"), intSetting(&Config::retentionSeconds, 0, 30 * 24 * 3600)});
     list.append({QStringLiteral("log-level"), QStringLiteral("MEDIAFORGE_LOG_LEVEL"), QStringLiteral("LOG_LEVEL"),
                  QStringLiteral("level"), QStringLiteral("debug, info, warning or error."), QStringLiteral("info"),

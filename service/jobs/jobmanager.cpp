@@ -52,6 +52,7 @@ struct JobManager::Runtime
     QTimer *progressTimer = nullptr;
     QElapsedTimer sinceProgress;     // since the last jobProgress emission
     bool progressPending = false;
+    double lastSentPercentage = -1;  // of the current stage
     QElapsedTimer stageClock;        // since the current stage began: rates and ETAs
 
     ~Runtime()
@@ -270,9 +271,7 @@ void JobManager::startInput(Job &job)
         const QString id = job.id;
         connect(rt.uploadStallTimer, &QTimer::timeout, this, [this, id] {
             failJob(id, Error(ErrorCode::Timeout,
-                              QStringLiteral("no upload data for %1 s").arg(std::chrono::duration_cast<std::chrono::seconds>(
-                                                                                   m_settings.uploadStallTimeout)
-                                                                                   .count()),
+                              QStringLiteral("no upload data for %1 s").arg(double(m_settings.uploadStallTimeout.count()) / 1000.0),
                               QJsonObject{{QStringLiteral("reason"), QStringLiteral("stalled")}}));
         });
         rt.uploadStallTimer->start(m_settings.uploadStallTimeout);
@@ -443,7 +442,8 @@ void JobManager::inputComplete(Job &job)
     job.progress.percentage = 100;
     if (job.progress.totalBytes < 0)
         job.progress.totalBytes = job.progress.bytes;
-    rt.progressPending = true;
+    if (rt.lastSentPercentage < 100)
+        rt.progressPending = true;
     flushProgress(job);
     job.inputCompletedAt = QDateTime::currentDateTimeUtc();
     enqueue(job);
@@ -451,11 +451,12 @@ void JobManager::inputComplete(Job &job)
 
 void JobManager::enqueue(Job &job)
 {
-    setStage(job, JobStatus::Queued, JobStage::Queued);
+    // Into the queue first, so that the `queued` announcement can say where it stands.
     const auto position = std::upper_bound(m_queue.begin(), m_queue.end(), job.id, [this](const QString &id, const QString &other) {
         return queuedBefore(m_jobs.at(id), m_jobs.at(other));
     });
     m_queue.insert(position, job.id);
+    setStage(job, JobStatus::Queued, JobStage::Queued);
     schedule();
 }
 
@@ -497,7 +498,10 @@ void JobManager::startProcessing(Job &job, int slot)
         if (Job *current = mutableJob(id); current && !isFinished(current->status)) {
             current->progress.percentage = 100;
             current->progress.etaSeconds = 0;
-            runtime(id).progressPending = true;
+            // The stage's last message says 100, exactly once.
+            Runtime &rt = runtime(id);
+            if (rt.lastSentPercentage < 100)
+                rt.progressPending = true;
             flushProgress(*current);
             setStage(*current, JobStatus::Processing, JobStage::Finalizing);
         }
@@ -570,6 +574,7 @@ void JobManager::setStage(Job &job, JobStatus status, JobStage stage)
     rt.stageClock.restart();
     rt.sinceProgress.restart();
     rt.progressPending = false;
+    rt.lastSentPercentage = -1;
     qCDebug(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("state"), jobStatusName(status)}}
                               << "stage" << jobStageName(stage);
     emit jobStageChanged(job.id);
@@ -617,6 +622,7 @@ void JobManager::flushProgress(Job &job)
     Runtime &rt = **it;
     rt.progressPending = false;
     rt.sinceProgress.restart();
+    rt.lastSentPercentage = job.progress.percentage;
     if (rt.progressTimer)
         rt.progressTimer->stop();
     emit jobProgress(job.id);

@@ -103,8 +103,7 @@ void JobRunner::start()
     m_timeoutTimer->setSingleShot(true);
     connect(m_timeoutTimer, &QTimer::timeout, this, [this] {
         fail(Error(ErrorCode::Timeout,
-                   QStringLiteral("job exceeded its time limit of %1 s")
-                           .arg(std::chrono::duration_cast<std::chrono::seconds>(m_settings.jobTimeout).count()),
+                   QStringLiteral("job exceeded its time limit of %1 s").arg(double(m_settings.jobTimeout.count()) / 1000.0),
                    QJsonObject{{QStringLiteral("reason"), QStringLiteral("time_limit")}}));
     });
     m_timeoutTimer->start(m_settings.jobTimeout);
@@ -193,8 +192,7 @@ void JobRunner::runFfmpeg()
     m_stallTimer->setSingleShot(true);
     connect(m_stallTimer, &QTimer::timeout, this, [this] {
         fail(Error(ErrorCode::Timeout,
-                   QStringLiteral("ffmpeg made no progress for %1 s")
-                           .arg(std::chrono::duration_cast<std::chrono::seconds>(m_settings.stallTimeout).count()),
+                   QStringLiteral("ffmpeg made no progress for %1 s").arg(double(m_settings.stallTimeout.count()) / 1000.0),
                    QJsonObject{{QStringLiteral("reason"), QStringLiteral("stalled")}}));
     });
     m_stallTimer->start(m_settings.stallTimeout);
@@ -246,8 +244,11 @@ void JobRunner::finalizeNext()
         return;
     }
     const QString path = m_plan.outputPaths.at(next);
-    if (!QFileInfo::exists(path)) {
-        fail(Error(ErrorCode::FfmpegFailed, QStringLiteral("ffmpeg produced no output file")));
+    // ffmpeg exits 0 when the selected streams simply hold nothing (a subtitle track without
+    // cues, a file whose frames all failed to decode): the job cannot give what was asked.
+    if (!QFileInfo::exists(path) || QFileInfo(path).size() == 0) {
+        fail(Error(ErrorCode::JobFailed,
+                   QStringLiteral("the output is empty: the selected part of the input holds no data")));
         return;
     }
     auto *probe = new Probe(m_settings.ffprobePath, this);
@@ -288,7 +289,7 @@ void JobRunner::finalizeNext()
                     Qt::QueuedConnection);
         });
     });
-    probe->start(path);
+    probe->start(path, std::chrono::seconds(30), Probe::Origin::ServiceOutput);
 }
 
 void JobRunner::fail(Error error)

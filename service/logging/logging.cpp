@@ -30,21 +30,8 @@ constexpr QChar kFieldsEnd(0x1F);
 constexpr QChar kFieldSeparator(0x1D);
 
 Format g_format = Format::Text;
-QtMsgType g_minimum = QtInfoMsg;
 QString g_tempDirectory;
 QMutex g_outputMutex;
-
-int severity(QtMsgType type)
-{
-    switch (type) {
-    case QtDebugMsg: return 0;
-    case QtInfoMsg: return 1;
-    case QtWarningMsg: return 2;
-    case QtCriticalMsg: return 3;
-    case QtFatalMsg: return 4;
-    }
-    return 1;
-}
 
 QString levelName(QtMsgType type)
 {
@@ -60,8 +47,6 @@ QString levelName(QtMsgType type)
 
 void handler(QtMsgType type, const QMessageLogContext &context, const QString &raw)
 {
-    if (severity(type) < severity(g_minimum) && type != QtFatalMsg)
-        return;
     QString message = raw;
     QList<std::pair<QString, QString>> fields;
     const qsizetype begin = message.indexOf(kFieldsBegin);
@@ -107,16 +92,18 @@ void handler(QtMsgType type, const QMessageLogContext &context, const QString &r
 void install(Format format, const QString &level)
 {
     g_format = format;
+    // The level becomes category filter rules rather than a check in the handler, so that
+    // QT_LOGGING_RULES (applied after these by Qt) can still open up one module.
+    QString rules;
     if (level == QLatin1StringView("debug"))
-        g_minimum = QtDebugMsg;
+        rules = QStringLiteral("mediaforge.*.debug=true");
     else if (level == QLatin1StringView("warning"))
-        g_minimum = QtWarningMsg;
+        rules = QStringLiteral("*.debug=false\n*.info=false");
     else if (level == QLatin1StringView("error"))
-        g_minimum = QtCriticalMsg;
+        rules = QStringLiteral("*.debug=false\n*.info=false\n*.warning=false");
     else
-        g_minimum = QtInfoMsg;
-    if (g_minimum == QtDebugMsg)
-        QLoggingCategory::setFilterRules(QStringLiteral("mediaforge.*.debug=true"));
+        rules = QStringLiteral("*.debug=false");
+    QLoggingCategory::setFilterRules(rules);
     qInstallMessageHandler(handler);
 }
 
@@ -127,14 +114,17 @@ void setTempDirectory(const QString &path)
 
 QDebug operator<<(QDebug debug, const Fields &fields)
 {
-    QString encoded;
-    for (const auto &[key, value] : fields.items) {
-        if (!encoded.isEmpty())
+    // One string with the markers inside: QDebug escapes a lone control character, but passes
+    // a string through untouched when it is not quoting.
+    QString encoded = kFieldsBegin;
+    for (qsizetype i = 0; i < fields.items.size(); ++i) {
+        if (i > 0)
             encoded += kFieldSeparator;
-        encoded += key + kFieldSeparator + value;
+        encoded += fields.items.at(i).first + kFieldSeparator + fields.items.at(i).second;
     }
+    encoded += kFieldsEnd;
     QDebugStateSaver saver(debug);
-    debug.noquote().nospace() << kFieldsBegin << encoded << kFieldsEnd;
+    debug.noquote() << encoded;
     return debug;
 }
 

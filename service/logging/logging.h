@@ -5,7 +5,8 @@
 #include <QString>
 #include <QUrl>
 
-// One category per module; `QT_LOGGING_RULES="mediaforge.ffmpeg.debug=true"` turns on one.
+// One category per module. --log-level sets the baseline; QT_LOGGING_RULES (e.g.
+// "mediaforge.ffmpeg.debug=true") then opens or closes single modules.
 Q_DECLARE_LOGGING_CATEGORY(lcConfig)
 Q_DECLARE_LOGGING_CATEGORY(lcServer)
 Q_DECLARE_LOGGING_CATEGORY(lcSession)
@@ -21,7 +22,7 @@ namespace Mediaforge::Logging {
 enum class Format { Text, Json };
 
 // Installs the message handler. `level` is debug, info, warning or error; messages below it
-// are dropped. Text lines: "2026-11-26T10:00:00.123Z info  mediaforge.jobs job=... message".
+// are filtered out by category rules. Text lines: "2026-11-26T10:00:00.123Z info  mediaforge.jobs job=... message".
 // Json lines: {"ts":..., "level":..., "category":..., "msg":..., "job_id":..., ...}.
 void install(Format format, const QString &level);
 // The temp dir is shortened to "<tmp>" in every line, so paths name only the job-relative part.

@@ -51,4 +51,14 @@ struct CommandPlan
 Result<CommandPlan> buildCommand(Operation operation, const QJsonObject &options,
                                  const QList<CommandInput> &inputs, const CommandContext &context);
 
+// Escapes text to be one option value of one filter inside a filtergraph: first for the
+// filter's option parser (\ ' :), then for the graph parser (\ ' [ ] , ;). What comes out
+// reads back as exactly `value`, whatever characters the path holds.
+QString escapeFilterValue(const QString &value);
+
+// The format an operation without `target_format` writes for this input: its own container
+// when it is one we write (mov and mp4 told apart by the brand, webm by its codecs), else mp4
+// for video and m4a for audio.
+QString defaultOutputFormat(const MediaInfo &info);
+
 } // namespace Mediaforge

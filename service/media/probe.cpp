@@ -200,8 +200,11 @@ Probe::~Probe()
     }
 }
 
-QStringList Probe::arguments(const QString &path)
+QStringList Probe::arguments(const QString &path, Origin origin)
 {
+    // image2 expands patterns in the file name; only names the service chose may meet it.
+    const QString demuxers = origin == Origin::ServiceOutput ? allowedDemuxers() + QStringLiteral(",image2")
+                                                             : allowedDemuxers();
     // The file: prefix keeps a name like "rtmp:x" or "concat:a|b" a plain path; the two
     // whitelists mean ffprobe opens no other file and no other protocol, whatever the input
     // says inside.
@@ -215,11 +218,11 @@ QStringList Probe::arguments(const QString &path)
             QStringLiteral("-protocol_whitelist"),
             QStringLiteral("file"),
             QStringLiteral("-format_whitelist"),
-            allowedDemuxers(),
+            demuxers,
             QStringLiteral("file:") + QFileInfo(path).absoluteFilePath()};
 }
 
-void Probe::start(const QString &path, std::chrono::milliseconds timeout)
+void Probe::start(const QString &path, std::chrono::milliseconds timeout, Origin origin)
 {
     if (m_process->state() != QProcess::NotRunning)
         cancel();
@@ -238,7 +241,7 @@ void Probe::start(const QString &path, std::chrono::milliseconds timeout)
         finishLater();
         return;
     }
-    const QStringList args = arguments(m_path);
+    const QStringList args = arguments(m_path, origin);
     qCDebug(lcProbe).noquote() << "running" << m_process->program() << redact(args.join(u' '));
     m_process->setArguments(args);
     m_process->start(QIODevice::ReadOnly);

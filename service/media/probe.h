@@ -28,7 +28,12 @@ public:
     explicit Probe(const QString &ffprobePath, QObject *parent = nullptr);
     ~Probe() override;
 
-    void start(const QString &path, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // What is probed: a client's input, or a file the service named itself (an output), whose
+    // image extension may select the single-file image2 demuxer.
+    enum class Origin { ClientInput, ServiceOutput };
+
+    void start(const QString &path, std::chrono::milliseconds timeout = std::chrono::seconds(30),
+               Origin origin = Origin::ClientInput);
     void cancel();   // kills ffprobe; finished() is not emitted afterwards
 
     qint64 processId() const;   // ffprobe's pid while it runs, else 0 (for tests and logs)
@@ -39,7 +44,7 @@ public:
     // Checks the first bytes of a file for playlist/reference formats; the error names it.
     static std::optional<Error> sniffReferenceFormat(const QString &path);
     // ffprobe's arguments for `path` (whitelists included), for tests and logs.
-    static QStringList arguments(const QString &path);
+    static QStringList arguments(const QString &path, Origin origin = Origin::ClientInput);
 
 signals:
     void finished();

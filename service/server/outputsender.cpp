@@ -67,7 +67,8 @@ void OutputSender::openOutput()
     if (!m_file.open(QIODevice::ReadOnly)) {
         const Delivery failed = *m_current;
         m_current.reset();
-        emit deliveryFailed(failed.id, failed.jobId, QStringLiteral("the output file is no longer available"));
+        emit deliveryFailed(failed.id, failed.jobId, QStringLiteral("the output file is no longer available"),
+                            failed.requestId);
         QTimer::singleShot(0, this, &OutputSender::startNext);
         return;
     }
@@ -87,7 +88,7 @@ void OutputSender::openOutput()
         if (read != size) {
             const Delivery failed = *m_current;
             m_current.reset();
-            emit deliveryFailed(failed.id, failed.jobId, QStringLiteral("cannot read the output file"));
+            emit deliveryFailed(failed.id, failed.jobId, QStringLiteral("cannot read the output file"), failed.requestId);
             QTimer::singleShot(0, this, &OutputSender::startNext);
             return;
         }
@@ -125,7 +126,7 @@ void OutputSender::pump()
             const Delivery failed = *m_current;
             m_current.reset();
             m_file.close();
-            emit deliveryFailed(failed.id, failed.jobId, QStringLiteral("cannot read the output file"));
+            emit deliveryFailed(failed.id, failed.jobId, QStringLiteral("cannot read the output file"), failed.requestId);
             QTimer::singleShot(0, this, &OutputSender::startNext);
             return;
         }
@@ -134,7 +135,7 @@ void OutputSender::pump()
         emit bytesSent(length);
         if (final) {
             m_file.close();
-            emit outputDelivered(m_current->id, m_current->jobId, m_index, size, output.sha256);
+            emit outputDelivered(m_current->id, m_current->jobId, m_index, size, output.sha256, m_current->requestId);
             m_pumping = false;
             QTimer::singleShot(0, this, &OutputSender::openOutput);
             return;

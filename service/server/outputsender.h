@@ -4,6 +4,7 @@
 #include "jobs/job.h"
 
 #include <QFile>
+#include <QJsonValue>
 #include <QObject>
 #include <QPointer>
 #include <QQueue>
@@ -30,6 +31,7 @@ public:
         QList<JobOutput> outputs;
         int onlyIndex = -1;         // fetch_output with index
         bool chunked = true;
+        QJsonValue requestId;       // fetch_output's, echoed on its replies
     };
 
     OutputSender(QWebSocket *socket, qint64 chunkBytes, QObject *parent = nullptr);
@@ -40,10 +42,11 @@ public:
 
 signals:
     // Level 1: after an output's last chunk.
-    void outputDelivered(const QString &id, const QString &jobId, int index, qint64 bytes, const QString &sha256);
+    void outputDelivered(const QString &id, const QString &jobId, int index, qint64 bytes, const QString &sha256,
+                         const QJsonValue &requestId);
     // Every output of the delivery has been handed to the socket.
     void deliveryFinished(const QString &id);
-    void deliveryFailed(const QString &id, const QString &jobId, const QString &message);
+    void deliveryFailed(const QString &id, const QString &jobId, const QString &message, const QJsonValue &requestId);
     void bytesSent(qint64 bytes);
 
 private:

@@ -64,7 +64,8 @@ Session::Session(QWebSocket *socket, quint64 connectionId, const SessionContext 
             m_context.addBytesSent(bytes);
     });
     connect(m_sender, &OutputSender::outputDelivered, this,
-            [this](const QString &id, const QString &jobId, int index, qint64 bytes, const QString &sha256) {
+            [this](const QString &id, const QString &jobId, int index, qint64 bytes, const QString &sha256,
+                   const QJsonValue &requestId) {
                 if (m_level < 1)
                     return;
                 QJsonObject delivered = message(Type::OutputDelivered);
@@ -73,7 +74,7 @@ Session::Session(QWebSocket *socket, quint64 connectionId, const SessionContext 
                 delivered.insert(QString(Field::Index), index);
                 delivered.insert(QString(Field::Bytes), bytes);
                 delivered.insert(QString(Field::Sha256), sha256);
-                send(delivered);
+                send(delivered, requestId);
             });
     connect(m_sender, &OutputSender::deliveryFinished, this, [this](const QString &id) {
         // Outputs sent to the connection that started a job are its only copy; detached and
@@ -81,10 +82,11 @@ Session::Session(QWebSocket *socket, quint64 connectionId, const SessionContext 
         if (m_jobs.remove(id))
             m_context.manager->releaseOutputs(id);
     });
-    connect(m_sender, &OutputSender::deliveryFailed, this, [this](const QString &id, const QString &jobId, const QString &why) {
-        m_jobs.remove(id);
-        sendError(Error(ErrorCode::OutputSendFailed, why), jobId);
-    });
+    connect(m_sender, &OutputSender::deliveryFailed, this,
+            [this](const QString &id, const QString &jobId, const QString &why, const QJsonValue &requestId) {
+                m_jobs.remove(id);
+                sendError(Error(ErrorCode::OutputSendFailed, why), jobId, requestId);
+            });
 
     JobManager *manager = m_context.manager;
     connect(manager, &JobManager::jobAccepted, this, &Session::onJobAccepted);
@@ -518,8 +520,7 @@ void Session::handleListJobs(const QJsonObject &object, const QJsonValue &reques
         const Job *job = *it;
         if (!canAccess(*job) || (!states.isEmpty() && !states.contains(job->status)))
             continue;
-        // Without auth every connection is an admin; listing still starts with what is its own
-        // unless it asks as the monitor does, by subscribing.
+        // Admins (every connection when auth is off) see every job; clients only their own.
         list.append(job->toSnapshot(admin, m_context.manager->queuePosition(job->id)));
     }
     QJsonObject reply = message(Type::Jobs);
@@ -600,7 +601,7 @@ void Session::handleFetchOutput(const QJsonObject &object, const QJsonValue &req
     }
     // While fetching, the outputs must not expire under the transfer.
     m_context.manager->retainOutputs(job->id);
-    m_sender->enqueue(OutputSender::Delivery{job->id, job->jobId, job->outputs, index, m_level >= 1});
+    m_sender->enqueue(OutputSender::Delivery{job->id, job->jobId, job->outputs, index, m_level >= 1, requestId});
 }
 
 void Session::onBinaryMessage(const QByteArray &data)
@@ -844,7 +845,7 @@ void Session::sendCompleted(const Job &job)
         m_jobs.remove(job.id);
         return;
     }
-    m_sender->enqueue(OutputSender::Delivery{job.id, job.jobId, job.outputs, -1, m_level >= 1});
+    m_sender->enqueue(OutputSender::Delivery{job.id, job.jobId, job.outputs, -1, m_level >= 1, QJsonValue()});
 }
 
 void Session::onDisconnected()

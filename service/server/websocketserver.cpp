@@ -56,13 +56,15 @@ std::optional<QString> WebSocketServer::listen(const QString &host, quint16 port
         if (!certificateFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly))
             return QStringLiteral("cannot read --tls-cert or --tls-key");
         const QList<QSslCertificate> chain = QSslCertificate::fromData(certificateFile.readAll(), QSsl::Pem);
-        const QSslKey key(keyFile.readAll(), QSsl::Rsa, QSsl::Pem);
-        const QSslKey ecKey = key.isNull() ? QSslKey(keyFile.readAll(), QSsl::Ec, QSsl::Pem) : key;
-        if (chain.isEmpty() || ecKey.isNull())
+        const QByteArray keyPem = keyFile.readAll();
+        QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+        if (key.isNull())
+            key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+        if (chain.isEmpty() || key.isNull())
             return QStringLiteral("--tls-cert or --tls-key is not a PEM certificate/key");
         QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
         ssl.setLocalCertificateChain(chain);
-        ssl.setPrivateKey(ecKey);
+        ssl.setPrivateKey(key);
         ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
         m_server->setSslConfiguration(ssl);
     }

@@ -276,8 +276,9 @@ class Service:
 # Clients
 
 
-async def connect(url, **kwargs):
-    return await websockets.connect(url, max_size=None, ping_interval=None, **kwargs)
+def connect(url, **kwargs):
+    """`async with connect(url) as ws` or `ws = await connect(url)`."""
+    return websockets.connect(url, max_size=None, ping_interval=None, **kwargs)
 
 
 async def recv_json(ws, timeout=60):

@@ -69,7 +69,7 @@ class Level1(unittest.TestCase):
 
     @async_test
     async def test_welcome_advertises_limits_and_operations(self):
-        async with await connect(self.service.ws_url) as ws:
+        async with connect(self.service.ws_url) as ws:
             welcome = await hello(ws)
             self.assertEqual(welcome["protocol"], 1)
             self.assertEqual(welcome["server"]["name"], "mediaforged")
@@ -83,7 +83,7 @@ class Level1(unittest.TestCase):
     @async_test
     async def test_chunked_upload_and_chunked_outputs_with_output_delivered(self):
         data = open(make_video(seconds=2.0), "rb").read()
-        async with await connect(self.service.ws_url) as ws:
+        async with connect(self.service.ws_url) as ws:
             await hello(ws)
             ack = await request(ws, {"type": "start_job", "job_id": "chunky", "operation": "thumbnail",
                                      "input": {"source": "upload", "filename": "clip.mp4", "size": len(data)},
@@ -107,7 +107,7 @@ class Level1(unittest.TestCase):
     @async_test
     async def test_queries_get_job_list_jobs_get_stats(self):
         data = open(make_video(seconds=1.0), "rb").read()
-        async with await connect(self.service.ws_url) as ws:
+        async with connect(self.service.ws_url) as ws:
             await hello(ws)
             ack = await request(ws, {"type": "start_job", "job_id": "q1", "operation": "probe",
                                      "input": {"source": "upload", "filename": "a.mp4"}})
@@ -134,13 +134,13 @@ class Level1(unittest.TestCase):
     @async_test
     async def test_detached_job_survives_disconnect_and_is_fetched_after_reconnect(self):
         data = open(make_video(seconds=2.0), "rb").read()
-        async with await connect(self.service.ws_url) as ws:
+        async with connect(self.service.ws_url) as ws:
             await hello(ws)
             ack = await request(ws, {"type": "start_job", "job_id": "keep", "operation": "remove_audio",
                                      "input": {"source": "upload", "filename": "k.mp4"}, "detach": True})
             await upload_chunks(ws, "keep", data)
         # Gone: the job runs on.
-        async with await connect(self.service.ws_url) as ws:
+        async with connect(self.service.ws_url) as ws:
             await hello(ws)
             # job_ids belong to their connection's namespace; the service id reaches the job.
             missing = await request(ws, {"type": "get_job", "job_id": "keep"})
@@ -172,7 +172,7 @@ class Level1(unittest.TestCase):
     @async_test
     async def test_admin_subscriber_sees_another_clients_job(self):
         data = open(make_video(seconds=1.0), "rb").read()
-        async with await connect(self.service.ws_url) as admin, await connect(self.service.ws_url) as client:
+        async with connect(self.service.ws_url) as admin, connect(self.service.ws_url) as client:
             await hello(admin)
             self.assertEqual((await request(admin, {"type": "subscribe"}))["type"], "subscribed")
             ack = await request(client, {"type": "start_job", "job_id": "watched", "operation": "compress",
@@ -197,7 +197,7 @@ class Level1(unittest.TestCase):
     async def test_priority_orders_the_queue(self):
         long = open(make_video(seconds=8.0, size="640x360"), "rb").read()
         short = open(make_video(seconds=0.5), "rb").read()
-        async with await connect(self.service.ws_url) as ws:
+        async with connect(self.service.ws_url) as ws:
             await hello(ws)
             await request(ws, {"type": "start_job", "job_id": "busy", "operation": "compress", "options": {"preset": "low"},
                                "input": {"source": "upload"}})

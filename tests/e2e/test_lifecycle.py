@@ -44,7 +44,7 @@ class Lifecycle(unittest.TestCase):
 
     @async_test
     async def test_cancel_kills_ffmpeg_and_removes_files(self):
-        async with await connect(self.service.ws_url) as ws:
+        async with connect(self.service.ws_url) as ws:
             await start_processing(ws, "c1", long_clip())
             pids = self.service.ffmpeg_children()
             self.assertTrue(pids)
@@ -70,7 +70,7 @@ class Lifecycle(unittest.TestCase):
 
     @async_test
     async def test_job_timeout_fails_with_timeout_and_cleans_up(self):
-        async with await connect(self.service.ws_url) as ws:
+        async with connect(self.service.ws_url) as ws:
             await start_processing(ws, "t1", long_clip(), options={"preset": "custom", "crf": 18})
             while True:
                 message = await recv_json(ws, timeout=30)
@@ -89,7 +89,7 @@ class Lifecycle(unittest.TestCase):
                  ("list.m3u8", f"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:{secret}\n#EXT-X-ENDLIST\n".encode()),
                  ("list.mpd", b'<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011"></MPD>'),
                  ("list.ffconcat", f"ffconcat version 1.0\nfile '{secret}'\n".encode())]
-        async with await connect(self.service.ws_url) as ws:
+        async with connect(self.service.ws_url) as ws:
             for name, data in cases:
                 with self.subTest(name=name):
                     result = await level0_job(ws, {"type": "start_job", "job_id": name, "operation": "convert",
@@ -103,7 +103,7 @@ class Lifecycle(unittest.TestCase):
     @async_test
     async def test_level0_output_above_the_limit_points_to_http_with_range(self):
         data = open(make_video(seconds=2.0), "rb").read()
-        async with await connect(self.service.ws_url) as ws:
+        async with connect(self.service.ws_url) as ws:
             result = await level0_job(ws, {"type": "start_job", "job_id": "big", "operation": "remove_audio",
                                            "input": {"source": "upload"}}, [("b.mp4", data)])
         self.assertEqual(result.error["code"], "TOO_LARGE")
@@ -138,7 +138,7 @@ class Shutdown(unittest.TestCase):
         data = open(make_video(seconds=3.0), "rb").read()
         with Service("--drain-seconds", "30") as service:
             async def scenario():
-                async with await connect(service.ws_url) as ws:
+                async with connect(service.ws_url) as ws:
                     await start_processing(ws, "drain", data, options={"preset": "medium"})
                     waiting = await request(ws, {"type": "start_job", "job_id": "waiting", "operation": "probe",
                                                  "input": {"source": "upload"}})

@@ -33,7 +33,7 @@ class UrlGuard(unittest.TestCase):
                 f"http://127.0.0.1:{port}/health", "http://localhost/x.mp4", "http://127.1.2.3/x.mp4",
                 "http://[::1]/x.mp4", "http://0.0.0.0/x.mp4", "http://2130706433/x.mp4",
                 "http://[::ffff:127.0.0.1]/x.mp4"]
-        async with await connect(self.service.ws_url) as ws:
+        async with connect(self.service.ws_url) as ws:
             for url in urls:
                 with self.subTest(url=url):
                     reply = await request(ws, {"type": "start_job", "job_id": "ssrf", "operation": "probe",
