@@ -173,9 +173,10 @@ void Application::finish(int exitCode)
 
 void Application::installTranslations(const QString &language)
 {
-    const QLocale locale = language.isEmpty() ? QLocale::system() : QLocale(language);
-    if (!language.isEmpty())
-        QLocale::setDefault(locale);
+    QLocale locale = language.isEmpty() ? QLocale::system() : QLocale(language);
+    // "4113 kbit/s", not "4,113": numbers people may paste into the next command.
+    locale.setNumberOptions(QLocale::OmitGroupSeparator);
+    QLocale::setDefault(locale);
     static QTranslator translator;
     if (translator.load(locale, QStringLiteral("mediaforge"), QStringLiteral("_"), QStringLiteral(":/i18n")))
         QCoreApplication::installTranslator(&translator);

@@ -84,7 +84,7 @@ QString HealthCommand::describe(const QJsonObject &health)
             + u'\n';
     const QJsonObject stats = health.value(QStringLiteral("stats")).toObject();
     auto count = [&stats](const char *key) { return stats.value(QLatin1StringView(key)).toInt(); };
-    text += tr("jobs: %1 active, %2 queued, %3 completed, %4 failed, %5 cancelled; %6 workers, %7 connections")
+    text += tr("jobs: %1 active, %2 queued, %3 completed, %4 failed, %5 cancelled; workers: %6; connections: %7")
                     .arg(count("active_jobs"))
                     .arg(count("queued_jobs"))
                     .arg(count("completed_jobs"))

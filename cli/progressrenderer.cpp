@@ -207,6 +207,10 @@ void ProgressReporter::update(ProgressSnapshot snapshot)
         return;
     const qint64 now = m_clock();
     const bool stageChanged = snapshot.stage != m_stage;
+    // For programs every stage that began also ends, at 100: the service leaves queued and
+    // finalizing at 0 until the next stage starts.
+    if (stageChanged && m_mode == Mode::Json && !m_stage.isEmpty())
+        completeStage();
     if (stageChanged) {
         m_stage = snapshot.stage;
         m_samples.clear();

@@ -61,7 +61,7 @@ public:
     void setJobId(const QString &jobId) { m_jobId = jobId; }
     void update(ProgressSnapshot snapshot);
     // Ends the current stage at 100 % (e.g. when the job completes after `finalizing`, for
-    // which the service sends no percentage).
+    // which the service sends no percentage). JSON mode does this at every stage change.
     void completeStage();
     // Takes the bar off the terminal; the next output starts on a clean line.
     void finish();

@@ -129,10 +129,10 @@ QString WatchCommand::eventLine(const QString &event, const QJsonObject &job)
 {
     QString line = QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss")) + u' ' + event.leftJustified(9) + u' '
             + job.value(Field::Id).toString() + u' ' + job.value(Field::JobId).toString() + u' '
-            + job.value(Field::Operation).toString() + u' ' + JobView::statusLabel(job.value(Field::Status).toString());
+            + job.value(Field::Operation).toString() + u' ';
+    // A running job is where its stage is; a finished one is its status.
     const QString status = job.value(Field::Status).toString();
-    if (!JobView::isFinished(status))
-        line += u' ' + ProgressRenderer::plainLine(JobView::progressOf(job));
+    line += JobView::isFinished(status) ? JobView::statusLabel(status) : ProgressRenderer::plainLine(JobView::progressOf(job));
     if (job.contains(Field::Error)) {
         const QJsonObject error = job.value(Field::Error).toObject();
         line += QStringLiteral(" %1: %2").arg(error.value(Field::Code).toString(), error.value(Field::Message).toString());
@@ -164,7 +164,7 @@ QString WatchCommand::screen(const QList<QJsonObject> &jobs, const QJsonObject &
         const QJsonArray workers = stats.value(Field::Workers).toArray();
         for (const QJsonValue &worker : workers)
             busy += worker.toObject().value(QStringLiteral("busy")).toBool() ? 1 : 0;
-        text += tr("workers %1/%2 busy, %3 queued; %4 completed, %5 failed, %6 cancelled; %7 connections")
+        text += tr("workers %1/%2 busy, %3 queued; %4 completed, %5 failed, %6 cancelled; connections: %7")
                         .arg(busy)
                         .arg(workers.size())
                         .arg(count("queued_jobs"))

@@ -806,8 +806,8 @@ des Dienstes. Endet mit Strg-C (Rückgabewert 0).
         <translation>fehlt</translation>
     </message>
     <message>
-        <source>jobs: %1 active, %2 queued, %3 completed, %4 failed, %5 cancelled; %6 workers, %7 connections</source>
-        <translation>Aufträge: %1 aktiv, %2 wartend, %3 fertig, %4 gescheitert, %5 abgebrochen; %6 Worker, %7 Verbindungen</translation>
+        <source>jobs: %1 active, %2 queued, %3 completed, %4 failed, %5 cancelled; workers: %6; connections: %7</source>
+        <translation>Aufträge: %1 aktiv, %2 wartend, %3 fertig, %4 gescheitert, %5 abgebrochen; Worker: %6; Verbindungen: %7</translation>
     </message>
 </context>
 <context>
@@ -946,10 +946,6 @@ des Dienstes. Endet mit Strg-C (Rückgabewert 0).
         <translation>beobachte %1 (Strg-C beendet)</translation>
     </message>
     <message>
-        <source>workers %1/%2 busy, %3 queued; %4 completed, %5 failed, %6 cancelled; %7 connections</source>
-        <translation>Worker %1/%2 belegt, %3 wartend; %4 fertig, %5 gescheitert, %6 abgebrochen; %7 Verbindungen</translation>
-    </message>
-    <message>
         <source>no jobs</source>
         <translation>keine Aufträge</translation>
     </message>
@@ -984,6 +980,10 @@ des Dienstes. Endet mit Strg-C (Rückgabewert 0).
     <message>
         <source>ETA</source>
         <translation>REST</translation>
+    </message>
+    <message>
+        <source>workers %1/%2 busy, %3 queued; %4 completed, %5 failed, %6 cancelled; connections: %7</source>
+        <translation>Worker %1/%2 belegt, %3 wartend; %4 fertig, %5 gescheitert, %6 abgebrochen; Verbindungen: %7</translation>
     </message>
 </context>
 <context>

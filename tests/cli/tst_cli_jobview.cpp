@@ -139,7 +139,7 @@ void TestCliJobView::watchScreenFitsTheTerminal()
     const QString wide = WatchCommand::screen(jobs, stats, 200);
     QStringList lines = wide.split(u'\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 4);
-    QCOMPARE(lines.at(0), QStringLiteral("workers 1/2 busy, 3 queued; 12 completed, 1 failed, 0 cancelled; 4 connections"));
+    QCOMPARE(lines.at(0), QStringLiteral("workers 1/2 busy, 3 queued; 12 completed, 1 failed, 0 cancelled; connections: 4"));
     QVERIFY2(lines.at(2).contains(QRegularExpression(QStringLiteral("^5f3a0c9e1b2d  clip-1  alice  compress   processing\\s+42\\.3%  2\\.50x  0:08$"))),
              qPrintable(lines.at(2)));
     QVERIFY(lines.at(3).contains(QStringLiteral("FFMPEG_FAILED")) == false);
@@ -160,7 +160,7 @@ void TestCliJobView::watchEventLine()
                      "^\\d\\d:\\d\\d:\\d\\d failed    99aa bad-1 trim failed FFMPEG_FAILED: ffmpeg failed: Invalid data found \\[bob\\]$"))),
              qPrintable(line));
     const QString progress = WatchCommand::eventLine(QStringLiteral("progress"), json(kProcessing));
-    QVERIFY2(progress.endsWith(QStringLiteral(" progress  5f3a0c9e1b2d4f6a8c0e1a2b clip-1 compress processing processing 42.3% (2.50x, ETA 0:08) [alice]")),
+    QVERIFY2(progress.endsWith(QStringLiteral(" progress  5f3a0c9e1b2d4f6a8c0e1a2b clip-1 compress processing 42.3% (2.50x, ETA 0:08) [alice]")),
              qPrintable(progress));
 }
 
@@ -170,7 +170,7 @@ void TestCliJobView::healthSummary()
         "stats":{"total_jobs":15,"active_jobs":1,"queued_jobs":2,"max_concurrent":2,"completed_jobs":10,"failed_jobs":1,"cancelled_jobs":1,"connections":3}})");
     QCOMPARE(HealthCommand::describe(health),
              QStringLiteral("healthy: mediaforged 0.1.0, ffmpeg 5.1.6, up 2 min 5 s\n"
-                            "jobs: 1 active, 2 queued, 10 completed, 1 failed, 1 cancelled; 2 workers, 3 connections\n"));
+                            "jobs: 1 active, 2 queued, 10 completed, 1 failed, 1 cancelled; workers: 2; connections: 3\n"));
     QJsonObject degraded = health;
     degraded.insert(QStringLiteral("status"), QStringLiteral("degraded"));
     degraded.insert(QStringLiteral("ffmpeg"), QJsonObject{});

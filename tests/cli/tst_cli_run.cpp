@@ -125,6 +125,9 @@ void TestCliRun::jsonProgressIsMonotonicAndEndsAt100()
         lastProgress = event;
     }
     QCOMPARE(lastProgress.value(QStringLiteral("percentage")).toDouble(), 100.0);
+    // Every stage that began ended at 100.
+    for (auto it = highest.cbegin(); it != highest.cend(); ++it)
+        QVERIFY2(it.value() == 100.0, qPrintable(it.key()));
     for (const char *stage : {"uploading", "processing", "receiving"})
         QVERIFY2(stages.contains(QLatin1StringView(stage)), qPrintable(stages.join(u',')));
     // Each stage is one run of events: no stage comes back after another began.
