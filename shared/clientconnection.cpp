@@ -120,8 +120,8 @@ void ClientConnection::close()
 
 void ClientConnection::onSocketError()
 {
-    // Some failures (a refused or unresolvable host) end in an error without a state change
-    // that QWebSocket reports as disconnected(); make sure users hear of it exactly once.
+    // QWebSocket 6.4 follows its errors with disconnected() when the socket closes; should an
+    // error ever leave it unconnected without that, users still hear of it, and only once.
     QPointer<QWebSocket> socket = m_socket;
     QTimer::singleShot(0, this, [this, socket] {
         if (socket && socket == m_socket && socket->state() == QAbstractSocket::UnconnectedState)
@@ -199,6 +199,10 @@ void ClientConnection::onDisconnected()
     QString reason = m_overrideReason.isEmpty() ? socket->closeReason() : m_overrideReason;
     if (reason.isEmpty())
         reason = socket->errorString();
+    // Qt names its internal function in handshake errors; people need only what happened.
+    static const QLatin1StringView internalPrefix("QWebSocketPrivate::processHandshake: ");
+    if (reason.startsWith(internalPrefix))
+        reason = reason.mid(internalPrefix.size());
     const bool unreachable = !m_everConnected;
     socket->disconnect(this);
     socket->deleteLater();
