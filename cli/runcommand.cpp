@@ -57,6 +57,23 @@ QString mediaSummary(const QJsonObject &metadata)
     return parts.join(QStringLiteral(", "));
 }
 
+QString outcomeName(RunCommand::CancelOutcome outcome)
+{
+    switch (outcome) {
+    case RunCommand::CancelOutcome::NoJob:
+        return QStringLiteral("no_job");
+    case RunCommand::CancelOutcome::Cancelled:
+        return QStringLiteral("cancelled");
+    case RunCommand::CancelOutcome::AlreadyFinished:
+        return QStringLiteral("already_finished");
+    case RunCommand::CancelOutcome::Unconfirmed:
+        return QStringLiteral("unconfirmed");
+    case RunCommand::CancelOutcome::ClosedWithConnection:
+        return QStringLiteral("closed_with_connection");
+    }
+    return QString();
+}
+
 } // namespace
 
 RunCommand::RunCommand(const Command &command, ClientConnection &connection, Console &console, QObject *parent)
@@ -110,7 +127,7 @@ void RunCommand::onSubmitReply(const QJsonObject &reply)
         return;
     if (reply.value(Field::Type).toString() != Type::Ack) {
         if (m_interruptSignal) {
-            finishInterrupted();
+            finishInterrupted(CancelOutcome::NoJob);
             return;
         }
         const QString code = reply.value(Field::Code).toString();
@@ -198,7 +215,9 @@ void RunCommand::onMessage(const QJsonObject &message)
         onCompleted(message);
     } else if (type == Type::Error) {
         if (m_interruptSignal) {
-            finishInterrupted();
+            finishInterrupted(message.value(Field::Code).toString() == QLatin1StringView("JOB_CANCELLED")
+                                      ? CancelOutcome::Cancelled
+                                      : CancelOutcome::AlreadyFinished);
             return;
         }
         m_progress.finish();
@@ -299,9 +318,12 @@ void RunCommand::sendCancel()
     m_cancelSent = true;
     QPointer<RunCommand> self(this);
     m_connection.request(QJsonObject{{QString(Field::Type), QString(Type::CancelJob)}, {QString(Field::JobId), m_jobId}},
-                         [self](const QJsonObject &) {
-                             if (self && self->m_interruptSignal)
-                                 self->finishInterrupted();
+                         [self](const QJsonObject &reply) {
+                             if (!self || !self->m_interruptSignal)
+                                 return;
+                             self->finishInterrupted(reply.value(Field::Code).toString() == QLatin1StringView("JOB_CANCELLED")
+                                                             ? CancelOutcome::Cancelled
+                                                             : CancelOutcome::AlreadyFinished);
                          });
 }
 
@@ -322,14 +344,16 @@ void RunCommand::interrupt(int signalNumber)
     if (!m_jobId.isEmpty())
         m_connection.cancelUploads(m_jobId);
     if (m_state == State::Idle) {
-        finishInterrupted();
+        finishInterrupted(CancelOutcome::NoJob);
         return;
     }
     m_state = State::Cancelling;
     sendCancel();   // without a job id yet, onSubmitReply sends it
     m_cancelTimer = new QTimer(this);
     m_cancelTimer->setSingleShot(true);
-    connect(m_cancelTimer, &QTimer::timeout, this, &RunCommand::finishInterrupted);
+    connect(m_cancelTimer, &QTimer::timeout, this, [this] {
+        finishInterrupted(m_jobId.isEmpty() ? CancelOutcome::NoJob : CancelOutcome::Unconfirmed);
+    });
     m_cancelTimer->start(kCancelWaitMs);
 }
 
@@ -338,8 +362,7 @@ void RunCommand::connectionLost(const QString &reason, int closeCode)
     if (m_state == State::Finished)
         return;
     if (m_interruptSignal) {
-        // The service cancels the unfinished jobs of a closed connection itself.
-        finishInterrupted();
+        finishInterrupted(m_jobId.isEmpty() ? CancelOutcome::NoJob : CancelOutcome::ClosedWithConnection);
         return;
     }
     m_progress.finish();
@@ -358,7 +381,7 @@ void RunCommand::failRun(const Failure &failure, int exitCode, const QJsonValue 
     fail(failure, exitCode, m_jobId, details);
 }
 
-void RunCommand::finishInterrupted()
+void RunCommand::finishInterrupted(CancelOutcome outcome)
 {
     if (isDone())
         return;
@@ -367,6 +390,7 @@ void RunCommand::finishInterrupted()
     if (jsonMode()) {
         QJsonObject event{{QStringLiteral("event"), QStringLiteral("cancelled")},
                           {QStringLiteral("reason"), QStringLiteral("interrupted")},
+                          {QStringLiteral("outcome"), outcomeName(outcome)},
                           {QStringLiteral("exit_code"), exitCodeForSignal(m_interruptSignal)}};
         if (!m_jobId.isEmpty()) {
             event.insert(QStringLiteral("job_id"), m_jobId);
@@ -374,7 +398,25 @@ void RunCommand::finishInterrupted()
         }
         printJsonLine(event);
     }
-    m_console.errLine(m_jobId.isEmpty() ? tr("interrupted") : tr("interrupted; job %1 cancelled").arg(m_jobId));
+    switch (outcome) {
+    case CancelOutcome::NoJob:
+        m_console.errLine(tr("interrupted"));
+        break;
+    case CancelOutcome::Cancelled:
+        m_console.errLine(tr("interrupted; job %1 cancelled").arg(m_jobId));
+        break;
+    case CancelOutcome::AlreadyFinished:
+        m_console.errLine(tr("interrupted; job %1 had already finished").arg(m_jobId));
+        break;
+    case CancelOutcome::ClosedWithConnection:
+        // The service cancels what a closed connection started, unless it was detached.
+        m_console.errLine(m_command.detach ? tr("interrupted; job %1 may still be running: see mediaforge status %2").arg(m_jobId, m_id)
+                                           : tr("interrupted; job %1 cancelled with the connection").arg(m_jobId));
+        break;
+    case CancelOutcome::Unconfirmed:
+        m_console.errLine(tr("interrupted; the service did not confirm cancelling job %1: see mediaforge status %2").arg(m_jobId, m_id));
+        break;
+    }
     done(exitCodeForSignal(m_interruptSignal));
 }
 
@@ -408,8 +450,9 @@ void RunCommand::finishSuccess()
     m_progress.finish();
     const QStringList saved = m_receiver.savedPaths();
     const QJsonObject result = m_completed.value(Field::Result).toObject();
-    const bool probe = m_command.subcommand == Subcommand::Probe;
-    if (probe && jsonMode()) {
+    // `probe --json` is the service's result alone; `run probe --json` keeps to events.
+    const bool probe = m_command.operation == Operation::Probe;
+    if (m_command.subcommand == Subcommand::Probe && jsonMode()) {
         m_console.out(QString::fromUtf8(QJsonDocument(result).toJson(QJsonDocument::Indented)));
     } else if (jsonMode()) {
         QJsonArray savedArray;

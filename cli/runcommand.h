@@ -25,6 +25,8 @@ class RunCommand : public Task
 public:
     enum class State { Idle, Submitting, Uploading, Waiting, Receiving, Cancelling, Finished };
     Q_ENUM(State)
+    // How a Ctrl-C's cancel went, as far as mediaforge knows when it exits.
+    enum class CancelOutcome { NoJob, Cancelled, AlreadyFinished, Unconfirmed, ClosedWithConnection };
 
     RunCommand(const Command &command, ClientConnection &connection, Console &console, QObject *parent = nullptr);
 
@@ -45,7 +47,7 @@ private:
     void sendCancel();
     void finishDetached();
     void finishSuccess();
-    void finishInterrupted();
+    void finishInterrupted(CancelOutcome outcome);
     void failRun(const Failure &failure, int exitCode, const QJsonValue &details = {});
     void reportReceiving();
     void printProbe(const QJsonObject &result);

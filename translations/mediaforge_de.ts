@@ -254,7 +254,7 @@
   2    Aufruf: falsche Argumente oder Optionswerte, nichts wurde gesendet
   3    keine Verbindung zum Dienst, oder die Verbindung ging verloren
   4    Token abgelehnt oder nicht erlaubt (UNAUTHORIZED, FORBIDDEN)
-  130  mit Strg-C abgebrochen (der Auftrag wurde abgebrochen, außer mit --detach)
+  130  mit Strg-C unterbrochen (der Auftrag wurde abgebrochen, außer mit --detach)
 </translation>
     </message>
     <message>
@@ -738,7 +738,7 @@ des Dienstes. Endet mit Strg-C (Rückgabewert 0).
     </message>
     <message>
         <source>interrupted</source>
-        <translation>abgebrochen</translation>
+        <translation>unterbrochen</translation>
     </message>
 </context>
 <context>
@@ -772,7 +772,7 @@ des Dienstes. Endet mit Strg-C (Rückgabewert 0).
     </message>
     <message>
         <source>interrupted</source>
-        <translation>abgebrochen</translation>
+        <translation>unterbrochen</translation>
     </message>
 </context>
 <context>
@@ -833,11 +833,11 @@ des Dienstes. Endet mit Strg-C (Rückgabewert 0).
     </message>
     <message>
         <source>interrupted</source>
-        <translation>abgebrochen</translation>
+        <translation>unterbrochen</translation>
     </message>
     <message>
         <source>interrupted; job %1 cancelled</source>
-        <translation>abgebrochen; Auftrag %1 wurde beendet</translation>
+        <translation>unterbrochen; Auftrag %1 abgebrochen</translation>
     </message>
     <message>
         <source>job %1 runs on in the service; save its result with: mediaforge fetch %2</source>
@@ -914,6 +914,22 @@ des Dienstes. Endet mit Strg-C (Rückgabewert 0).
     <message>
         <source>language %1</source>
         <translation>Sprache %1</translation>
+    </message>
+    <message>
+        <source>interrupted; job %1 had already finished</source>
+        <translation>unterbrochen; Auftrag %1 war schon fertig</translation>
+    </message>
+    <message>
+        <source>interrupted; job %1 may still be running: see mediaforge status %2</source>
+        <translation>unterbrochen; Auftrag %1 läuft womöglich weiter: siehe mediaforge status %2</translation>
+    </message>
+    <message>
+        <source>interrupted; job %1 cancelled with the connection</source>
+        <translation>unterbrochen; Auftrag %1 endete mit der Verbindung</translation>
+    </message>
+    <message>
+        <source>interrupted; the service did not confirm cancelling job %1: see mediaforge status %2</source>
+        <translation>unterbrochen; der Dienst hat den Abbruch von Auftrag %1 nicht bestätigt: siehe mediaforge status %2</translation>
     </message>
 </context>
 <context>
