@@ -19,40 +19,40 @@ struct OperationHelp
 const QList<OperationHelp> &operationHelp()
 {
     static const QList<OperationHelp> list{
-        {Operation::Compress, "INPUT [--preset low|medium|high] [--crf N]",
+        {Operation::Compress, QT_TRANSLATE_NOOP("CommandLine", "INPUT [--preset low|medium|high] [--crf N]"),
          QT_TRANSLATE_NOOP("CommandLine", "make a video smaller"),
          QT_TRANSLATE_NOOP("CommandLine", "  --format, --to FORMAT   output container (target_format)\n")},
-        {Operation::Convert, "INPUT --to FORMAT", QT_TRANSLATE_NOOP("CommandLine", "change the format or the codecs"),
+        {Operation::Convert, QT_TRANSLATE_NOOP("CommandLine", "INPUT --to FORMAT"), QT_TRANSLATE_NOOP("CommandLine", "change the format or the codecs"),
          QT_TRANSLATE_NOOP("CommandLine", "  --to, --format FORMAT   output format (target_format)\n")},
-        {Operation::Thumbnail, "INPUT [--at SECONDS | --count N]",
+        {Operation::Thumbnail, QT_TRANSLATE_NOOP("CommandLine", "INPUT [--at SECONDS | --count N]"),
          QT_TRANSLATE_NOOP("CommandLine", "still images from a video (several go to a folder)"),
          QT_TRANSLATE_NOOP("CommandLine", "  --at SECONDS            the frame at this time (timestamp)\n")},
-        {Operation::Trim, "INPUT [--from SECONDS] [--to SECONDS]", QT_TRANSLATE_NOOP("CommandLine", "cut a part out"),
+        {Operation::Trim, QT_TRANSLATE_NOOP("CommandLine", "INPUT [--from SECONDS] [--to SECONDS]"), QT_TRANSLATE_NOOP("CommandLine", "cut a part out"),
          QT_TRANSLATE_NOOP("CommandLine", "  --from, --start SECONDS start (start_time)\n"
                                           "  --to, --end SECONDS     end (end_time)\n")},
-        {Operation::Speed, "INPUT --factor X", QT_TRANSLATE_NOOP("CommandLine", "play faster or slower"),
+        {Operation::Speed, QT_TRANSLATE_NOOP("CommandLine", "INPUT --factor X"), QT_TRANSLATE_NOOP("CommandLine", "play faster or slower"),
          QT_TRANSLATE_NOOP("CommandLine", "  --factor X              speed factor, 0.25 to 10 (speed_factor)\n")},
-        {Operation::Gif, "INPUT --duration SECONDS", QT_TRANSLATE_NOOP("CommandLine", "an animated GIF"),
+        {Operation::Gif, QT_TRANSLATE_NOOP("CommandLine", "INPUT --duration SECONDS"), QT_TRANSLATE_NOOP("CommandLine", "an animated GIF"),
          QT_TRANSLATE_NOOP("CommandLine", "  --from, --start SECONDS where the GIF starts (start_time)\n")},
-        {Operation::ExtractAudio, "INPUT [--format mp3|aac|wav|opus|m4a|flac|ogg]",
+        {Operation::ExtractAudio, QT_TRANSLATE_NOOP("CommandLine", "INPUT [--format mp3|aac|wav|opus|m4a|flac|ogg]"),
          QT_TRANSLATE_NOOP("CommandLine", "the audio track as a file"),
          QT_TRANSLATE_NOOP("CommandLine", "  --bitrate KBPS          audio bitrate (bitrate_kbps)\n")},
-        {Operation::RemoveAudio, "INPUT", QT_TRANSLATE_NOOP("CommandLine", "the video without its sound"), ""},
-        {Operation::Concat, "INPUT INPUT... [--to FORMAT]",
+        {Operation::RemoveAudio, QT_TRANSLATE_NOOP("CommandLine", "INPUT"), QT_TRANSLATE_NOOP("CommandLine", "the video without its sound"), ""},
+        {Operation::Concat, QT_TRANSLATE_NOOP("CommandLine", "INPUT INPUT... [--to FORMAT]"),
          QT_TRANSLATE_NOOP("CommandLine", "join 2 to 50 files (all local or all URLs)"),
          QT_TRANSLATE_NOOP("CommandLine", "  --to, --format FORMAT   output format (target_format)\n")},
-        {Operation::Filter, "INPUT --filter TYPE[:KEY=VALUE,...]...",
+        {Operation::Filter, QT_TRANSLATE_NOOP("CommandLine", "INPUT --filter TYPE[:KEY=VALUE,...]..."),
          QT_TRANSLATE_NOOP("CommandLine", "apply filters in order (scale, rotate, crop, fps, volume, ...)"),
          QT_TRANSLATE_NOOP("CommandLine",
                            "  --filter SPEC           one filter, repeatable: grayscale, scale:width=640,\n"
                            "                          rotate:angle=90, or JSON such as '{\"type\":\"fps\",\"fps\":10}'\n"
                            "  --to, --format FORMAT   output format (target_format)\n")},
-        {Operation::ExtractSubtitles, "INPUT [--format srt|vtt|ass]",
+        {Operation::ExtractSubtitles, QT_TRANSLATE_NOOP("CommandLine", "INPUT [--format srt|vtt|ass]"),
          QT_TRANSLATE_NOOP("CommandLine", "a subtitle track as a file"),
          QT_TRANSLATE_NOOP("CommandLine", "  --index, --stream N     which subtitle stream, from 0 (subtitle_index)\n")},
-        {Operation::BurnSubtitles, "INPUT", QT_TRANSLATE_NOOP("CommandLine", "draw the input's subtitles into the picture"),
+        {Operation::BurnSubtitles, QT_TRANSLATE_NOOP("CommandLine", "INPUT"), QT_TRANSLATE_NOOP("CommandLine", "draw the input's subtitles into the picture"),
          QT_TRANSLATE_NOOP("CommandLine", "  --index, --stream N     which subtitle stream, from 0 (subtitle_index)\n")},
-        {Operation::Probe, "INPUT", QT_TRANSLATE_NOOP("CommandLine", "show the format and the streams"), ""},
+        {Operation::Probe, QT_TRANSLATE_NOOP("CommandLine", "INPUT"), QT_TRANSLATE_NOOP("CommandLine", "show the format and the streams"), ""},
     };
     return list;
 }
@@ -127,10 +127,10 @@ QString operationHelpText(Operation operation, bool shorthand)
     const QString name = CommandLine::commandName(operation);
     QString text;
     if (shorthand) {
-        text += CommandLine::tr("Usage: mediaforge %1 %2 [options]\n").arg(name, QString::fromLatin1(help->synopsis));
+        text += CommandLine::tr("Usage: mediaforge %1 %2 [options]\n").arg(name, CommandLine::tr(help->synopsis));
         text += CommandLine::tr("       (the same as: mediaforge run %1 ...)\n").arg(name);
     } else {
-        text += CommandLine::tr("Usage: mediaforge run %1 %2 [options]\n").arg(name, QString::fromLatin1(help->synopsis));
+        text += CommandLine::tr("Usage: mediaforge run %1 %2 [options]\n").arg(name, CommandLine::tr(help->synopsis));
     }
     QString summary = CommandLine::tr(help->summary);
     if (!summary.isEmpty())

@@ -535,6 +535,50 @@ des Dienstes. Endet mit Strg-C (Rückgabewert 0).
 
 </translation>
     </message>
+    <message>
+        <source>INPUT [--preset low|medium|high] [--crf N]</source>
+        <translation>INPUT [--preset low|medium|high] [--crf N]</translation>
+    </message>
+    <message>
+        <source>INPUT --to FORMAT</source>
+        <translation>INPUT --to FORMAT</translation>
+    </message>
+    <message>
+        <source>INPUT [--at SECONDS | --count N]</source>
+        <translation>INPUT [--at SEKUNDEN | --count N]</translation>
+    </message>
+    <message>
+        <source>INPUT [--from SECONDS] [--to SECONDS]</source>
+        <translation>INPUT [--from SEK] [--to SEK]</translation>
+    </message>
+    <message>
+        <source>INPUT --factor X</source>
+        <translation>INPUT --factor X</translation>
+    </message>
+    <message>
+        <source>INPUT --duration SECONDS</source>
+        <translation>INPUT --duration SEKUNDEN</translation>
+    </message>
+    <message>
+        <source>INPUT [--format mp3|aac|wav|opus|m4a|flac|ogg]</source>
+        <translation>INPUT [--format mp3|aac|wav|opus|m4a|flac|ogg]</translation>
+    </message>
+    <message>
+        <source>INPUT</source>
+        <translation>INPUT</translation>
+    </message>
+    <message>
+        <source>INPUT INPUT... [--to FORMAT]</source>
+        <translation>INPUT INPUT... [--to FORMAT]</translation>
+    </message>
+    <message>
+        <source>INPUT --filter TYPE[:KEY=VALUE,...]...</source>
+        <translation>INPUT --filter TYP[:SCHLÜSSEL=WERT,...]...</translation>
+    </message>
+    <message>
+        <source>INPUT [--format srt|vtt|ass]</source>
+        <translation>INPUT [--format srt|vtt|ass]</translation>
+    </message>
 </context>
 <context>
     <name>Format</name>
