@@ -326,6 +326,10 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
     const QCommandLineOption checkOption(QStringLiteral("check-config"),
                                          QStringLiteral("Validate the configuration, print it and exit."));
     parser.addOption(checkOption);
+    // For the README's configuration table, generated so that it cannot drift from the code.
+    QCommandLineOption tableOption(QStringLiteral("config-table"), QStringLiteral("Print the settings as Markdown."));
+    tableOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(tableOption);
     QList<QCommandLineOption> options;
     for (const Setting &setting : all) {
         QString description = setting.description + QStringLiteral(" [") + setting.env;
@@ -353,6 +357,11 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
     if (parser.isSet(helpOption)) {
         outcome.action = ConfigOutcome::Action::Exit;
         outcome.output = parser.helpText();
+        return outcome;
+    }
+    if (parser.isSet(tableOption)) {
+        outcome.action = ConfigOutcome::Action::Exit;
+        outcome.output = markdownTable();
         return outcome;
     }
     if (parser.isSet(versionOption)) {

@@ -118,6 +118,10 @@ Session::Session(QWebSocket *socket, quint64 connectionId, const SessionContext 
 Session::~Session()
 {
     m_sender->abort();
+    // The socket is a child and goes after this destructor; it must not call back into a
+    // half-destroyed session while it closes.
+    if (m_socket)
+        m_socket->disconnect(this);
 }
 
 void Session::authenticateFromHandshake()

@@ -15,6 +15,10 @@
 
 namespace Mediaforge {
 
+namespace {
+constexpr int kCloseCodeTooManyConnections = 4029;
+} // namespace
+
 WebSocketServer::WebSocketServer(const SessionContext &context, QObject *parent)
     : QObject(parent), m_context(context)
 {
@@ -106,7 +110,9 @@ void WebSocketServer::onNewConnection()
     while (QWebSocket *socket = m_server->nextPendingConnection()) {
         if (m_sessions.size() >= m_context.config->maxConnections) {
             qCWarning(lcServer) << "connection limit reached; refusing a connection";
-            socket->close(QWebSocketProtocol::CloseCodeAbnormalDisconnection, QStringLiteral("connection limit reached"));
+            // 4029 (application range; "too many", after HTTP 429): Qt refuses to send 1013.
+            socket->close(QWebSocketProtocol::CloseCode(kCloseCodeTooManyConnections),
+                          QStringLiteral("connection limit reached; try again later"));
             socket->deleteLater();
             continue;
         }

@@ -3,6 +3,7 @@
 // services over defaults, and one clear line with exit code 2 for every bad value.
 #include "config/config.h"
 
+#include <QFile>
 #include <QTest>
 #include <QThread>
 
@@ -186,6 +187,14 @@ private slots:
         QCOMPARE(check.action, ConfigOutcome::Action::Exit);
         QCOMPARE(check.exitCode, 0);
         QVERIFY(check.output.contains(QStringLiteral("port=9999")));
+    }
+
+    void readmeCarriesTheGeneratedTable()
+    {
+        QFile readme(QStringLiteral(QT_TESTCASE_SOURCEDIR "/../README.md"));
+        QVERIFY(readme.open(QIODevice::ReadOnly));
+        QVERIFY2(QString::fromUtf8(readme.readAll()).contains(ConfigLoader::markdownTable()),
+                 "README.md's configuration table is stale: paste the output of `mediaforged --config-table`");
     }
 
     void markdownTableListsEverySetting()

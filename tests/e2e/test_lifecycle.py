@@ -124,6 +124,27 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(headers["Content-Range"], f"bytes */{len(whole)}")
 
 
+class Limits(unittest.TestCase):
+    @async_test
+    async def test_connections_beyond_the_limit_are_closed_with_4029(self):
+        import websockets
+        with Service("--max-connections", "2") as service:
+            first = await connect(service.ws_url)
+            second = await connect(service.ws_url)
+            third = await connect(service.ws_url)
+            with self.assertRaises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(third.recv(), 10)
+            self.assertEqual(closed.exception.code, 4029)
+            # The others are unaffected.
+            for ws in (first, second):
+                self.assertEqual((await request(ws, {"type": "ping"}))["type"], "pong")
+                await ws.close()
+            # A slot frees up when a connection leaves.
+            await asyncio.sleep(0.2)
+            async with connect(service.ws_url) as fourth:
+                self.assertEqual((await request(fourth, {"type": "ping"}))["type"], "pong")
+
+
 class Shutdown(unittest.TestCase):
     def test_start_up_sweeps_what_a_crash_left(self):
         service = Service()
