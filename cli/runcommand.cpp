@@ -177,7 +177,6 @@ void RunCommand::startUploads()
     snapshot.bytes = 0;
     snapshot.totalBytes = total;
     m_progress.update(snapshot);
-    m_uploadsPending = int(m_command.inputs.size());
     for (qsizetype i = 0; i < m_command.inputs.size() && m_state == State::Uploading; ++i)
         m_connection.upload(m_jobId, m_command.inputs.at(i), several ? int(i) : -1);
 }
@@ -186,13 +185,11 @@ void RunCommand::onUploadFinished(const QString &jobId, const QString &error)
 {
     if (jobId != m_jobId || m_state == State::Finished)
         return;
+    // Success needs no action: the service says when it has everything (the stage moves on).
     if (!error.isEmpty()) {
         sendCancel();
         failRun(Failure{QStringLiteral("UPLOAD_FAILED"), error}, toInt(ExitCode::JobFailed));
-        return;
     }
-    if (--m_uploadsPending <= 0)
-        m_uploadsDone = true;
 }
 
 void RunCommand::onMessage(const QJsonObject &message)
@@ -252,7 +249,6 @@ void RunCommand::onProgress(const QJsonObject &message)
             snapshot.percentage = std::min(100.0, 100.0 * double(snapshot.bytes) / double(total));
     }
     m_progress.update(snapshot);
-    m_lastStage = snapshot.stage;
     const bool inputHere = snapshot.stage != QLatin1StringView("uploading") && snapshot.stage != QLatin1StringView("downloading");
     if (inputHere && (m_state == State::Uploading || m_state == State::Submitting))
         m_state = State::Waiting;

@@ -60,9 +60,6 @@ private:
     QJsonObject m_completed;
     QString m_jobId;
     QString m_id;
-    QString m_lastStage;
-    int m_uploadsPending = 0;
-    bool m_uploadsDone = false;
     int m_interruptSignal = 0;
     bool m_cancelSent = false;
     QTimer *m_cancelTimer = nullptr;
