@@ -6,7 +6,10 @@
 
 #include <QJsonDocument>
 #include <QNetworkRequest>
+#include <QTimer>
 #include <QWebSocket>
+
+#include <utility>
 
 namespace Mediaforge {
 
@@ -51,6 +54,7 @@ void ClientConnection::open(const QUrl &url, const QString &token, const QString
     m_token = token;
     m_clientName = clientName;
     m_everConnected = false;
+    m_overrideReason.clear();
     m_welcome = QJsonObject();
     m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     // Outputs arrive in chunks of at most max_chunk_bytes; a level 0 whole-file fetch is the
@@ -70,6 +74,8 @@ void ClientConnection::open(const QUrl &url, const QString &token, const QString
                 return;
             }
             m_welcome = reply;
+            if (m_connectTimer)
+                m_connectTimer->stop();
             setState(State::Connected);
             emit connected(reply);
         });
@@ -78,6 +84,15 @@ void ClientConnection::open(const QUrl &url, const QString &token, const QString
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, &ClientConnection::onBinaryMessage);
     connect(m_socket, &QWebSocket::disconnected, this, &ClientConnection::onDisconnected);
     connect(m_socket, &QWebSocket::bytesWritten, this, &ClientConnection::pumpUploads);
+    connect(m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, &ClientConnection::onSocketError);
+    if (m_connectTimeoutMs > 0) {
+        if (!m_connectTimer) {
+            m_connectTimer = new QTimer(this);
+            m_connectTimer->setSingleShot(true);
+            connect(m_connectTimer, &QTimer::timeout, this, &ClientConnection::onConnectTimeout);
+        }
+        m_connectTimer->start(m_connectTimeoutMs);
+    }
     setState(State::Connecting);
     QNetworkRequest request(url);
     if (!token.isEmpty())
@@ -89,14 +104,41 @@ void ClientConnection::close()
 {
     m_uploads.clear();
     m_pending.clear();
+    if (m_connectTimer)
+        m_connectTimer->stop();
     if (m_socket) {
         QWebSocket *socket = m_socket;
         m_socket = nullptr;
         socket->disconnect(this);
         socket->close();
+        // The close frame should leave even if the caller exits right after.
+        socket->flush();
         socket->deleteLater();
     }
     setState(State::Disconnected);
+}
+
+void ClientConnection::onSocketError()
+{
+    // QWebSocket 6.4 follows its errors with disconnected() when the socket closes; should an
+    // error ever leave it unconnected without that, users still hear of it, and only once.
+    QPointer<QWebSocket> socket = m_socket;
+    QTimer::singleShot(0, this, [this, socket] {
+        if (socket && socket == m_socket && socket->state() == QAbstractSocket::UnconnectedState)
+            onDisconnected();
+    });
+}
+
+void ClientConnection::onConnectTimeout()
+{
+    if (!m_socket || m_state == State::Connected)
+        return;
+    m_overrideReason = m_everConnected ? tr("no welcome from the service within %1 s").arg(m_connectTimeoutMs / 1000.0)
+                                       : tr("connection timed out after %1 s").arg(m_connectTimeoutMs / 1000.0);
+    m_socket->abort();
+    // abort() may or may not have reported the disconnection already.
+    if (m_socket)
+        onDisconnected();
 }
 
 QString ClientConnection::request(QJsonObject message, ReplyHandler handler)
@@ -151,17 +193,24 @@ void ClientConnection::onDisconnected()
         return;
     QWebSocket *socket = m_socket;
     m_socket = nullptr;
+    if (m_connectTimer)
+        m_connectTimer->stop();
     const int code = int(socket->closeCode());
-    QString reason = socket->closeReason();
+    QString reason = m_overrideReason.isEmpty() ? socket->closeReason() : m_overrideReason;
     if (reason.isEmpty())
         reason = socket->errorString();
+    // Qt names its internal function in handshake errors; people need only what happened.
+    static const QLatin1StringView internalPrefix("QWebSocketPrivate::processHandshake: ");
+    if (reason.startsWith(internalPrefix))
+        reason = reason.mid(internalPrefix.size());
     const bool unreachable = !m_everConnected;
     socket->disconnect(this);
     socket->deleteLater();
     m_pending.clear();
-    for (const Upload &upload : std::as_const(m_uploads))
-        emit uploadFinished(upload.jobId, QStringLiteral("connection closed"));
-    m_uploads.clear();
+    // Handlers may touch the queue; they see it empty.
+    const QQueue<Upload> unfinished = std::exchange(m_uploads, {});
+    for (const Upload &upload : unfinished)
+        emit uploadFinished(upload.jobId, tr("the connection closed"));
     setState(State::Disconnected);
     emit disconnected(reason, code, unreachable);
 }
@@ -173,7 +222,7 @@ void ClientConnection::upload(const QString &jobId, const QString &path, int ind
     upload.index = index;
     upload.file = std::make_shared<QFile>(path);
     if (!upload.file->open(QIODevice::ReadOnly)) {
-        emit uploadFinished(jobId, QStringLiteral("cannot read %1: %2").arg(path, upload.file->errorString()));
+        emit uploadFinished(jobId, tr("cannot read %1: %2").arg(path, upload.file->errorString()));
         return;
     }
     upload.size = upload.file->size();
@@ -207,8 +256,9 @@ void ClientConnection::pumpUploads()
         message.resize(headerSize + length);
         if (upload.file->read(message.data() + headerSize, length) != length) {
             const QString jobId = upload.jobId;
+            const QString error = tr("cannot read %1").arg(upload.file->fileName());
             m_uploads.dequeue();
-            emit uploadFinished(jobId, QStringLiteral("cannot read the file"));
+            emit uploadFinished(jobId, error);
             continue;
         }
         m_socket->sendBinaryMessage(message);

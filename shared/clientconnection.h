@@ -37,6 +37,9 @@ public:
     // Opens the socket and sends hello; connected() follows welcome, disconnected() any failure.
     void open(const QUrl &url, const QString &token, const QString &clientName);
     void close();
+    // How long open() may take until welcome before it gives up with disconnected(); 0 (the
+    // default) waits as long as the socket does.
+    void setConnectTimeout(int milliseconds) { m_connectTimeoutMs = milliseconds; }
 
     State state() const { return m_state; }
     QUrl url() const { return m_url; }
@@ -90,6 +93,8 @@ private:
     void onTextMessage(const QString &text);
     void onBinaryMessage(const QByteArray &data);
     void onDisconnected();
+    void onSocketError();
+    void onConnectTimeout();
     void pumpUploads();
     void setState(State state);
 
@@ -104,6 +109,9 @@ private:
     quint64 m_nextRequest = 1;
     bool m_everConnected = false;
     bool m_pumping = false;
+    int m_connectTimeoutMs = 0;
+    QTimer *m_connectTimer = nullptr;
+    QString m_overrideReason;   // why we gave up, when it was not the socket's decision
 };
 
 } // namespace Mediaforge

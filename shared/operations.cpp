@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "operations.h"
 
+#include "validationissues.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocale>
@@ -301,27 +303,7 @@ Field dimension(const QString &name, const QString &description)
     return integer(name, kMinDimension, kMaxDimension, description);
 }
 
-class Problems
-{
-public:
-    void add(const QString &path, const QString &message) { m_list.append({path, message}); }
-    bool isEmpty() const { return m_list.isEmpty(); }
-    qsizetype count() const { return m_list.size(); }
-
-    Error toError() const
-    {
-        QJsonArray details;
-        for (const auto &[path, message] : m_list)
-            details.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("message"), message}});
-        QString text = m_list.first().first + QStringLiteral(": ") + m_list.first().second;
-        if (m_list.size() > 1)
-            text += QStringLiteral(" (and %1 more)").arg(m_list.size() - 1);
-        return Error(ErrorCode::ValidationError, text, details);
-    }
-
-private:
-    QList<std::pair<QString, QString>> m_list;
-};
+using Problems = ValidationIssues;
 
 // normalized holds only the fields that passed on their own; raw is what the client sent.
 using CrossRule = std::function<void(const QJsonObject &normalized, const QJsonObject &raw, const QString &prefix,

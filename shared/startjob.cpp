@@ -2,6 +2,7 @@
 #include "startjob.h"
 
 #include "protocol.h"
+#include "validationissues.h"
 
 #include <QJsonArray>
 #include <QRegularExpression>
@@ -14,23 +15,7 @@ namespace {
 
 using namespace Protocol;
 
-struct Issues
-{
-    QJsonArray list;
-    void add(const QString &path, const QString &message)
-    {
-        list.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("message"), message}});
-    }
-    bool empty() const { return list.isEmpty(); }
-    Error toError() const
-    {
-        const QJsonObject first = list.first().toObject();
-        return Error(ErrorCode::ValidationError,
-                     first.value(QStringLiteral("path")).toString() + QStringLiteral(": ")
-                             + first.value(QStringLiteral("message")).toString(),
-                     list);
-    }
-};
+using Issues = ValidationIssues;
 
 void parseInput(const QJsonValue &value, const QString &path, QList<StartJobRequest::Input> &inputs, Issues &issues)
 {
@@ -181,8 +166,7 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
         const Result<QJsonObject> validated = validateOptions(*operation, options);
         if (!validated.ok()) {
             const QJsonArray details = validated.error().details.toArray();
-            for (const QJsonValue &detail : details)
-                issues.list.append(detail);
+            issues.addAll(details);
             if (details.isEmpty())
                 issues.add(QStringLiteral("options"), validated.error().message);
         } else {
@@ -191,7 +175,7 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
     }
 
     // Concat by upload: one input object stands for `file_count` uploads.
-    if (concat && hasInput && request.inputs.size() == 1 && issues.empty()) {
+    if (concat && hasInput && request.inputs.size() == 1 && issues.isEmpty()) {
         const StartJobRequest::Input single = request.inputs.constFirst();
         const int count = request.options.value(QStringLiteral("file_count")).toInt();
         if (single.isUrl) {
@@ -206,11 +190,11 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
                 request.inputs.append(each);
             }
         }
-    } else if (!concat && request.options.contains(QStringLiteral("file_count")) && issues.empty()) {
+    } else if (!concat && request.options.contains(QStringLiteral("file_count")) && issues.isEmpty()) {
         issues.add(QStringLiteral("options.file_count"), QStringLiteral("applies to concat only"));
     }
 
-    if (!issues.empty())
+    if (!issues.isEmpty())
         return issues.toError();
     return request;
 }

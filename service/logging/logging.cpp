@@ -49,15 +49,17 @@ void handler(QtMsgType type, const QMessageLogContext &context, const QString &r
 {
     QString message = raw;
     QList<std::pair<QString, QString>> fields;
-    const qsizetype begin = message.indexOf(kFieldsBegin);
-    const qsizetype end = message.indexOf(kFieldsEnd, begin + 1);
-    if (begin >= 0 && end > begin) {
-        const QString encoded = message.mid(begin + 1, end - begin - 1);
-        const QStringList parts = encoded.split(kFieldSeparator);
+    // A message may carry several field blocks (one per streamed Fields).
+    for (qsizetype begin = message.indexOf(kFieldsBegin); begin >= 0; begin = message.indexOf(kFieldsBegin)) {
+        const qsizetype end = message.indexOf(kFieldsEnd, begin + 1);
+        if (end < 0)
+            break;
+        const QStringList parts = message.mid(begin + 1, end - begin - 1).split(kFieldSeparator);
         for (qsizetype i = 0; i + 1 < parts.size(); i += 2)
             fields.append({parts.at(i), parts.at(i + 1)});
-        message = QString(message.left(begin) + message.mid(end + 1)).trimmed();
+        message.remove(begin, end - begin + 1);
     }
+    message = message.trimmed();
     message = redactPaths(message);
     const QString timestamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
     const QString category = QString::fromLatin1(context.category ? context.category : "default");

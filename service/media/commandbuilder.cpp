@@ -506,9 +506,14 @@ Result<CommandPlan> buildSpeed(const QJsonObject &options, const CommandInput &i
     plan.addInput(input.path);
     if (video) {
         plan.add(mapStream(0, *video));
+        // fps= after setpts keeps the source frame rate: frames are dropped (or repeated) so
+        // the result lasts exactly duration / factor instead of keeping every frame at a
+        // rate the container then rounds.
+        QStringList filters{u"setpts=PTS/"_s + num(factor)};
+        if (video->fps > 0)
+            filters.append(u"fps="_s + num(video->fps));
         plan.add(unchanged ? passVideo(*video, format, true)
-                           : encodeVideo({u"setpts=PTS/"_s + num(factor)}, displaySize(*video),
-                                         keepCodec(*video, format, CodecKind::Video), format));
+                           : encodeVideo(filters, displaySize(*video), keepCodec(*video, format, CodecKind::Video), format));
     }
     if (audio) {
         plan.add(mapStream(0, *audio));

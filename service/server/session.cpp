@@ -9,6 +9,7 @@
 #include "outputsender.h"
 #include "protocol.h"
 #include "startjob.h"
+#include "validationissues.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -236,9 +237,8 @@ void Session::onTextMessage(const QString &text)
     const QJsonObject object = document.object();
     QJsonValue requestId = object.value(Field::RequestId);
     if (object.contains(Field::RequestId) && !isValidRequestId(requestId)) {
-        sendError(Error(ErrorCode::ValidationError, QStringLiteral("request_id must be a string of at most 64 characters"),
-                        QJsonArray{QJsonObject{{QStringLiteral("path"), QStringLiteral("request_id")},
-                                               {QStringLiteral("message"), QStringLiteral("must be a string of at most 64 characters")}}}));
+        sendError(ValidationIssues::single(QStringLiteral("request_id"),
+                                           QStringLiteral("must be a string of at most 64 characters")));
         countInvalid();
         return;
     }
@@ -284,9 +284,7 @@ void Session::handleHello(const QJsonObject &object, const QJsonValue &requestId
 {
     const QJsonValue protocol = object.value(Field::Protocol);
     if (!protocol.isDouble() || protocol.toDouble() != kLevel) {
-        sendError(Error(ErrorCode::ValidationError, QStringLiteral("protocol: this service speaks protocol 1"),
-                        QJsonArray{QJsonObject{{QStringLiteral("path"), QStringLiteral("protocol")},
-                                               {QStringLiteral("message"), QStringLiteral("must be 1")}}}),
+        sendError(ValidationIssues::single(QStringLiteral("protocol"), QStringLiteral("must be 1: this service speaks protocol 1")),
                   QString(), requestId);
         countInvalid();
         return;
@@ -415,9 +413,7 @@ Result<const Job *> Session::resolveJob(const QJsonObject &object) const
             return Error(ErrorCode::NotFound, QStringLiteral("no job with that job_id"));
         return job;
     }
-    return Error(ErrorCode::ValidationError, QStringLiteral("job_id or id is required"),
-                 QJsonArray{QJsonObject{{QStringLiteral("path"), QStringLiteral("job_id")},
-                                        {QStringLiteral("message"), QStringLiteral("is required (or id)")}}});
+    return ValidationIssues::single(QStringLiteral("job_id"), QStringLiteral("is required (or id)"));
 }
 
 bool Session::canAccess(const Job &job) const
@@ -478,19 +474,17 @@ void Session::handleGetJob(const QJsonObject &object, const QJsonValue &requestI
 void Session::handleListJobs(const QJsonObject &object, const QJsonValue &requestId)
 {
     QSet<JobStatus> states;
-    QJsonArray issues;
+    ValidationIssues issues;
     if (object.contains(Field::States)) {
         const QJsonValue value = object.value(Field::States);
         if (!value.isArray()) {
-            issues.append(QJsonObject{{QStringLiteral("path"), QStringLiteral("states")},
-                                      {QStringLiteral("message"), QStringLiteral("must be an array of statuses")}});
+            issues.add(QStringLiteral("states"), QStringLiteral("must be an array of statuses"));
         } else {
             const QJsonArray array = value.toArray();
             for (qsizetype i = 0; i < array.size(); ++i) {
                 const auto status = jobStatusFromName(array.at(i).toString());
                 if (!status) {
-                    issues.append(QJsonObject{{QStringLiteral("path"), QStringLiteral("states[%1]").arg(i)},
-                                              {QStringLiteral("message"), QStringLiteral("unknown status")}});
+                    issues.add(QStringLiteral("states[%1]").arg(i), QStringLiteral("unknown status"));
                 } else {
                     states.insert(*status);
                 }
@@ -501,18 +495,13 @@ void Session::handleListJobs(const QJsonObject &object, const QJsonValue &reques
     if (object.contains(Field::Limit)) {
         const double value = object.value(Field::Limit).toDouble(-1);
         if (!object.value(Field::Limit).isDouble() || value < 1 || value > 1000 || value != std::floor(value)) {
-            issues.append(QJsonObject{{QStringLiteral("path"), QStringLiteral("limit")},
-                                      {QStringLiteral("message"), QStringLiteral("must be a whole number from 1 to 1000")}});
+            issues.add(QStringLiteral("limit"), QStringLiteral("must be a whole number from 1 to 1000"));
         } else {
             limit = int(value);
         }
     }
     if (!issues.isEmpty()) {
-        sendError(Error(ErrorCode::ValidationError,
-                        issues.first().toObject().value(QStringLiteral("path")).toString() + QStringLiteral(": ")
-                                + issues.first().toObject().value(QStringLiteral("message")).toString(),
-                        issues),
-                  QString(), requestId);
+        sendError(issues.toError(), QString(), requestId);
         countInvalid();
         return;
     }
@@ -594,10 +583,8 @@ void Session::handleFetchOutput(const QJsonObject &object, const QJsonValue &req
     if (object.contains(Field::Index)) {
         const double value = object.value(Field::Index).toDouble(-1);
         if (!object.value(Field::Index).isDouble() || value < 0 || value >= job->outputs.size() || value != std::floor(value)) {
-            sendError(Error(ErrorCode::ValidationError,
-                            QStringLiteral("index: must be from 0 to %1").arg(job->outputs.size() - 1),
-                            QJsonArray{QJsonObject{{QStringLiteral("path"), QStringLiteral("index")},
-                                                   {QStringLiteral("message"), QStringLiteral("out of range")}}}),
+            sendError(ValidationIssues::single(QStringLiteral("index"),
+                                               QStringLiteral("must be from 0 to %1").arg(job->outputs.size() - 1)),
                       job->jobId, requestId);
             return;
         }

@@ -305,30 +305,30 @@ void TestCommandBuilder::addSpeedRows()
     const QString in = u"/job/input.mp4"_s;
     QTest::newRow("speed 2x, pitch follows")
             << Operation::Speed << json(R"({"speed_factor": 2})") << QList<MediaInfo>{hdMp4()}
-            << input(in) + args("-map 0:0 -vf setpts=PTS/2") + kX264 + args("-map 0:1 -af asetrate=96000,aresample=48000") + kAac + mp4Output()
+            << input(in) + args("-map 0:0 -vf setpts=PTS/2,fps=30") + kX264 + args("-map 0:1 -af asetrate=96000,aresample=48000") + kAac + mp4Output()
             << QStringList{u"output.mp4"_s} << 5.0;
     QTest::newRow("speed 3x, pitch kept: atempo chain")
             << Operation::Speed << json(R"({"speed_factor": 3, "maintain_pitch": true})") << QList<MediaInfo>{hdMp4()}
-            << input(in) + args("-map 0:0 -vf setpts=PTS/3") + kX264 + args("-map 0:1 -af atempo=2,atempo=1.5") + kAac + mp4Output()
+            << input(in) + args("-map 0:0 -vf setpts=PTS/3,fps=30") + kX264 + args("-map 0:1 -af atempo=2,atempo=1.5") + kAac + mp4Output()
             << QStringList{u"output.mp4"_s} << 10.0 / 3;
     QTest::newRow("speed 10x, pitch kept")
             << Operation::Speed << json(R"({"speed_factor": 10, "maintain_pitch": true})") << QList<MediaInfo>{hdMp4()}
-            << input(in) + args("-map 0:0 -vf setpts=PTS/10") + kX264 + args("-map 0:1 -af atempo=2,atempo=2,atempo=2,atempo=1.25") + kAac + mp4Output()
+            << input(in) + args("-map 0:0 -vf setpts=PTS/10,fps=30") + kX264 + args("-map 0:1 -af atempo=2,atempo=2,atempo=2,atempo=1.25") + kAac + mp4Output()
             << QStringList{u"output.mp4"_s} << 1.0;
     QTest::newRow("speed 0.25x, pitch kept")
             << Operation::Speed << json(R"({"speed_factor": 0.25, "maintain_pitch": true})") << QList<MediaInfo>{hdMp4()}
-            << input(in) + args("-map 0:0 -vf setpts=PTS/0.25") + kX264 + args("-map 0:1 -af atempo=0.5,atempo=0.5") + kAac + mp4Output()
+            << input(in) + args("-map 0:0 -vf setpts=PTS/0.25,fps=30") + kX264 + args("-map 0:1 -af atempo=0.5,atempo=0.5") + kAac + mp4Output()
             << QStringList{u"output.mp4"_s} << 40.0;
     QTest::newRow("speed 0.3x, pitch kept")
             << Operation::Speed << json(R"({"speed_factor": 0.3, "maintain_pitch": true})") << QList<MediaInfo>{hdMp4()}
-            << input(in) + args("-map 0:0 -vf setpts=PTS/0.3") + kX264 + args("-map 0:1 -af atempo=0.5,atempo=0.6") + kAac + mp4Output()
+            << input(in) + args("-map 0:0 -vf setpts=PTS/0.3,fps=30") + kX264 + args("-map 0:1 -af atempo=0.5,atempo=0.6") + kAac + mp4Output()
             << QStringList{u"output.mp4"_s} << 10.0 / 0.3;
     QTest::newRow("speed 1x copies")
             << Operation::Speed << json(R"({"speed_factor": 1})") << QList<MediaInfo>{hdMp4()}
             << input(in) + args("-map 0:0 -c:v copy -map 0:1 -c:a copy") + mp4Output() << QStringList{u"output.mp4"_s} << 10.0;
     QTest::newRow("speed without audio")
             << Operation::Speed << json(R"({"speed_factor": 2})") << QList<MediaInfo>{silentMp4()}
-            << input(in) + args("-map 0:0 -vf setpts=PTS/2") + kX264 + mp4Output() << QStringList{u"output.mp4"_s} << 5.0;
+            << input(in) + args("-map 0:0 -vf setpts=PTS/2,fps=25") + kX264 + mp4Output() << QStringList{u"output.mp4"_s} << 5.0;
     QTest::newRow("speed of an mp3: cover art is not video")
             << Operation::Speed << json(R"({"speed_factor": 1.5})") << QList<MediaInfo>{mp3Audio()}
             << input(u"/job/input.mp3"_s) + args("-map 0:0 -af asetrate=66150,aresample=44100 -c:a libmp3lame -b:a 192k")
@@ -337,7 +337,7 @@ void TestCommandBuilder::addSpeedRows()
     QTest::newRow("speed keeps HEVC and the mov container")
             << Operation::Speed << json(R"({"speed_factor": 2})")
             << QList<MediaInfo>{media(kMp4Names, 10, {video(0, u"hevc"_s, 1920, 1080), audio(1, u"aac"_s)}, u"qt  "_s)}
-            << input(in) + args("-map 0:0 -vf setpts=PTS/2 -c:v libx265 -preset veryfast -crf 28 -x265-params log-level=error -tag:v hvc1 -pix_fmt yuv420p")
+            << input(in) + args("-map 0:0 -vf setpts=PTS/2,fps=30 -c:v libx265 -preset veryfast -crf 28 -x265-params log-level=error -tag:v hvc1 -pix_fmt yuv420p")
                     + args("-map 0:1 -af asetrate=96000,aresample=48000") + kAac + output(u"mov"_s, u"output.mov"_s, true)
             << QStringList{u"output.mov"_s} << 5.0;
 }

@@ -240,6 +240,18 @@ void TestCommandBuilderRun::speed()
     const MediaInfo &source = info(media(input));
     QCOMPARE(output.count(u"audio"_s), source.hasAudio() ? 1 : 0);
     QCOMPARE(output.count(u"video"_s), source.hasVideo() ? 1 : 0);
+    if (source.hasVideo()) {
+        // The picture itself must end on time, within one frame: not only the longest stream.
+        const QJsonArray streams = TestMedia::probe(plan->outputPaths.first())[u"streams"_s].toArray();
+        for (const QJsonValue &stream : streams) {
+            if (stream[u"codec_type"_s].toString() != u"video"_s)
+                continue;
+            const double videoDuration = stream[u"duration"_s].toString().toDouble();
+            const double frame = 1.0 / source.firstVideo()->fps;
+            QVERIFY2(std::abs(videoDuration - expected) <= frame + 0.001,
+                     qPrintable(u"video lasts %1 s, expected %2 s"_s.arg(videoDuration).arg(expected)));
+        }
+    }
 }
 
 void TestCommandBuilderRun::compress_data()
