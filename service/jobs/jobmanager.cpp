@@ -571,6 +571,10 @@ void JobManager::setStage(Job &job, JobStatus status, JobStage stage)
     job.status = status;
     job.stage = stage;
     job.progress = JobProgress{};
+    // Finalizing (probing and hashing the outputs) follows a finished ffmpeg run: a client
+    // showing one bar should not see it fall back to 0 for it.
+    if (stage == JobStage::Finalizing)
+        job.progress.percentage = 100;
     rt.stageClock.restart();
     rt.sinceProgress.restart();
     rt.progressPending = false;

@@ -143,7 +143,8 @@ QJsonObject HttpApi::stats() const
                        {QStringLiteral("cancelled_jobs"), stats.cancelledJobs},
                        {QStringLiteral("connections"), m_metrics.connections()},
                        {QStringLiteral("bytes_received"), m_manager.bytesReceived()},
-                       {QStringLiteral("bytes_sent"), m_metrics.bytesSent()}};
+                       {QStringLiteral("bytes_sent"), m_metrics.bytesSent()},
+                       {QStringLiteral("server_time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)}};
 }
 
 std::pair<QJsonObject, bool> HttpApi::health() const

@@ -11,6 +11,7 @@
 #include "startjob.h"
 #include "validationissues.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTimer>
@@ -331,6 +332,8 @@ void Session::handleHello(const QJsonObject &object, const QJsonValue &requestId
                                {QStringLiteral("job_timeout_seconds"), config.jobTimeoutSeconds},
                                {QStringLiteral("retention_seconds"), config.retentionSeconds}});
     welcome.insert(QString(Field::Operations), operations);
+    // Lets a client relate the service's timestamps (created_at, ...) to its own clock.
+    welcome.insert(QStringLiteral("server_time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
     if (!m_context.httpBaseUrl.isEmpty())
         welcome.insert(QStringLiteral("http_url"), m_context.httpBaseUrl);
     send(welcome, requestId);
