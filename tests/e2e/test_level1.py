@@ -132,6 +132,37 @@ class Level1(unittest.TestCase):
             self.assertEqual(bad["details"][0]["path"], "states[0]")
 
     @async_test
+    async def test_health_and_metrics_report_what_happened(self):
+        data = open(make_video(seconds=1.0), "rb").read()
+        async with connect(self.service.ws_url) as ws:
+            await hello(ws)
+            await request(ws, {"type": "start_job", "job_id": "m1", "operation": "probe",
+                               "input": {"source": "upload"}})
+            await upload_chunks(ws, "m1", data)
+            while (await recv_json(ws)).get("type") != "completed":
+                pass
+            status, health = self.service.health()
+            self.assertEqual(status, 200)
+            self.assertEqual(health["status"], "healthy")
+            self.assertTrue(health["ffmpeg"]["version"].startswith("5."))
+            for key in ("total_jobs", "active_jobs", "queued_jobs", "max_concurrent", "completed_jobs", "failed_jobs",
+                        "cancelled_jobs", "connections"):
+                self.assertIn(key, health["stats"])
+            self.assertGreaterEqual(health["stats"]["connections"], 1)
+            self.assertEqual(health["stats"]["max_concurrent"], 1)
+            status, headers, body = self.service.http_get("/metrics")
+            self.assertEqual(status, 200)
+            self.assertEqual(headers["Content-Type"], "text/plain; version=0.0.4; charset=utf-8")
+            text = body.decode()
+            self.assertRegex(text, r'mediaforge_jobs_total\{operation="probe",outcome="completed"\} [1-9]')
+            self.assertRegex(text, r'mediaforge_job_duration_seconds_count\{operation="probe"\} [1-9]')
+            self.assertRegex(text, r'mediaforge_bytes_received_total [1-9]')
+            for name in ("mediaforge_queue_depth", "mediaforge_active_jobs", "mediaforge_connections",
+                         "mediaforge_bytes_sent_total", "process_resident_memory_bytes", "process_cpu_seconds_total"):
+                self.assertRegex(text, rf"(?m)^# TYPE {name} ")
+                self.assertRegex(text, rf"(?m)^{name} [0-9.e+]+$")
+
+    @async_test
     async def test_detached_job_survives_disconnect_and_is_fetched_after_reconnect(self):
         data = open(make_video(seconds=2.0), "rb").read()
         async with connect(self.service.ws_url) as ws:

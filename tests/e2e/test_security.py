@@ -160,6 +160,20 @@ class Authentication(unittest.TestCase):
         await alice.close()
 
 
+class BrowserOrigins(unittest.TestCase):
+    @async_test
+    async def test_only_listed_browser_origins_may_connect(self):
+        with Service("--allowed-origins", "https://app.example") as service:
+            async with connect(service.ws_url, origin="https://app.example") as ws:
+                self.assertEqual((await request(ws, {"type": "ping"}))["type"], "pong")
+            with self.assertRaises(websockets.InvalidStatusCode) as refused:
+                await connect(service.ws_url, origin="https://evil.example")
+            self.assertEqual(refused.exception.status_code, 403)
+            # Scripts send no Origin and are not browsers: unaffected.
+            async with connect(service.ws_url) as ws:
+                self.assertEqual((await request(ws, {"type": "ping"}))["type"], "pong")
+
+
 class BindRules(unittest.TestCase):
     def test_a_public_bind_without_tokens_is_refused_at_start_up(self):
         import subprocess
