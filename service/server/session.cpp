@@ -671,6 +671,9 @@ void Session::onJobAccepted(const QString &id)
 
 void Session::onJobStageChanged(const QString &id)
 {
+    // Every session hears every job: most return here, before any lookup.
+    if (!m_subscribed && !m_jobs.contains(id))
+        return;
     const Job *job = m_context.manager->job(id);
     if (!job)
         return;
@@ -684,6 +687,9 @@ void Session::onJobStageChanged(const QString &id)
 
 void Session::onJobProgress(const QString &id)
 {
+    // Every session hears every job: most return here, before any lookup.
+    if (!m_subscribed && !m_jobs.contains(id))
+        return;
     const Job *job = m_context.manager->job(id);
     if (!job)
         return;
@@ -762,6 +768,9 @@ void Session::sendProgress(const Job &job)
 
 void Session::onJobFinished(const QString &id)
 {
+    // Every session hears every job: most return here, before any lookup.
+    if (!m_subscribed && !m_jobs.contains(id))
+        return;
     const Job *job = m_context.manager->job(id);
     if (!job)
         return;
