@@ -5,6 +5,8 @@
 // real mediaforge binary, and their outputs. Header-only because tests/CMakeLists.txt builds
 // each tst_*.cpp on its own.
 
+#include "testservice.h"
+
 #include <QCryptographicHash>
 #include <QDeadlineTimer>
 #include <QDir>
@@ -33,69 +35,7 @@ inline QString cliBinary()
     return qEnvironmentVariable("MEDIAFORGE_CLI");
 }
 
-// mediaforged started with --port 0 --http-port 0; the ports come from its stdout.
-class Service
-{
-public:
-    ~Service() { stop(); }
-
-    bool start(const QStringList &extraArguments = {})
-    {
-        if (!m_temp.isValid() || serviceBinary().isEmpty())
-            return false;
-        m_process.setProgram(serviceBinary());
-        m_process.setArguments(QStringList{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--http-port"),
-                                           QStringLiteral("0"), QStringLiteral("--temp-dir"), m_temp.filePath(QStringLiteral("jobs")),
-                                           QStringLiteral("--log-level"), QStringLiteral("warning")}
-                               + extraArguments);
-        // Its log is read only when a test fails; a pipe nobody reads would stall it.
-        m_process.setStandardErrorFile(m_temp.filePath(QStringLiteral("service.log")));
-        m_process.start();
-        if (!m_process.waitForStarted(10000))
-            return false;
-        QDeadlineTimer deadline(15000);
-        QByteArray buffer;
-        while (!deadline.hasExpired() && (m_wsUrl.isEmpty() || m_httpUrl.isEmpty())) {
-            if (!m_process.canReadLine() && !m_process.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime()))))
-                break;
-            while (m_process.canReadLine()) {
-                const QString line = QString::fromUtf8(m_process.readLine()).trimmed();
-                if (line.startsWith(QLatin1StringView("listening ws")))
-                    m_wsUrl = line.mid(10);
-                else if (line.startsWith(QLatin1StringView("listening http")))
-                    m_httpUrl = line.mid(10);
-            }
-        }
-        return !m_wsUrl.isEmpty() && !m_httpUrl.isEmpty();
-    }
-
-    void stop()
-    {
-        if (m_process.state() == QProcess::NotRunning)
-            return;
-        m_process.terminate();
-        if (!m_process.waitForFinished(10000)) {
-            m_process.kill();
-            m_process.waitForFinished(5000);
-        }
-    }
-
-    QString wsUrl() const { return m_wsUrl; }
-    QString httpUrl() const { return m_httpUrl; }
-    QString log() const
-    {
-        QFile file(m_temp.filePath(QStringLiteral("service.log")));
-        return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll().right(4000)) : QString();
-    }
-    QString jobsDirectory() const { return m_temp.filePath(QStringLiteral("jobs")); }
-    QString tempPath(const QString &name) const { return m_temp.filePath(name); }
-
-private:
-    QTemporaryDir m_temp;
-    QProcess m_process;
-    QString m_wsUrl;
-    QString m_httpUrl;
-};
+using Service = TestService;
 
 struct Result
 {

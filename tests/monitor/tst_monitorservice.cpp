@@ -11,7 +11,7 @@
 #include "jobmodel.h"
 #include "jobtableview.h"
 #include "mainwindow.h"
-#include "serviceprocess.h"
+#include "testservice.h"
 #include "servicesession.h"
 #include "serviceview.h"
 #include "summarystrip.h"
@@ -39,7 +39,7 @@
 
 using namespace Mediaforge;
 using namespace Mediaforge::Monitor;
-using MonitorTest::ServiceProcess;
+using ServiceProcess = TestService;
 
 namespace {
 
@@ -156,8 +156,7 @@ void TestMonitorService::initTestCase()
     QVERIFY(m_dir.isValid());
     // One worker slot and one ffmpeg thread, so that a second job waits and a long one stays
     // long enough to be watched and cancelled.
-    QVERIFY(m_service.start(m_dir.filePath(QStringLiteral("service")),
-                            {QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1"), QStringLiteral("--ffmpeg-threads"),
+    QVERIFY(m_service.start({QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1"), QStringLiteral("--ffmpeg-threads"),
                              QStringLiteral("1")}));
     TestMedia::VideoSpec shortSpec;
     shortSpec.seconds = 2;
@@ -174,13 +173,13 @@ void TestMonitorService::initTestCase()
     m_window->show();
     m_window->activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
-    ServiceView *added = m_window->addService(m_service.wsUrl, QString());
+    ServiceView *added = m_window->addService(QUrl(m_service.wsUrl()), QString());
     QVERIFY(added);
     QTRY_VERIFY_WITH_TIMEOUT(added->session()->isSynchronised(), 10000);
     QCOMPARE(added->session()->state(), ServiceSession::State::Connected);
     QVERIFY(!added->banner()->isVisible());
     QCOMPARE(added->table()->emptyTitle(), QStringLiteral("No jobs yet"));
-    QVERIFY(m_submitter.open(m_service.wsUrl));
+    QVERIFY(m_submitter.open(QUrl(m_service.wsUrl())));
 }
 
 void TestMonitorService::cleanupTestCase()
@@ -219,7 +218,7 @@ void TestMonitorService::healthPanelReadsTheService()
     QCOMPARE(health->workerRowText(0), QStringLiteral("1. idle"));
     // /metrics is what the action opens.
     QVERIFY(m_window->metricsAction()->isEnabled());
-    QCOMPARE(view()->session()->metricsUrl().toString(), m_service.httpUrl.toString() + QStringLiteral("/metrics"));
+    QCOMPARE(view()->session()->metricsUrl().toString(), m_service.httpUrl() + QStringLiteral("/metrics"));
 }
 
 void TestMonitorService::outcomesAreShownAndFailuresNotified()
@@ -374,7 +373,7 @@ void TestMonitorService::cancelFromTheMonitorEndsTheJob()
 void TestMonitorService::restartIsFollowedByAResync()
 {
     ServiceSession *session = view()->session();
-    const int port = m_service.wsUrl.port();
+    const int port = QUrl(m_service.wsUrl()).port();
     const int rowsBefore = model()->rowCount();
     QVERIFY(rowsBefore >= 4);
     m_submitter.connection.close();
@@ -386,9 +385,8 @@ void TestMonitorService::restartIsFollowedByAResync()
     QCOMPARE(model()->rowCount(), rowsBefore);
     QVERIFY(!m_window->cancelAction()->isEnabled());
 
-    QVERIFY(m_service.start(m_dir.filePath(QStringLiteral("service2")), {QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1")},
-                            port));
-    QVERIFY(m_submitter.open(m_service.wsUrl));
+    QVERIFY(m_service.start({QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1")}, port));
+    QVERIFY(m_submitter.open(QUrl(m_service.wsUrl())));
     const QString fresh = m_submitter.start(QStringLiteral("after-restart"), QStringLiteral("probe"), {}, m_shortClip);
     QVERIFY(!fresh.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(session->state() == ServiceSession::State::Connected && session->isSynchronised(), 20000);
@@ -408,7 +406,7 @@ void TestMonitorService::restartIsFollowedByAResync()
 void TestMonitorService::hangingServiceIsDetected()
 {
     // A service that stops answering without closing its socket (here: SIGSTOP).
-    ServiceSession session(m_service.wsUrl, QString(), &m_network);
+    ServiceSession session(QUrl(m_service.wsUrl()), QString(), &m_network);
     ServiceSession::Timing timing;
     timing.connectTimeoutMs = 2000;
     timing.silenceBeforePingMs = 1500;
@@ -479,9 +477,9 @@ void TestMonitorService::tokenProblemsAreShown()
     file.close();
     file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
     ServiceProcess secured;
-    QVERIFY(secured.start(m_dir.filePath(QStringLiteral("service3")), {QStringLiteral("--tokens-file"), tokens}));
+    QVERIFY(secured.start({QStringLiteral("--tokens-file"), tokens}));
 
-    ServiceView *wrong = m_window->addService(secured.wsUrl, QStringLiteral("not-the-right-token-at-all"));
+    ServiceView *wrong = m_window->addService(QUrl(secured.wsUrl()), QStringLiteral("not-the-right-token-at-all"));
     QTRY_COMPARE_WITH_TIMEOUT(wrong->session()->state(), ServiceSession::State::AuthFailed, 10000);
     QVERIFY(wrong->banner()->isVisible());
     QVERIFY(wrong->bannerText().contains(QStringLiteral("Authentication failed")));
@@ -490,12 +488,12 @@ void TestMonitorService::tokenProblemsAreShown()
     QCOMPARE(wrong->session()->state(), ServiceSession::State::AuthFailed);
     m_window->closeService(m_window->serviceCount() - 1);
 
-    ServiceSession client(secured.wsUrl, QStringLiteral("client-token-0123456789abcdef"), &m_network);
+    ServiceSession client(QUrl(secured.wsUrl()), QStringLiteral("client-token-0123456789abcdef"), &m_network);
     client.start();
     QTRY_COMPARE_WITH_TIMEOUT(client.state(), ServiceSession::State::NotAdmin, 10000);
     QVERIFY(client.lastError().contains(QStringLiteral("admin")));
 
-    ServiceSession admin(secured.wsUrl, QStringLiteral("admin-token-0123456789abcdef"), &m_network);
+    ServiceSession admin(QUrl(secured.wsUrl()), QStringLiteral("admin-token-0123456789abcdef"), &m_network);
     admin.start();
     QTRY_VERIFY_WITH_TIMEOUT(admin.isSynchronised(), 10000);
     QCOMPARE(admin.state(), ServiceSession::State::Connected);
