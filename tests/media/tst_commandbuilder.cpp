@@ -17,7 +17,7 @@ Q_DECLARE_METATYPE(Mediaforge::Operation)
 
 namespace {
 
-const QString kWork = u"/job/work"_s;
+const QString kWork = u"/job/dir"_s;
 
 QJsonObject json(const char *text)
 {
@@ -636,7 +636,7 @@ void TestCommandBuilder::addTrimRows()
 void TestCommandBuilder::addConcatRows()
 {
     const QString list = u"-f concat -safe 0 -protocol_whitelist file,pipe -format_whitelist"_s;
-    const QStringList demuxer = list.split(u' ') + QStringList{u"concat,"_s + allowedDemuxers(), u"-i"_s, u"file:/job/work/concat.txt"_s};
+    const QStringList demuxer = list.split(u' ') + QStringList{u"concat,"_s + allowedDemuxers(), u"-i"_s, u"file:/job/dir/concat.txt"_s};
     QTest::newRow("concat of matching inputs: demuxer and copy")
             << Operation::Concat << QJsonObject() << QList<MediaInfo>{hdMp4(), hdMp4()}
             << demuxer + args("-map 0:0 -map 0:1 -c copy") + mp4Output() << QStringList{u"output.mp4"_s} << 20.0;
