@@ -803,6 +803,136 @@ class DefaultLimits(unittest.TestCase):
         self.assertLess(growth, 48 * MIB, f"HTTP body and headers grew peak RSS by {growth / MIB:.0f} MiB")
         await assert_healthy(self, self.service, what="after the HTTP body and header attacks")
 
+class MoreDefects(unittest.TestCase):
+    """Defects 5, 6, 7 and 9 of issue 8 as the behaviour the issue asks for, each on a service
+    of its own (they need their own limits)."""
+
+    def tokens(self):
+        directory = tempfile.mkdtemp(prefix="mediaforge-hostile-more-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        return tokens_file(directory, [f"admin {ADMIN} ops", f"client {CLIENT} alice", f"client {CLIENT}-bob bob"])
+
+    def exits(self, args, **kwargs):
+        """Starts mediaforged and returns (exit code, stderr) if it stops by itself within 30 s;
+        a service that starts and keeps running is stopped and reported as None."""
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+        try:
+            _, err = process.communicate(timeout=30)
+            return process.returncode, err.decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return None, "it started and kept running"
+
+    @async_test
+    async def test_empty_chunks_do_not_count_as_upload_progress(self):
+        with Service("--stall-seconds", "2") as service:
+            async with connect(service.ws_url) as ws:
+                await ws.send(dumps({"type": "hello", "protocol": 1}))
+                await ws.send(dumps(start(job_id="drip", size=1000)))
+                end = None
+                for _ in range(60):      # an empty chunk every 0.5 s, for up to 30 s
+                    await ws.send(frame({"job_id": "drip", "offset": 0, "final": False}))
+                    try:
+                        message = await recv_any(ws, 0.5)
+                    except asyncio.TimeoutError:
+                        continue
+                    if isinstance(message, dict) and message.get("type") == "error":
+                        end = message
+                        break
+                self.assertIsNotNone(end, "30 s of empty chunks kept the upload alive past --stall-seconds 2")
+                self.assertEqual((end["code"], end["details"]["reason"]), ("TIMEOUT", "stalled"), end)
+            await assert_healthy(self, service, what="after the empty-chunk upload")
+
+    @async_test
+    async def test_one_owner_cannot_fill_the_whole_queue(self):
+        with Service("--tokens-file", self.tokens(), "--max-queued-jobs", "8", "--jobs-per-minute", "0") as service:
+            alice = await connect(service.ws_url, extra_headers={"Authorization": f"Bearer {CLIENT}"})
+            refused = None
+            for i in range(8):
+                await alice.send(dumps(start(job_id=f"a{i}") | {"request_id": f"r{i}"}))
+                reply = await until_request(alice, f"r{i}")
+                if reply["type"] == "error":
+                    refused = reply
+                    break
+            self.assertIsNotNone(refused, "one owner took all 8 places of the queue")
+            self.assertEqual(refused["code"], "QUEUE_FULL", refused)
+            async with connect(service.ws_url, extra_headers={"Authorization": f"Bearer {CLIENT}-bob"}) as bob:
+                await bob.send(dumps(start(job_id="b") | {"request_id": "b"}))
+                self.assertEqual((await until_request(bob, "b"))["type"], "ack")
+            await alice.close()
+
+    @async_test
+    async def test_a_second_instance_on_the_same_temp_dir_refuses_to_start_and_deletes_nothing(self):
+        from harness import MEDIAFORGED
+        with Service() as first:
+            async with connect(first.ws_url) as ws:
+                await ws.send(dumps(start(job_id="live", size=100) | {"detach": True, "request_id": "l"}))
+                self.assertEqual((await until_request(ws, "l"))["type"], "ack")
+                live = first.job_dirs()
+                self.assertEqual(len(live), 1)
+                code, err = await asyncio.to_thread(self.exits, [MEDIAFORGED, "--port", "0", "--http-port", "0",
+                                                                 "--temp-dir", first.work_dir])
+                self.assertEqual(code, 2, err)
+                self.assertIn(first.work_dir, err)
+                self.assertEqual(first.job_dirs(), live, "the second instance removed the first one's live job")
+
+    @async_test
+    async def test_an_output_file_that_vanished_is_a_404_not_an_empty_200(self):
+        clip = read(make_video(seconds=1.0, size="160x120"))
+        with Service("--retention", "60") as service:
+            async with connect(service.ws_url) as ws:
+                result = await level0_job(ws, start("remove_audio", {}, job_id="gone") | {"detach": True},
+                                          [("clip.mp4", clip)])
+                self.assertIsNotNone(result.completed, result.error)
+            job = result.completed["id"]
+            for root, _, files in os.walk(os.path.join(service.work_dir, f"job-{job}")):
+                for name in files:
+                    os.unlink(os.path.join(root, name))
+            status, _, body = service.http_get(f"/jobs/{job}/output")
+            self.assertEqual(status, 404, f"{status} with {len(body)} bytes")
+
+    @async_test
+    async def test_unauthenticated_sockets_cannot_take_every_connection_slot(self):
+        with Service("--tokens-file", self.tokens(), "--max-connections", "40") as service:
+            silent = []
+            for _ in range(40):
+                try:
+                    silent.append(await connect(service.ws_url))
+                except (OSError, websockets.WebSocketException):
+                    pass
+            try:
+                async with connect(service.ws_url, extra_headers={"Authorization": f"Bearer {CLIENT}"}) as ws:
+                    await ws.send(dumps({"type": "ping", "request_id": "p"}))
+                    reply = await until_request(ws, "p")
+                self.assertEqual(reply["type"], "pong")
+            except websockets.ConnectionClosed as closed:
+                self.fail(f"an authenticated client was refused ({closed.code}) while 40 token-less sockets waited")
+            finally:
+                for ws in silent:
+                    ws.transport.abort()
+
+    def test_max_connections_the_descriptor_limit_cannot_carry_is_refused(self):
+        import resource
+        from harness import MEDIAFORGED
+        work = tempfile.mkdtemp(prefix="mediaforge-hostile-nofile-")
+        self.addCleanup(shutil.rmtree, work, True)
+
+        def low_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+        code, err = self.exits([MEDIAFORGED, "--port", "0", "--http-port", "0", "--temp-dir", work,
+                                "--max-connections", "5000"], preexec_fn=low_limit)
+        self.assertEqual(code, 2, err)
+        self.assertIn("max-connections", err)
+
+
+async def until_request(ws, request_id, timeout=30):
+    while True:
+        message = await recv_any(ws, timeout)
+        if isinstance(message, dict) and message.get("request_id") == request_id:
+            return message
+
 
 if __name__ == "__main__":
     main()
