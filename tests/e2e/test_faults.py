@@ -336,9 +336,10 @@ class Shutdown(unittest.TestCase):
             finally:
                 await ws.close()
             self.assertEqual(general, ["SHUTTING_DOWN"])
-            # The queued jobs never started; the running one was cancelled after the 2 s drain
-            # (30 s of high-quality compress does not finish in 2 s here).
-            self.assertEqual(ends, {job_id: "SHUTTING_DOWN" for job_id in ids})
+            # The queued jobs never started; the running one had the 2 s drain to finish in
+            # (a fast machine may make it) and was cancelled otherwise.
+            self.assertIn(ends.pop("q0"), ("completed", "SHUTTING_DOWN"))
+            self.assertEqual(ends, {job_id: "SHUTTING_DOWN" for job_id in ids[1:]})
             self.assertEqual(ws.close_code, 1001)
             self.assertEqual(service.process.wait(60), 0)
             self.assertEqual(service.job_dirs(), [])
