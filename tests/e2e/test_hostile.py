@@ -5,12 +5,13 @@ every case the service must still be well: /health 200, no file of a finished jo
 temp dir, no ffmpeg or ffprobe child running, resident memory bounded, and another client's job
 (the bystander, uploading a chunk between cases) unharmed and finishing normally at the end.
 
-Cases run against one service per group for speed. The SSRF group runs WITHOUT
+Cases run against one service per group, the groups at the same time. The SSRF group runs WITHOUT
 --allow-private-urls and only ever names loopback targets; a loopback HTTP server counts the
 requests that reach it, and none may.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import shutil
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -108,15 +110,21 @@ async def run_case(service, case):
     return (final["code"] if final.get("type") == "error" else final["type"]), final
 
 
-async def run_table(test, service, cases, bystander=None, rss_limit=400 * MIB):
+async def run_table(test, service, cases, bystander=None, rss_limit=400 * MIB, failures=None):
+    """Runs the cases one after another on `service`. With `failures` (a list), a failing case
+    is recorded there and the table goes on, so that several tables can run at once."""
     for case in cases:
-        with test.subTest(case=case.name):
-            got, final = await run_case(service, case)
-            test.assertEqual(got, case.expect, f"{case.name}: {final}")
-            if case.check and final is not None:
-                case.check(test, final)
-            await assert_healthy(test, service, bystander, rss_limit, case.name)
-    test.hostile_cases_run = getattr(test, "hostile_cases_run", 0) + len(cases)
+        try:
+            with (contextlib.nullcontext() if failures is not None else test.subTest(case=case.name)):
+                got, final = await run_case(service, case)
+                test.assertEqual(got, case.expect, f"{case.name}: {final}")
+                if case.check and final is not None:
+                    case.check(test, final)
+                await assert_healthy(test, service, bystander, rss_limit, case.name)
+        except (AssertionError, asyncio.TimeoutError, OSError, websockets.WebSocketException) as e:
+            if failures is None:
+                raise
+            failures.append(f"{case.name}: {type(e).__name__}: {str(e)[:600]}")
 
 
 def text(message):
@@ -556,61 +564,6 @@ class HostileGroup(unittest.TestCase):
         await assert_healthy(self, self.service, what="after the bystander finished")
 
 
-class MessagesAndTypes(HostileGroup):
-    @async_test
-    async def test_malformed_json_and_wrong_types_get_typed_errors(self):
-        await self.run_group(json_cases() + type_cases())
-
-
-class NumbersAndIds(HostileGroup):
-    @async_test
-    async def test_bad_numbers_and_job_ids_get_typed_errors(self):
-        await self.run_group(number_cases() + job_id_cases())
-
-
-class Injection(HostileGroup):
-    @async_test
-    async def test_option_values_cannot_reach_ffmpeg_syntax(self):
-        await self.run_group(injection_cases() + filename_cases(self.clip))
-
-
-class DisguisedInputs(HostileGroup):
-    @async_test
-    async def test_playlists_and_reference_formats_are_refused(self):
-        await self.run_group(disguised_cases(self.clip))
-
-
-class BinaryFrames(HostileGroup):
-    @async_test
-    async def test_broken_binary_frames_get_typed_errors(self):
-        await self.run_group(binary_cases())
-
-
-class ServerSideRequests(HostileGroup):
-    """No --allow-private-urls here: every loopback form must be refused before a request
-    leaves the service. The redirect case cannot show a redirect being followed to loopback
-    (its first hop is loopback too, and this test may use no other address); it shows that no
-    request is made at all."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.www = tempfile.mkdtemp(prefix="mediaforge-ssrf-")
-        shutil.copy(make_video(seconds=1.0, size="160x120"), os.path.join(cls.www, "clip.mp4"))
-        cls.http = MediaHttpServer(cls.www).__enter__()
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.http.__exit__(None, None, None)
-        shutil.rmtree(cls.www, ignore_errors=True)
-
-    @async_test
-    async def test_loopback_urls_in_every_spelling_are_refused(self):
-        await self.run_group(ssrf_cases(self.http.server.server_address[1]))
-        self.assertEqual(self.http.requests, [], "a URL input reached the loopback server")
-
-
 def auth_cases():
     return [
         Case("no token: ping", text({"type": "ping"}), "UNAUTHORIZED+close:1008"),
@@ -627,24 +580,74 @@ def auth_cases():
     ]
 
 
-class Unauthenticated(HostileGroup):
-    service_args = ()
+class HostileTable(unittest.TestCase):
+    """The table, one service per group, the groups at once (each waits mostly on its own
+    service, so together they take about as long as the longest). A failing case does not stop
+    its group: every failure is listed at the end."""
+
+    GROUPS = ("messages and types", "numbers and job ids", "injection", "disguised inputs", "binary frames",
+              "server-side requests", "unauthenticated")
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="mediaforge-hostile-auth-")
-        cls.service_args = ("--tokens-file", tokens_file(cls.dir, [f"admin {ADMIN} ops", f"client {CLIENT} alice"]))
-        super().setUpClass()
+        cls.clip = read(make_video(seconds=1.0, size="160x120"))
+        cls.www = tempfile.mkdtemp(prefix="mediaforge-hostile-www-")
+        shutil.copy(make_video(seconds=1.0, size="160x120"), os.path.join(cls.www, "clip.mp4"))
+        cls.http = MediaHttpServer(cls.www).__enter__()
+        tokens = tokens_file(cls.www, [f"admin {ADMIN} ops", f"client {CLIENT} alice"])
+        cls.services = {}
+        for group in cls.GROUPS:
+            extra = ("--tokens-file", tokens) if group == "unauthenticated" else ()
+            # No --allow-private-urls anywhere: the SSRF group must be refused before any request.
+            cls.services[group] = Service("--jobs-per-minute", "0", "--max-chunk-size", "64K", "--max-file-size", "1M",
+                                          "--max-binary-message-size", "2M", "--max-concurrent-jobs", "1", *extra)
+            cls.services[group].__enter__()
 
     @classmethod
     def tearDownClass(cls):
-        super().tearDownClass()
-        shutil.rmtree(cls.dir, ignore_errors=True)
+        for service in cls.services.values():
+            service.__exit__(None, None, None)
+        cls.http.__exit__(None, None, None)
+        shutil.rmtree(cls.www, ignore_errors=True)
+
+    def cases(self, group):
+        port = self.http.server.server_address[1]
+        return {
+            "messages and types": lambda: json_cases() + type_cases(),
+            "numbers and job ids": lambda: number_cases() + job_id_cases(),
+            "injection": lambda: injection_cases() + filename_cases(self.clip),
+            "disguised inputs": lambda: disguised_cases(self.clip),
+            "binary frames": binary_cases,
+            "server-side requests": lambda: ssrf_cases(port),
+            "unauthenticated": auth_cases,
+        }[group]()
+
+    async def run_group(self, group, failures):
+        service = self.services[group]
+        cases = self.cases(group)
+        token = ADMIN if group == "unauthenticated" else None
+        bystander = Bystander(service, self.clip, token)
+        await bystander.start()
+        await run_table(self, service, cases, bystander, failures=failures)
+        try:
+            end = await bystander.finish()
+            self.assertEqual(end["type"], "completed", end)
+            self.assertEqual(end["result"]["streams"][0]["width"], 160)
+            await assert_healthy(self, service, what="after the bystander finished")
+        except AssertionError as e:
+            failures.append(f"{group}: the bystander: {e}")
+        return len(cases)
 
     @async_test
-    async def test_peers_without_a_valid_token_are_closed(self):
-        await self.run_group(auth_cases(), token=ADMIN)
-
+    async def test_every_hostile_case_gets_its_typed_error_and_leaves_the_service_well(self):
+        failures = []
+        counts = await asyncio.gather(*(self.run_group(group, failures) for group in self.GROUPS))
+        total = sum(counts)
+        print(f"hostile table: {total} cases, {total - len(failures)} passed", file=sys.stderr)
+        self.assertGreaterEqual(total, 200)
+        # The SSRF group: not one request reached the loopback server.
+        self.assertEqual(self.http.requests, [], "a URL input reached the loopback server")
+        self.assertFalse(failures, f"{len(failures)} of {total} hostile cases failed:\n" + "\n".join(failures))
 
 
 class PreAuthFrames(unittest.TestCase):
@@ -815,11 +818,11 @@ class MoreDefects(unittest.TestCase):
         return tokens_file(directory, [f"admin {ADMIN} ops", f"client {CLIENT} alice", f"client {CLIENT}-bob bob"])
 
     def exits(self, args, **kwargs):
-        """Starts mediaforged and returns (exit code, stderr) if it stops by itself within 30 s;
+        """Starts mediaforged and returns (exit code, stderr) if it stops by itself within 20 s;
         a service that starts and keeps running is stopped and reported as None."""
         process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
         try:
-            _, err = process.communicate(timeout=30)
+            _, err = process.communicate(timeout=20)
             return process.returncode, err.decode(errors="replace")
         except subprocess.TimeoutExpired:
             process.kill()
