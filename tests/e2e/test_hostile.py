@@ -570,6 +570,8 @@ def auth_cases():
         Case("no token: start_job", text(start()), "UNAUTHORIZED+close:1008"),
         Case("no token: binary upload", [frame({"job_id": "x"}, b"data")], "UNAUTHORIZED+close:1008"),
         Case("no token: invalid JSON", text("{nope"), "UNAUTHORIZED+close:1008"),
+        Case("no token: a JSON array", text("[]"), "UNAUTHORIZED+close:1008"),
+        Case("no token: bad request_id", text({"type": "ping", "request_id": 5}), "UNAUTHORIZED+close:1008"),
         Case("wrong token in hello", text({"type": "hello", "protocol": 1, "token": "w" * 30}), "UNAUTHORIZED+close:1008"),
         Case("token of 60 KB in hello", text({"type": "hello", "protocol": 1, "token": "w" * 60000}), "UNAUTHORIZED+close:1008"),
         Case("token number in hello", text({"type": "hello", "protocol": 1, "token": 5}), "UNAUTHORIZED+close:1008"),
@@ -869,15 +871,18 @@ class MoreDefects(unittest.TestCase):
 
     @async_test
     async def test_a_second_instance_on_the_same_temp_dir_refuses_to_start_and_deletes_nothing(self):
-        from harness import MEDIAFORGED
         with Service() as first:
             async with connect(first.ws_url) as ws:
                 await ws.send(dumps(start(job_id="live", size=100) | {"detach": True, "request_id": "l"}))
                 self.assertEqual((await until_request(ws, "l"))["type"], "ack")
                 live = first.job_dirs()
                 self.assertEqual(len(live), 1)
-                code, err = await asyncio.to_thread(self.exits, [MEDIAFORGED, "--port", "0", "--http-port", "0",
-                                                                 "--temp-dir", first.work_dir])
+                # The first one's own command line, on the same temp dir; anything else it
+                # locks (a data dir) is swapped for a fresh one, so that only the temp dir is shared.
+                second = list(first.args)
+                if "--data-dir" in second:
+                    second[second.index("--data-dir") + 1] = tempfile.mkdtemp(prefix="mediaforge-second-data-")
+                code, err = await asyncio.to_thread(self.exits, second)
                 self.assertEqual(code, 2, err)
                 self.assertIn(first.work_dir, err)
                 self.assertEqual(first.job_dirs(), live, "the second instance removed the first one's live job")
@@ -921,15 +926,14 @@ class MoreDefects(unittest.TestCase):
 
     def test_max_connections_the_descriptor_limit_cannot_carry_is_refused(self):
         import resource
-        from harness import MEDIAFORGED
-        work = tempfile.mkdtemp(prefix="mediaforge-hostile-nofile-")
-        self.addCleanup(shutil.rmtree, work, True)
 
         def low_limit():
             resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
 
-        code, err = self.exits([MEDIAFORGED, "--port", "0", "--http-port", "0", "--temp-dir", work,
-                                "--max-connections", "5000"], preexec_fn=low_limit)
+        # A Service's command line (its own temp and data dirs), started by hand under the limit.
+        service = Service("--max-connections", "5000")
+        self.addCleanup(shutil.rmtree, service.temp_dir, True)
+        code, err = self.exits(service.args, preexec_fn=low_limit)
         self.assertEqual(code, 2, err)
         self.assertIn("max-connections", err)
 
