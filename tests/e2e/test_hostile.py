@@ -838,8 +838,9 @@ class MoreDefects(unittest.TestCase):
         return tokens_file(directory, [f"admin {ADMIN} ops", f"client {CLIENT} alice", f"client {CLIENT}-bob bob"])
 
     def exits(self, args, **kwargs):
-        """Starts mediaforged and returns (exit code, stderr) if it stops by itself within 20 s;
-        a service that starts and keeps running is stopped and reported as None."""
+        """Starts mediaforged (with a Service's command line and environment) and returns
+        (exit code, stderr) if it stops by itself within 20 s; a service that starts and keeps
+        running is stopped and reported as None."""
         process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
         try:
             _, err = process.communicate(timeout=20)
@@ -900,7 +901,7 @@ class MoreDefects(unittest.TestCase):
                 second = list(first.args)
                 if "--data-dir" in second:
                     second[second.index("--data-dir") + 1] = tempfile.mkdtemp(prefix="mediaforge-second-data-")
-                code, err = await asyncio.to_thread(self.exits, second)
+                code, err = await asyncio.to_thread(self.exits, second, env=first.env)
                 self.assertEqual(code, 2, err)
                 self.assertIn(first.work_dir, err)
                 self.assertEqual(first.job_dirs(), live, "the second instance removed the first one's live job")
@@ -951,7 +952,7 @@ class MoreDefects(unittest.TestCase):
         # A Service's command line (its own temp and data dirs), started by hand under the limit.
         service = Service("--max-connections", "5000")
         self.addCleanup(shutil.rmtree, service.temp_dir, True)
-        code, err = self.exits(service.args, preexec_fn=low_limit)
+        code, err = self.exits(service.args, env=service.env, preexec_fn=low_limit)
         self.assertEqual(code, 2, err)
         self.assertIn("max-connections", err)
 
