@@ -165,7 +165,7 @@ class VanishingClients(unittest.TestCase):
         await assert_healthy(self, self.service, what="after a vanished client mid-processing")
 
     @async_test
-    async def test_client_vanishing_mid_delivery_keeps_the_outputs_for_the_retention_period(self):
+    async def test_client_vanishing_mid_delivery_leaves_the_job_completed_until_its_outputs_expire(self):
         # A raw-video output of several MiB sent in 64 KiB chunks to a client that reads one
         # chunk and disappears. The job completed: its outputs stay fetchable for the retention
         # period (2 s here) and are then removed.
