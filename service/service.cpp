@@ -149,7 +149,9 @@ int Service::run(const Config &config)
         draining = true;
         qCInfo(lcServer) << "signal" << signalNumber << "- draining for up to" << config.drainSeconds << "s";
         webSockets.stopListening();
-        webSockets.notifyAll(Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down")));
+        // drain_seconds: how long running jobs may still take; monitors count it down.
+        webSockets.notifyAll(Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down"),
+                                   QJsonObject{{QStringLiteral("drain_seconds"), config.drainSeconds}}));
         manager.shutdown(std::chrono::seconds(config.drainSeconds));
     });
     QObject::connect(&manager, &JobManager::drained, &manager, [&] {
