@@ -138,8 +138,10 @@ std::pair<QString, QString> TrayController::failureNotification(const QList<JobR
     if (failures.size() == 1) {
         const JobRecord &job = failures.first();
         QString body = tr("%1 (%2) on %3").arg(job.jobId, StatusText::operation(job.operation), service);
+        // Why, in the interface's language; the service's own (English) words follow as the detail.
+        body += u'\n' + StatusText::errorShort(job.errorCode);
         if (!job.errorMessage.isEmpty())
-            body += u'\n' + job.errorCode + QStringLiteral(": ") + job.errorMessage;
+            body += QStringLiteral(" \u2014 \u201c") + job.errorMessage + QStringLiteral("\u201d");
         return {tr("Job failed"), body};
     }
     QStringList names;
