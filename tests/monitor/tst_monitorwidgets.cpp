@@ -319,6 +319,13 @@ void TestMonitorWidgets::columnWidthsFollowTheFont()
     QVERIFY(bigTable.horizontalHeader()->sectionSize(JobModel::JobColumn) > small * 3 / 2);
     QVERIFY(QFontMetrics(big).height() > QFontMetrics(table.font()).height());
     QCOMPARE(table.accessibleName(), QStringLiteral("Jobs"));
+    // An owner without a token is an address and port: it fits whole, not "127.0….:59762".
+    table.resize(1800, 400);
+    table.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&table));
+    QVERIFY(!table.horizontalHeader()->isSectionHidden(JobModel::OwnerColumn));
+    QVERIFY(table.horizontalHeader()->sectionSize(JobModel::OwnerColumn)
+            > table.fontMetrics().horizontalAdvance(QStringLiteral("127.0.0.1:59762")) + 8);
     QVERIFY(rowSmall > QFontMetrics(table.font()).height());
 }
 
