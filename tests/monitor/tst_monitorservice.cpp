@@ -36,6 +36,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QScopeGuard>
 #include <QTabWidget>
 #include <QTimer>
 
@@ -409,6 +410,8 @@ void TestMonitorService::frozenServiceIsShownStale()
     QCOMPARE(model()->recordById(m_longId)->state, JobState::Processing);
     QTRY_VERIFY_WITH_TIMEOUT(!model()->index(row, JobModel::SpeedColumn).data().toString().isEmpty(), 10000);
     m_service.pause();
+    // Whatever fails below, the later tests need the service running again.
+    auto resume = qScopeGuard([this] { m_service.resume(); });
     QTRY_COMPARE_WITH_TIMEOUT(session->state(), ServiceSession::State::Unresponsive, 15000);
     QVERIFY2(tabText().contains(QStringLiteral("Not answering since")), qPrintable(tabText()));
     QVERIFY(view()->banner()->isVisible());
@@ -420,11 +423,14 @@ void TestMonitorService::frozenServiceIsShownStale()
     QVERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("last known: Healthy")));
     QVERIFY2(view()->healthPanel()->workersText().contains(QStringLiteral("(as of ")), qPrintable(view()->healthPanel()->workersText()));
     QVERIFY(!m_window->cancelAction()->isEnabled());
+    // The tray and the window title do not count it as connected either.
+    QTRY_VERIFY2(m_window->tray()->summary().contains(QStringLiteral("0 of 1 service")), qPrintable(m_window->tray()->summary()));
     shot(QStringLiteral("frozen"));
     const QString elapsed = model()->index(row, JobModel::ElapsedColumn).data().toString();
     QTest::qWait(2500);
     QCOMPARE(model()->index(row, JobModel::ElapsedColumn).data().toString(), elapsed);
 
+    resume.dismiss();
     m_service.resume();
     QTRY_VERIFY_WITH_TIMEOUT(session->isLive(), 40000);
     QVERIFY(!model()->index(model()->rowOfId(m_longId), JobModel::JobColumn).data(Qt::ForegroundRole).isValid());
