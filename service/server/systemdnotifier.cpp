@@ -30,11 +30,6 @@ void SystemdNotifier::stopping(const QString &status)
     send("STOPPING=1\nSTATUS=" + status.toUtf8());
 }
 
-void SystemdNotifier::status(const QString &status)
-{
-    send("STATUS=" + status.toUtf8());
-}
-
 void SystemdNotifier::send(const QByteArray &state)
 {
     if (!m_active)

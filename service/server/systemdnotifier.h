@@ -22,7 +22,6 @@ public:
 
     void ready(const QString &status);
     void stopping(const QString &status);
-    void status(const QString &status);
 
 private:
     void send(const QByteArray &state);
