@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import collections
 import json
-import os
 import random
 import sys
 import time
@@ -33,7 +32,6 @@ import common  # noqa: F401  (puts tests/e2e on the path and finds the built med
 from harness import Service, connect, frame, make_video, unframe
 from hostile_support import MIB, jobs_total, metrics, wait_for
 
-import websockets
 
 JOBS = [
     ("probe", {}),

@@ -11,7 +11,6 @@ all three ways go through the logs.
 
 import asyncio
 import json
-import os
 import shutil
 import tempfile
 import unittest
@@ -20,7 +19,7 @@ import urllib.request
 import websockets
 
 from harness import Service, async_test, connect, frame, main, make_video, recv_any, request
-from hostile_support import dumps, job_end, tokens_file, until
+from hostile_support import dumps, job_end, tokens_file
 
 ADMIN = "Adm1n-t0ken-QWERTYUIOPASDFGH"
 ALICE = "Al1ce-t0ken-ZXCVBNMLKJHGFDSA"

@@ -14,13 +14,11 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import socketserver
 import stat
 import subprocess
 import tempfile
 import threading
-import time
 import unittest
 
 from harness import (FFMPEG, Service, async_test, connect, frame, main, make_audio, make_video, recv_any, recv_json,
