@@ -152,7 +152,11 @@ std::optional<Error> limitFailure(const QString &program, const ProcessLimits &l
                      QJsonObject{{QStringLiteral("reason"), QStringLiteral("output_limit")},
                                  {QStringLiteral("max_output_bytes"), limit}});
     }
-    if ((crashed || exit.exitCode != 0) && mentionsMemoryFailure(exit.stderrTail)) {
+    // Under an address-space limit, pthread_create fails with EAGAIN when a thread's stack
+    // cannot be mapped; ffmpeg's filters and codecs then fail with that error's text.
+    const bool threadsFailed = limits.addressSpaceBytes > 0
+            && exit.stderrTail.contains(QLatin1StringView("Resource temporarily unavailable"));
+    if ((crashed || exit.exitCode != 0) && (mentionsMemoryFailure(exit.stderrTail) || threadsFailed)) {
         QJsonObject details{{QStringLiteral("reason"), QStringLiteral("memory")}};
         QString message = QStringLiteral("%1 ran out of memory").arg(program);
         if (limits.addressSpaceBytes > 0) {

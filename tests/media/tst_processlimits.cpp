@@ -152,6 +152,9 @@ void TestProcessLimits::limitFailureClassifiesEndings_data()
     QTest::newRow("libraries cannot be mapped") << QProcess::NormalExit << 127 << false
                                                 << u"error while loading shared libraries: libx.so: failed to map segment"_s
                                                 << true << resource << u"memory"_s;
+    QTest::newRow("threads cannot start under the address-space limit")
+            << QProcess::NormalExit << 1 << false
+            << u"Failed to inject frame into filter network: Resource temporarily unavailable"_s << true << resource << u"memory"_s;
     QTest::newRow("SIGXCPU") << QProcess::CrashExit << int(SIGXCPU) << false << QString() << true << resource << u"cpu_time"_s;
     QTest::newRow("ffmpeg's clean exit after SIGXCPU") << QProcess::NormalExit << 255 << false << QString() << true << resource
                                                        << u"cpu_time"_s;
