@@ -214,6 +214,7 @@ void JobRunner::runFfmpeg()
     qCDebug(lcJobs).noquote() << Logging::Fields{{QStringLiteral("job"), m_request.id}} << "starting ffmpeg";
     m_ffmpeg->setLimits(m_settings.limits.ffmpeg, m_settings.limits.maxOutputBytes);
     m_ffmpeg->start(m_plan.steps(), m_request.directory);
+    m_ffmpegCommand = m_ffmpeg->commandLine();
 }
 
 void JobRunner::onFfmpegFinished(bool success, const QString &errorTail)
@@ -224,6 +225,7 @@ void JobRunner::onFfmpegFinished(bool success, const QString &errorTail)
     const std::optional<Error> limitError = m_ffmpeg->limitError();
     m_ffmpeg->deleteLater();
     m_ffmpeg = nullptr;
+    m_ffmpegStderr = errorTail;
     if (limitError) {
         fail(*limitError);
         return;
@@ -306,6 +308,9 @@ void JobRunner::fail(Error error)
     if (m_done)
         return;
     m_error = std::move(error);
+    // A timeout stops ffmpeg mid-run: what it said until then is what explains it.
+    if (m_ffmpeg)
+        m_ffmpegStderr = m_ffmpeg->errorTail();
     abort();
     emit finished();
 }

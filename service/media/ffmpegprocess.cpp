@@ -132,6 +132,7 @@ void FfmpegProcess::startStep()
     m_processGroup = 0;
 
     const QStringList fullArguments = globalArguments() + m_steps.at(m_step).arguments;
+    m_arguments = fullArguments;
     m_process->setArguments(fullArguments);
 
     const pid_t parentPid = ::getpid();
@@ -259,6 +260,13 @@ void FfmpegProcess::finish(bool success, const QString &tail)
         return;
     m_finished = true;
     emit finished(success, tail);
+}
+
+QString FfmpegProcess::commandLine() const
+{
+    if (m_arguments.isEmpty())
+        return {};
+    return redact(QFileInfo(m_process->program()).fileName() + u' ' + m_arguments.join(u' '));
 }
 
 QString FfmpegProcess::errorTail() const

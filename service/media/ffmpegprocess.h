@@ -48,6 +48,10 @@ public:
 
     // The arguments FfmpegProcess puts before the plan's (for tests and logs).
     static QStringList globalArguments();
+    // The command line of the last start(), redacted like the stderr tail (for admins).
+    QString commandLine() const;
+    // The last lines of stderr so far, redacted (also while ffmpeg still runs).
+    QString errorTail() const;
 
     // After finished(success = false): TOO_LARGE or RESOURCE_LIMIT when one of the limits ended
     // the run (see limitFailure()), else nullopt.
@@ -66,12 +70,12 @@ private:
     void startStep();
     void finish(bool success, const QString &errorTail);   // emits finished() once
     void signalGroup(int signalNumber);                     // kill(-pgid, signalNumber)
-    QString errorTail() const;              // last lines of m_stderrTail, redacted
     QString redact(const QString &text) const;   // work directory -> "<job>", then redactPaths
 
     QProcess *m_process = nullptr;
     QTimer *m_killTimer = nullptr;
     QString m_workDirectory;
+    QStringList m_arguments;                // of the last start(), global ones included
     QList<CommandStep> m_steps;
     qsizetype m_step = 0;                   // index into m_steps of the run in progress
     ProcessLimits m_limits;
