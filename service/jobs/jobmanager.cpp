@@ -91,6 +91,7 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.runner.ffmpegThreads = config.ffmpegThreads;
     settings.runner.jobTimeout = std::chrono::seconds(config.jobTimeoutSeconds);
     settings.runner.stallTimeout = std::chrono::seconds(config.stallSeconds);
+    settings.runner.limits = MediaLimits::fromConfig(config);
     settings.download.maxBytes = config.maxFileBytes;
     settings.download.maxRedirects = config.maxRedirects;
     settings.download.stallTimeout = std::chrono::seconds(config.stallSeconds);
