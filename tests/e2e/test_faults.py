@@ -50,7 +50,7 @@ async def processing(ws, job_id, timeout=120):
 
 class FfmpegFaults(unittest.TestCase):
     @async_test
-    async def test_ffmpeg_killed_with_sigkill_fails_the_job_and_leaves_nothing(self):
+    async def test_ffmpeg_killed_with_sigkill_fails_the_job_as_resource_limit_and_leaves_nothing(self):
         clip = read(make_video(seconds=30.0, size="640x360"))
         with Service("--max-concurrent-jobs", "1") as service:
             async with connect(service.ws_url) as ws:
@@ -63,7 +63,9 @@ class FfmpegFaults(unittest.TestCase):
                 for pid in children:
                     os.kill(pid, signal.SIGKILL)
                 end = await job_end(ws, "victim")
-                self.assertEqual((end["type"], end.get("code")), ("error", "FFMPEG_FAILED"), end)
+                # Killed by someone else than the service (here the test, in life the OOM killer).
+                self.assertEqual((end["type"], end.get("code")), ("error", "RESOURCE_LIMIT"), end)
+                self.assertEqual(end["details"]["reason"], "killed", end)
                 await assert_healthy(self, service, what="after SIGKILL of ffmpeg")
                 # The slot is free again: the next job runs normally.
                 again = await request(ws, upload_job("next", "probe", {}))
