@@ -478,4 +478,16 @@ QString ConfigLoader::markdownTable()
     return table;
 }
 
+QStringList ConfigLoader::environmentVariables()
+{
+    QStringList names;
+    const QList<Setting> all = settings();
+    for (const Setting &setting : all) {
+        names.append(setting.env);
+        if (!setting.legacyEnv.isEmpty())
+            names.append(setting.legacyEnv);
+    }
+    return names;
+}
+
 } // namespace Mediaforge

@@ -80,6 +80,9 @@ public:
     static ConfigOutcome load(const QStringList &arguments, const QProcessEnvironment &environment);
     // The configuration table of the README, generated from the same definitions.
     static QString markdownTable();
+    // Every environment variable load() reads (MEDIAFORGE_* and the legacy names), so that
+    // whoever starts a service with a clean environment strips exactly these.
+    static QStringList environmentVariables();
 };
 
 } // namespace Mediaforge
