@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "bytebudget.h"
+
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QObject>
+#include <QPointer>
+
+#include <functional>
+
+class QTcpSocket;
+class QTimer;
+class QWebSocket;
+
+namespace Mediaforge {
+
+// What the service does with one peer's TCP connection underneath Qt's QWebSocket: the parts
+// QWebSocket keeps to itself.
+// - Before authentication: looks at the first frame's header before Qt reads its payload, so
+//   an anonymous peer announcing a large frame is refused with a policy close at once.
+// - After authentication: Qt assembles a whole frame in the socket's read buffer before it
+//   hands anything over; the buffer stays small and grows only against a service-wide
+//   ByteBudget, so many peers cannot each make the service hold a 512 MiB message.
+// - Closing: QWebSocket::close() closes TCP right after its close frame, and a peer that is
+//   still sending then gets a reset instead of the close code. closeGracefully() sends the
+//   close frame, keeps reading (and discarding) until the peer answers it or a grace period
+//   ends, and only then closes TCP.
+class PeerSocket : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Phase { Handshake, Unauthenticated, Authenticated, Closing };
+
+    struct Limits
+    {
+        qint64 anonymousBytes = 64 * 1024;   // largest frame/message before authentication
+        qint64 baseBuffer = 2 * 1024 * 1024; // read buffer of an authenticated peer at rest
+        qint64 maxMessage = 512 * 1024 * 1024;
+        int graceMs = 3000;
+    };
+
+    // Lives as a child of `tcp` (it goes when the socket does).
+    PeerSocket(QTcpSocket *tcp, const Limits &limits, ByteBudget *receiveBudget);
+    ~PeerSocket() override;
+
+    QTcpSocket *tcp() const { return m_tcp; }
+    QHostAddress address() const { return m_address; }
+    Phase phase() const { return m_phase; }
+    bool isWaitingForBudget() const { return m_waitingForBudget; }
+    bool isClosing() const { return m_phase == Phase::Closing; }
+
+    // The WebSocket handshake is done: Qt's QWebSocket now reads the stream. The peer starts
+    // unauthenticated with the small limits.
+    void upgraded(QWebSocket *socket);
+    void setAuthenticated();
+    // Called (once) when the first frame of an unauthenticated peer is larger than the small
+    // limit; the receiver closes the connection.
+    void setOversizedHandler(std::function<void(qint64 length)> handler) { m_oversized = std::move(handler); }
+
+    // Sends a close frame, drains the peer until it answers or `graceMs` passes, then closes
+    // TCP. `atFrameBoundary`: called from a message handler, so what is left unread starts a
+    // new frame and the peer's own close frame can be recognised.
+    void closeGracefully(quint16 code, const QString &reason, bool atFrameBoundary);
+
+signals:
+    void authenticated();
+
+private:
+    void beforeQtReads();
+    void afterQtReads();
+    void growBuffer();
+    void nudgeWhileWaiting();
+    void drain();
+    void finishClose();
+
+    QPointer<QTcpSocket> m_tcp;
+    QPointer<QWebSocket> m_socket;
+    QHostAddress m_address;
+    Limits m_limits;
+    Phase m_phase = Phase::Handshake;
+    std::function<void(qint64)> m_oversized;
+    bool m_firstFrameSeen = false;
+    BudgetShare m_share;
+    bool m_waitingForBudget = false;
+    QElapsedTimer m_budgetWait;
+    QTimer *m_nudge = nullptr;
+    // Close: the peer's frames are skipped to find its close frame.
+    bool m_parseFrames = false;
+    qint64 m_skip = 0;
+    QTimer *m_grace = nullptr;
+    bool m_tcpClosing = false;
+};
+
+} // namespace Mediaforge
