@@ -15,9 +15,6 @@ namespace Mediaforge {
 
 namespace {
 
-// Growth step of an authenticated peer's read buffer while a large frame arrives: small
-// enough that the budget follows the bytes really held, large enough to be cheap.
-constexpr qint64 kGrowStep = qint64(16) * 1024 * 1024;
 // Qt's frame parser gives up on a frame after 5 s without new data (close 1001); a peer
 // waiting for the budget is nudged before that.
 constexpr int kNudgeMs = 2000;
@@ -30,6 +27,7 @@ struct FrameHeader
     qint64 headerBytes = 0;
     quint64 length = 0;
     int opcode = 0;
+    bool final = true;
 };
 
 // RFC 6455 section 5.2; nullopt until the whole header has arrived.
@@ -40,6 +38,7 @@ std::optional<FrameHeader> parseFrameHeader(QByteArrayView data)
     const auto byte = [&](qsizetype i) { return quint8(data.at(i)); };
     FrameHeader header;
     header.opcode = byte(0) & 0x0F;
+    header.final = byte(0) & 0x80;
     const bool masked = byte(1) & 0x80;
     header.length = byte(1) & 0x7F;
     qsizetype position = 2;
@@ -110,67 +109,126 @@ void PeerSocket::beforeQtReads()
         drain();
         return;
     }
-    if (m_phase != Phase::Unauthenticated || m_firstFrameSeen || !m_oversized)
+    if (m_phase == Phase::Handshake)
         return;
-    const std::optional<FrameHeader> header = parseFrameHeader(m_tcp->peek(14));
-    if (!header)
-        return;
-    m_firstFrameSeen = true;
-    if (header->length > quint64(m_limits.anonymousBytes)) {
-        // Refused on its header: not one byte of the payload is read into memory.
-        const auto handler = m_oversized;
-        handler(qint64(std::min<quint64>(header->length, quint64(std::numeric_limits<qint64>::max()))));
-    }
+    m_availableBefore = m_tcp->bytesAvailable();
+    if (m_tracking)
+        trackFrames();
 }
 
-void PeerSocket::afterQtReads()
+void PeerSocket::trackFrames()
 {
-    if (!m_tcp || m_phase == Phase::Closing)
-        return;
-    if (m_phase == Phase::Unauthenticated) {
-        // Qt started on the first frame before its header was complete for us: its small
-        // frame limit guards this peer instead.
-        m_firstFrameSeen = true;
-        return;
-    }
-    if (m_phase != Phase::Authenticated || m_waitingForBudget)
-        return;
-    const qint64 size = m_tcp->readBufferSize();
+    // Everything Qt can take has passed through here first, so the header bytes Qt has already
+    // consumed are in m_headerBytes; the rest is in the buffer from `from` on.
     const qint64 available = m_tcp->bytesAvailable();
-    if (size > 0 && available >= size) {
-        // The buffer is full and Qt is still waiting for the rest of a frame.
-        growBuffer();
-    } else if (size > m_limits.baseBuffer && available < m_limits.baseBuffer) {
-        // The large message has been handed over: back to the small buffer.
-        m_tcp->setReadBufferSize(m_limits.baseBuffer);
-        m_share.releaseAll();
+    while (m_tracking && m_phase != Phase::Closing && !m_heldHeader) {
+        const qint64 from = m_nextHeader + m_headerBytes.size() - m_consumed;
+        if (from < 0) {
+            // Qt read frames before we saw them (sent together with the handshake): Qt's own
+            // limits still hold, the exact reservations do not.
+            m_tracking = false;
+            return;
+        }
+        if (from >= available)
+            return;
+        const qint64 take = std::min<qint64>(14 - m_headerBytes.size(), available - from);
+        m_headerBytes += m_tcp->peek(from + take).mid(from);
+        const std::optional<FrameHeader> parsed = parseFrameHeader(m_headerBytes);
+        if (!parsed)
+            continue;   // loops once more only if more bytes are available
+        const Header header{parsed->headerBytes, parsed->length, parsed->opcode, parsed->final};
+        m_headerBytes.clear();
+        if (!onFrameHeader(header))
+            return;
     }
 }
 
-void PeerSocket::growBuffer()
+bool PeerSocket::onFrameHeader(const Header &header)
+{
+    const qint64 length = qint64(std::min<quint64>(header.length, quint64(std::numeric_limits<qint64>::max() / 2)));
+    const qint64 frameEnd = m_nextHeader + header.headerBytes + length;
+    const bool control = header.opcode >= 0x8;
+    if (m_phase == Phase::Unauthenticated) {
+        if (length > m_limits.anonymousBytes) {
+            if (m_consumed < m_nextHeader) {
+                // Frames before it are still to be read (a pipelined hello may authenticate
+                // the peer): decide once Qt has read them.
+                m_heldHeader = header;
+                return false;
+            }
+            if (m_oversized) {
+                // Refused on its header: not one byte of the payload is read into memory.
+                m_tracking = false;
+                const auto handler = m_oversized;
+                handler(length);
+                return false;
+            }
+        }
+        m_nextHeader = frameEnd;
+        return true;
+    }
+    if (control) {
+        m_nextHeader = frameEnd;
+        return true;
+    }
+    // A data frame: what must the read buffer hold for Qt to get it?
+    const qint64 smallFrame = m_limits.baseBuffer - m_limits.anonymousBytes;
+    qint64 needed = 0;
+    qint64 until = frameEnd;
+    const bool startsMessage = header.opcode != 0x0;
+    if (startsMessage)
+        m_fragmentBytes = 0;
+    const bool fragmented = !header.final || !startsMessage;
+    if (!fragmented) {
+        if (length > smallFrame)
+            needed = length + m_limits.baseBuffer;
+    } else {
+        // Qt keeps the earlier frames of the message itself; their total is unknown in advance.
+        m_fragmentBytes += length;
+        if (m_fragmentBytes > smallFrame && !m_fragmentReserved) {
+            needed = m_limits.maxMessage + m_limits.baseBuffer;
+            m_fragmentReserved = true;
+        }
+        until = header.final ? frameEnd : std::numeric_limits<qint64>::max();
+        if (m_fragmentReserved && header.final)
+            m_reservedUntil = frameEnd;   // the message ends with this frame
+    }
+    if (needed > 0) {
+        if (m_share.held() > 0 || m_waitingForBudget) {
+            // One reservation at a time: this frame waits until the previous large one is gone.
+            m_heldHeader = header;
+            return false;
+        }
+        reserve(needed, until);
+    }
+    m_nextHeader = frameEnd;
+    return !m_waitingForBudget;
+}
+
+void PeerSocket::reserve(qint64 bytes, qint64 until)
 {
     ByteBudget *budget = m_share.budget();
-    const qint64 size = m_tcp->readBufferSize();
-    // A frame header (14) and a following control frame fit beyond the message itself.
-    const qint64 ceiling = m_limits.maxMessage + 4096;
-    if (!budget || size >= ceiling)
-        return;
-    const qint64 target = std::min(ceiling, size + kGrowStep);
-    const qint64 delta = target - size;
+    m_reservedUntil = until;
+    const qint64 target = std::min(bytes, m_limits.maxMessage + 2 * m_limits.baseBuffer);
+    const qint64 delta = std::max<qint64>(0, target - m_tcp->readBufferSize());
     const auto apply = [this, delta, target] {
         m_share.hold(delta);
         m_waitingForBudget = false;
-        if (m_tcp && m_phase == Phase::Authenticated)
+        if (m_nudge)
+            m_nudge->stop();
+        if (m_tcp && m_phase == Phase::Authenticated) {
             m_tcp->setReadBufferSize(target);
-        else
+        } else {
             m_share.releaseAll();
+        }
     };
-    if (budget->acquire(this, delta, apply)) {
+    if (!budget || budget->acquire(this, delta, apply)) {
         apply();
         return;
     }
     m_waitingForBudget = true;
     qCInfo(lcServer).noquote() << Logging::Fields{{QStringLiteral("peer"), m_address.toString()},
+                                                  {QStringLiteral("bytes"), QString::number(delta)},
                                                   {QStringLiteral("receive_budget_bytes"), QString::number(budget->total())}}
                                << "receive budget in use; a large message waits its turn";
     m_budgetWait.start();
@@ -181,6 +239,61 @@ void PeerSocket::growBuffer()
     m_nudge->start(kNudgeMs);
 }
 
+void PeerSocket::releaseReservation()
+{
+    m_reservedUntil = -1;
+    m_fragmentReserved = false;
+    if (m_tcp && m_phase == Phase::Authenticated)
+        m_tcp->setReadBufferSize(m_limits.baseBuffer);
+    m_share.releaseAll();
+    if (m_heldHeader) {
+        // The next large frame was already announced: its turn now.
+        const Header header = *m_heldHeader;
+        m_heldHeader.reset();
+        if (onFrameHeader(header) && m_tcp)
+            trackFrames();
+    }
+}
+
+void PeerSocket::afterQtReads()
+{
+    if (!m_tcp || m_phase == Phase::Closing || m_phase == Phase::Handshake)
+        return;
+    m_consumed += std::max<qint64>(0, m_availableBefore - m_tcp->bytesAvailable());
+    m_availableBefore = m_tcp->bytesAvailable();
+    if (m_phase == Phase::Unauthenticated) {
+        // Qt has reached a held oversized frame and the peer is still anonymous: Qt's small
+        // limit refuses it (close 1009); nothing more to track.
+        if (m_heldHeader && m_consumed >= m_nextHeader)
+            m_tracking = false;
+        return;
+    }
+    if (m_phase != Phase::Authenticated)
+        return;
+    if (m_tracking) {
+        if (m_reservedUntil >= 0 && m_consumed >= m_reservedUntil && !m_waitingForBudget) {
+            releaseReservation();
+        } else if (m_heldHeader && m_share.held() == 0 && !m_waitingForBudget) {
+            // Held while the peer was anonymous; it has authenticated since.
+            const Header header = *m_heldHeader;
+            m_heldHeader.reset();
+            if (onFrameHeader(header))
+                trackFrames();
+        }
+        return;
+    }
+    // Untracked (see trackFrames): a full buffer means Qt waits for a larger frame; reserve
+    // the largest message at once, and give it back once the buffer has been emptied.
+    const qint64 size = m_tcp->readBufferSize();
+    const qint64 available = m_tcp->bytesAvailable();
+    if (m_waitingForBudget)
+        return;
+    if (size > 0 && available >= size && m_share.held() == 0)
+        reserve(m_limits.maxMessage + m_limits.baseBuffer, std::numeric_limits<qint64>::max());
+    else if (m_share.held() > 0 && available < m_limits.baseBuffer)
+        releaseReservation();
+}
+
 void PeerSocket::nudgeWhileWaiting()
 {
     if (!m_waitingForBudget || !m_tcp || m_phase != Phase::Authenticated) {
@@ -189,8 +302,7 @@ void PeerSocket::nudgeWhileWaiting()
     }
     if (m_budgetWait.elapsed() > kMaxBudgetWaitMs) {
         m_nudge->stop();
-        closeGracefully(kCloseBusy, QStringLiteral("service busy receiving other large messages; retry later"),
-                       false);
+        closeGracefully(kCloseBusy, QStringLiteral("service busy receiving other large messages; retry later"), false);
         return;
     }
     // Qt's reader is stopped by its own 5 s timer unless it hears from the socket.

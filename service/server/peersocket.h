@@ -9,6 +9,7 @@
 #include <QPointer>
 
 #include <functional>
+#include <optional>
 
 class QTcpSocket;
 class QTimer;
@@ -18,11 +19,16 @@ namespace Mediaforge {
 
 // What the service does with one peer's TCP connection underneath Qt's QWebSocket: the parts
 // QWebSocket keeps to itself.
-// - Before authentication: looks at the first frame's header before Qt reads its payload, so
-//   an anonymous peer announcing a large frame is refused with a policy close at once.
+// It reads every frame header before Qt does (peeking, in a readyRead slot connected ahead
+// of Qt's), so it knows what is coming before a byte of payload is buffered:
+// - Before authentication: a frame larger than the small limit is refused at once with a
+//   policy close, without its payload being read.
 // - After authentication: Qt assembles a whole frame in the socket's read buffer before it
-//   hands anything over; the buffer stays small and grows only against a service-wide
-//   ByteBudget, so many peers cannot each make the service hold a 512 MiB message.
+//   hands anything over. The buffer stays small; a larger frame first reserves its whole size
+//   from a service-wide ByteBudget (all at once, so peers never deadlock holding parts), and
+//   until then the socket is not read, so TCP holds the peer back. A message fragmented into
+//   frames cannot be known in advance: once it outgrows the small buffer it reserves the
+//   largest message allowed.
 // - Closing: QWebSocket::close() closes TCP right after its close frame, and a peer that is
 //   still sending then gets a reset instead of the close code. closeGracefully() sends the
 //   close frame, keeps reading (and discarding) until the peer answers it or a grace period
@@ -68,9 +74,20 @@ signals:
     void authenticated();
 
 private:
+    struct Header
+    {
+        qint64 headerBytes = 0;
+        quint64 length = 0;
+        int opcode = 0;
+        bool final = true;
+    };
+
     void beforeQtReads();
     void afterQtReads();
-    void growBuffer();
+    void trackFrames();
+    bool onFrameHeader(const Header &header);   // false: stop tracking for now
+    void reserve(qint64 bytes, qint64 until);
+    void releaseReservation();
     void nudgeWhileWaiting();
     void drain();
     void finishClose();
@@ -81,7 +98,16 @@ private:
     Limits m_limits;
     Phase m_phase = Phase::Handshake;
     std::function<void(qint64)> m_oversized;
-    bool m_firstFrameSeen = false;
+    // Frame tracking, in absolute stream positions since the upgrade.
+    bool m_tracking = true;
+    qint64 m_availableBefore = 0;
+    qint64 m_consumed = 0;             // bytes Qt has taken from the socket
+    qint64 m_nextHeader = 0;           // where the next frame header starts
+    QByteArray m_headerBytes;          // what has been seen of it
+    std::optional<Header> m_heldHeader;   // a large frame waiting for the previous one to go
+    qint64 m_fragmentBytes = 0;        // payload of the fragmented message being received
+    bool m_fragmentReserved = false;
+    qint64 m_reservedUntil = -1;       // the reservation ends once Qt consumed this position
     BudgetShare m_share;
     bool m_waitingForBudget = false;
     QElapsedTimer m_budgetWait;

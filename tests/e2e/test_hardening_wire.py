@@ -479,15 +479,17 @@ class SlowReaders(unittest.TestCase):
             subscriber.send_text(json.dumps({"type": "subscribe"}))
             dropped = False
             async with connect(service.ws_url) as ws:
-                # Jobs that fail at once (a refused URL) make job events fast, without ffmpeg.
-                for n in range(3000):
+                # Jobs that fail at once (a refused URL) make job events fast, without ffmpeg; the
+                # long URL makes each event large enough to fill the kernel's buffers soon.
+                url = "http://127.0.0.1:9/" + "a" * 8000 + ".mp4"
+                for n in range(1500):
                     await ws.send(json.dumps({"type": "start_job", "job_id": f"u{n}", "operation": "probe",
-                                              "input": {"source": "url", "url": "http://127.0.0.1:9/x.mp4"}}))
+                                              "input": {"source": "url", "url": url}}))
                     while True:
                         reply = await recv_json(ws, 60)
                         if reply["type"] == "error":
                             break
-                    if n % 50 == 49:
+                    if n % 20 == 19:
                         with open(service.log_path, "rb") as log:
                             if b"dropping the connection" in log.read():
                                 dropped = True
