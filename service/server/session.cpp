@@ -216,6 +216,7 @@ void Session::closeConnection(QWebSocketProtocol::CloseCode code, const QString 
     m_closing = true;
     m_closeSent = true;
     m_sender->abort();
+    m_keepAlive->stop();   // not even a ping may follow the close frame
     if (m_peerSocket)
         m_peerSocket->closeGracefully(quint16(code), reason, atFrameBoundary);
     else

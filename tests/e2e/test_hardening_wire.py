@@ -415,6 +415,45 @@ class UnauthenticatedConnections(unittest.TestCase):
             os.unlink(tokens)
 
 
+class SecureListener(unittest.TestCase):
+    """The listener is the service's own (QSslServer with --tls-cert); Qt only upgrades."""
+
+    @async_test
+    async def test_wss_connections_are_accepted_limited_and_authenticated(self):
+        import shutil
+        import ssl
+        import subprocess
+        openssl = shutil.which("openssl")
+        self.assertIsNotNone(openssl, "openssl (installed by ./dev) is needed to make the test certificate")
+        directory = tempfile.mkdtemp(prefix="mediaforge-tls-")
+        cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+        subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+        tokens = tokens_file()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        try:
+            with Service("--tls-cert", cert, "--tls-key", key, "--tokens-file", tokens) as service:
+                self.assertTrue(service.ws_url.startswith("wss://"), service.ws_url)
+                async with connect(service.ws_url, ssl=context,
+                                   extra_headers={"Authorization": f"Bearer {ALICE}"}) as ws:
+                    reply = await request(ws, {"type": "ping"})
+                    self.assertEqual(reply["type"], "pong")
+                # Anonymous: a frame over the small limit is refused as over plain TCP.
+                async with connect(service.ws_url, ssl=context) as ws:
+                    await ws.send("x" * (200 * 1024))
+                    reply = await recv_json(ws, 30)
+                    self.assertEqual(reply["code"], "UNAUTHORIZED")
+                    with self.assertRaises(websockets.ConnectionClosed) as closed:
+                        await recv_json(ws, 30)
+                    self.assertEqual(closed.exception.code, 1008)
+                self.assertEqual(service.health()[0], 200)
+        finally:
+            os.unlink(tokens)
+            shutil.rmtree(directory, ignore_errors=True)
+
+
 class InvalidMessages(unittest.TestCase):
     """Defect 8: the run of invalid requests, and the 1008 that reaches a client still sending."""
 
