@@ -227,7 +227,7 @@ QList<Setting> settings()
                  intSetting(&Config::maxConnections, 1, 100000)});
     list.append({QStringLiteral("max-unauthenticated"), QStringLiteral("MEDIAFORGE_MAX_UNAUTHENTICATED"), QString(),
                  QStringLiteral("n"),
-                 QStringLiteral("Connections not yet authenticated (before or during the handshake, or waiting for hello), overall; more are refused with HTTP 503."),
+                 QStringLiteral("Connections not yet authenticated (before or during the handshake, or waiting for hello), overall; more are refused with HTTP 503. Applies with a tokens file or beyond loopback."),
                  QStringLiteral("256"), intSetting(&Config::maxUnauthenticated, 1, 100000)});
     list.append({QStringLiteral("max-unauthenticated-per-address"), QStringLiteral("MEDIAFORGE_MAX_UNAUTHENTICATED_PER_ADDRESS"),
                  QString(), QStringLiteral("n"),

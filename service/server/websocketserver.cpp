@@ -135,7 +135,11 @@ void WebSocketServer::onTcpConnection()
     while (QTcpSocket *tcp = m_listener->nextPendingConnection()) {
         const QHostAddress address = tcp->peerAddress();
         const int fromAddress = m_unauthenticatedByAddress.value(address);
-        if (fromAddress >= config.maxUnauthenticatedPerAddress || m_unauthenticated.size() >= config.maxUnauthenticated) {
+        // Without tokens on loopback every local peer is an admin the moment its handshake is
+        // done; the caps are for services that anyone else can reach.
+        const bool capped = m_context.authenticator->enabled() || !config.bindsLoopbackOnly();
+        if (capped && (fromAddress >= config.maxUnauthenticatedPerAddress
+                       || m_unauthenticated.size() >= config.maxUnauthenticated)) {
             const bool perAddress = fromAddress >= config.maxUnauthenticatedPerAddress;
             qCWarning(lcServer).noquote() << Logging::Fields{{QStringLiteral("peer"), address.toString()}}
                                           << (perAddress ? "too many unauthenticated connections from this address; refusing one"
