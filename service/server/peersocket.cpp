@@ -28,6 +28,7 @@ struct FrameHeader
     quint64 length = 0;
     int opcode = 0;
     bool final = true;
+    bool plausible = true;   // what a client frame must look like (masked, no RSV bits, known opcode)
 };
 
 // RFC 6455 section 5.2; nullopt until the whole header has arrived.
@@ -40,6 +41,8 @@ std::optional<FrameHeader> parseFrameHeader(QByteArrayView data)
     header.opcode = byte(0) & 0x0F;
     header.final = byte(0) & 0x80;
     const bool masked = byte(1) & 0x80;
+    const int opcode = header.opcode;
+    header.plausible = masked && (byte(0) & 0x70) == 0 && (opcode <= 0x2 || (opcode >= 0x8 && opcode <= 0xA));
     header.length = byte(1) & 0x7F;
     qsizetype position = 2;
     if (header.length == 126) {
@@ -136,6 +139,12 @@ void PeerSocket::trackFrames()
         const std::optional<FrameHeader> parsed = parseFrameHeader(m_headerBytes);
         if (!parsed)
             continue;   // loops once more only if more bytes are available
+        if (!parsed->plausible) {
+            // Not where a frame starts (or not a frame Qt accepts): stop guessing, Qt's limits
+            // and the fallback below still hold.
+            m_tracking = false;
+            return;
+        }
         const Header header{parsed->headerBytes, parsed->length, parsed->opcode, parsed->final};
         m_headerBytes.clear();
         if (!onFrameHeader(header))
