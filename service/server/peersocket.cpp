@@ -71,6 +71,7 @@ std::optional<FrameHeader> parseFrameHeader(QByteArrayView data)
 PeerSocket::PeerSocket(QTcpSocket *tcp, const Limits &limits, ByteBudget *receiveBudget)
     : QObject(tcp), m_tcp(tcp), m_address(tcp->peerAddress()), m_limits(limits), m_share(receiveBudget)
 {
+    m_sinceData.start();
     // Connected before Qt's own reader exists, so this runs first on every readyRead.
     connect(tcp, &QIODevice::readyRead, this, &PeerSocket::beforeQtReads);
 }
@@ -108,6 +109,7 @@ void PeerSocket::beforeQtReads()
 {
     if (!m_tcp)
         return;
+    m_sinceData.restart();
     if (m_phase == Phase::Closing) {
         drain();
         return;

@@ -56,6 +56,9 @@ public:
     Phase phase() const { return m_phase; }
     bool isWaitingForBudget() const { return m_waitingForBudget; }
     bool isClosing() const { return m_phase == Phase::Closing; }
+    // Milliseconds since bytes last arrived: a peer in the middle of a large frame is alive
+    // although its pongs wait behind the frame.
+    qint64 msSinceData() const { return m_sinceData.elapsed(); }
 
     // The WebSocket handshake is done: Qt's QWebSocket now reads the stream. The peer starts
     // unauthenticated with the small limits.
@@ -111,6 +114,7 @@ private:
     BudgetShare m_share;
     bool m_waitingForBudget = false;
     QElapsedTimer m_budgetWait;
+    QElapsedTimer m_sinceData;
     QTimer *m_nudge = nullptr;
     // Close: the peer's frames are skipped to find its close frame.
     bool m_parseFrames = false;

@@ -132,8 +132,10 @@ Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, con
     connect(m_keepAlive, &QTimer::timeout, this, [this] {
         if (!m_socket)
             return;
-        // A peer whose large message waits for the receive budget is not read meanwhile.
-        if (m_peerSocket && m_peerSocket->isWaitingForBudget())
+        // A peer whose large message waits for the receive budget is not read meanwhile, and
+        // one sending a large frame answers our pings only after it: both are alive.
+        if (m_peerSocket && (m_peerSocket->isWaitingForBudget()
+                             || m_peerSocket->msSinceData() < 1000 * qint64(m_context.config->pingIntervalSeconds)))
             m_sinceHeard.restart();
         if (m_sinceHeard.elapsed() > 2 * 1000 * qint64(m_context.config->pingIntervalSeconds)) {
             qCInfo(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}} << "peer silent, closing";
