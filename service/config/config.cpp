@@ -236,6 +236,26 @@ QList<Setting> settings()
     list.append({QStringLiteral("max-connections"), QStringLiteral("MEDIAFORGE_MAX_CONNECTIONS"), QString(),
                  QStringLiteral("n"), QStringLiteral("WebSocket connections at once."), QStringLiteral("1000"),
                  intSetting(&Config::maxConnections, 1, 100000)});
+    list.append({QStringLiteral("max-unauthenticated"), QStringLiteral("MEDIAFORGE_MAX_UNAUTHENTICATED"), QString(),
+                 QStringLiteral("n"),
+                 QStringLiteral("Connections not yet authenticated (before or during the handshake, or waiting for hello), overall; more are refused with HTTP 503. Applies with a tokens file or beyond loopback."),
+                 QStringLiteral("256"), intSetting(&Config::maxUnauthenticated, 1, 100000)});
+    list.append({QStringLiteral("max-unauthenticated-per-address"), QStringLiteral("MEDIAFORGE_MAX_UNAUTHENTICATED_PER_ADDRESS"),
+                 QString(), QStringLiteral("n"),
+                 QStringLiteral("Connections not yet authenticated from one client address; more are refused with HTTP 503."),
+                 QStringLiteral("32"), intSetting(&Config::maxUnauthenticatedPerAddress, 1, 100000)});
+    list.append({QStringLiteral("receive-budget"), QStringLiteral("MEDIAFORGE_RECEIVE_BUDGET"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Memory for large incoming messages (level 0 uploads) of all connections together; beyond it a message waits its turn (at least --max-binary-message-size)."),
+                 QStringLiteral("1G"), bytesSetting(&Config::receiveBudgetBytes, 64 * 1024, qint64(64) * 1024 * kMiB)});
+    list.append({QStringLiteral("level0-output-budget"), QStringLiteral("MEDIAFORGE_LEVEL0_OUTPUT_BUDGET"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Memory for whole level 0 outputs being sent, all connections together; beyond it a delivery waits its turn (at least --level0-output-limit)."),
+                 QStringLiteral("512M"), bytesSetting(&Config::level0OutputBudgetBytes, 1024, qint64(64) * 1024 * kMiB)});
+    list.append({QStringLiteral("max-send-backlog"), QStringLiteral("MEDIAFORGE_MAX_SEND_BACKLOG"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Messages queued for a peer that does not read: past an eighth of it progress events coalesce, past it the connection is dropped."),
+                 QStringLiteral("8M"), bytesSetting(&Config::maxSendBacklogBytes, 64 * 1024, qint64(1024) * kMiB)});
     list.append({QStringLiteral("ping-interval"), QStringLiteral("MEDIAFORGE_PING_INTERVAL"), QString(),
                  QStringLiteral("seconds"),
                  QStringLiteral("WebSocket keep-alive ping; a peer silent for two intervals is dropped."),
@@ -455,6 +475,12 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
         return fail(QStringLiteral("mediaforged: --port and --http-port must differ (both %1)").arg(config.port));
     if (config.maxChunkBytes + 2048 > config.maxBinaryMessageBytes)
         return fail(QStringLiteral("mediaforged: --max-chunk-size must be smaller than --max-binary-message-size"));
+    if (config.receiveBudgetBytes < config.maxBinaryMessageBytes)
+        return fail(QStringLiteral("mediaforged: --receive-budget must be at least --max-binary-message-size"));
+    if (config.level0OutputBudgetBytes < config.level0OutputLimitBytes)
+        return fail(QStringLiteral("mediaforged: --level0-output-budget must be at least --level0-output-limit"));
+    if (config.maxUnauthenticatedPerAddress > config.maxUnauthenticated)
+        return fail(QStringLiteral("mediaforged: --max-unauthenticated-per-address must not exceed --max-unauthenticated"));
 
     if (parser.isSet(checkOption)) {
         outcome.action = ConfigOutcome::Action::Exit;

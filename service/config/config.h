@@ -38,6 +38,11 @@ struct Config
     int maxRedirects = 5;
     int downloadTimeoutSeconds = 600;
     int maxConnections = 1000;
+    int maxUnauthenticated = 256;             // connections before their authentication, overall
+    int maxUnauthenticatedPerAddress = 32;    // ... and from one address
+    qint64 receiveBudgetBytes = qint64(1024) * 1024 * 1024;        // large incoming messages, service-wide
+    qint64 level0OutputBudgetBytes = qint64(512) * 1024 * 1024;    // whole level 0 outputs in socket buffers
+    qint64 maxSendBacklogBytes = qint64(8) * 1024 * 1024;          // unread messages queued for one peer
     int pingIntervalSeconds = 30;
     int handshakeTimeoutSeconds = 10;
     int drainSeconds = 30;

@@ -194,10 +194,11 @@ Result<QString> JobManager::submit(SubmitRequest request)
     const QDateTime now = QDateTime::currentDateTimeUtc();
     if (m_settings.jobsPerMinute > 0) {
         auto &recent = m_recentSubmits[request.owner];
-        while (!recent.empty() && recent.front().secsTo(now) >= 60)
+        const qint64 window = m_settings.rateWindow.count();
+        while (!recent.empty() && recent.front().secsTo(now) >= window)
             recent.pop_front();
         if (int(recent.size()) >= m_settings.jobsPerMinute) {
-            const qint64 retryAfter = std::max<qint64>(1, 60 - recent.front().secsTo(now));
+            const qint64 retryAfter = std::max<qint64>(1, window - recent.front().secsTo(now));
             return Error(ErrorCode::RateLimited,
                          QStringLiteral("at most %1 new jobs a minute; retry in %2 s").arg(m_settings.jobsPerMinute).arg(retryAfter),
                          QJsonObject{{QStringLiteral("retry_after_seconds"), retryAfter}});
@@ -761,9 +762,23 @@ void JobManager::connectionClosed(quint64 connectionId)
     }
 }
 
+void JobManager::pruneRecentSubmits(const QDateTime &now)
+{
+    // Every connection without tokens is an owner of its own: without this, each one that
+    // ever submitted would stay in the table for the life of the service.
+    const qint64 window = m_settings.rateWindow.count();
+    for (auto it = m_recentSubmits.begin(); it != m_recentSubmits.end();) {
+        if (it->empty() || it->back().secsTo(now) >= window)
+            it = m_recentSubmits.erase(it);
+        else
+            ++it;
+    }
+}
+
 void JobManager::expireOutputs()
 {
     const QDateTime now = QDateTime::currentDateTimeUtc();
+    pruneRecentSubmits(now);
     for (auto &[id, job] : m_jobs) {
         if (isFinished(job.status) && !job.outputsRemoved && job.retainUntil.isValid() && job.retainUntil <= now) {
             qCInfo(lcJobs).noquote() << jobFields(job) << "outputs expired";

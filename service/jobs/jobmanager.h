@@ -34,6 +34,7 @@ struct JobManagerSettings
     int maxJobsPerConnection = 16;
     int maxQueuedJobs = 1000;
     int jobsPerMinute = 0;             // per owner; 0: unlimited
+    std::chrono::seconds rateWindow{60};   // the "minute" of jobsPerMinute (shorter in tests)
     qint64 maxFileBytes = qint64(2) * 1024 * 1024 * 1024;
     std::chrono::seconds retention{3600};
     std::chrono::milliseconds uploadStallTimeout = std::chrono::seconds(120);
@@ -121,6 +122,8 @@ public:
     int maxConcurrentJobs() const { return m_settings.maxConcurrentJobs; }
     bool isShuttingDown() const { return m_shuttingDown; }
     qint64 bytesReceived() const { return m_bytesReceived; }
+    // Owners with a submit inside the rate window (what the rate limit remembers).
+    int rateLimitedOwners() const { return int(m_recentSubmits.size()); }
 
     // Stops accepting jobs, cancels those not yet processing, lets running ones finish for
     // `drain`, then cancels the rest; drained() when nothing runs any more.
@@ -156,6 +159,7 @@ private:
     void stopRuntime(const QString &id);
     void removeFiles(Job &job);
     void expireOutputs();
+    void pruneRecentSubmits(const QDateTime &now);
     void trimHistory();
     void checkDrained();
     QString newId() const;

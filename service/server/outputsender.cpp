@@ -13,10 +13,17 @@ namespace Mediaforge {
 
 using namespace Protocol;
 
-OutputSender::OutputSender(QWebSocket *socket, qint64 chunkBytes, QObject *parent)
-    : QObject(parent), m_socket(socket), m_chunkBytes(chunkBytes), m_maxInFlight(4 * chunkBytes)
+OutputSender::OutputSender(QWebSocket *socket, qint64 chunkBytes, qint64 wholeLimit, ByteBudget *wholeBudget,
+                           QObject *parent)
+    : QObject(parent), m_socket(socket), m_chunkBytes(chunkBytes), m_maxInFlight(4 * chunkBytes),
+      m_wholeLimit(wholeLimit), m_wholeBudget(wholeBudget), m_share(wholeBudget)
 {
     connect(socket, &QWebSocket::bytesWritten, this, &OutputSender::onBytesWritten);
+}
+
+OutputSender::~OutputSender()
+{
+    abort();
 }
 
 void OutputSender::enqueue(const Delivery &delivery)
@@ -31,6 +38,20 @@ void OutputSender::abort()
     m_queue.clear();
     m_current.reset();
     m_file.close();
+    if (m_wholeBudget)
+        m_wholeBudget->cancel(this);
+    m_waitingForBudget = false;
+    m_waitingForDrain = false;
+    m_share.releaseAll();
+}
+
+void OutputSender::fail(const Error &error)
+{
+    const Delivery failed = *m_current;
+    m_current.reset();
+    m_file.close();
+    emit deliveryFailed(failed.id, failed.jobId, error, failed.requestId);
+    QTimer::singleShot(0, this, &OutputSender::startNext);
 }
 
 void OutputSender::startNext()
@@ -65,45 +86,93 @@ void OutputSender::openOutput()
     m_file.setFileName(output.path);
     m_offset = 0;
     if (!m_file.open(QIODevice::ReadOnly)) {
-        const Delivery failed = *m_current;
-        m_current.reset();
-        emit deliveryFailed(failed.id, failed.jobId, QStringLiteral("the output file is no longer available"),
-                            failed.requestId);
-        QTimer::singleShot(0, this, &OutputSender::startNext);
+        fail(Error(ErrorCode::OutputSendFailed, QStringLiteral("the output file is no longer available")));
         return;
     }
     if (!m_current->chunked) {
-        // Level 0: the whole file in one message, read straight into the message buffer.
-        QJsonObject header{{QString(Field::JobId), m_current->jobId}, {QString(Field::Filename), output.fileName}};
-        if (m_current->outputs.size() > 1) {
-            header.insert(QString(Field::Index), m_index);
-            header.insert(QString(Field::Count), int(m_current->outputs.size()));
-        }
-        QByteArray message = BinaryFrame::encodeHeader(header);
-        const qsizetype headerSize = message.size();
-        const qint64 size = m_file.size();
-        message.resize(headerSize + size);
-        const qint64 read = m_file.read(message.data() + headerSize, size);
-        m_file.close();
-        if (read != size) {
-            const Delivery failed = *m_current;
-            m_current.reset();
-            emit deliveryFailed(failed.id, failed.jobId, QStringLiteral("cannot read the output file"), failed.requestId);
-            QTimer::singleShot(0, this, &OutputSender::startNext);
+        // The limit holds on every path that sends whole files (completed and fetch_output).
+        if (m_file.size() > m_wholeLimit) {
+            fail(Error(ErrorCode::TooLarge,
+                       QStringLiteral("output %1 is %2 bytes, above the %3-byte limit for one message; fetch it with "
+                                      "protocol level 1 or over HTTP")
+                               .arg(output.fileName)
+                               .arg(m_file.size())
+                               .arg(m_wholeLimit),
+                       QJsonObject{{QStringLiteral("id"), m_current->id},
+                                   {QStringLiteral("size_bytes"), m_file.size()},
+                                   {QStringLiteral("limit_bytes"), m_wholeLimit}}));
             return;
         }
-        m_socket->sendBinaryMessage(message);
-        emit bytesSent(size);
-        QTimer::singleShot(0, this, &OutputSender::openOutput);
+        continueWhole();
         return;
     }
     pump();
 }
 
+void OutputSender::continueWhole()
+{
+    if (!m_current || !m_file.isOpen() || !m_socket || m_waitingForBudget)
+        return;
+    // Like the chunks: nothing more goes into the socket while it still holds a lot.
+    if (m_socket->bytesToWrite() >= m_maxInFlight) {
+        m_waitingForDrain = true;
+        return;
+    }
+    m_waitingForDrain = false;
+    const qint64 size = m_file.size();
+    if (m_wholeBudget) {
+        const auto granted = [this, size] {
+            m_waitingForBudget = false;
+            m_share.hold(size);
+            sendWhole();
+        };
+        if (!m_wholeBudget->acquire(this, size, granted)) {
+            m_waitingForBudget = true;
+            return;
+        }
+        m_share.hold(size);
+    }
+    sendWhole();
+}
+
+void OutputSender::sendWhole()
+{
+    if (!m_current || !m_file.isOpen() || !m_socket) {
+        m_share.settle(m_socket ? m_socket->bytesToWrite() : 0);
+        return;
+    }
+    // Level 0: the whole file in one message, read straight into the message buffer.
+    const JobOutput &output = m_current->outputs.at(m_index);
+    QJsonObject header{{QString(Field::JobId), m_current->jobId}, {QString(Field::Filename), output.fileName}};
+    if (m_current->outputs.size() > 1) {
+        header.insert(QString(Field::Index), m_index);
+        header.insert(QString(Field::Count), int(m_current->outputs.size()));
+    }
+    QByteArray message = BinaryFrame::encodeHeader(header);
+    const qsizetype headerSize = message.size();
+    const qint64 size = m_file.size();
+    message.resize(headerSize + size);
+    const qint64 read = m_file.read(message.data() + headerSize, size);
+    m_file.close();
+    if (read != size) {
+        m_share.settle(m_socket->bytesToWrite());
+        fail(Error(ErrorCode::OutputSendFailed, QStringLiteral("cannot read the output file")));
+        return;
+    }
+    m_socket->sendBinaryMessage(message);
+    m_inSocket += message.size();
+    message = QByteArray();
+    // What the kernel already took is given back at once.
+    m_share.settle(m_socket->bytesToWrite());
+    m_inSocket = std::min(m_inSocket, m_socket->bytesToWrite());
+    emit bytesSent(size);
+    QTimer::singleShot(0, this, &OutputSender::openOutput);
+}
+
 void OutputSender::pump()
 {
     // pump() can be reached from bytesWritten while it is already on the stack.
-    if (m_pumping || !m_current || !m_file.isOpen() || !m_socket)
+    if (m_pumping || !m_current || !m_current->chunked || !m_file.isOpen() || !m_socket)
         return;
     m_pumping = true;
     const JobOutput &output = m_current->outputs.at(m_index);
@@ -123,15 +192,12 @@ void OutputSender::pump()
         message.resize(headerSize + length);
         if (m_file.read(message.data() + headerSize, length) != length) {
             m_pumping = false;
-            const Delivery failed = *m_current;
-            m_current.reset();
-            m_file.close();
-            emit deliveryFailed(failed.id, failed.jobId, QStringLiteral("cannot read the output file"), failed.requestId);
-            QTimer::singleShot(0, this, &OutputSender::startNext);
+            fail(Error(ErrorCode::OutputSendFailed, QStringLiteral("cannot read the output file")));
             return;
         }
         m_offset += length;
         m_socket->sendBinaryMessage(message);
+        m_inSocket += message.size();
         emit bytesSent(length);
         if (final) {
             m_file.close();
@@ -146,7 +212,16 @@ void OutputSender::pump()
 
 void OutputSender::onBytesWritten(qint64)
 {
-    if (m_socket && m_socket->bytesToWrite() < m_maxInFlight)
+    if (!m_socket)
+        return;
+    const qint64 buffered = m_socket->bytesToWrite();
+    m_inSocket = std::min(m_inSocket, buffered);
+    m_share.settle(buffered);
+    if (buffered >= m_maxInFlight)
+        return;
+    if (m_waitingForDrain)
+        continueWhole();
+    else
         pump();
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "bytebudget.h"
+#include "errorcode.h"
 #include "jobs/job.h"
 
 #include <QFile>
@@ -19,7 +21,10 @@ namespace Mediaforge {
 // Sends job outputs over one WebSocket, one delivery after another.
 // Chunked (level 1): frames of at most `chunkBytes`, and never more than `maxInFlight` bytes
 // handed to the socket and not yet written, so memory stays bounded whatever the file size.
-// Whole (level 0): one binary message per file, as the protocol demands.
+// Whole (level 0): one binary message per file, as the protocol demands. Qt copies a whole
+// message into the socket's buffer, so each one first waits for the socket to drain like the
+// chunks do, must fit the level 0 output limit, and takes its size from a service-wide budget
+// that it gets back as the peer reads.
 class OutputSender : public QObject
 {
     Q_OBJECT
@@ -34,11 +39,15 @@ public:
         QJsonValue requestId;       // fetch_output's, echoed on its replies
     };
 
-    OutputSender(QWebSocket *socket, qint64 chunkBytes, QObject *parent = nullptr);
+    OutputSender(QWebSocket *socket, qint64 chunkBytes, qint64 wholeLimit, ByteBudget *wholeBudget,
+                 QObject *parent = nullptr);
+    ~OutputSender() override;
 
     void enqueue(const Delivery &delivery);
     bool isIdle() const { return !m_file.isOpen() && m_queue.isEmpty() && !m_current; }
     void abort();   // socket closing: drop everything
+    // What this sender put into the socket that the peer has not taken yet (at most).
+    qint64 bytesInSocket() const { return m_inSocket; }
 
 signals:
     // Level 1: after an output's last chunk.
@@ -46,13 +55,16 @@ signals:
                          const QJsonValue &requestId);
     // Every output of the delivery has been handed to the socket.
     void deliveryFinished(const QString &id);
-    void deliveryFailed(const QString &id, const QString &jobId, const QString &message, const QJsonValue &requestId);
+    void deliveryFailed(const QString &id, const QString &jobId, const Error &error, const QJsonValue &requestId);
     void bytesSent(qint64 bytes);
 
 private:
     void startNext();
     void openOutput();
     void pump();
+    void continueWhole();
+    void sendWhole();
+    void fail(const Error &error);
     void onBytesWritten(qint64 bytes);
 
     QPointer<QWebSocket> m_socket;
@@ -65,6 +77,12 @@ private:
     QFile m_file;
     qint64 m_offset = 0;
     bool m_pumping = false;
+    qint64 m_wholeLimit;
+    ByteBudget *m_wholeBudget;
+    BudgetShare m_share;
+    bool m_waitingForBudget = false;
+    bool m_waitingForDrain = false;
+    qint64 m_inSocket = 0;
 };
 
 } // namespace Mediaforge

@@ -7,6 +7,7 @@
 #include "jobs/jobmanager.h"
 #include "logging/logging.h"
 #include "outputsender.h"
+#include "peersocket.h"
 #include "protocol.h"
 #include "startjob.h"
 #include "validationissues.h"
@@ -26,7 +27,6 @@ using namespace Protocol;
 namespace {
 
 constexpr int kMaxInvalidInARow = 100;
-constexpr qint64 kSubscriberProgressIntervalMs = 500;   // job_event progress: <= 2 a second a job
 
 QJsonObject message(QLatin1StringView type)
 {
@@ -42,17 +42,31 @@ ErrorCode submitErrorCode(ErrorCode code)
 
 } // namespace
 
-Session::Session(QWebSocket *socket, quint64 connectionId, const SessionContext &context, QObject *parent)
-    : QObject(parent), m_socket(socket), m_connectionId(connectionId), m_context(context)
+Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, const SessionContext &context,
+                 QObject *parent)
+    : QObject(parent), m_socket(socket), m_peerSocket(peer), m_connectionId(connectionId), m_context(context)
 {
     m_clock.start();
     m_sinceHeard.start();
     m_peer = socket->peerAddress().toString() + u':' + QString::number(socket->peerPort());
     const Config &config = *m_context.config;
-    socket->setMaxAllowedIncomingMessageSize(quint64(config.maxBinaryMessageBytes));
-    socket->setMaxAllowedIncomingFrameSize(quint64(config.maxBinaryMessageBytes));
+    if (!peer) {
+        // Without the TCP side there is no small pre-authentication limit to lift later.
+        socket->setMaxAllowedIncomingMessageSize(quint64(config.maxBinaryMessageBytes));
+        socket->setMaxAllowedIncomingFrameSize(quint64(config.maxBinaryMessageBytes));
+    } else {
+        peer->setOversizedHandler([this](qint64 length) {
+            closeWithPolicyViolation(QStringLiteral("a frame of %1 bytes before authentication").arg(length));
+        });
+    }
     socket->setParent(this);
-    m_sender = new OutputSender(socket, config.maxChunkBytes, this);
+    m_sender = new OutputSender(socket, config.maxChunkBytes, config.level0OutputLimitBytes,
+                                m_context.level0OutputBudget, this);
+    // Progress held back while the peer did not read goes out once it reads again.
+    connect(socket, &QWebSocket::bytesWritten, this, [this] {
+        if (!m_deferredProgress.isEmpty() && !isCongested())
+            flushDeferredProgress();
+    });
 
     connect(socket, &QWebSocket::textMessageReceived, this, &Session::onTextMessage);
     connect(socket, &QWebSocket::textFrameReceived, this, &Session::onTextFrame);
@@ -85,9 +99,22 @@ Session::Session(QWebSocket *socket, quint64 connectionId, const SessionContext 
             m_context.manager->releaseOutputs(id);
     });
     connect(m_sender, &OutputSender::deliveryFailed, this,
-            [this](const QString &id, const QString &jobId, const QString &why, const QJsonValue &requestId) {
+            [this](const QString &id, const QString &jobId, const Error &error, const QJsonValue &requestId) {
+                if (error.code == ErrorCode::TooLarge) {
+                    // The outputs stay fetchable over level 1 or HTTP, as for a completed job.
+                    m_context.manager->retainOutputs(id);
+                    if (const Job *job = m_context.manager->job(id)) {
+                        for (const JobOutput &output : job->outputs) {
+                            if (output.size > m_context.config->level0OutputLimitBytes) {
+                                m_jobs.remove(id);
+                                sendError(level0TooLarge(*job, output), jobId, requestId);
+                                return;
+                            }
+                        }
+                    }
+                }
                 m_jobs.remove(id);
-                sendError(Error(ErrorCode::OutputSendFailed, why), jobId, requestId);
+                sendError(error, jobId, requestId);
             });
 
     JobManager *manager = m_context.manager;
@@ -105,6 +132,11 @@ Session::Session(QWebSocket *socket, quint64 connectionId, const SessionContext 
     connect(m_keepAlive, &QTimer::timeout, this, [this] {
         if (!m_socket)
             return;
+        // A peer whose large message waits for the receive budget is not read meanwhile, and
+        // one sending a large frame answers our pings only after it: both are alive.
+        if (m_peerSocket && (m_peerSocket->isWaitingForBudget()
+                             || m_peerSocket->msSinceData() < 1000 * qint64(m_context.config->pingIntervalSeconds)))
+            m_sinceHeard.restart();
         if (m_sinceHeard.elapsed() > 2 * 1000 * qint64(m_context.config->pingIntervalSeconds)) {
             qCInfo(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}} << "peer silent, closing";
             m_socket->abort();
@@ -134,7 +166,7 @@ void Session::authenticateFromHandshake()
         // an admin, but each connection keeps its own job_id namespace.
         m_identity = Identity{Role::Admin, QString()};
         m_owner = QStringLiteral("connection:%1").arg(m_connectionId);
-        m_authState = AuthState::Authenticated;
+        markAuthenticated();
         return;
     }
     const QByteArray token = Authenticator::tokenFromRequest(m_socket->request());
@@ -146,7 +178,7 @@ void Session::authenticateFromHandshake()
         }
         m_identity = *identity;
         m_owner = identity->name;
-        m_authState = AuthState::Authenticated;
+        markAuthenticated();
         qCInfo(lcAuth).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}, {QStringLiteral("name"), m_owner}}
                                  << "authenticated by handshake";
         return;
@@ -155,37 +187,95 @@ void Session::authenticateFromHandshake()
     m_authTimer->setSingleShot(true);
     connect(m_authTimer, &QTimer::timeout, this, [this] {
         if (m_authState == AuthState::Pending)
-            closeWithPolicyViolation(QStringLiteral("no token within %1 s").arg(m_context.config->handshakeTimeoutSeconds));
+            closeWithPolicyViolation(QStringLiteral("no token within %1 s").arg(m_context.config->handshakeTimeoutSeconds),
+                                     false);
     });
     m_authTimer->start(std::chrono::seconds(m_context.config->handshakeTimeoutSeconds));
 }
 
-void Session::closeWithPolicyViolation(const QString &reason)
+void Session::markAuthenticated()
+{
+    m_authState = AuthState::Authenticated;
+    // Only now may frames be large (PeerSocket lifts Qt's limits and counts this peer as known).
+    if (m_peerSocket)
+        m_peerSocket->setAuthenticated();
+}
+
+void Session::closeWithPolicyViolation(const QString &reason, bool atFrameBoundary)
 {
     if (m_closing || !m_socket)
         return;
     m_closing = true;
     qCInfo(lcAuth).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}} << "refused:" << reason;
     sendError(Error(ErrorCode::Unauthorized, QStringLiteral("authentication required: ") + reason));
-    m_socket->close(QWebSocketProtocol::CloseCodePolicyViolated, reason.left(100));
+    closeConnection(QWebSocketProtocol::CloseCodePolicyViolated, reason.left(100), atFrameBoundary);
+}
+
+void Session::closeConnection(QWebSocketProtocol::CloseCode code, const QString &reason, bool atFrameBoundary)
+{
+    if (m_closeSent || !m_socket)
+        return;
+    m_closing = true;
+    m_closeSent = true;
+    m_sender->abort();
+    m_keepAlive->stop();   // not even a ping may follow the close frame
+    if (m_peerSocket)
+        m_peerSocket->closeGracefully(quint16(code), reason, atFrameBoundary);
+    else
+        m_socket->close(code, reason);
 }
 
 void Session::countInvalid()
 {
     if (++m_invalidInARow >= kMaxInvalidInARow && m_socket && !m_closing) {
         m_closing = true;
-        m_socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
-                        QStringLiteral("%1 invalid messages in a row").arg(kMaxInvalidInARow));
+        closeConnection(QWebSocketProtocol::CloseCodePolicyViolated,
+                        QStringLiteral("%1 invalid messages in a row").arg(kMaxInvalidInARow), true);
     }
+}
+
+qint64 Session::sendBacklog() const
+{
+    if (!m_socket)
+        return 0;
+    return std::max<qint64>(0, m_socket->bytesToWrite() - m_sender->bytesInSocket());
+}
+
+bool Session::isCongested() const
+{
+    return sendBacklog() > m_context.config->maxSendBacklogBytes / 8;
+}
+
+void Session::drop(const QString &why)
+{
+    if (m_closeSent)
+        return;
+    m_closing = true;
+    m_closeSent = true;
+    qCWarning(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer},
+                                                      {QStringLiteral("backlog_bytes"), QString::number(sendBacklog())}}
+                                   << "dropping the connection:" << why;
+    m_sender->abort();
+    // Queued: the caller may be inside a JobManager signal, and a closed connection cancels jobs.
+    QTimer::singleShot(0, this, [this] {
+        if (m_socket)
+            m_socket->abort();
+    });
 }
 
 void Session::send(QJsonObject object, const QJsonValue &requestId)
 {
-    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
+    if (!m_socket || m_closeSent || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
     if (requestId.isString())
         object.insert(QString(Field::RequestId), requestId);
-    m_socket->sendTextMessage(QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)));
+    const QByteArray json = QJsonDocument(object).toJson(QJsonDocument::Compact);
+    // A peer that stopped reading would otherwise make the service keep every message for it.
+    if (sendBacklog() + json.size() > m_context.config->maxSendBacklogBytes) {
+        drop(QStringLiteral("the peer does not read; %1 bytes of messages wait for it").arg(sendBacklog()));
+        return;
+    }
+    m_socket->sendTextMessage(QString::fromUtf8(json));
 }
 
 void Session::sendError(const Error &error, const QString &jobId, const QJsonValue &requestId)
@@ -209,7 +299,7 @@ void Session::onTextFrame(const QString &frame, bool isLastFrame)
         m_closing = true;
         sendError(Error(ErrorCode::TooLarge, QStringLiteral("text messages are limited to %1 bytes")
                                                      .arg(m_context.config->maxMessageBytes)));
-        m_socket->close(QWebSocketProtocol::CloseCodeTooMuchData, QStringLiteral("message too big"));
+        closeConnection(QWebSocketProtocol::CloseCodeTooMuchData, QStringLiteral("message too big"), true);
     }
     if (isLastFrame)
         m_textFrameBytes = 0;
@@ -259,6 +349,10 @@ void Session::onTextMessage(const QString &text)
         return;
     }
 
+    // A handler that refuses the request counts it; only a request that went through resets
+    // the run of invalid messages.
+    const int invalidBefore = m_invalidInARow;
+
     if (type == Type::StartJob) {
         handleStartJob(object, requestId);
     } else if (type == Type::CancelJob) {
@@ -287,7 +381,8 @@ void Session::onTextMessage(const QString &text)
         countInvalid();
         return;
     }
-    m_invalidInARow = 0;
+    if (m_invalidInARow == invalidBefore)
+        m_invalidInARow = 0;
 }
 
 void Session::handleHello(const QJsonObject &object, const QJsonValue &requestId)
@@ -308,7 +403,7 @@ void Session::handleHello(const QJsonObject &object, const QJsonValue &requestId
         }
         m_identity = *identity;
         m_owner = identity->name;
-        m_authState = AuthState::Authenticated;
+        markAuthenticated();
         if (m_authTimer)
             m_authTimer->stop();
     }
@@ -564,6 +659,8 @@ void Session::handleSubscribe(bool subscribe, const QJsonValue &requestId)
 
 void Session::sendStats()
 {
+    if (isCongested())
+        return;   // the next tick carries newer figures anyway
     QJsonObject reply = message(Type::Stats);
     reply.insert(QString(Field::Stats), m_context.stats());
     send(reply);
@@ -601,6 +698,16 @@ void Session::handleFetchOutput(const QJsonObject &object, const QJsonValue &req
             return;
         }
         index = int(value);
+    }
+    if (m_level < 1) {
+        // One message per file on this connection: the level 0 limit applies here too.
+        for (qsizetype i = 0; i < job->outputs.size(); ++i) {
+            const JobOutput &output = job->outputs.at(i);
+            if ((index < 0 || index == i) && output.size > m_context.config->level0OutputLimitBytes) {
+                sendError(level0TooLarge(*job, output), job->jobId, requestId);
+                return;
+            }
+        }
     }
     // While fetching, the outputs must not expire under the transfer.
     m_context.manager->retainOutputs(job->id);
@@ -668,196 +775,6 @@ void Session::onBinaryMessage(const QByteArray &data)
     if (const auto refused = m_context.manager->writeUpload(id, m_connectionId, index, offset, frame->payload, final))
         sendError(*refused, jobId);
     m_invalidInARow = 0;
-}
-
-void Session::onJobAccepted(const QString &id)
-{
-    if (!m_subscribed)
-        return;
-    if (const Job *job = m_context.manager->job(id))
-        sendJobEvent(QStringLiteral("accepted"), *job);
-}
-
-void Session::onJobStageChanged(const QString &id)
-{
-    // Every session hears every job: most return here, before any lookup.
-    if (!m_subscribed && !m_jobs.contains(id))
-        return;
-    const Job *job = m_context.manager->job(id);
-    if (!job)
-        return;
-    if (m_jobs.contains(id))
-        sendProgress(*job);
-    if (m_subscribed) {
-        m_pendingEventProgress.remove(id);
-        sendJobEvent(QStringLiteral("stage"), *job);
-    }
-}
-
-void Session::onJobProgress(const QString &id)
-{
-    // Every session hears every job: most return here, before any lookup.
-    if (!m_subscribed && !m_jobs.contains(id))
-        return;
-    const Job *job = m_context.manager->job(id);
-    if (!job)
-        return;
-    if (m_jobs.contains(id))
-        sendProgress(*job);
-    if (m_subscribed) {
-        const qint64 now = m_clock.elapsed();
-        const auto last = m_lastEventProgress.constFind(id);
-        if (last == m_lastEventProgress.constEnd() || now - *last >= kSubscriberProgressIntervalMs) {
-            m_lastEventProgress.insert(id, now);
-            m_pendingEventProgress.remove(id);
-            sendJobEvent(QStringLiteral("progress"), *job);
-        } else {
-            m_pendingEventProgress.insert(id);
-        }
-    }
-}
-
-void Session::flushSubscriberProgress()
-{
-    const qint64 now = m_clock.elapsed();
-    const QSet<QString> pending = m_pendingEventProgress;
-    for (const QString &id : pending) {
-        if (now - m_lastEventProgress.value(id) < kSubscriberProgressIntervalMs)
-            continue;
-        m_pendingEventProgress.remove(id);
-        const Job *job = m_context.manager->job(id);
-        if (!job || isFinished(job->status))
-            continue;
-        m_lastEventProgress.insert(id, now);
-        sendJobEvent(QStringLiteral("progress"), *job);
-    }
-}
-
-void Session::sendJobEvent(const QString &event, const Job &job)
-{
-    QJsonObject reply = message(Type::JobEvent);
-    reply.insert(QString(Field::Event), event);
-    reply.insert(QString(Field::Job), job.toSnapshot(true, m_context.manager->queuePosition(job.id)));
-    send(reply);
-}
-
-void Session::sendProgress(const Job &job)
-{
-    const JobProgress &p = job.progress;
-    QJsonObject progress = message(Type::Progress);
-    progress.insert(QString(Field::JobId), job.jobId);
-    progress.insert(QString(Field::Percentage), std::round(p.percentage * 10.0) / 10.0);
-    progress.insert(QString(Field::Stage), jobStageName(job.stage));
-    switch (job.stage) {
-    case JobStage::Uploading:
-    case JobStage::Downloading:
-        progress.insert(QString(Field::Bytes), p.bytes);
-        if (p.totalBytes >= 0)
-            progress.insert(QString(Field::TotalBytes), p.totalBytes);
-        if (p.etaSeconds >= 0)
-            progress.insert(QString(Field::EtaSeconds), std::round(p.etaSeconds * 10.0) / 10.0);
-        break;
-    case JobStage::Processing:
-        progress.insert(QString(Field::OutTimeSeconds), std::round(p.outTimeSeconds * 1000.0) / 1000.0);
-        progress.insert(QString(Field::DurationSeconds), std::round(p.durationSeconds * 1000.0) / 1000.0);
-        progress.insert(QString(Field::Speed), std::round(p.speed * 100.0) / 100.0);
-        progress.insert(QString(Field::Fps), std::round(p.fps * 10.0) / 10.0);
-        if (p.etaSeconds >= 0)
-            progress.insert(QString(Field::EtaSeconds), std::round(p.etaSeconds * 10.0) / 10.0);
-        break;
-    case JobStage::Queued:
-        if (const int position = m_context.manager->queuePosition(job.id))
-            progress.insert(QString(Field::QueuePosition), position);
-        break;
-    case JobStage::Finalizing:
-        break;
-    }
-    send(progress);
-}
-
-void Session::onJobFinished(const QString &id)
-{
-    // Every session hears every job: most return here, before any lookup.
-    if (!m_subscribed && !m_jobs.contains(id))
-        return;
-    const Job *job = m_context.manager->job(id);
-    if (!job)
-        return;
-    if (m_subscribed) {
-        m_pendingEventProgress.remove(id);
-        const QString event = job->status == JobStatus::Completed ? QStringLiteral("completed")
-                : job->status == JobStatus::Failed                 ? QStringLiteral("failed")
-                                                                   : QStringLiteral("cancelled");
-        sendJobEvent(event, *job);
-    }
-    if (!m_jobs.contains(id))
-        return;
-    const QJsonValue requestId = m_cancelRequests.take(id);
-    if (job->status != JobStatus::Completed) {
-        m_jobs.remove(id);
-        const Error error = job->error.value_or(Error(ErrorCode::JobFailed, QStringLiteral("job failed")));
-        QJsonObject reply = message(Type::Error);
-        const QJsonObject body = error.toJson();
-        for (auto it = body.begin(); it != body.end(); ++it)
-            reply.insert(it.key(), it.value());
-        reply.insert(QString(Field::JobId), job->jobId);
-        reply.insert(QString(Field::Id), job->id);
-        send(reply, requestId);
-        return;
-    }
-    sendCompleted(*job);
-}
-
-void Session::sendCompleted(const Job &job)
-{
-    const Config &config = *m_context.config;
-    if (m_level < 1) {
-        for (const JobOutput &output : job.outputs) {
-            if (output.size <= config.level0OutputLimitBytes)
-                continue;
-            // One message per file cannot carry this; the output stays fetchable instead.
-            m_context.manager->retainOutputs(job.id);
-            m_jobs.remove(job.id);
-            const QString url = m_context.httpBaseUrl + QStringLiteral("/jobs/") + job.id + QStringLiteral("/output");
-            sendError(Error(ErrorCode::TooLarge,
-                            QStringLiteral("output %1 is %2 bytes, above the %3-byte limit for one message; fetch it "
-                                           "with protocol level 1 (hello, then fetch_output with id %4) or over HTTP: %5")
-                                    .arg(output.fileName)
-                                    .arg(output.size)
-                                    .arg(config.level0OutputLimitBytes)
-                                    .arg(job.id, url),
-                            QJsonObject{{QStringLiteral("id"), job.id},
-                                        {QStringLiteral("size_bytes"), output.size},
-                                        {QStringLiteral("limit_bytes"), config.level0OutputLimitBytes},
-                                        {QStringLiteral("http_url"), url},
-                                        {QStringLiteral("retained_seconds"), config.retentionSeconds}}),
-                      job.jobId);
-            return;
-        }
-    }
-    QJsonObject completed = message(Type::Completed);
-    completed.insert(QString(Field::JobId), job.jobId);
-    completed.insert(QString(Field::Id), job.id);
-    completed.insert(QString(Field::Message), QStringLiteral("Job completed successfully"));
-    completed.insert(QString(Field::DeliveryMethod), QStringLiteral("binary"));
-    if (!job.outputs.isEmpty()) {
-        completed.insert(QString(Field::OutputMetadata), job.outputs.constFirst().metadata.toOutputMetadata());
-        QJsonArray outputs;
-        for (const JobOutput &output : job.outputs)
-            outputs.append(output.toJson());
-        completed.insert(QString(Field::Outputs), outputs);
-    } else {
-        completed.insert(QString(Field::Outputs), QJsonArray());
-    }
-    if (!job.probeResult.isEmpty())
-        completed.insert(QString(Field::Result), job.probeResult);
-    completed.insert(QString(Field::Timings), job.timings());
-    send(completed);
-    if (job.outputs.isEmpty()) {
-        m_jobs.remove(job.id);
-        return;
-    }
-    m_sender->enqueue(OutputSender::Delivery{job.id, job.jobId, job.outputs, -1, m_level >= 1, QJsonValue()});
 }
 
 void Session::onDisconnected()

@@ -10,6 +10,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <QWebSocketProtocol>
 
 #include <functional>
 #include <optional>
@@ -20,9 +21,12 @@ class QWebSocket;
 namespace Mediaforge {
 
 struct Config;
+class ByteBudget;
 class JobManager;
 class OutputSender;
+class PeerSocket;
 struct Job;
+struct JobOutput;
 
 // What every session shares: the engine, the auth table, the limits, and the figures only the
 // server knows (connections, bytes sent).
@@ -34,6 +38,7 @@ struct SessionContext
     std::function<QJsonObject()> stats;        // the /health `stats` object plus `workers`
     std::function<void(qint64)> addBytesSent;
     QString httpBaseUrl;                       // for TOO_LARGE messages: where outputs can be fetched
+    ByteBudget *level0OutputBudget = nullptr;  // whole level 0 outputs in socket buffers, service-wide
 };
 
 // One WebSocket connection: its protocol level (0 until `hello`), role and owner namespace.
@@ -43,7 +48,9 @@ class Session : public QObject
 {
     Q_OBJECT
 public:
-    Session(QWebSocket *socket, quint64 connectionId, const SessionContext &context, QObject *parent = nullptr);
+    // `peer` is the TCP side of `socket` (limits, graceful close); may be null in tests.
+    Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, const SessionContext &context,
+            QObject *parent = nullptr);
     ~Session() override;
 
     quint64 connectionId() const { return m_connectionId; }
@@ -63,8 +70,17 @@ private:
     void onBinaryMessage(const QByteArray &message);
     void onDisconnected();
     void authenticateFromHandshake();
-    void closeWithPolicyViolation(const QString &reason);
+    void markAuthenticated();
+    void closeWithPolicyViolation(const QString &reason, bool atFrameBoundary = true);
+    // Close frame, then TCP once the peer answered or a grace period passed (PeerSocket).
+    void closeConnection(QWebSocketProtocol::CloseCode code, const QString &reason, bool atFrameBoundary);
     void countInvalid();
+    // Text bytes queued in the socket beyond the outputs being sent.
+    qint64 sendBacklog() const;
+    bool isCongested() const;
+    void flushDeferredProgress();
+    void drop(const QString &why);
+    Error level0TooLarge(const Job &job, const JobOutput &output) const;
 
     void handleHello(const QJsonObject &message, const QJsonValue &requestId);
     void handleStartJob(const QJsonObject &message, const QJsonValue &requestId);
@@ -92,6 +108,7 @@ private:
     bool ownsLive(const QString &id) const { return m_jobs.contains(id); }
 
     QPointer<QWebSocket> m_socket;
+    QPointer<PeerSocket> m_peerSocket;
     quint64 m_connectionId;
     SessionContext m_context;
     OutputSender *m_sender = nullptr;
@@ -113,7 +130,9 @@ private:
     QHash<QString, qint64> m_lastEventProgress;   // subscriber throttle: id -> ms timestamp
     QSet<QString> m_pendingEventProgress;
     QElapsedTimer m_clock;
+    QSet<QString> m_deferredProgress;             // owner progress held back while the peer is not reading
     bool m_closing = false;
+    bool m_closeSent = false;   // nothing may follow the close frame
 };
 
 } // namespace Mediaforge

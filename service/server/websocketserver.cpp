@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "websocketserver.h"
 
+#include "bytebudget.h"
 #include "config/config.h"
 #include "logging/logging.h"
+#include "peersocket.h"
 
 #include <QFile>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
+#include <QSslServer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
 #include <QUrl>
 #include <QWebSocket>
 #include <QWebSocketCorsAuthenticator>
@@ -22,6 +28,10 @@ constexpr int kCloseCodeTooManyConnections = 4029;
 WebSocketServer::WebSocketServer(const SessionContext &context, QObject *parent)
     : QObject(parent), m_context(context)
 {
+    const Config &config = *m_context.config;
+    m_receiveBudget = new ByteBudget(config.receiveBudgetBytes, this);
+    m_outputBudget = new ByteBudget(config.level0OutputBudgetBytes, this);
+    m_context.level0OutputBudget = m_outputBudget;
 }
 
 WebSocketServer::~WebSocketServer()
@@ -52,6 +62,7 @@ std::optional<QString> WebSocketServer::listen(const QString &host, quint16 port
     const Config &config = *m_context.config;
     const bool secure = !config.tlsCertificate.isEmpty();
     m_scheme = secure ? QStringLiteral("wss") : QStringLiteral("ws");
+    // Never listens itself: it upgrades the connections our listener hands it.
     m_server = new QWebSocketServer(QStringLiteral("mediaforged/") + QStringLiteral(MEDIAFORGE_VERSION),
                                     secure ? QWebSocketServer::SecureMode : QWebSocketServer::NonSecureMode, this);
     if (secure) {
@@ -70,9 +81,17 @@ std::optional<QString> WebSocketServer::listen(const QString &host, quint16 port
         ssl.setLocalCertificateChain(chain);
         ssl.setPrivateKey(key);
         ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
-        m_server->setSslConfiguration(ssl);
+        auto *sslServer = new QSslServer(this);
+        sslServer->setSslConfiguration(ssl);
+        sslServer->setHandshakeTimeout(config.handshakeTimeoutSeconds * 1000);
+        // Sockets become ours once their TLS handshake is done.
+        connect(sslServer, &QTcpServer::pendingConnectionAvailable, this, &WebSocketServer::onTcpConnection);
+        m_listener = sslServer;
+    } else {
+        m_listener = new QTcpServer(this);
+        connect(m_listener, &QTcpServer::newConnection, this, &WebSocketServer::onTcpConnection);
     }
-    m_server->setHandshakeTimeout(std::chrono::seconds(config.handshakeTimeoutSeconds));
+    m_listener->setMaxPendingConnections(128);
     m_server->setMaxPendingConnections(128);
     connect(m_server, &QWebSocketServer::originAuthenticationRequired, this,
             [this](QWebSocketCorsAuthenticator *authenticator) {
@@ -83,31 +102,103 @@ std::optional<QString> WebSocketServer::listen(const QString &host, quint16 port
                                              << "refused a browser origin not in --allowed-origins";
                 }
             });
-    connect(m_server, &QWebSocketServer::newConnection, this, &WebSocketServer::onNewConnection);
+    connect(m_server, &QWebSocketServer::newConnection, this, &WebSocketServer::onUpgraded);
     const QHostAddress address = host == QLatin1StringView("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                         : QHostAddress(host);
-    if (!m_server->listen(address, port))
-        return QStringLiteral("cannot listen on %1:%2: %3").arg(host).arg(port).arg(m_server->errorString());
+    if (!m_listener->listen(address, port))
+        return QStringLiteral("cannot listen on %1:%2: %3").arg(host).arg(port).arg(m_listener->errorString());
     return std::nullopt;
 }
 
 quint16 WebSocketServer::port() const
 {
-    return m_server ? m_server->serverPort() : 0;
+    return m_listener ? m_listener->serverPort() : 0;
 }
 
 QString WebSocketServer::url() const
 {
-    QHostAddress address = m_server->serverAddress();
+    QHostAddress address = m_listener->serverAddress();
     QString host = address.toString();
     if (address.protocol() == QAbstractSocket::IPv6Protocol)
         host = u'[' + host + u']';
     return m_scheme + QStringLiteral("://") + host + u':' + QString::number(port());
 }
 
-void WebSocketServer::onNewConnection()
+QString WebSocketServer::peerKey(const QHostAddress &address, quint16 port)
+{
+    return address.toString() + u'|' + QString::number(port);
+}
+
+void WebSocketServer::onTcpConnection()
+{
+    const Config &config = *m_context.config;
+    while (QTcpSocket *tcp = m_listener->nextPendingConnection()) {
+        const QHostAddress address = tcp->peerAddress();
+        const int fromAddress = m_unauthenticatedByAddress.value(address);
+        // Without tokens on loopback every local peer is an admin the moment its handshake is
+        // done; the caps are for services that anyone else can reach.
+        const bool capped = m_context.authenticator->enabled() || !config.bindsLoopbackOnly();
+        if (capped && (fromAddress >= config.maxUnauthenticatedPerAddress
+                       || m_unauthenticated.size() >= config.maxUnauthenticated)) {
+            const bool perAddress = fromAddress >= config.maxUnauthenticatedPerAddress;
+            qCWarning(lcServer).noquote() << Logging::Fields{{QStringLiteral("peer"), address.toString()}}
+                                          << (perAddress ? "too many unauthenticated connections from this address; refusing one"
+                                                         : "too many unauthenticated connections; refusing one");
+            // Before the WebSocket handshake the only answer a client understands is HTTP.
+            tcp->write(QByteArrayLiteral("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n"
+                                         "Content-Length: 0\r\nConnection: close\r\n\r\n"));
+            tcp->disconnectFromHost();
+            connect(tcp, &QAbstractSocket::disconnected, tcp, &QObject::deleteLater);
+            QTimer::singleShot(std::chrono::seconds(2), tcp, [tcp] { tcp->abort(); tcp->deleteLater(); });
+            continue;
+        }
+        PeerSocket::Limits limits;
+        limits.anonymousBytes = config.maxMessageBytes;
+        // A chunk, its header and a text message or two side by side, at rest.
+        limits.baseBuffer = config.maxChunkBytes + 2 * config.maxMessageBytes;
+        limits.maxMessage = std::max(config.maxBinaryMessageBytes, config.maxMessageBytes);
+        auto *peer = new PeerSocket(tcp, limits, m_receiveBudget);
+        m_unauthenticated.insert(peer, address);
+        ++m_unauthenticatedByAddress[address];
+        const QString key = peerKey(address, tcp->peerPort());
+        m_handshaking.insert(key, peer);
+        connect(peer, &PeerSocket::authenticated, this, [this, peer] { forgetUnauthenticated(peer); });
+        connect(peer, &QObject::destroyed, this, [this, peer, key] {
+            if (m_handshaking.value(key) == peer)
+                m_handshaking.remove(key);
+            forgetUnauthenticated(peer);
+        });
+        // QWebSocketServer only times out handshakes of the connections it accepted itself.
+        QTimer::singleShot(std::chrono::seconds(config.handshakeTimeoutSeconds), peer, [peer] {
+            if (peer->phase() == PeerSocket::Phase::Handshake)
+                peer->tcp()->abort();
+        });
+        m_server->handleConnection(tcp);
+    }
+}
+
+void WebSocketServer::forgetUnauthenticated(PeerSocket *peer)
+{
+    const auto it = m_unauthenticated.constFind(peer);
+    if (it == m_unauthenticated.constEnd())
+        return;
+    const QHostAddress address = *it;
+    m_unauthenticated.erase(it);
+    if (--m_unauthenticatedByAddress[address] <= 0)
+        m_unauthenticatedByAddress.remove(address);
+}
+
+void WebSocketServer::onUpgraded()
 {
     while (QWebSocket *socket = m_server->nextPendingConnection()) {
+        PeerSocket *peer = m_handshaking.take(peerKey(socket->peerAddress(), socket->peerPort()));
+        if (!peer) {
+            qCWarning(lcServer) << "an upgraded connection that was not accepted here; dropping it";
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        peer->upgraded(socket);
         if (m_sessions.size() >= m_context.config->maxConnections) {
             qCWarning(lcServer) << "connection limit reached; refusing a connection";
             // 4029 (application range; "too many", after HTTP 429): Qt refuses to send 1013.
@@ -117,7 +208,7 @@ void WebSocketServer::onNewConnection()
             continue;
         }
         const quint64 id = m_nextConnectionId++;
-        auto *session = new Session(socket, id, m_context, this);
+        auto *session = new Session(socket, peer, id, m_context, this);
         m_sessions.insert(id, session);
         connect(session, &Session::closed, this, [this](quint64 connectionId) {
             if (Session *closed = m_sessions.take(connectionId)) {
@@ -131,8 +222,8 @@ void WebSocketServer::onNewConnection()
 
 void WebSocketServer::stopListening()
 {
-    if (m_server)
-        m_server->close();
+    if (m_listener)
+        m_listener->close();
 }
 
 void WebSocketServer::notifyAll(const Error &error)

@@ -5,16 +5,24 @@
 #include "session.h"
 
 #include <QHash>
+#include <QHostAddress>
 #include <QObject>
 
 #include <optional>
 
+class QTcpServer;
 class QWebSocketServer;
 
 namespace Mediaforge {
 
-// Accepts WebSocket connections (ws:// or wss://), applies the connection limit and the browser
-// Origin allow-list, and gives each connection a Session.
+class ByteBudget;
+class PeerSocket;
+
+// Accepts WebSocket connections (ws:// or wss://), applies the connection limits and the
+// browser Origin allow-list, and gives each connection a Session.
+// The TCP listener is ours and QWebSocketServer only performs the upgrade
+// (handleConnection): that way a connection is seen, counted per address and refused before
+// its handshake, and each Session reaches the TCP socket under its QWebSocket (PeerSocket).
 class WebSocketServer : public QObject
 {
     Q_OBJECT
@@ -26,6 +34,7 @@ public:
     quint16 port() const;
     QString url() const;
     int connectionCount() const { return int(m_sessions.size()); }
+    int unauthenticatedCount() const { return int(m_unauthenticated.size()); }
 
     void stopListening();
     void notifyAll(const Error &error);
@@ -39,11 +48,20 @@ signals:
     void connectionCountChanged(int count);
 
 private:
-    void onNewConnection();
+    void onTcpConnection();
+    void onUpgraded();
+    void forgetUnauthenticated(PeerSocket *peer);
+    static QString peerKey(const QHostAddress &address, quint16 port);
 
     SessionContext m_context;
+    QTcpServer *m_listener = nullptr;
     QWebSocketServer *m_server = nullptr;
+    ByteBudget *m_receiveBudget = nullptr;
+    ByteBudget *m_outputBudget = nullptr;
     QHash<quint64, Session *> m_sessions;
+    QHash<QString, PeerSocket *> m_handshaking;           // "address|port" -> peer before its upgrade
+    QHash<PeerSocket *, QHostAddress> m_unauthenticated;  // before the handshake and until authenticated
+    QHash<QHostAddress, int> m_unauthenticatedByAddress;
     quint64 m_nextConnectionId = 1;
     QString m_scheme = QStringLiteral("ws");
 };
