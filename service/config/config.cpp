@@ -227,6 +227,10 @@ QList<Setting> settings()
     list.append({QStringLiteral("max-queued-jobs"), QStringLiteral("MEDIAFORGE_MAX_QUEUED_JOBS"), QString(),
                  QStringLiteral("n"), QStringLiteral("Jobs waiting for a worker overall; QUEUE_FULL beyond."),
                  QStringLiteral("1000"), intSetting(&Config::maxQueuedJobs, 1, 1000000)});
+    list.append({QStringLiteral("owner-queue-share"), QStringLiteral("MEDIAFORGE_OWNER_QUEUE_SHARE"), QString(),
+                 QStringLiteral("percent"),
+                 QStringLiteral("Share of --max-queued-jobs one owner's waiting jobs may take (QUEUE_FULL beyond), so that one client cannot lock everyone else out; 100 disables."),
+                 QStringLiteral("50"), intSetting(&Config::ownerQueueSharePercent, 1, 100)});
     list.append({QStringLiteral("max-redirects"), QStringLiteral("MEDIAFORGE_MAX_REDIRECTS"), QString(),
                  QStringLiteral("n"), QStringLiteral("Redirects a URL download may follow."), QStringLiteral("5"),
                  intSetting(&Config::maxRedirects, 0, 20)});

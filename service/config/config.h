@@ -35,6 +35,7 @@ struct Config
     qint64 level0OutputLimitBytes = qint64(256) * 1024 * 1024;
     int maxJobsPerConnection = 16;
     int maxQueuedJobs = 1000;
+    int ownerQueueSharePercent = 50;   // of maxQueuedJobs, per owner
     int maxRedirects = 5;
     int downloadTimeoutSeconds = 600;
     int maxConnections = 1000;

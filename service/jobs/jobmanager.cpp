@@ -82,6 +82,7 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.maxConcurrentJobs = config.maxConcurrentJobs;
     settings.maxJobsPerConnection = config.maxJobsPerConnection;
     settings.maxQueuedJobs = config.maxQueuedJobs;
+    settings.ownerQueueSharePercent = config.ownerQueueSharePercent;
     settings.jobsPerMinute = config.jobsPerMinute;
     settings.maxFileBytes = config.maxFileBytes;
     settings.retention = std::chrono::seconds(config.retentionSeconds);
@@ -182,14 +183,28 @@ Result<QString> JobManager::submit(SubmitRequest request)
                                  {QStringLiteral("max"), m_settings.maxJobsPerConnection}});
     }
     int waiting = 0;
+    int waitingOfOwner = 0;
     for (const auto &[id, job] : m_jobs) {
-        if (!isFinished(job.status) && job.status != JobStatus::Processing)
+        if (!isFinished(job.status) && job.status != JobStatus::Processing) {
             ++waiting;
+            if (job.owner == request.owner)
+                ++waitingOfOwner;
+        }
     }
     if (waiting >= m_settings.maxQueuedJobs) {
         return Error(ErrorCode::QueueFull, QStringLiteral("the service has %1 jobs waiting; try again later").arg(waiting),
                      QJsonObject{{QStringLiteral("limit"), QStringLiteral("global")},
                                  {QStringLiteral("max"), m_settings.maxQueuedJobs}});
+    }
+    // Checked after the global limit so that a full queue still reads as full; the share keeps
+    // room for other owners however fast one owner submits.
+    const int ownerMax = std::max(1, int(qint64(m_settings.maxQueuedJobs) * m_settings.ownerQueueSharePercent / 100));
+    if (m_settings.ownerQueueSharePercent < 100 && waitingOfOwner >= ownerMax) {
+        return Error(ErrorCode::QueueFull,
+                     QStringLiteral("this owner already has %1 jobs waiting, its share of the queue; try again later")
+                         .arg(waitingOfOwner),
+                     QJsonObject{{QStringLiteral("limit"), QStringLiteral("per_owner")},
+                                 {QStringLiteral("max"), ownerMax}});
     }
     const QDateTime now = QDateTime::currentDateTimeUtc();
     if (m_settings.jobsPerMinute > 0) {

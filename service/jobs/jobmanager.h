@@ -33,6 +33,7 @@ struct JobManagerSettings
     int maxConcurrentJobs = 2;
     int maxJobsPerConnection = 16;
     int maxQueuedJobs = 1000;
+    int ownerQueueSharePercent = 100;  // of maxQueuedJobs one owner may hold waiting; 100: no share
     int jobsPerMinute = 0;             // per owner; 0: unlimited
     std::chrono::seconds rateWindow{60};   // the "minute" of jobsPerMinute (shorter in tests)
     qint64 maxFileBytes = qint64(2) * 1024 * 1024 * 1024;

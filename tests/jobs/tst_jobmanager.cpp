@@ -467,6 +467,37 @@ private slots:
         QVERIFY(QDir(m_work->path() + QStringLiteral("/jobs")).entryList({QStringLiteral("job-*")}, QDir::Dirs).isEmpty());
     }
 
+    void oneOwnerTakesOnlyItsShareOfTheQueue()
+    {
+        JobManagerSettings s = settings();
+        s.maxJobsPerConnection = 100;
+        s.maxQueuedJobs = 8;
+        s.ownerQueueSharePercent = 50;
+        auto m = manager(s);
+        auto request = [](const QString &owner, int n) {
+            SubmitRequest r;
+            r.jobId = owner + QString::number(n);
+            r.owner = owner;
+            r.connectionId = owner == QLatin1String("alice") ? 1 : 2;
+            r.operation = Operation::Probe;
+            r.inputs = {JobInput{}};
+            return r;
+        };
+        for (int i = 0; i < 4; ++i)
+            QVERIFY(m->submit(request(QStringLiteral("alice"), i)).ok());
+        const auto refused = m->submit(request(QStringLiteral("alice"), 4));
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, ErrorCode::QueueFull);
+        QCOMPARE(refused.error().details.toObject().value(QStringLiteral("limit")).toString(), QStringLiteral("per_owner"));
+        QCOMPARE(refused.error().details.toObject().value(QStringLiteral("max")).toInt(), 4);
+        // Everyone else still finds room.
+        for (int i = 0; i < 4; ++i)
+            QVERIFY(m->submit(request(QStringLiteral("bob"), i)).ok());
+        // A full queue reads as full, not as a share.
+        const auto full = m->submit(request(QStringLiteral("carol"), 0));
+        QCOMPARE(full.error().details.toObject().value(QStringLiteral("limit")).toString(), QStringLiteral("global"));
+    }
+
     void submitLimitsAreTyped()
     {
         JobManagerSettings s = settings();
