@@ -225,6 +225,18 @@ QList<Setting> settings()
     list.append({QStringLiteral("max-connections"), QStringLiteral("MEDIAFORGE_MAX_CONNECTIONS"), QString(),
                  QStringLiteral("n"), QStringLiteral("WebSocket connections at once."), QStringLiteral("1000"),
                  intSetting(&Config::maxConnections, 1, 100000)});
+    list.append({QStringLiteral("http-max-connections"), QStringLiteral("MEDIAFORGE_HTTP_MAX_CONNECTIONS"), QString(),
+                 QStringLiteral("n"),
+                 QStringLiteral("HTTP connections at once; at the cap the longest idle one is closed for a new one, or the new one gets 503 when all are busy."),
+                 QStringLiteral("64"), intSetting(&Config::httpMaxConnections, 1, 100000)});
+    list.append({QStringLiteral("http-header-timeout"), QStringLiteral("MEDIAFORGE_HTTP_HEADER_TIMEOUT"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("Time an HTTP client has to send a whole request head once it started; 408 and close beyond."),
+                 QStringLiteral("10"), intSetting(&Config::httpHeaderTimeoutSeconds, 1, 3600)});
+    list.append({QStringLiteral("http-idle-timeout"), QStringLiteral("MEDIAFORGE_HTTP_IDLE_TIMEOUT"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("An HTTP connection with no request, or whose client reads nothing of its answer, this long is closed."),
+                 QStringLiteral("15"), intSetting(&Config::httpIdleTimeoutSeconds, 1, 3600)});
     list.append({QStringLiteral("ping-interval"), QStringLiteral("MEDIAFORGE_PING_INTERVAL"), QString(),
                  QStringLiteral("seconds"),
                  QStringLiteral("WebSocket keep-alive ping; a peer silent for two intervals is dropped."),

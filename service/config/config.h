@@ -40,6 +40,9 @@ struct Config
     int maxConnections = 1000;
     int pingIntervalSeconds = 30;
     int handshakeTimeoutSeconds = 10;
+    int httpMaxConnections = 64;
+    int httpHeaderTimeoutSeconds = 10;
+    int httpIdleTimeoutSeconds = 15;
     int drainSeconds = 30;
     int jobsPerMinute = 120;           // new jobs per owner per minute; 0 disables
     QString tokensFile;

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "httpconnection.h"
+
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QList>
+#include <QObject>
+#include <QTcpServer>
+
+namespace Mediaforge {
+
+// The listening side of the HTTP port: accepts connections up to HttpLimits::maxConnections
+// and hands each to an HttpConnection. At the cap, the connection that has waited longest for
+// a request is dropped to make room (idle and half-sent requests cost a file descriptor each;
+// a new client, such as a health check, should still get in); when every connection is busy
+// answering, the newcomer gets 503. When the process runs out of file descriptors, an idle
+// connection is dropped as well and accepting resumes shortly after instead of stopping.
+class HttpServer : public QObject
+{
+    Q_OBJECT
+public:
+    HttpServer(const HttpLimits &limits, HttpConnection::Handler handler, QObject *parent = nullptr);
+
+    // The bound port, or 0 when listening failed.
+    quint16 listen(const QHostAddress &address, quint16 port);
+    int connectionCount() const { return int(m_connections.size()); }
+
+private:
+    void acceptPending();
+    void onAcceptError(QAbstractSocket::SocketError error);
+    bool dropOldestIdle();
+    void refuse(QTcpSocket *socket);
+
+    HttpLimits m_limits;
+    HttpConnection::Handler m_handler;
+    QTcpServer m_server;
+    QList<HttpConnection *> m_connections;
+    QElapsedTimer m_lastAcceptWarning;
+};
+
+} // namespace Mediaforge
