@@ -34,6 +34,8 @@ HttpApi::HttpApi(JobManager &manager, Metrics &metrics, const Authenticator &aut
       m_health(std::move(health)),
       m_server(limits, [this](HttpConnection &connection, const HttpRequest &request) { handle(connection, request); })
 {
+    connect(&m_server, &HttpServer::connectionCountChanged, &m_metrics, &Metrics::setHttpConnections);
+    connect(&m_server, &HttpServer::closedByLimit, &m_metrics, &Metrics::addHttpClosed);
 }
 
 QJsonObject HttpApi::stats() const

@@ -100,6 +100,7 @@ void HttpConnection::onTimeout()
     if (m_state == State::WaitingForRequest && m_headStarted) {
         // Part of a request arrived, the rest not in time: a slow client or a slowloris.
         qCDebug(lcHttp) << "request head not complete in time; closing";
+        emit closedByLimit("header_timeout");
         m_state = State::Responding;
         m_keepAlive = false;
         m_headOnly = false;
@@ -108,6 +109,10 @@ void HttpConnection::onTimeout()
         return;
     }
     // Idle between requests, an answer the client stopped reading, or the end of lingering.
+    if (m_state == State::WaitingForRequest)
+        emit closedByLimit("idle_timeout");
+    else if (m_state == State::Responding)
+        emit closedByLimit("stalled");
     qCDebug(lcHttp) << "connection idle or stalled; closing";
     drop();
 }
@@ -177,6 +182,7 @@ void HttpConnection::readRequests()
         consumed = lf + 2;
     }
     auto refuse = [this](int status, const QString &code, const QString &message) {
+        emit closedByLimit(status == 400 || status == 505 ? "bad_request" : "head_too_large");
         m_state = State::Responding;
         m_keepAlive = false;
         m_headOnly = false;
@@ -212,6 +218,7 @@ void HttpConnection::readRequests()
         // No route takes a body: answer before a byte of it is read, and close, since the
         // body's bytes would otherwise be taken for the next request.
         qCDebug(lcHttp) << "refusing a request body of" << request.contentLength << "bytes";
+        emit closedByLimit("body");
         m_keepAlive = false;
         respondError(413, QStringLiteral("TOO_LARGE"), QStringLiteral("this resource takes no request body"));
         return;

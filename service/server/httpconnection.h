@@ -65,6 +65,9 @@ public:
 
 signals:
     void finished();
+    // The connection is being closed by a limit, not by the client: "body", "head_too_large",
+    // "bad_request", "header_timeout", "idle_timeout" or "stalled" (for /metrics).
+    void closedByLimit(const QByteArray &reason);
 
 private:
     enum class State { WaitingForRequest, Responding, Closing };

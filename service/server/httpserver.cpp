@@ -40,7 +40,12 @@ void HttpServer::acceptPending()
         }
         auto *connection = new HttpConnection(socket, m_limits, m_handler, this);
         m_connections.append(connection);
-        connect(connection, &HttpConnection::finished, this, [this, connection] { m_connections.removeOne(connection); });
+        connect(connection, &HttpConnection::closedByLimit, this, &HttpServer::closedByLimit);
+        connect(connection, &HttpConnection::finished, this, [this, connection] {
+            m_connections.removeOne(connection);
+            emit connectionCountChanged(connectionCount());
+        });
+        emit connectionCountChanged(connectionCount());
     }
 }
 
@@ -54,6 +59,7 @@ bool HttpServer::dropOldestIdle()
     if (!oldest)
         return false;
     qCDebug(lcHttp) << "at" << m_connections.size() << "connections: dropping the longest idle one";
+    emit closedByLimit("evicted");
     oldest->drop();   // finished() removes it from m_connections
     return true;
 }
@@ -61,6 +67,7 @@ bool HttpServer::dropOldestIdle()
 void HttpServer::refuse(QTcpSocket *socket)
 {
     qCDebug(lcHttp) << "all" << m_connections.size() << "connections busy: refusing a new one";
+    emit closedByLimit("busy");
     socket->setParent(this);
     static const QByteArray body(R"({"error":{"code":"RATE_LIMITED","message":"too many HTTP connections; try again"}})");
     socket->write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"

@@ -27,6 +27,12 @@ public:
     quint16 listen(const QHostAddress &address, quint16 port);
     int connectionCount() const { return int(m_connections.size()); }
 
+signals:
+    void connectionCountChanged(int count);
+    // See HttpConnection::closedByLimit; also "evicted" (dropped at the cap for a newcomer)
+    // and "busy" (a newcomer refused with 503).
+    void closedByLimit(const QByteArray &reason);
+
 private:
     void acceptPending();
     void onAcceptError(QAbstractSocket::SocketError error);

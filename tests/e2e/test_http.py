@@ -96,6 +96,16 @@ def health_over_new_connection(service):
         return read_response(sock)
 
 
+def metric(service, name):
+    """A sample's value from /metrics, 0 when absent (counters appear once counted)."""
+    status, _, body = service.http_get("/metrics")
+    assert status == 200, status
+    for line in body.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0
+
+
 class HttpPort(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -171,6 +181,7 @@ class HttpPort(unittest.TestCase):
         print(f"413 for a {announced // MIB} MiB body: client got {sent / MIB:.1f} MiB out before the close; "
               f"service VmHWM {peak_before / MIB:.1f} -> {peak_after / MIB:.1f} MiB")
         self.assertLess(peak_after - peak_before, 32 * MIB)
+        self.assertGreaterEqual(metric(self.service, 'mediaforge_http_closed_total{reason="body"}'), 1)
         # A chunked body is refused the same way.
         with open_socket(self.service) as sock:
             sock.sendall(b"POST /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -215,7 +226,7 @@ class HttpPort(unittest.TestCase):
             self.assertTrue(closed, "a slow head is cut off")
             self.assertTrue(received.startswith(b"HTTP/1.1 408 "), received[:100])
 
-    def test_an_output_file_that_vanished_gives_404_not_an_empty_200(self):
+    def test_downloads_keep_range_and_head_and_a_vanished_file_gives_404_not_an_empty_200(self):
         with open(make_video(seconds=2.0), "rb") as f:
             data = f.read()
 
@@ -229,6 +240,21 @@ class HttpPort(unittest.TestCase):
         status, headers, whole = self.service.http_get(path)
         self.assertEqual(status, 200)
         self.assertEqual(int(headers["Content-Length"]), len(whole))
+        # Range, HEAD and keep-alive on the download route.
+        with open_socket(self.service) as sock:
+            sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nRange: bytes=100-199\r\n\r\n" % path.encode())
+            status, headers, part = read_response(sock)
+            self.assertEqual((status, part, headers["content-range"]), (206, whole[100:200], f"bytes 100-199/{len(whole)}"))
+            sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nRange: bytes=-50\r\n\r\n" % path.encode())
+            self.assertEqual(read_response(sock)[::2], (206, whole[-50:]))
+            sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nRange: bytes=%d-\r\n\r\n" % (path.encode(), len(whole)))
+            status, headers, _ = read_response(sock)
+            self.assertEqual((status, headers["content-range"]), (416, f"bytes */{len(whole)}"))
+            sock.sendall(b"HEAD %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+            status, headers, _ = read_response(sock, head_only=True)
+            self.assertEqual((status, int(headers["content-length"]), headers["accept-ranges"]), (200, len(whole), "bytes"))
+            sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+            self.assertEqual(read_response(sock)[::2], (200, whole))
         # The job's files other than its input: the output, retained for HTTP.
         outputs = [path for path in glob.glob(os.path.join(self.service.work_dir, "job-*", "**"), recursive=True)
                    if os.path.isfile(path) and not os.path.basename(path).startswith("input")]
@@ -254,6 +280,8 @@ class ConnectionCap(unittest.TestCase):
                     time.sleep(0.1)
                 closed = [is_closed_now(sock) for sock in idle]
                 self.assertEqual(closed, [True] * 7 + [False] * 3)
+                self.assertGreaterEqual(metric(service, 'mediaforge_http_closed_total{reason="evicted"}'), 7)
+                self.assertLessEqual(metric(service, "mediaforge_http_connections"), 4)
             finally:
                 for sock in idle:
                     sock.close()
