@@ -231,11 +231,11 @@ QList<Setting> settings()
                  QStringLiteral("64"), intSetting(&Config::httpMaxConnections, 1, 100000)});
     list.append({QStringLiteral("http-header-timeout"), QStringLiteral("MEDIAFORGE_HTTP_HEADER_TIMEOUT"), QString(),
                  QStringLiteral("seconds"),
-                 QStringLiteral("Time an HTTP client has to send a whole request head once it started; 408 and close beyond."),
+                 QStringLiteral("Time an HTTP client has to send a whole request head: the first from the connection's start, later ones from their first byte; 408 and close beyond."),
                  QStringLiteral("10"), intSetting(&Config::httpHeaderTimeoutSeconds, 1, 3600)});
     list.append({QStringLiteral("http-idle-timeout"), QStringLiteral("MEDIAFORGE_HTTP_IDLE_TIMEOUT"), QString(),
                  QStringLiteral("seconds"),
-                 QStringLiteral("An HTTP connection with no request, or whose client reads nothing of its answer, this long is closed."),
+                 QStringLiteral("A kept-alive HTTP connection with no new request this long, or whose client reads nothing of its answer this long, is closed."),
                  QStringLiteral("15"), intSetting(&Config::httpIdleTimeoutSeconds, 1, 3600)});
     list.append({QStringLiteral("ping-interval"), QStringLiteral("MEDIAFORGE_PING_INTERVAL"), QString(),
                  QStringLiteral("seconds"),

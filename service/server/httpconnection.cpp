@@ -84,7 +84,10 @@ void HttpConnection::armTimer()
 {
     switch (m_state) {
     case State::WaitingForRequest:
-        m_timer.start(m_headStarted ? m_limits.headerTimeoutMs : m_limits.idleTimeoutMs);
+        // A new connection has the header timeout for its first request, counted from the
+        // connection's start; a kept-alive one may idle for the idle timeout, and then has
+        // the header timeout from the first byte of its next request.
+        m_timer.start(m_headStarted || m_requestsServed == 0 ? m_limits.headerTimeoutMs : m_limits.idleTimeoutMs);
         break;
     case State::Responding:
         m_timer.start(m_limits.idleTimeoutMs);
@@ -138,7 +141,7 @@ void HttpConnection::onBytesWritten()
         break;
     case State::WaitingForRequest:
         if (!m_headStarted)
-            m_timer.start(m_limits.idleTimeoutMs);
+            armTimer();   // an answer still leaving counts as traffic
         readRequests();
         break;
     case State::Closing:
@@ -164,10 +167,11 @@ void HttpConnection::readRequests()
     m_buffer.remove(0, skip);
     if (m_buffer.isEmpty())
         return;
-    if (!m_headStarted) {
+    if (!m_headStarted && m_requestsServed > 0) {
         m_headStarted = true;
         m_timer.start(m_limits.headerTimeoutMs);
     }
+    m_headStarted = true;
 
     // The head ends with an empty line; bare LF line ends are accepted as well.
     const qsizetype crlf = m_buffer.indexOf("\n\r\n");
@@ -210,6 +214,7 @@ void HttpConnection::readRequests()
     const HttpRequest &request = std::get<HttpRequest>(parsed);
     m_state = State::Responding;
     m_timer.stop();
+    ++m_requestsServed;
     m_headOnly = request.isHead();
     m_minorVersion = request.minorVersion;
     m_keepAlive = request.keepAlive();

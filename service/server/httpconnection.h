@@ -21,8 +21,8 @@ namespace Mediaforge {
 // The limits every connection of the HTTP port lives under.
 struct HttpLimits
 {
-    int headerTimeoutMs = 10000;    // a request head must arrive whole within this
-    int idleTimeoutMs = 15000;      // no traffic between requests, or a response not being read
+    int headerTimeoutMs = 10000;    // a request head must arrive whole within this (the first from the connection's start)
+    int idleTimeoutMs = 15000;      // no request on a kept-alive connection, or a response not being read
     int maxConnections = 64;
     qsizetype maxHeadBytes = 16 * 1024;   // request line and header fields together
 };
@@ -93,6 +93,7 @@ private:
     QElapsedTimer m_waitingSince;
     QTimer m_timer;
     bool m_headStarted = false;       // bytes of the next request arrived: header deadline runs
+    int m_requestsServed = 0;
     bool m_headOnly = false;          // the request being answered is HEAD
     int m_minorVersion = 1;
     bool m_keepAlive = true;
