@@ -11,7 +11,9 @@
 
 namespace Mediaforge {
 
-// The listening side of the HTTP port: accepts connections up to HttpLimits::maxConnections
+// The listening side of the HTTP port. Not Qt's QAbstractHttpServer: in Qt 6.4 it hands a
+// request over only once its whole body is in memory and has no head limit, timeouts or
+// connection cap (README, "Dependencies"). Accepts connections up to HttpLimits::maxConnections
 // and hands each to an HttpConnection. At the cap, the connection that has waited longest for
 // a request is dropped to make room (idle and half-sent requests cost a file descriptor each;
 // a new client, such as a health check, should still get in); when every connection is busy
