@@ -203,7 +203,7 @@ class HttpPort(unittest.TestCase):
             sock.sendall(b"GET /health HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(500)) + b"\r\n")
             self.assertEqual(read_response(sock)[0], 200)
 
-    def test_a_silent_connection_is_closed_after_the_idle_timeout(self):
+    def test_a_silent_new_connection_is_closed_after_the_header_timeout(self):
         with open_socket(self.service) as sock:
             self.assertEqual(wait_closed(sock, 60), (True, b""))
 
