@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QTcpSocket>
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 namespace Mediaforge {
@@ -347,6 +348,19 @@ void HttpConnection::discardInput()
             return;
         }
     }
+}
+
+bool HttpConnection::hasInput() const
+{
+    if (!m_buffer.isEmpty())
+        return true;
+    if (!m_socket)
+        return false;
+    if (m_socket->bytesAvailable() > 0)
+        return true;
+    int queued = 0;
+    return m_socket->socketDescriptor() != -1 && ::ioctl(int(m_socket->socketDescriptor()), FIONREAD, &queued) == 0
+            && queued > 0;
 }
 
 void HttpConnection::drop()

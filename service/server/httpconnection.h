@@ -56,6 +56,9 @@ public:
     // Waiting for a request (not answering one): such connections may be dropped to make
     // room for a new one when the port is at its connection cap.
     bool isIdle() const { return m_state == State::WaitingForRequest; }
+    // Bytes of a request have arrived (buffered here, in Qt or still in the kernel): when a
+    // connection must be dropped, one that sent nothing goes first.
+    bool hasInput() const;
     // When the current wait for a request began; the oldest idle connection is dropped first.
     qint64 waitingSinceMs() const { return m_waitingSince.msecsSinceReference(); }
     // Closes at once, without an answer.

@@ -10,7 +10,8 @@ namespace Mediaforge {
 
 namespace {
 
-// After an accept failure (no file descriptors left), how soon to try again.
+// After an accept failure with no idle connection to close (no file descriptors left), how
+// soon to try again.
 constexpr int kAcceptRetryMs = 200;
 // A refused socket gets this long to take its 503 before it is cut.
 constexpr int kRefuseGraceMs = 1000;
@@ -51,10 +52,17 @@ void HttpServer::acceptPending()
 
 bool HttpServer::dropOldestIdle()
 {
+    // Silent connections first; then those with a request half sent (a slow client or a
+    // slowloris); never one that is answering.
     HttpConnection *oldest = nullptr;
-    for (HttpConnection *connection : std::as_const(m_connections)) {
-        if (connection->isIdle() && (!oldest || connection->waitingSinceMs() < oldest->waitingSinceMs()))
-            oldest = connection;
+    for (const bool withInput : {false, true}) {
+        for (HttpConnection *connection : std::as_const(m_connections)) {
+            if (connection->isIdle() && connection->hasInput() == withInput
+                && (!oldest || connection->waitingSinceMs() < oldest->waitingSinceMs()))
+                oldest = connection;
+        }
+        if (oldest)
+            break;
     }
     if (!oldest)
         return false;
@@ -86,8 +94,10 @@ void HttpServer::onAcceptError(QAbstractSocket::SocketError error)
         qCWarning(lcHttp) << "cannot accept HTTP connections:" << error << m_server.errorString()
                           << "- dropping idle ones and retrying";
     }
-    dropOldestIdle();
-    QTimer::singleShot(kAcceptRetryMs, this, [this] { m_server.resumeAccepting(); });
+    // With a descriptor freed, accept again at once; with none to free, wait a little rather
+    // than spin on the same error.
+    const bool freed = dropOldestIdle();
+    QTimer::singleShot(freed ? 0 : kAcceptRetryMs, this, [this] { m_server.resumeAccepting(); });
 }
 
 } // namespace Mediaforge

@@ -307,6 +307,24 @@ class ConnectionCap(unittest.TestCase):
                 for sock in idle:
                     sock.close()
 
+    def test_when_descriptors_run_out_idle_http_connections_make_room_for_health(self):
+        with Service() as service:
+            # Fewer descriptors than the default cap of 64 HTTP connections needs: accept()
+            # fails with EMFILE, which without care stops the port from accepting for good.
+            resource.prlimit(service.pid, resource.RLIMIT_NOFILE, (40, 40))
+            idle = []
+            try:
+                for _ in range(120):
+                    idle.append(open_socket(service))
+                time.sleep(1)
+                status, _, body = health_over_new_connection(service)
+                self.assertEqual((status, json.loads(body)["status"]), (200, "healthy"))
+            finally:
+                for sock in idle:
+                    sock.close()
+            status, _ = service.health()
+            self.assertEqual(status, 200)
+
 
 if __name__ == "__main__":
     main()
