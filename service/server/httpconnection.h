@@ -61,6 +61,7 @@ public:
     bool hasInput() const;
     // When the current wait for a request began; the oldest idle connection is dropped first.
     qint64 waitingSinceMs() const { return m_waitingSince.msecsSinceReference(); }
+    qint64 waitingForMs() const { return m_waitingSince.elapsed(); }
     // Closes at once, without an answer.
     void drop();
 

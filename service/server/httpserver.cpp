@@ -13,6 +13,8 @@ namespace {
 // After an accept failure with no idle connection to close (no file descriptors left), how
 // soon to try again.
 constexpr int kAcceptRetryMs = 200;
+// When descriptors run out, connections idle for less than this are not dropped.
+constexpr qint64 kAcceptIdleGraceMs = 1000;
 // A refused socket gets this long to take its 503 before it is cut.
 constexpr int kRefuseGraceMs = 1000;
 
@@ -50,7 +52,7 @@ void HttpServer::acceptPending()
     }
 }
 
-bool HttpServer::dropOldestIdle()
+bool HttpServer::dropOldestIdle(qint64 minimumWaitMs)
 {
     // Silent connections first; then those with a request half sent (a slow client or a
     // slowloris); never one that is answering.
@@ -58,6 +60,7 @@ bool HttpServer::dropOldestIdle()
     for (const bool withInput : {false, true}) {
         for (HttpConnection *connection : std::as_const(m_connections)) {
             if (connection->isIdle() && connection->hasInput() == withInput
+                && connection->waitingForMs() >= minimumWaitMs
                 && (!oldest || connection->waitingSinceMs() < oldest->waitingSinceMs()))
                 oldest = connection;
         }
@@ -95,8 +98,10 @@ void HttpServer::onAcceptError(QAbstractSocket::SocketError error)
                           << "- dropping idle ones and retrying";
     }
     // With a descriptor freed, accept again at once; with none to free, wait a little rather
-    // than spin on the same error.
-    const bool freed = dropOldestIdle();
+    // than spin on the same error. Only a connection idle for a while is dropped: one accepted
+    // in the same burst may not have had time to send its request (connections that closed
+    // meanwhile free their descriptors on the next turn of the event loop).
+    const bool freed = dropOldestIdle(kAcceptIdleGraceMs);
     QTimer::singleShot(freed ? 0 : kAcceptRetryMs, this, [this] { m_server.resumeAccepting(); });
 }
 

@@ -38,7 +38,7 @@ signals:
 private:
     void acceptPending();
     void onAcceptError(QAbstractSocket::SocketError error);
-    bool dropOldestIdle();
+    bool dropOldestIdle(qint64 minimumWaitMs = 0);
     void refuse(QTcpSocket *socket);
 
     HttpLimits m_limits;
