@@ -39,8 +39,9 @@ constexpr std::array kCodeNames{
     CodeName{ErrorCode::FfmpegFailed, "FFMPEG_FAILED"},
     CodeName{ErrorCode::Timeout, "TIMEOUT"},
     CodeName{ErrorCode::ShuttingDown, "SHUTTING_DOWN"},
+    CodeName{ErrorCode::ResourceLimit, "RESOURCE_LIMIT"},
 };
-static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::ShuttingDown) + 1,
+static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::ResourceLimit) + 1,
               "every ErrorCode needs its wire name");
 } // namespace
 
