@@ -98,9 +98,14 @@ int Service::run(const Config &config)
         qCWarning(lcFfmpeg) << "cannot run" << config.ffmpegPath << "- jobs will fail and /health reports degraded";
 
     Metrics metrics(manager);
+    HttpLimits httpLimits;
+    httpLimits.maxConnections = config.httpMaxConnections;
+    httpLimits.headerTimeoutMs = config.httpHeaderTimeoutSeconds * 1000;
+    httpLimits.idleTimeoutMs = config.httpIdleTimeoutSeconds * 1000;
     HttpApi http(manager, metrics, authenticator,
                  HealthInfo{config.ffmpegPath, config.ffprobePath, ffmpegVersion, config.tempDir,
-                            QDateTime::currentDateTimeUtc()});
+                            QDateTime::currentDateTimeUtc()},
+                 httpLimits);
     const QHostAddress address = config.host == QLatin1StringView("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                                : QHostAddress(config.host);
     const quint16 httpPort = http.listen(address, quint16(config.httpPort));

@@ -260,6 +260,18 @@ QList<Setting> settings()
                  QStringLiteral("bytes"),
                  QStringLiteral("Messages queued for a peer that does not read: past an eighth of it progress events coalesce, past it the connection is dropped."),
                  QStringLiteral("8M"), bytesSetting(&Config::maxSendBacklogBytes, 64 * 1024, qint64(1024) * kMiB)});
+    list.append({QStringLiteral("http-max-connections"), QStringLiteral("MEDIAFORGE_HTTP_MAX_CONNECTIONS"), QString(),
+                 QStringLiteral("n"),
+                 QStringLiteral("HTTP connections at once; at the cap the longest idle one is closed for a new one, or the new one gets 503 when all are busy."),
+                 QStringLiteral("64"), intSetting(&Config::httpMaxConnections, 1, 100000)});
+    list.append({QStringLiteral("http-header-timeout"), QStringLiteral("MEDIAFORGE_HTTP_HEADER_TIMEOUT"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("Time an HTTP client has to send a whole request head: the first from the connection's start, later ones from their first byte; 408 and close beyond."),
+                 QStringLiteral("10"), intSetting(&Config::httpHeaderTimeoutSeconds, 1, 3600)});
+    list.append({QStringLiteral("http-idle-timeout"), QStringLiteral("MEDIAFORGE_HTTP_IDLE_TIMEOUT"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("A kept-alive HTTP connection with no new request this long, or whose client reads nothing of its answer this long, is closed."),
+                 QStringLiteral("15"), intSetting(&Config::httpIdleTimeoutSeconds, 1, 3600)});
     list.append({QStringLiteral("ping-interval"), QStringLiteral("MEDIAFORGE_PING_INTERVAL"), QString(),
                  QStringLiteral("seconds"),
                  QStringLiteral("WebSocket keep-alive ping; a peer silent for two intervals is dropped."),

@@ -46,6 +46,9 @@ struct Config
     qint64 maxSendBacklogBytes = qint64(8) * 1024 * 1024;          // unread messages queued for one peer
     int pingIntervalSeconds = 30;
     int handshakeTimeoutSeconds = 10;
+    int httpMaxConnections = 64;
+    int httpHeaderTimeoutSeconds = 10;
+    int httpIdleTimeoutSeconds = 15;
     int drainSeconds = 30;
     int jobsPerMinute = 120;           // new jobs per owner per minute; 0 disables
     QString tokensFile;

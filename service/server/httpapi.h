@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <QAbstractHttpServer>
+#include "httpserver.h"
+
 #include <QDateTime>
+#include <QHostAddress>
+#include <QJsonObject>
+#include <QObject>
 #include <QString>
 
 #include <optional>
@@ -22,16 +26,19 @@ struct HealthInfo
     QDateTime startedAt;
 };
 
-// The plain HTTP port: GET /health, GET /metrics and GET|HEAD /jobs/{id}/output[/{index}]
-// (Range, owner token or admin). Built on QAbstractHttpServer rather than QHttpServer's router:
-// in Qt 6.4 only the abstract server hands over the socket, and streaming a multi-gigabyte
-// output with back-pressure and Range needs the socket.
-class HttpApi : public QAbstractHttpServer
+// The routes of the plain HTTP port: GET|HEAD /health, /metrics and /jobs/{id}/output[/{index}]
+// (Range, owner token or admin). The connections themselves (limits, timeouts, keep-alive,
+// streaming) are HttpServer's; see there why it is not Qt's QAbstractHttpServer.
+class HttpApi : public QObject
 {
     Q_OBJECT
 public:
     HttpApi(JobManager &manager, Metrics &metrics, const Authenticator &authenticator, HealthInfo health,
-            QObject *parent = nullptr);
+            const HttpLimits &limits = {}, QObject *parent = nullptr);
+
+    // The bound port, or 0 when listening failed.
+    quint16 listen(const QHostAddress &address, quint16 port) { return m_server.listen(address, port); }
+    int connectionCount() const { return m_server.connectionCount(); }
 
     // `/health` body and whether the service is healthy (ffmpeg, ffprobe, temp dir).
     std::pair<QJsonObject, bool> health() const;
@@ -48,17 +55,15 @@ public:
     };
     static std::optional<ByteRange> parseRange(const QByteArray &header, qint64 size, bool *valid);
 
-protected:
-    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
-    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
-
 private:
-    void serveOutput(const QHttpServerRequest &request, QTcpSocket *socket, const QString &id, int index);
+    void handle(HttpConnection &connection, const HttpRequest &request);
+    void serveOutput(HttpConnection &connection, const HttpRequest &request, const QString &id, int index);
 
     JobManager &m_manager;
     Metrics &m_metrics;
     const Authenticator &m_authenticator;
     HealthInfo m_health;
+    HttpServer m_server;
 };
 
 } // namespace Mediaforge

@@ -113,6 +113,11 @@ QByteArray Metrics::render() const
     out += "mediaforge_workers " + QByteArray::number(stats.maxConcurrent) + '\n';
     header("mediaforge_connections", "gauge", "Open WebSocket connections.");
     out += "mediaforge_connections " + QByteArray::number(m_connections) + '\n';
+    header("mediaforge_http_connections", "gauge", "Open connections of the HTTP port.");
+    out += "mediaforge_http_connections " + QByteArray::number(m_httpConnections) + '\n';
+    header("mediaforge_http_closed_total", "counter", "HTTP connections the service closed because of a limit, by reason.");
+    for (const auto &[reason, count] : m_httpClosed)
+        out += "mediaforge_http_closed_total{reason=\"" + reason + "\"} " + QByteArray::number(count) + '\n';
     header("mediaforge_bytes_received_total", "counter", "Input bytes received (uploads and downloads).");
     out += "mediaforge_bytes_received_total " + QByteArray::number(m_manager.bytesReceived()) + '\n';
     header("mediaforge_bytes_sent_total", "counter", "Output bytes sent (WebSocket and HTTP).");

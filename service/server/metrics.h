@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QByteArray>
 #include <QHash>
 #include <QList>
 #include <QObject>
@@ -24,6 +25,8 @@ public:
     int connections() const { return m_connections; }
     void addBytesSent(qint64 bytes) { m_bytesSent += bytes; }
     qint64 bytesSent() const { return m_bytesSent; }
+    void setHttpConnections(int connections) { m_httpConnections = connections; }
+    void addHttpClosed(const QByteArray &reason) { ++m_httpClosed[reason]; }
 
     QByteArray render() const;
 
@@ -46,6 +49,8 @@ private:
     std::map<QString, Histogram> m_durations;                    // by operation
     int m_connections = 0;
     qint64 m_bytesSent = 0;
+    int m_httpConnections = 0;
+    std::map<QByteArray, quint64> m_httpClosed;   // by reason
 };
 
 } // namespace Mediaforge
