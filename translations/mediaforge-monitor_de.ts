@@ -1355,6 +1355,10 @@ Dienst-ID: %2</translation>
         <translation>zu groß</translation>
     </message>
     <message>
+        <source>resource limit</source>
+        <translation>Ressourcengrenze erreicht</translation>
+    </message>
+    <message>
         <source>invalid options</source>
         <translation>ungültige Optionen</translation>
     </message>

@@ -277,7 +277,7 @@ void TestProcessLimits::addressSpaceLimitFailsEncodeWithResourceLimit()
     // Enough to load ffmpeg and its libraries and start x264's threads, far too little for
     // x264 at 8K (measured on 2 cores: it asks for a 172 MB block at once, on top of ~50 MB
     // frames, and reports that it cannot have it). Below ~550 MiB x264 fails earlier without a
-    // word, which ends as FFMPEG_FAILED (docs/security-ffmpeg.md).
+    // word, which ends as FFMPEG_FAILED (docs/security.md).
     limits.addressSpaceBytes = qint64(640) * 1024 * 1024;
     FfmpegProcess process(m_ffmpeg);
     process.setLimits(limits, 0);
