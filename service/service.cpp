@@ -2,6 +2,7 @@
 #include "service.h"
 
 #include "input/urlguard.h"
+#include "jobs/directorylock.h"
 #include "jobs/jobmanager.h"
 #include "logging/logging.h"
 #include "server/authenticator.h"
@@ -9,8 +10,11 @@
 #include "server/metrics.h"
 #include "server/signalwatcher.h"
 #include "server/websocketserver.h"
+#include "sqlitejobstore.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QTimer>
 #include <QHostAddress>
@@ -75,11 +79,40 @@ int Service::run(const Config &config)
         authenticator = loaded.value();
     }
 
+    // One instance per data dir: two would race on the store and sweep each other's files.
+    DirectoryLock dataLock;
+    if (const QString refused = dataLock.acquire(config.dataDir); !refused.isEmpty()) {
+        std::fprintf(stderr, "mediaforged: --data-dir: %s\n", qPrintable(refused));
+        return 2;
+    }
+    const QString storePath = QDir(config.dataDir).filePath(QStringLiteral("jobs.db"));
+    if (config.resetStore && QFileInfo::exists(storePath)) {
+        QString problem;
+        // Only a store that cannot be opened is moved: --reset-store left in a unit file must
+        // not throw away a healthy queue at every start.
+        if (auto healthy = SqliteJobStore::open(storePath, &problem)) {
+            qCInfo(lcServer).noquote() << "--reset-store: the job store" << storePath << "opens fine; keeping it";
+        } else {
+            const QString movedTo = SqliteJobStore::moveAside(storePath, &problem);
+            if (movedTo.isEmpty()) {
+                std::fprintf(stderr, "mediaforged: --reset-store: %s\n", qPrintable(problem));
+                return 2;
+            }
+            qCWarning(lcServer).noquote() << "--reset-store: moved the job store aside to" << movedTo;
+        }
+    }
+    QString storeProblem;
+    std::unique_ptr<SqliteJobStore> store = SqliteJobStore::open(storePath, &storeProblem);
+    if (!store) {
+        std::fprintf(stderr, "mediaforged: %s\n", qPrintable(storeProblem));
+        return 2;
+    }
+
     QNetworkAccessManager network;
     // Downloads go straight to the checked address; a proxy would connect elsewhere.
     network.setProxy(QNetworkProxy::NoProxy);
     SystemHostResolver resolver;
-    JobManager manager(JobManagerSettings::fromConfig(config), network, resolver);
+    JobManager manager(JobManagerSettings::fromConfig(config), network, resolver, *store);
     if (const auto problem = manager.initialize()) {
         std::fprintf(stderr, "mediaforged: invalid --temp-dir %s: %s\n", qPrintable(config.tempDir), qPrintable(*problem));
         return 2;
@@ -123,6 +156,12 @@ int Service::run(const Config &config)
             workers.append(worker);
         }
         stats.insert(QStringLiteral("workers"), workers);
+        const StoreLatency &latency = manager.storeLatency();
+        stats.insert(QStringLiteral("store"),
+                     QJsonObject{{QStringLiteral("kind"), QStringLiteral("sqlite")},
+                                 {QStringLiteral("writes"), latency.count()},
+                                 {QStringLiteral("write_p50_ms"), double(latency.percentile(0.5)) / 1000.0},
+                                 {QStringLiteral("write_p99_ms"), double(latency.percentile(0.99)) / 1000.0}});
         return stats;
     };
     WebSocketServer webSockets(context);
@@ -161,7 +200,10 @@ int Service::run(const Config &config)
     });
 
     const int code = QCoreApplication::exec();
-    qCInfo(lcServer) << "stopped";
+    const StoreLatency &latency = manager.storeLatency();
+    qCInfo(lcServer).noquote() << "stopped;" << latency.count() << "store writes, p50"
+                               << double(latency.percentile(0.5)) / 1000.0 << "ms, p99"
+                               << double(latency.percentile(0.99)) / 1000.0 << "ms";
     return code;
 }
 

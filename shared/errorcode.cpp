@@ -39,8 +39,11 @@ constexpr std::array kCodeNames{
     CodeName{ErrorCode::FfmpegFailed, "FFMPEG_FAILED"},
     CodeName{ErrorCode::Timeout, "TIMEOUT"},
     CodeName{ErrorCode::ShuttingDown, "SHUTTING_DOWN"},
+    CodeName{ErrorCode::AttemptsExhausted, "ATTEMPTS_EXHAUSTED"},
+    CodeName{ErrorCode::FilesLost, "FILES_LOST"},
+    CodeName{ErrorCode::Interrupted, "INTERRUPTED"},
 };
-static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::ShuttingDown) + 1,
+static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::Interrupted) + 1,
               "every ErrorCode needs its wire name");
 } // namespace
 

@@ -41,6 +41,10 @@ enum class ErrorCode {
     FfmpegFailed,
     Timeout,
     ShuttingDown,
+    // Durability (job store, crash recovery).
+    AttemptsExhausted,
+    FilesLost,
+    Interrupted,
 };
 
 QString errorCodeName(ErrorCode code);

@@ -2,7 +2,9 @@
 #include "jobmanager.h"
 
 #include "config/config.h"
+#include "jobrecovery.h"
 #include "logging/logging.h"
+#include "memoryjobstore.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -54,6 +56,7 @@ struct JobManager::Runtime
     bool progressPending = false;
     double lastSentPercentage = -1;  // of the current stage
     QElapsedTimer stageClock;        // since the current stage began: rates and ETAs
+    QElapsedTimer sinceStoreWrite;   // progress reaches the store at most once a second
 
     ~Runtime()
     {
@@ -96,28 +99,90 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.download.stallTimeout = std::chrono::seconds(config.stallSeconds);
     settings.download.totalTimeout = std::chrono::seconds(config.downloadTimeoutSeconds);
     settings.urlPolicy.allowPrivate = config.allowPrivateUrls;
+    settings.historyDays = config.historyDays;
+    settings.maxAttempts = config.maxAttempts;
     return settings;
+}
+
+void StoreLatency::add(qint64 microseconds)
+{
+    if (m_samples.size() < kCapacity)
+        m_samples.push_back(microseconds);
+    else
+        m_samples[size_t(m_count % qint64(kCapacity))] = microseconds;
+    ++m_count;
+}
+
+qint64 StoreLatency::percentile(double fraction) const
+{
+    if (m_samples.empty())
+        return 0;
+    std::vector<qint64> sorted = m_samples;
+    const size_t rank = std::min(sorted.size() - 1, size_t(std::ceil(fraction * double(sorted.size()))) - 1);
+    std::nth_element(sorted.begin(), sorted.begin() + qsizetype(rank), sorted.end());
+    return sorted[rank];
 }
 
 JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver,
                        QObject *parent)
-    : QObject(parent), m_settings(std::move(settings)), m_network(network), m_resolver(resolver)
+    : JobManager(std::move(settings), network, resolver, *new MemoryJobStore, parent)
+{
+    m_ownedStore.reset(m_store);
+}
+
+JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver,
+                       JobStore &store, QObject *parent)
+    : QObject(parent), m_settings(std::move(settings)), m_network(network), m_resolver(resolver), m_store(&store)
 {
     m_slots.resize(std::max(1, m_settings.maxConcurrentJobs));
     m_expiryTimer = new QTimer(this);
     m_expiryTimer->setInterval(std::chrono::seconds(1));
     connect(m_expiryTimer, &QTimer::timeout, this, &JobManager::expireOutputs);
     m_expiryTimer->start();
+    auto *purgeTimer = new QTimer(this);
+    purgeTimer->setInterval(std::chrono::hours(1));
+    connect(purgeTimer, &QTimer::timeout, this, &JobManager::purgeHistory);
+    purgeTimer->start();
 }
 
 JobManager::~JobManager()
 {
     // Runtimes first: they stop downloads and ffmpeg before the files go.
     m_runtimes.clear();
+    // With a durable store the files are the records' (the next start recovers or sweeps
+    // them); without one nothing can ever claim them again.
+    if (!m_ownedStore)
+        return;
     for (auto &[id, job] : m_jobs) {
         if (!job.outputsRemoved || !isFinished(job.status))
             QDir(job.directory).removeRecursively();
     }
+}
+
+bool JobManager::persist(const Job &job)
+{
+    QElapsedTimer clock;
+    clock.start();
+    const bool ok = m_store->save(job);
+    m_storeLatency.add(clock.nsecsElapsed() / 1000);
+    if (!ok)
+        qCWarning(lcJobs).noquote() << jobFields(job) << "cannot record the job's state:" << m_store->lastError();
+    return ok;
+}
+
+void JobManager::persistProgress(Job &job)
+{
+    auto it = m_runtimes.find(job.id);
+    if (it == m_runtimes.end())
+        return;
+    Runtime &rt = **it;
+    if (rt.sinceStoreWrite.isValid() && rt.sinceStoreWrite.elapsed() < 1000)
+        return;
+    rt.sinceStoreWrite.restart();
+    QElapsedTimer clock;
+    clock.start();
+    m_store->saveProgress(job.id, job.stage, job.progress.percentage);
+    m_storeLatency.add(clock.nsecsElapsed() / 1000);
 }
 
 std::optional<QString> JobManager::initialize()
@@ -125,18 +190,93 @@ std::optional<QString> JobManager::initialize()
     QDir root(m_settings.tempDir);
     if (!root.mkpath(QStringLiteral(".")))
         return QStringLiteral("cannot create the temp dir %1").arg(m_settings.tempDir);
-    // Without persistence, every job directory found at start-up belongs to a previous run
-    // that crashed or was killed.
-    const QStringList leftovers = root.entryList({kJobDirPrefix + u'*'}, QDir::Dirs | QDir::NoDotAndDotDot);
-    for (const QString &name : leftovers) {
-        QDir(root.filePath(name)).removeRecursively();
-    }
-    if (!leftovers.isEmpty())
-        qCInfo(lcJobs) << "removed" << leftovers.size() << "job directories left by a previous run";
+    // The sweep below deletes what no record owns: another instance's live files must never
+    // look like that.
+    if (const QString refused = m_tempLock.acquire(m_settings.tempDir); !refused.isEmpty())
+        return refused;
     QTemporaryFile probe(root.filePath(QStringLiteral(".write-test-XXXXXX")));
     if (!probe.open())
         return QStringLiteral("the temp dir %1 is not writable").arg(m_settings.tempDir);
+    m_sequence = m_store->maxSequence();
+    recover();
+    sweep();
+    purgeHistory();
+    // After the caller has connected its listeners and the event loop runs.
+    QMetaObject::invokeMethod(this, &JobManager::schedule, Qt::QueuedConnection);
     return std::nullopt;
+}
+
+void JobManager::recover()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QList<Job> records = m_store->live();
+    int queued = 0;
+    int ended = 0;
+    int kept = 0;
+    for (const Job &record : records) {
+        Recovered recovered = recoverJob(record, m_settings.maxAttempts, now);
+        Job &job = recovered.job;
+        const bool changed = recovered.action != Recovered::Action::KeepOutputs || job.outputsRemoved != record.outputsRemoved;
+        if (changed)
+            persist(job);
+        if (recovered.action == Recovered::Action::End) {
+            QDir(job.directory).removeRecursively();
+            if (record.status != job.status) {
+                qCInfo(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("state"), jobStatusName(job.status)}}
+                                         << "ended at start-up:" << (job.error ? job.error->message : QString());
+            }
+            ++ended;
+            continue;
+        }
+        const QString id = job.id;
+        m_jobs.emplace(id, std::move(job));
+        m_order.append(id);
+        Job &stored = m_jobs.at(id);
+        if (recovered.action == Recovered::Action::KeepOutputs) {
+            ++kept;
+            continue;
+        }
+        auto runtime = std::make_shared<Runtime>();
+        runtime->stageClock.start();
+        m_runtimes.insert(id, runtime);
+        if (recovered.action == Recovered::Action::Queue) {
+            const auto position = std::upper_bound(m_queue.begin(), m_queue.end(), id, [this](const QString &a, const QString &b) {
+                return queuedBefore(m_jobs.at(a), m_jobs.at(b));
+            });
+            m_queue.insert(position, id);
+            ++queued;
+        } else {
+            startInput(stored);
+        }
+    }
+    if (!records.isEmpty()) {
+        qCInfo(lcJobs).noquote() << "recovered from" << m_store->describe() << ":" << queued << "queued," << kept
+                                 << "with outputs kept," << ended << "ended";
+    }
+}
+
+void JobManager::sweep()
+{
+    // Whatever a crash left behind that no record owns any more.
+    QDir root(m_settings.tempDir);
+    const QStringList entries = root.entryList({kJobDirPrefix + u'*'}, QDir::Dirs | QDir::NoDotAndDotDot);
+    int removed = 0;
+    for (const QString &name : entries) {
+        const QString id = name.mid(kJobDirPrefix.size());
+        if (m_jobs.count(id) && QFileInfo(m_jobs.at(id).directory) == QFileInfo(root.filePath(name)))
+            continue;
+        QDir(root.filePath(name)).removeRecursively();
+        ++removed;
+    }
+    if (removed)
+        qCInfo(lcJobs) << "removed" << removed << "job directories no record owns";
+}
+
+void JobManager::purgeHistory()
+{
+    const int removed = m_store->purgeFinishedBefore(QDateTime::currentDateTimeUtc().addDays(-m_settings.historyDays));
+    if (removed > 0)
+        qCInfo(lcJobs) << "removed" << removed << "job records older than" << m_settings.historyDays << "days";
 }
 
 QString JobManager::newId() const
@@ -224,6 +364,8 @@ Result<QString> JobManager::submit(SubmitRequest request)
     job.inputs = request.inputs;
     job.priority = request.priority;
     job.detach = request.detach;
+    job.protocolLevel = request.protocolLevel;
+    job.tokenOwner = request.tokenOwner;
     job.sequence = ++m_sequence;
     job.createdAt = now;
     job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + job.id);
@@ -244,6 +386,17 @@ Result<QString> JobManager::submit(SubmitRequest request)
     for (const JobInput &input : std::as_const(job.inputs))
         declaredTotal = input.declaredSize >= 0 && declaredTotal >= 0 ? declaredTotal + input.declaredSize : -1;
     job.progress.totalBytes = download ? -1 : declaredTotal;
+
+    // Recorded before anyone hears of it: an `ack` is a promise the store must keep.
+    QElapsedTimer clock;
+    clock.start();
+    const bool recorded = m_store->insert(job);
+    m_storeLatency.add(clock.nsecsElapsed() / 1000);
+    if (!recorded) {
+        qCWarning(lcJobs).noquote() << jobFields(job) << "cannot record the job:" << m_store->lastError();
+        QDir(job.directory).removeRecursively();
+        return Error(ErrorCode::InternalError, QStringLiteral("the job store cannot record the job; try again later"));
+    }
 
     const QString id = job.id;
     m_jobs.emplace(id, std::move(job));
@@ -282,7 +435,7 @@ void JobManager::startInput(Job &job)
     QMetaObject::invokeMethod(
             this,
             [this, id] {
-                if (Job *pending = mutableJob(id); pending && pending->status == JobStatus::Downloading)
+                if (Job *pending = mutableJob(id); pending && pending->status == JobStatus::Downloading && m_runtimes.contains(id))
                     startDownload(*pending, 0);
             },
             Qt::QueuedConnection);
@@ -296,7 +449,7 @@ void JobManager::startDownload(Job &job, int index)
     rt.downloadIndex = index;
     const QString id = job.id;
     connect(downloader, &Downloader::progress, this, [this, id, index](qint64 received, qint64 total) {
-        Job *current = mutableJob(id);
+        Job *current = m_runtimes.contains(id) ? mutableJob(id) : nullptr;
         if (!current)
             return;
         qint64 done = 0;
@@ -315,7 +468,7 @@ void JobManager::startDownload(Job &job, int index)
     });
     connect(downloader, &Downloader::finished, this, [this, id, index, downloader] {
         downloader->deleteLater();
-        Job *current = mutableJob(id);
+        Job *current = m_runtimes.contains(id) ? mutableJob(id) : nullptr;
         if (!current || isFinished(current->status))
             return;
         if (const auto &error = downloader->error()) {
@@ -467,9 +620,24 @@ void JobManager::schedule()
     for (int slot = 0; slot < m_slots.size() && !m_queue.empty(); ++slot) {
         if (!m_slots.at(slot).isEmpty())
             continue;
-        const QString id = m_queue.front();
-        m_queue.pop_front();
-        startProcessing(m_jobs.at(id), slot);
+        // The store decides what runs next (on a shared database, among every node's jobs);
+        // m_queue mirrors its order for queue positions.
+        QElapsedTimer clock;
+        clock.start();
+        const std::optional<Job> claimed = m_store->claimNext(QDateTime::currentDateTimeUtc());
+        m_storeLatency.add(clock.nsecsElapsed() / 1000);
+        if (!claimed) {
+            qCWarning(lcJobs) << "the store has no queued job although" << m_queue.size() << "wait:" << m_store->lastError();
+            return;
+        }
+        Job *job = mutableJob(claimed->id);
+        if (!job || job->status != JobStatus::Queued) {
+            qCWarning(lcJobs) << "the store handed out job" << claimed->id << "that this instance does not hold queued";
+            continue;
+        }
+        m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), job->id), m_queue.end());
+        job->startedAt = claimed->startedAt;
+        startProcessing(*job, slot);
     }
 }
 
@@ -478,8 +646,7 @@ void JobManager::startProcessing(Job &job, int slot)
     Runtime &rt = runtime(job.id);
     m_slots[slot] = job.id;
     rt.slot = slot;
-    job.startedAt = QDateTime::currentDateTimeUtc();
-    setStage(job, JobStatus::Processing, JobStage::Processing);
+    setStage(job, JobStatus::Processing, JobStage::Processing, true);   // the claim wrote it
 
     JobRunner::Request request;
     request.id = job.id;
@@ -495,7 +662,7 @@ void JobManager::startProcessing(Job &job, int slot)
     connect(runner, &JobRunner::processingProgress, this,
             [this, id](const FfmpegProgress &progress, double expected) { onProcessingProgress(id, progress, expected); });
     connect(runner, &JobRunner::finalizing, this, [this, id] {
-        if (Job *current = mutableJob(id); current && !isFinished(current->status)) {
+        if (Job *current = mutableJob(id); current && !isFinished(current->status) && m_runtimes.contains(id)) {
             current->progress.percentage = 100;
             current->progress.etaSeconds = 0;
             // The stage's last message says 100, exactly once.
@@ -547,7 +714,7 @@ void JobManager::onProcessingProgress(const QString &id, const FfmpegProgress &p
 
 void JobManager::onRunnerFinished(const QString &id)
 {
-    Job *job = mutableJob(id);
+    Job *job = m_runtimes.contains(id) ? mutableJob(id) : nullptr;
     if (!job || isFinished(job->status))
         return;
     Runtime &rt = runtime(id);
@@ -563,7 +730,7 @@ void JobManager::onRunnerFinished(const QString &id)
     finishJob(*job, JobStatus::Completed, std::nullopt);
 }
 
-void JobManager::setStage(Job &job, JobStatus status, JobStage stage)
+void JobManager::setStage(Job &job, JobStatus status, JobStage stage, bool persisted)
 {
     Runtime &rt = runtime(job.id);
     if (job.stage != stage)
@@ -579,6 +746,9 @@ void JobManager::setStage(Job &job, JobStatus status, JobStage stage)
     rt.sinceProgress.restart();
     rt.progressPending = false;
     rt.lastSentPercentage = -1;
+    rt.sinceStoreWrite.restart();
+    if (!persisted)
+        persist(job);
     qCDebug(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("state"), jobStatusName(status)}}
                               << "stage" << jobStageName(stage);
     emit jobStageChanged(job.id);
@@ -629,6 +799,7 @@ void JobManager::flushProgress(Job &job)
     rt.lastSentPercentage = job.progress.percentage;
     if (rt.progressTimer)
         rt.progressTimer->stop();
+    persistProgress(job);
     emit jobProgress(job.id);
 }
 
@@ -658,7 +829,7 @@ void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> erro
                 QFile::remove(path);
         }
         if (job.outputs.isEmpty()) {
-            removeFiles(job);
+            removeFiles(job, false);
         } else {
             job.retained = job.detach;
             // Even undelivered outputs of an attached job go at the end of the retention
@@ -667,16 +838,20 @@ void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> erro
         }
     } else {
         status == JobStatus::Failed ? ++m_failed : ++m_cancelled;
-        removeFiles(job);
+        removeFiles(job, false);
     }
+    m_parked.remove(id);
+    persist(job);
     Logging::Fields fields = jobFields(job);
     fields.add(QStringLiteral("state"), jobStatusName(status));
     fields.add(QStringLiteral("duration_ms"), QString::number(job.createdAt.msecsTo(job.finishedAt)));
     if (job.error)
         fields.add(QStringLiteral("code"), errorCodeName(job.error->code));
     qCInfo(lcJobs).noquote() << fields << jobStatusName(status) << (job.error ? job.error->message : QString());
+    if (job.outputsRemoved && !job.outputs.isEmpty())
+        emit outputsRemoved(id);
     emit jobFinished(id);
-    trimHistory();
+    scheduleEviction();
     schedule();
     checkDrained();
 }
@@ -692,21 +867,29 @@ void JobManager::stopRuntime(const QString &id)
         m_slots[rt->slot].clear();   // the slot is free at once; ffmpeg dies in the background
 }
 
-void JobManager::removeFiles(Job &job)
+void JobManager::removeFiles(Job &job, bool announce)
 {
     QDir(job.directory).removeRecursively();
     if (!job.outputsRemoved) {
         job.outputsRemoved = true;
+        if (!announce)
+            return;
+        persist(job);
         if (!job.outputs.isEmpty())
             emit outputsRemoved(job.id);
+        scheduleEviction();
     }
 }
 
 std::optional<Error> JobManager::cancel(const QString &id)
 {
     Job *job = mutableJob(id);
-    if (!job)
+    if (!job) {
+        // Finished jobs leave memory; their record still says how they ended.
+        if (const Job *stored = this->job(id))
+            return Error(ErrorCode::CancelFailed, QStringLiteral("job already %1").arg(jobStatusName(stored->status)));
         return Error(ErrorCode::NotFound, QStringLiteral("no such job"));
+    }
     if (isFinished(job->status)) {
         return Error(ErrorCode::CancelFailed,
                      QStringLiteral("job already %1").arg(jobStatusName(job->status)));
@@ -734,6 +917,7 @@ void JobManager::retainOutputs(const QString &id)
     if (Job *job = mutableJob(id); job && job->status == JobStatus::Completed && !job->outputsRemoved) {
         job->retained = true;
         job->retainUntil = QDateTime::currentDateTimeUtc().addSecs(m_settings.retention.count());
+        persist(*job);
     }
 }
 
@@ -741,7 +925,10 @@ void JobManager::connectionClosed(quint64 connectionId)
 {
     QStringList toCancel;
     for (auto &[id, job] : m_jobs) {
-        if (job.connectionId != connectionId || job.detach)
+        // During a shutdown, jobs whose owner can come back belong to the next start, not to
+        // a connection that closes with this one.
+        if (job.connectionId != connectionId || job.detach || m_parked.contains(id)
+            || (m_shuttingDown && ownerCanReturn(job)))
             continue;
         if (!isFinished(job.status))
             toCancel.append(id);
@@ -767,29 +954,58 @@ void JobManager::expireOutputs()
     }
 }
 
-void JobManager::trimHistory()
+void JobManager::scheduleEviction()
 {
-    qsizetype finished = 0;
-    for (const auto &[id, job] : m_jobs)
-        finished += isFinished(job.status) ? 1 : 0;
-    for (qsizetype i = 0; i < m_order.size() && finished > m_settings.maxFinishedRecords;) {
+    if (m_evictionPending)
+        return;
+    m_evictionPending = true;
+    // Deferred: whoever reacts to the signal that ended the job still reads it from memory.
+    QMetaObject::invokeMethod(this, &JobManager::evictFinished, Qt::QueuedConnection);
+}
+
+void JobManager::evictFinished()
+{
+    m_evictionPending = false;
+    for (qsizetype i = 0; i < m_order.size();) {
         const QString id = m_order.at(i);
-        Job &job = m_jobs.at(id);
+        const Job &job = m_jobs.at(id);
         if (!isFinished(job.status) || !job.outputsRemoved) {
             ++i;
             continue;
         }
         m_jobs.erase(id);
         m_order.removeAt(i);
-        --finished;
         emit jobRemoved(id);
     }
 }
 
 const Job *JobManager::job(const QString &id) const
 {
-    const auto it = m_jobs.find(id);
-    return it == m_jobs.end() ? nullptr : &it->second;
+    if (const auto it = m_jobs.find(id); it != m_jobs.end())
+        return &it->second;
+    if (const auto it = m_loaded.find(id); it != m_loaded.end())
+        return &it->second;
+    std::optional<Job> stored = m_store->load(id);
+    if (!stored)
+        return nullptr;
+    if (!m_loadedPrune) {
+        // Records read back live until the event loop runs again: long enough for the request
+        // that asked, short enough that memory holds only live jobs.
+        m_loadedPrune = true;
+        QMetaObject::invokeMethod(
+                const_cast<JobManager *>(this),
+                [this] {
+                    m_loaded.clear();
+                    m_loadedPrune = false;
+                },
+                Qt::QueuedConnection);
+    }
+    return &m_loaded.emplace(id, std::move(*stored)).first->second;
+}
+
+HistoryPage JobManager::history(const HistoryQuery &query) const
+{
+    return m_store->history(query);
 }
 
 Job *JobManager::mutableJob(const QString &id)
@@ -810,7 +1026,8 @@ const Job *JobManager::findJob(const QString &owner, const QString &jobId) const
         if (candidate.owner == owner && candidate.jobId == jobId)
             return &candidate;
     }
-    return nullptr;
+    const std::optional<Job> stored = m_store->findLatest(owner, jobId);
+    return stored ? job(stored->id) : nullptr;
 }
 
 QList<const Job *> JobManager::jobs() const
@@ -854,8 +1071,14 @@ void JobManager::shutdown(std::chrono::milliseconds drain)
     m_shuttingDown = true;
     const Error shuttingDown(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down"));
     QStringList waiting;
-    for (const auto &[id, job] : m_jobs) {
-        if (!isFinished(job.status) && job.status != JobStatus::Processing)
+    for (auto &[id, job] : m_jobs) {
+        if (isFinished(job.status) || job.status == JobStatus::Processing)
+            continue;
+        // Queued jobs and downloads (which start again) of owners who can come back stay for
+        // the next start; an upload cannot continue without its connection.
+        if (ownerCanReturn(job) && (job.status == JobStatus::Queued || job.status == JobStatus::Downloading))
+            park(job);
+        else
             waiting.append(id);
     }
     for (const QString &id : std::as_const(waiting))
@@ -865,14 +1088,50 @@ void JobManager::shutdown(std::chrono::milliseconds drain)
     connect(m_drainTimer, &QTimer::timeout, this, [this, shuttingDown] {
         QStringList running;
         for (const auto &[id, job] : m_jobs) {
-            if (!isFinished(job.status))
+            if (!isFinished(job.status) && !m_parked.contains(id))
                 running.append(id);
         }
-        for (const QString &id : std::as_const(running))
-            finishJob(m_jobs.at(id), JobStatus::Cancelled, shuttingDown);
+        for (const QString &id : std::as_const(running)) {
+            Job &job = m_jobs.at(id);
+            if (ownerCanReturn(job))
+                park(job);
+            else
+                finishJob(job, JobStatus::Cancelled, shuttingDown);
+        }
+        checkDrained();
     });
     m_drainTimer->start(drain);
     checkDrained();
+}
+
+void JobManager::park(Job &job)
+{
+    m_parked.insert(job.id);
+    if (job.status == JobStatus::Queued)
+        return;   // already stored as queued
+    stopRuntime(job.id);
+    if (job.status == JobStatus::Processing) {
+        // Partial outputs and work files go; the inputs stay for the next run. The service
+        // stopped this run, not the job: attempts stay as they are.
+        QDir directory(job.directory);
+        const QStringList entries = directory.entryList(QDir::Files | QDir::NoDotAndDotDot);
+        for (const QString &entry : entries) {
+            const QString path = directory.filePath(entry);
+            const bool isInput = std::any_of(job.inputs.cbegin(), job.inputs.cend(),
+                                             [&path](const JobInput &input) { return input.path == path; });
+            if (!isInput)
+                QFile::remove(path);
+        }
+        job.outputs.clear();
+        job.probeResult = QJsonObject();
+        job.startedAt = QDateTime();
+        job.status = JobStatus::Queued;
+        job.stage = JobStage::Queued;
+        job.progress = JobProgress{};
+        persist(job);
+        qCInfo(lcJobs).noquote() << jobFields(job) << "stopped by the shutdown; queued for the next start";
+        emit jobStageChanged(job.id);
+    }
 }
 
 void JobManager::checkDrained()
@@ -880,7 +1139,7 @@ void JobManager::checkDrained()
     if (!m_shuttingDown)
         return;
     for (const auto &[id, job] : m_jobs) {
-        if (!isFinished(job.status))
+        if (!isFinished(job.status) && !m_parked.contains(id))
             return;
     }
     if (m_drainTimer) {
