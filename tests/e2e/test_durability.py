@@ -195,6 +195,46 @@ class Durability(unittest.TestCase):
                 # In their order: the interrupted one first.
                 self.assertLess(first_done["started_at"], second_done["started_at"])
 
+    @async_test
+    async def test_history_survives_a_restart_and_pages_with_next_before(self):
+        with self.service() as service:
+            async with connect(service.ws_url) as ws:
+                await hello(ws)
+                ids = []
+                for n in range(5):
+                    ids.append(await submit(ws, f"p{n}", self.short, operation="probe"))
+                    await wait_status(ws, ids[-1], {"completed"})
+                failed = await submit(ws, "bad", b"not media at all", operation="probe")
+                await wait_status(ws, failed, {"failed"})
+            service.restart(signal.SIGTERM)
+            async with connect(service.ws_url) as ws:
+                await hello(ws)
+                seen, pages, before = [], 0, None
+                while True:
+                    message = {"type": "list_jobs", "states": ["completed"], "limit": 2}
+                    if before:
+                        message["before"] = before
+                    reply = await request(ws, message)
+                    self.assertEqual(reply["type"], "jobs", reply)
+                    self.assertLessEqual(len(reply["jobs"]), 2)
+                    seen += [job["id"] for job in reply["jobs"]]
+                    pages += 1
+                    before = reply.get("next_before")
+                    if not before:
+                        break
+                    self.assertLess(pages, 10)
+                # Newest-finished first, each job once, the failed one filtered out.
+                self.assertEqual(seen, list(reversed(ids)))
+                everything = await request(ws, {"type": "list_jobs"})
+                self.assertEqual({job["id"] for job in everything["jobs"]}, set(ids) | {failed})
+                self.assertNotIn("next_before", everything)
+                old = await get_job(ws, ids[0])
+                self.assertEqual(old["status"], "completed")
+                self.assertIn("result", old)
+                bad = await request(ws, {"type": "list_jobs", "before": "not-a-cursor"})
+                self.assertEqual(bad["code"], "VALIDATION_ERROR")
+                self.assertEqual(bad["details"][0]["path"], "before")
+
 
 if __name__ == "__main__":
     main()
