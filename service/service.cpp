@@ -4,6 +4,7 @@
 #include "input/urlguard.h"
 #include "jobs/directorylock.h"
 #include "jobs/jobmanager.h"
+#include "jobs/memoryjobstore.h"
 #include "logging/logging.h"
 #include "server/authenticator.h"
 #include "server/httpapi.h"
@@ -85,27 +86,35 @@ int Service::run(const Config &config)
         std::fprintf(stderr, "mediaforged: --data-dir: %s\n", qPrintable(refused));
         return 2;
     }
-    const QString storePath = QDir(config.dataDir).filePath(QStringLiteral("jobs.db"));
-    if (config.resetStore && QFileInfo::exists(storePath)) {
-        QString problem;
-        // Only a store that cannot be opened is moved: --reset-store left in a unit file must
-        // not throw away a healthy queue at every start.
-        if (auto healthy = SqliteJobStore::open(storePath, &problem)) {
-            qCInfo(lcServer).noquote() << "--reset-store: the job store" << storePath << "opens fine; keeping it";
-        } else {
-            const QString movedTo = SqliteJobStore::moveAside(storePath, &problem);
-            if (movedTo.isEmpty()) {
-                std::fprintf(stderr, "mediaforged: --reset-store: %s\n", qPrintable(problem));
-                return 2;
+    std::unique_ptr<JobStore> store;
+    if (config.store == QLatin1StringView("memory")) {
+        qCWarning(lcServer) << "--store memory: jobs do not survive a restart";
+        store = std::make_unique<MemoryJobStore>();
+    } else {
+        const QString storePath = config.store.startsWith(QLatin1StringView("sqlite:"))
+                ? QDir(config.dataDir).absoluteFilePath(config.store.mid(7))
+                : QDir(config.dataDir).filePath(QStringLiteral("jobs.db"));
+        if (config.resetStore && QFileInfo::exists(storePath)) {
+            QString problem;
+            // Only a store that cannot be opened is moved: --reset-store left in a unit file
+            // must not throw away a healthy queue at every start.
+            if (auto healthy = SqliteJobStore::open(storePath, &problem)) {
+                qCInfo(lcServer).noquote() << "--reset-store: the job store" << storePath << "opens fine; keeping it";
+            } else {
+                const QString movedTo = SqliteJobStore::moveAside(storePath, &problem);
+                if (movedTo.isEmpty()) {
+                    std::fprintf(stderr, "mediaforged: --reset-store: %s\n", qPrintable(problem));
+                    return 2;
+                }
+                qCWarning(lcServer).noquote() << "--reset-store: moved the job store aside to" << movedTo;
             }
-            qCWarning(lcServer).noquote() << "--reset-store: moved the job store aside to" << movedTo;
         }
-    }
-    QString storeProblem;
-    std::unique_ptr<SqliteJobStore> store = SqliteJobStore::open(storePath, &storeProblem);
-    if (!store) {
-        std::fprintf(stderr, "mediaforged: %s\n", qPrintable(storeProblem));
-        return 2;
+        QString storeProblem;
+        store = SqliteJobStore::open(storePath, &storeProblem);
+        if (!store) {
+            std::fprintf(stderr, "mediaforged: %s\n", qPrintable(storeProblem));
+            return 2;
+        }
     }
 
     QNetworkAccessManager network;
@@ -158,7 +167,7 @@ int Service::run(const Config &config)
         stats.insert(QStringLiteral("workers"), workers);
         const StoreLatency &latency = manager.storeLatency();
         stats.insert(QStringLiteral("store"),
-                     QJsonObject{{QStringLiteral("kind"), QStringLiteral("sqlite")},
+                     QJsonObject{{QStringLiteral("kind"), manager.storeDescription().section(u':', 0, 0)},
                                  {QStringLiteral("writes"), latency.count()},
                                  {QStringLiteral("write_p50_ms"), double(latency.percentile(0.5)) / 1000.0},
                                  {QStringLiteral("write_p99_ms"), double(latency.percentile(0.99)) / 1000.0}});

@@ -158,6 +158,16 @@ QList<Setting> settings()
     list.append({QStringLiteral("data-dir"), QStringLiteral("MEDIAFORGE_DATA_DIR"), QString(), QStringLiteral("path"),
                  QStringLiteral("Directory of the job store (jobs.db) and, unless --temp-dir says otherwise, the job files; one instance per directory (locked)."),
                  QStringLiteral("<XDG data home>/mediaforge"), stringSetting(&Config::dataDir)});
+    list.append({QStringLiteral("store"), QStringLiteral("MEDIAFORGE_STORE"), QString(), QStringLiteral("store"),
+                 QStringLiteral("Job store: sqlite (<data dir>/jobs.db), sqlite:PATH, or memory (nothing survives a restart; benchmarks and throw-away instances)."),
+                 QStringLiteral("sqlite"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     const QString store = value.trimmed();
+                     if (store != QLatin1StringView("sqlite") && store != QLatin1StringView("memory")
+                         && !(store.startsWith(QLatin1StringView("sqlite:")) && store.size() > 7))
+                         return QStringLiteral("sqlite, sqlite:PATH or memory");
+                     config.store = store;
+                     return std::nullopt;
+                 }});
     list.append({QStringLiteral("temp-dir"), QStringLiteral("MEDIAFORGE_TEMP_DIR"), QStringLiteral("TEMP_DIR"),
                  QStringLiteral("path"),
                  QStringLiteral("Directory for job files (one sub-directory per job, removed when it ends); one instance per directory (locked)."),

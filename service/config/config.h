@@ -25,6 +25,7 @@ struct Config
     int stallSeconds = 120;
     int ffmpegThreads = 0;             // 0: ffmpeg decides
     QString dataDir;                   // default: <XDG data home>/mediaforge
+    QString store = QStringLiteral("sqlite");   // sqlite, sqlite:PATH or memory
     QString tempDir;                   // default: <data dir>/jobs
     int historyDays = 7;
     int maxAttempts = 2;
