@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "jobmanager.h"
+#include "jobmanager_p.h"
 
 #include "config/config.h"
 #include "jobrecovery.h"
@@ -21,62 +22,7 @@
 
 namespace Mediaforge {
 
-namespace {
-
-// Job directories carry this prefix so that the start-up sweep never touches anything else
-// in a shared temp dir such as /tmp.
-const QString kJobDirPrefix = QStringLiteral("job-");
-
-Logging::Fields jobFields(const Job &job)
-{
-    return Logging::Fields{{QStringLiteral("job"), job.id},
-                           {QStringLiteral("job_id"), job.jobId},
-                           {QStringLiteral("operation"), operationName(job.operation)}};
-}
-
-bool queuedBefore(const Job &a, const Job &b)
-{
-    if (a.priority != b.priority)
-        return a.priority > b.priority;
-    return a.sequence < b.sequence;
-}
-
-} // namespace
-
-struct JobManager::Runtime
-{
-    std::vector<std::unique_ptr<QFile>> uploads;   // one per input, opened on first write
-    QPointer<Downloader> downloader;
-    int downloadIndex = -1;
-    QPointer<JobRunner> runner;
-    int slot = -1;
-    QTimer *uploadStallTimer = nullptr;
-    QTimer *progressTimer = nullptr;
-    QElapsedTimer sinceProgress;     // since the last jobProgress emission
-    bool progressPending = false;
-    double lastSentPercentage = -1;  // of the current stage
-    QElapsedTimer stageClock;        // since the current stage began: rates and ETAs
-    QElapsedTimer sinceStoreWrite;   // progress reaches the store at most once a second
-
-    ~Runtime()
-    {
-        delete uploadStallTimer;
-        delete progressTimer;
-        // deleteLater: the runtime may end inside one of these objects' own signals.
-        if (downloader) {
-            downloader->cancel();
-            downloader->deleteLater();
-        }
-        if (runner) {
-            runner->abort();
-            runner->deleteLater();
-        }
-        for (auto &file : uploads) {
-            if (file)
-                file->close();
-        }
-    }
-};
+using namespace JobManagerDetail;
 
 JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
 {
@@ -102,25 +48,6 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.historyDays = config.historyDays;
     settings.maxAttempts = config.maxAttempts;
     return settings;
-}
-
-void StoreLatency::add(qint64 microseconds)
-{
-    if (m_samples.size() < kCapacity)
-        m_samples.push_back(microseconds);
-    else
-        m_samples[size_t(m_count % qint64(kCapacity))] = microseconds;
-    ++m_count;
-}
-
-qint64 StoreLatency::percentile(double fraction) const
-{
-    if (m_samples.empty())
-        return 0;
-    std::vector<qint64> sorted = m_samples;
-    const size_t rank = std::min(sorted.size() - 1, size_t(std::ceil(fraction * double(sorted.size()))) - 1);
-    std::nth_element(sorted.begin(), sorted.begin() + qsizetype(rank), sorted.end());
-    return sorted[rank];
 }
 
 JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver,
@@ -159,17 +86,6 @@ JobManager::~JobManager()
     }
 }
 
-bool JobManager::persist(const Job &job)
-{
-    QElapsedTimer clock;
-    clock.start();
-    const bool ok = m_store->save(job);
-    m_storeLatency.add(clock.nsecsElapsed() / 1000);
-    if (!ok)
-        qCWarning(lcJobs).noquote() << jobFields(job) << "cannot record the job's state:" << m_store->lastError();
-    return ok;
-}
-
 void JobManager::persistProgress(Job &job)
 {
     auto it = m_runtimes.find(job.id);
@@ -204,79 +120,6 @@ std::optional<QString> JobManager::initialize()
     // After the caller has connected its listeners and the event loop runs.
     QMetaObject::invokeMethod(this, &JobManager::schedule, Qt::QueuedConnection);
     return std::nullopt;
-}
-
-void JobManager::recover()
-{
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    const QList<Job> records = m_store->live();
-    int queued = 0;
-    int ended = 0;
-    int kept = 0;
-    for (const Job &record : records) {
-        Recovered recovered = recoverJob(record, m_settings.maxAttempts, now);
-        Job &job = recovered.job;
-        const bool changed = recovered.action != Recovered::Action::KeepOutputs || job.outputsRemoved != record.outputsRemoved;
-        if (changed)
-            persist(job);
-        if (recovered.action == Recovered::Action::End) {
-            QDir(job.directory).removeRecursively();
-            if (record.status != job.status) {
-                qCInfo(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("state"), jobStatusName(job.status)}}
-                                         << "ended at start-up:" << (job.error ? job.error->message : QString());
-            }
-            ++ended;
-            continue;
-        }
-        const QString id = job.id;
-        m_jobs.emplace(id, std::move(job));
-        m_order.append(id);
-        Job &stored = m_jobs.at(id);
-        if (recovered.action == Recovered::Action::KeepOutputs) {
-            ++kept;
-            continue;
-        }
-        auto runtime = std::make_shared<Runtime>();
-        runtime->stageClock.start();
-        m_runtimes.insert(id, runtime);
-        if (recovered.action == Recovered::Action::Queue) {
-            const auto position = std::upper_bound(m_queue.begin(), m_queue.end(), id, [this](const QString &a, const QString &b) {
-                return queuedBefore(m_jobs.at(a), m_jobs.at(b));
-            });
-            m_queue.insert(position, id);
-            ++queued;
-        } else {
-            startInput(stored);
-        }
-    }
-    if (!records.isEmpty()) {
-        qCInfo(lcJobs).noquote() << "recovered from" << m_store->describe() << ":" << queued << "queued," << kept
-                                 << "with outputs kept," << ended << "ended";
-    }
-}
-
-void JobManager::sweep()
-{
-    // Whatever a crash left behind that no record owns any more.
-    QDir root(m_settings.tempDir);
-    const QStringList entries = root.entryList({kJobDirPrefix + u'*'}, QDir::Dirs | QDir::NoDotAndDotDot);
-    int removed = 0;
-    for (const QString &name : entries) {
-        const QString id = name.mid(kJobDirPrefix.size());
-        if (m_jobs.count(id) && QFileInfo(m_jobs.at(id).directory) == QFileInfo(root.filePath(name)))
-            continue;
-        QDir(root.filePath(name)).removeRecursively();
-        ++removed;
-    }
-    if (removed)
-        qCInfo(lcJobs) << "removed" << removed << "job directories no record owns";
-}
-
-void JobManager::purgeHistory()
-{
-    const int removed = m_store->purgeFinishedBefore(QDateTime::currentDateTimeUtc().addDays(-m_settings.historyDays));
-    if (removed > 0)
-        qCInfo(lcJobs) << "removed" << removed << "job records older than" << m_settings.historyDays << "days";
 }
 
 QString JobManager::newId() const
@@ -954,60 +797,6 @@ void JobManager::expireOutputs()
     }
 }
 
-void JobManager::scheduleEviction()
-{
-    if (m_evictionPending)
-        return;
-    m_evictionPending = true;
-    // Deferred: whoever reacts to the signal that ended the job still reads it from memory.
-    QMetaObject::invokeMethod(this, &JobManager::evictFinished, Qt::QueuedConnection);
-}
-
-void JobManager::evictFinished()
-{
-    m_evictionPending = false;
-    for (qsizetype i = 0; i < m_order.size();) {
-        const QString id = m_order.at(i);
-        const Job &job = m_jobs.at(id);
-        if (!isFinished(job.status) || !job.outputsRemoved) {
-            ++i;
-            continue;
-        }
-        m_jobs.erase(id);
-        m_order.removeAt(i);
-        emit jobRemoved(id);
-    }
-}
-
-const Job *JobManager::job(const QString &id) const
-{
-    if (const auto it = m_jobs.find(id); it != m_jobs.end())
-        return &it->second;
-    if (const auto it = m_loaded.find(id); it != m_loaded.end())
-        return &it->second;
-    std::optional<Job> stored = m_store->load(id);
-    if (!stored)
-        return nullptr;
-    if (!m_loadedPrune) {
-        // Records read back live until the event loop runs again: long enough for the request
-        // that asked, short enough that memory holds only live jobs.
-        m_loadedPrune = true;
-        QMetaObject::invokeMethod(
-                const_cast<JobManager *>(this),
-                [this] {
-                    m_loaded.clear();
-                    m_loadedPrune = false;
-                },
-                Qt::QueuedConnection);
-    }
-    return &m_loaded.emplace(id, std::move(*stored)).first->second;
-}
-
-HistoryPage JobManager::history(const HistoryQuery &query) const
-{
-    return m_store->history(query);
-}
-
 Job *JobManager::mutableJob(const QString &id)
 {
     const auto it = m_jobs.find(id);
@@ -1017,17 +806,6 @@ Job *JobManager::mutableJob(const QString &id)
 JobManager::Runtime &JobManager::runtime(const QString &id)
 {
     return *m_runtimes.value(id);
-}
-
-const Job *JobManager::findJob(const QString &owner, const QString &jobId) const
-{
-    for (auto it = m_order.crbegin(); it != m_order.crend(); ++it) {
-        const Job &candidate = m_jobs.at(*it);
-        if (candidate.owner == owner && candidate.jobId == jobId)
-            return &candidate;
-    }
-    const std::optional<Job> stored = m_store->findLatest(owner, jobId);
-    return stored ? job(stored->id) : nullptr;
 }
 
 QList<const Job *> JobManager::jobs() const
@@ -1062,92 +840,6 @@ JobStats JobManager::stats() const
     }
     stats.workerJobs = m_slots;
     return stats;
-}
-
-void JobManager::shutdown(std::chrono::milliseconds drain)
-{
-    if (m_shuttingDown)
-        return;
-    m_shuttingDown = true;
-    const Error shuttingDown(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down"));
-    QStringList waiting;
-    for (auto &[id, job] : m_jobs) {
-        if (isFinished(job.status) || job.status == JobStatus::Processing)
-            continue;
-        // Queued jobs and downloads (which start again) of owners who can come back stay for
-        // the next start; an upload cannot continue without its connection.
-        if (ownerCanReturn(job) && (job.status == JobStatus::Queued || job.status == JobStatus::Downloading))
-            park(job);
-        else
-            waiting.append(id);
-    }
-    for (const QString &id : std::as_const(waiting))
-        finishJob(m_jobs.at(id), JobStatus::Cancelled, shuttingDown);
-    m_drainTimer = new QTimer(this);
-    m_drainTimer->setSingleShot(true);
-    connect(m_drainTimer, &QTimer::timeout, this, [this, shuttingDown] {
-        QStringList running;
-        for (const auto &[id, job] : m_jobs) {
-            if (!isFinished(job.status) && !m_parked.contains(id))
-                running.append(id);
-        }
-        for (const QString &id : std::as_const(running)) {
-            Job &job = m_jobs.at(id);
-            if (ownerCanReturn(job))
-                park(job);
-            else
-                finishJob(job, JobStatus::Cancelled, shuttingDown);
-        }
-        checkDrained();
-    });
-    m_drainTimer->start(drain);
-    checkDrained();
-}
-
-void JobManager::park(Job &job)
-{
-    m_parked.insert(job.id);
-    if (job.status == JobStatus::Queued)
-        return;   // already stored as queued
-    stopRuntime(job.id);
-    if (job.status == JobStatus::Processing) {
-        // Partial outputs and work files go; the inputs stay for the next run. The service
-        // stopped this run, not the job: attempts stay as they are.
-        QDir directory(job.directory);
-        const QStringList entries = directory.entryList(QDir::Files | QDir::NoDotAndDotDot);
-        for (const QString &entry : entries) {
-            const QString path = directory.filePath(entry);
-            const bool isInput = std::any_of(job.inputs.cbegin(), job.inputs.cend(),
-                                             [&path](const JobInput &input) { return input.path == path; });
-            if (!isInput)
-                QFile::remove(path);
-        }
-        job.outputs.clear();
-        job.probeResult = QJsonObject();
-        job.startedAt = QDateTime();
-        job.status = JobStatus::Queued;
-        job.stage = JobStage::Queued;
-        job.progress = JobProgress{};
-        persist(job);
-        qCInfo(lcJobs).noquote() << jobFields(job) << "stopped by the shutdown; queued for the next start";
-        emit jobStageChanged(job.id);
-    }
-}
-
-void JobManager::checkDrained()
-{
-    if (!m_shuttingDown)
-        return;
-    for (const auto &[id, job] : m_jobs) {
-        if (!isFinished(job.status) && !m_parked.contains(id))
-            return;
-    }
-    if (m_drainTimer) {
-        m_drainTimer->stop();
-        m_drainTimer->deleteLater();
-        m_drainTimer = nullptr;
-        QMetaObject::invokeMethod(this, &JobManager::drained, Qt::QueuedConnection);
-    }
 }
 
 } // namespace Mediaforge

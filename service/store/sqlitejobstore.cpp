@@ -251,11 +251,13 @@ bool SqliteJobStore::write(const Job &job, bool insert)
                 "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
                 "started_at = ?, finished_at = ?, updated_at = ? WHERE id = ?"));
     }
+    // A null QString binds as SQL NULL; the text columns hold "" for "none".
+    const auto text = [](const QString &value) { return value.isNull() ? QStringLiteral("") : value; };
     query.addBindValue(job.id);
     query.addBindValue(qint64(job.sequence));
-    query.addBindValue(job.owner);
-    query.addBindValue(job.ownerLabel);
-    query.addBindValue(job.jobId);
+    query.addBindValue(text(job.owner));
+    query.addBindValue(text(job.ownerLabel));
+    query.addBindValue(text(job.jobId));
     query.addBindValue(job.tokenOwner ? 1 : 0);
     query.addBindValue(job.protocolLevel);
     query.addBindValue(operationName(job.operation));
@@ -266,7 +268,7 @@ bool SqliteJobStore::write(const Job &job, bool insert)
     query.addBindValue(jobStageName(job.stage));
     query.addBindValue(job.progress.percentage);
     query.addBindValue(job.attempts);
-    query.addBindValue(job.directory);
+    query.addBindValue(text(job.directory));
     query.addBindValue(QString::fromUtf8(inputsToJson(job.inputs)));
     query.addBindValue(QString::fromUtf8(outputsToJson(job.outputs)));
     query.addBindValue(QString::fromUtf8(objectToJson(job.probeResult)));

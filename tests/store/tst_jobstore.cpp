@@ -165,6 +165,16 @@ private slots:
         QVERIFY(!m_store->load(QStringLiteral("nope")));
     }
 
+    void emptyTextFieldsAreStoredAsEmpty_data() { implementations(); }
+    void emptyTextFieldsAreStoredAsEmpty()
+    {
+        Job job = makeJob(5);
+        job.ownerLabel = QString();
+        job.jobId = QString();
+        QVERIFY2(m_store->insert(job), qPrintable(m_store->lastError()));
+        QVERIFY(m_store->load(job.id)->ownerLabel.isEmpty());
+    }
+
     void insertRefusesAnExistingId_data() { implementations(); }
     void insertRefusesAnExistingId()
     {
