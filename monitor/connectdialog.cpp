@@ -46,6 +46,9 @@ ConnectDialog::ConnectDialog(ConnectionSettings &settings, QWidget *parent) : QD
     reveal->setCheckable(true);
     reveal->setToolTip(tr("Show the token"));
     connect(reveal, &QAction::toggled, this, [this](bool on) { m_token->setEchoMode(on ? QLineEdit::Normal : QLineEdit::Password); });
+    // Wide enough for its placeholder, which says when to leave it empty.
+    m_token->setMinimumWidth(m_token->fontMetrics().horizontalAdvance(m_token->placeholderText())
+                             + 4 * m_token->fontMetrics().height());
     form->addRow(tr("&Token:"), m_token);
 
     m_remember = new QCheckBox(tr("&Remember the token on this computer"), this);
@@ -79,6 +82,17 @@ ConnectDialog::ConnectDialog(ConnectionSettings &settings, QWidget *parent) : QD
     if (!recent.isEmpty())
         urlEdited(m_url->currentText());
     validate();
+    // Window managers cut a title that is wider than the dialog.
+    setMinimumWidth(std::max(minimumSizeHint().width(), fontMetrics().horizontalAdvance(windowTitle()) * 3 / 2
+                                                                + 8 * fontMetrics().height()));
+}
+
+void ConnectDialog::setUrl(const QUrl &url)
+{
+    m_url->setEditText(url.toString());
+    urlEdited(m_url->currentText());
+    m_token->setFocus();
+    m_token->selectAll();
 }
 
 void ConnectDialog::urlEdited(const QString &text)

@@ -29,6 +29,8 @@ public:
     QCheckBox *rememberBox() const { return m_remember; }
 
     void accept() override;
+    // Fills in a service's URL (and its remembered token), and puts the cursor in the token field.
+    void setUrl(const QUrl &url);
 
 private:
     void urlEdited(const QString &text);

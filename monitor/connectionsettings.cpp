@@ -18,6 +18,16 @@ ConnectionSettings::ConnectionSettings(QSettings &settings) : m_settings(setting
 {
 }
 
+QVariant ConnectionSettings::layoutValue(const QString &key, const QVariant &fallback) const
+{
+    return m_settings.value(QStringLiteral("window/") + key, fallback);
+}
+
+void ConnectionSettings::setLayoutValue(const QString &key, const QVariant &value)
+{
+    m_settings.setValue(QStringLiteral("window/") + key, value);
+}
+
 QUrl ConnectionSettings::normalizeUrl(const QString &text)
 {
     QString trimmed = text.trimmed();

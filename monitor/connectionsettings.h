@@ -4,6 +4,7 @@
 #include <QList>
 #include <QString>
 #include <QUrl>
+#include <QVariant>
 
 class QSettings;
 
@@ -33,6 +34,9 @@ public:
     // The services that were open when the monitor last closed.
     QList<QUrl> openServers() const;
     void setOpenServers(const QList<QUrl> &urls);
+    // The window's layout (geometry, columns, side panel), under "window/<key>".
+    QVariant layoutValue(const QString &key, const QVariant &fallback = {}) const;
+    void setLayoutValue(const QString &key, const QVariant &value);
     // Where the settings live, to tell the user where a remembered token is.
     QString location() const;
 

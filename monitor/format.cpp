@@ -71,11 +71,34 @@ QString Format::percent(double percentage)
     return tr("%1 %").arg(QLocale().toString(std::floor(std::clamp(percentage, 0.0, 100.0)), 'f', 0));
 }
 
+namespace {
+
+// The locale's long time format without its time zone: the short one drops the seconds (in
+// German, for one), and an operator comparing events needs them.
+QString timeFormat(const QLocale &locale)
+{
+    QString format = locale.timeFormat(QLocale::LongFormat);
+    format.remove(u't');
+    return format.trimmed();
+}
+
+} // namespace
+
 QString Format::dateTime(const QDateTime &when)
 {
     if (!when.isValid())
         return unknown();
-    return QLocale().toString(when.toLocalTime(), QLocale::ShortFormat);
+    const QLocale locale;
+    const QDateTime local = when.toLocalTime();
+    return locale.toString(local.date(), QLocale::ShortFormat) + u' ' + locale.toString(local.time(), timeFormat(locale));
+}
+
+QString Format::time(const QDateTime &when)
+{
+    if (!when.isValid())
+        return unknown();
+    const QLocale locale;
+    return locale.toString(when.toLocalTime().time(), timeFormat(locale));
 }
 
 } // namespace Mediaforge::Monitor

@@ -23,7 +23,10 @@ public:
     // ffmpeg's speed as a multiple of real time: "1.8×".
     static QString speedFactor(double factor);
     static QString percent(double percentage);
+    // Date and time with seconds, in the user's locale ("29.11.26 18:03:07").
     static QString dateTime(const QDateTime &when);
+    // The time of day with seconds: "18:03:07".
+    static QString time(const QDateTime &when);
     static QString unknown();
 };
 

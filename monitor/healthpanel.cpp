@@ -2,6 +2,7 @@
 #include "healthpanel.h"
 
 #include "format.h"
+#include "jobmodel.h"
 #include "jobrecord.h"
 #include "servicesession.h"
 #include "statusicons.h"
@@ -97,6 +98,13 @@ HealthPanel::HealthPanel(ServiceSession *session, QWidget *parent)
         connect(m_session, &ServiceSession::healthChanged, this, &HealthPanel::updateHealth);
         connect(m_session, &ServiceSession::statsChanged, this, &HealthPanel::updateStats);
         connect(m_session, &ServiceSession::stateChanged, this, &HealthPanel::updateHealth);
+        connect(m_session, &ServiceSession::liveChanged, this, [this] {
+            updateHealth();
+            updateStats();
+        });
+        // The queue and the totals are the job list's, the same numbers as the summary strip.
+        connect(m_session->model(), &JobModel::countsChanged, this, &HealthPanel::updateStats);
+        connect(m_session->model(), &JobModel::batchApplied, this, &HealthPanel::updateStats);
     }
     // The uptime and the chart's "now" move on between messages.
     m_clock->setInterval(1000);
@@ -149,36 +157,67 @@ void HealthPanel::updateHealth()
 {
     if (!m_session)
         return;
+    using State = ServiceSession::State;
     const QJsonObject health = m_session->health();
-    const bool connected = m_session->state() == ServiceSession::State::Connected;
-    if (health.isEmpty()) {
-        m_status->setText(m_session->healthError().isEmpty()
-                                  ? (m_session->httpUrl().isEmpty() && connected ? tr("No HTTP port announced")
-                                                                                 : Format::unknown())
-                                  : tr("Unreachable: %1").arg(m_session->healthError()));
-    } else {
+    const State state = m_session->state();
+    const bool live = m_session->isLive();
+    const QString muted = palette().color(QPalette::Disabled, QPalette::WindowText).name();
+    // The dot is decoration; the words say it.
+    auto dot = [](const QColor &color, const QString &text) {
+        return QStringLiteral("<span style=\"color:%1\">\u25cf</span> %2").arg(color.name(), text.toHtmlEscaped());
+    };
+
+    QString word;
+    QColor color;
+    if (!health.isEmpty()) {
         const QString status = health.value(QLatin1StringView("status")).toString();
         const bool healthy = status == QLatin1StringView("healthy");
-        const QColor color = healthy ? Icons::groupColor(StatusGroup::Completed) : Icons::groupColor(StatusGroup::Failed);
-        QString text = healthy ? tr("Healthy") : status == QLatin1StringView("degraded") ? tr("Degraded") : status;
-        if (health.value(QLatin1StringView("shutting_down")).toBool())
-            text += QStringLiteral(" \u00b7 ") + tr("shutting down");
-        if (!m_session->healthError().isEmpty())
-            text += QStringLiteral(" \u00b7 ") + tr("last check failed");
-        // The dot is decoration; the word says it.
-        m_status->setText(QStringLiteral("<span style=\"color:%1\">\u25cf</span> %2").arg(color.name(), text.toHtmlEscaped()));
+        color = healthy ? Icons::groupColor(StatusGroup::Completed) : Icons::groupColor(StatusGroup::Failed);
+        word = healthy ? tr("Healthy") : status == QLatin1StringView("degraded") ? tr("Degraded") : status;
         m_version->setText(health.value(QLatin1StringView("version")).toString());
         const qint64 uptime = integer(health, QLatin1StringView("uptime_seconds"));
         const qint64 since = m_session->msecsSinceHealth();
-        m_uptime->setText(uptime < 0 ? Format::unknown()
-                                     : Format::uptime(uptime + (connected && since > 0 ? since / 1000 : 0)));
+        // Counted on while the service is heard from, and stopped when it was last heard.
+        qint64 counted = since > 0 ? since : 0;
+        if (!live && m_session->lastContact().isValid())
+            counted = std::max<qint64>(0, counted - m_session->lastContact().msecsTo(QDateTime::currentDateTime()));
+        m_uptime->setText(uptime < 0 ? Format::unknown() : Format::uptime(uptime + counted / 1000));
         const QString ffmpeg = health.value(QLatin1StringView("ffmpeg")).toObject().value(QLatin1StringView("version")).toString();
         m_ffmpeg->setText(ffmpeg.isEmpty() ? tr("not found") : ffmpeg);
-    }
-    if (health.isEmpty()) {
+    } else {
         const QJsonObject server = m_session->welcome().value(QLatin1StringView("server")).toObject();
         m_version->setText(server.isEmpty() ? Format::unknown() : server.value(QLatin1StringView("version")).toString());
     }
+    //: After "Not answering since …": what /health said when it last answered
+    const QString lastKnown = word.isEmpty() ? QString()
+                                             : QStringLiteral("<br><span style=\"color:%1\">%2</span>")
+                                                       .arg(muted, tr("last known: %1").arg(word).toHtmlEscaped());
+    QString line;
+    if (state == State::Stopping) {
+        line = dot(Icons::groupColor(StatusGroup::Queued), m_session->stateText());
+    } else if (state == State::Unresponsive) {
+        line = dot(Icons::groupColor(StatusGroup::Failed), m_session->stateText()) + lastKnown;
+    } else if (!m_session->isUp() && m_session->lastContact().isValid()) {
+        //: The health of a service the monitor lost; %1 is the time it was last heard from
+        line = dot(Icons::groupColor(StatusGroup::Failed), tr("Unreachable since %1").arg(Format::time(m_session->lastContact())))
+                + lastKnown;
+    } else if (health.isEmpty()) {
+        line = (m_session->healthError().isEmpty()
+                        ? (m_session->httpUrl().isEmpty() && live ? tr("No HTTP port announced") : Format::unknown())
+                        : tr("Unreachable: %1").arg(m_session->healthError()))
+                       .toHtmlEscaped();
+    } else if (!m_session->healthError().isEmpty()) {
+        const qint64 age = m_session->msecsSinceHealth();
+        //: /health did not answer this time; %1 is when it last did
+        const QString asOf = tr("as of %1, the last check failed").arg(Format::time(QDateTime::currentDateTime().addMSecs(-std::max<qint64>(0, age))));
+        line = QStringLiteral("<span style=\"color:%1\">\u25cf %2</span>").arg(muted, QString(word + QStringLiteral(" \u00b7 ") + asOf).toHtmlEscaped());
+    } else {
+        QString text = word;
+        if (health.value(QLatin1StringView("shutting_down")).toBool())
+            text += QStringLiteral(" \u00b7 ") + tr("shutting down");
+        line = dot(color, text);
+    }
+    m_status->setText(line);
 }
 
 void HealthPanel::updateStats()
@@ -186,14 +225,28 @@ void HealthPanel::updateStats()
     if (!m_session)
         return;
     const QJsonObject stats = m_session->stats();
+    const JobModel *model = m_session->model();
+    const bool live = m_session->isLive();
     const QLocale locale;
     const QJsonArray workers = stats.value(QLatin1StringView("workers")).toArray();
     const qint64 total = stats.contains(QLatin1StringView("max_concurrent")) ? integer(stats, QLatin1StringView("max_concurrent"))
                                                                              : workers.size();
+    // A worker is busy with a job the job list does not show finished: the statistics and the
+    // events are separate messages, and the list is what the table and the strip show.
+    auto busyWith = [model](const QJsonObject &worker) {
+        if (!worker.value(QLatin1StringView("busy")).toBool())
+            return false;
+        const JobRecord *record = model->recordById(worker.value(QLatin1StringView("id")).toString());
+        return !record || !record->finished();
+    };
     int busy = 0;
     for (const QJsonValue &worker : workers)
-        busy += worker.toObject().value(QLatin1StringView("busy")).toBool() ? 1 : 0;
-    m_workersTitle->setText(stats.isEmpty() ? tr("Workers") : tr("Workers: %1 of %2 busy").arg(busy).arg(total));
+        busy += busyWith(worker.toObject()) ? 1 : 0;
+    QString title = stats.isEmpty() ? tr("Workers") : tr("Workers: %1 of %2 busy").arg(busy).arg(total);
+    if (!live && !stats.isEmpty() && m_session->lastContact().isValid())
+        //: The workers block of a service that is not answering: %1 is "Workers: 1 of 2 busy", %2 the time
+        title = tr("%1 (as of %2)").arg(title, Format::time(m_session->lastContact()));
+    m_workersTitle->setText(title);
     while (m_workers->count() > workers.size())
         delete m_workers->takeItem(m_workers->count() - 1);
     while (m_workers->count() < workers.size())
@@ -201,7 +254,7 @@ void HealthPanel::updateStats()
     for (qsizetype i = 0; i < workers.size(); ++i) {
         const QJsonObject worker = workers.at(i).toObject();
         QListWidgetItem *item = m_workers->item(int(i));
-        const bool isBusy = worker.value(QLatin1StringView("busy")).toBool();
+        const bool isBusy = busyWith(worker);
         QString text;
         if (isBusy) {
             const QString jobId = worker.value(QLatin1StringView("job_id")).toString();
@@ -218,29 +271,28 @@ void HealthPanel::updateStats()
         }
         item->setText(text);
         item->setToolTip(isBusy ? tr("Click to select the job") : QString());
-        item->setData(Qt::UserRole, worker.value(QLatin1StringView("id")).toString());
-        item->setForeground(palette().color(isBusy ? QPalette::Active : QPalette::Disabled, QPalette::WindowText));
+        item->setData(Qt::UserRole, isBusy ? worker.value(QLatin1StringView("id")).toString() : QString());
+        item->setForeground(palette().color(isBusy && live ? QPalette::Active : QPalette::Disabled, QPalette::WindowText));
     }
     const int rowHeight = std::max(m_workers->sizeHintForRow(0), fontMetrics().height() + 4);
     const int visible = std::clamp(int(workers.size()), 1, 8);
     m_workers->setFixedHeight(rowHeight * visible + 2 * m_workers->frameWidth() + 2);
 
-    if (stats.isEmpty()) {
-        m_queue->setText(Format::unknown());
-        m_totals->setText(Format::unknown());
-        m_connections->setText(Format::unknown());
-    } else {
-        const qint64 queued = integer(stats, QLatin1StringView("queued_jobs"));
-        const qint64 input = integer(stats, QLatin1StringView("input_jobs"));
-        QString queue = tr("%n waiting", nullptr, int(std::max<qint64>(0, queued)));
-        if (input > 0)
-            queue += QStringLiteral(" \u00b7 ") + tr("%n receiving input", nullptr, int(input));
-        m_queue->setText(queue);
-        m_totals->setText(tr("%1 completed \u00b7 %2 failed \u00b7 %3 cancelled")
-                                  .arg(locale.toString(integer(stats, QLatin1StringView("completed_jobs"))),
-                                       locale.toString(integer(stats, QLatin1StringView("failed_jobs"))),
-                                       locale.toString(integer(stats, QLatin1StringView("cancelled_jobs")))));
-        m_connections->setText(locale.toString(integer(stats, QLatin1StringView("connections"))));
+    // Queue and totals: the job list's counts, the strip's numbers.
+    const JobModel::Counts counts = model->counts();
+    QString queue = tr("%n waiting", nullptr, counts.of(StatusGroup::Queued));
+    if (counts.of(StatusGroup::Input) > 0)
+        queue += QStringLiteral(" \u00b7 ") + tr("%n receiving input", nullptr, counts.of(StatusGroup::Input));
+    m_queue->setText(queue);
+    m_totals->setText(tr("%1 completed \u00b7 %2 failed \u00b7 %3 cancelled")
+                              .arg(locale.toString(counts.of(StatusGroup::Completed)),
+                                   locale.toString(counts.of(StatusGroup::Failed)),
+                                   locale.toString(counts.of(StatusGroup::Cancelled))));
+    m_connections->setText(stats.isEmpty() ? Format::unknown() : locale.toString(integer(stats, QLatin1StringView("connections"))));
+    for (QLabel *label : {m_queue, m_totals, m_connections}) {
+        QPalette shade = label->palette();
+        shade.setColor(QPalette::WindowText, palette().color(live ? QPalette::Active : QPalette::Disabled, QPalette::WindowText));
+        label->setPalette(shade);
     }
     updateChart();
 }

@@ -17,6 +17,7 @@
 #include <QScrollBar>
 #include <QStyle>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace Mediaforge::Monitor {
@@ -61,6 +62,16 @@ QString jsonValueText(const QJsonValue &value)
     }
 }
 
+// A value of error details or output metadata, in words where the key says what it is.
+QString fieldText(const QString &key, const QJsonValue &value)
+{
+    if (value.isDouble() && (key == QLatin1StringView("size_bytes") || key.endsWith(QLatin1StringView("_bytes"))))
+        return Format::bytes(qint64(value.toDouble()));
+    if (value.isDouble() && key.endsWith(QLatin1StringView("_seconds")))
+        return Format::clock(value.toDouble());
+    return StatusText::fieldValue(key, jsonValueText(value));
+}
+
 QString seconds(const QJsonObject &object, QLatin1StringView key)
 {
     const QJsonValue value = object.value(key);
@@ -88,10 +99,15 @@ JobDetailsDialog::JobDetailsDialog(JobModel *model, const QString &id, QWidget *
     m_browser->setAccessibleName(tr("Job details"));
     layout->addWidget(m_browser, 1);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
-    QPushButton *copy = buttons->addButton(tr("Copy as JSON"), QDialogButtonBox::ActionRole);
-    connect(copy, &QPushButton::clicked, this, [this] {
-        if (const JobRecord *record = m_model ? m_model->recordById(m_id) : nullptr)
-            QApplication::clipboard()->setText(QString::fromUtf8(QJsonDocument(record->snapshot).toJson(QJsonDocument::Indented)));
+    m_copy = buttons->addButton(tr("Copy as JSON"), QDialogButtonBox::ActionRole);
+    connect(m_copy, &QPushButton::clicked, this, [this] {
+        const JobRecord *record = m_model ? m_model->recordById(m_id) : nullptr;
+        if (!record)
+            return;
+        QApplication::clipboard()->setText(QString::fromUtf8(QJsonDocument(record->snapshot).toJson(QJsonDocument::Indented)));
+        // Copying shows nothing by itself: the button says it worked, for a moment.
+        m_copy->setText(tr("Copied \u2713"));
+        QTimer::singleShot(2500, m_copy, [this] { m_copy->setText(tr("Copy as JSON")); });
     });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(buttons);
@@ -150,21 +166,30 @@ QString JobDetailsDialog::html(const JobRecord &record)
         const QJsonObject detailsObject = details.toObject();
         for (auto it = detailsObject.begin(); it != detailsObject.end(); ++it) {
             if (it.key() != QLatin1StringView("stderr"))
-                rows += row(it.key(), esc(jsonValueText(it.value())));
+                rows += row(StatusText::fieldLabel(it.key()), esc(fieldText(it.key(), it.value())));
         }
         if (details.isArray())
             rows += row(tr("Details"), esc(jsonValueText(details)));
         page += section(tr("Error"), rows);
-        const QString stderrText = detailsObject.value(QLatin1StringView("stderr")).toString();
-        if (!stderrText.isEmpty())
-            page += QStringLiteral("<h3>%1</h3><pre>%2</pre>").arg(esc(tr("ffmpeg said")), esc(stderrText));
     }
+    // What ffmpeg said and what it was told: the service sends both to admins (redacted), and
+    // the error's own stderr to everyone when ffmpeg failed.
+    QString stderrText = snapshot.value(QLatin1StringView("ffmpeg_stderr")).toString();
+    if (stderrText.isEmpty() && record.state == JobState::Failed)
+        stderrText = snapshot.value(QLatin1StringView("error")).toObject().value(QLatin1StringView("details")).toObject()
+                             .value(QLatin1StringView("stderr")).toString();
+    if (!stderrText.isEmpty())
+        page += QStringLiteral("<h3>%1</h3><pre>%2</pre>").arg(esc(tr("ffmpeg said (last lines)")), esc(stderrText));
+    const QString command = snapshot.value(QLatin1StringView("ffmpeg_command")).toString();
+    if (!command.isEmpty())
+        page += QStringLiteral("<h3>%1</h3><pre>%2</pre>").arg(esc(tr("ffmpeg command line")), esc(command));
 
     QString job = row(tr("Job id"), esc(record.jobId)) + row(tr("Service id"), QStringLiteral("<code>%1</code>").arg(esc(record.id)))
             + row(tr("Owner"), esc(record.owner.isEmpty() ? Format::unknown() : record.owner))
             + row(tr("Operation"), esc(StatusText::operation(record.operation)) + QStringLiteral(" (<code>%1</code>)").arg(esc(record.operation)))
             + row(tr("Status"), esc(StatusText::state(record.state)))
-            + row(tr("Stage"), esc(StatusText::stage(record.stage)))
+            // A finished job has no stage; the service's last one ("finalizing") would mislead.
+            + (record.finished() ? QString() : row(tr("Stage"), esc(StatusText::stage(record.stage))))
             + row(tr("Progress"), esc(Format::percent(record.state == JobState::Completed ? 100 : record.percentage)))
             + row(tr("Priority"), esc(StatusText::priority(record.priority)));
     if (record.queuePosition > 0)
@@ -223,7 +248,7 @@ QString JobDetailsDialog::html(const JobRecord &record)
         const QJsonObject metadata = output.value(QLatin1StringView("metadata")).toObject();
         for (auto it = metadata.begin(); it != metadata.end(); ++it) {
             if (!it.value().isNull() && !(it.value().isString() && it.value().toString().isEmpty()))
-                rows += row(it.key(), esc(jsonValueText(it.value())));
+                rows += row(StatusText::fieldLabel(it.key()), esc(fieldText(it.key(), it.value())));
         }
         page += section(outputs.size() == 1 ? tr("Output") : tr("Output %1 of %2").arg(i + 1).arg(outputs.size()), rows);
     }

@@ -5,6 +5,7 @@
 #include <QPointer>
 
 class QLabel;
+class QPushButton;
 class QTextBrowser;
 
 namespace Mediaforge::Monitor {
@@ -33,6 +34,7 @@ private:
     QString m_id;
     QLabel *m_title;
     QTextBrowser *m_browser;
+    QPushButton *m_copy;
 };
 
 } // namespace Mediaforge::Monitor

@@ -5,7 +5,9 @@
 #include "logging.h"
 #include "statusicons.h"
 
+#include <QGuiApplication>
 #include <QJsonArray>
+#include <QPalette>
 #include <QTimer>
 
 #include <algorithm>
@@ -159,7 +161,19 @@ void JobModel::setClock(std::function<QDateTime()> clock)
 
 QDateTime JobModel::now() const
 {
-    return m_clock().addMSecs(-m_clockOffsetMs);
+    // While stale, "now" is when the service was last heard: nothing moves on screen after it.
+    const QDateTime current = m_live || !m_asOf.isValid() ? m_clock() : m_asOf.toUTC();
+    return current.addMSecs(-m_clockOffsetMs);
+}
+
+void JobModel::setLive(bool live, const QDateTime &asOf)
+{
+    if (live == m_live)
+        return;
+    m_live = live;
+    m_asOf = live ? QDateTime() : (asOf.isValid() ? asOf : m_clock());
+    if (!m_rows.isEmpty())
+        emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
 }
 
 void JobModel::enqueueEvent(const QString &event, const QJsonObject &snapshot)
@@ -495,6 +509,8 @@ void JobModel::countIn(const JobRecord &record, int delta)
 
 void JobModel::tickElapsed()
 {
+    if (!m_live)
+        return;
     int first = -1;
     int last = -1;
     for (int row = 0; row < m_rows.size(); ++row) {
@@ -559,13 +575,15 @@ QVariant JobModel::display(const JobRecord &record, int column) const
             return StatusText::stage(record.stage);
         return Format::percent(shownPercentage(record));
     case SpeedColumn:
+        if (!m_live)
+            return QString();   // a speed that is not current misleads more than none
         if (record.state == JobState::Processing && record.speed > 0)
             return Format::speedFactor(record.speed);
         if (isTransfer(record.state) && record.transferRate >= 0)
             return Format::byteRate(record.transferRate);
         return QString();
     case EtaColumn:
-        if ((record.state == JobState::Processing || isTransfer(record.state)) && record.etaSeconds >= 0)
+        if (m_live && (record.state == JobState::Processing || isTransfer(record.state)) && record.etaSeconds >= 0)
             return Format::clock(record.etaSeconds);
         return QString();
     case ElapsedColumn:
@@ -673,12 +691,19 @@ QVariant JobModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         return display(record, column);
     case Qt::ToolTipRole: {
-        const QString tip = toolTip(record, column);
+        QString tip = toolTip(record, column);
+        if (!m_live)
+            //: Tooltip line of a row while the service is away: the time of the last news
+            tip += (tip.isEmpty() ? QString() : QStringLiteral("\n")) + tr("As of %1").arg(Format::time(m_asOf));
         return tip.isEmpty() ? QVariant() : QVariant(tip);
     }
     case Qt::DecorationRole:
         if (column == StatusColumn)
             return Icons::status(record.state);
+        return {};
+    case Qt::ForegroundRole:
+        if (!m_live)
+            return QGuiApplication::palette().brush(QPalette::Disabled, QPalette::Text);
         return {};
     case Qt::TextAlignmentRole:
         if (column == SpeedColumn || column == EtaColumn || column == ElapsedColumn)

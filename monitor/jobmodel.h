@@ -92,6 +92,10 @@ public:
     void setClock(std::function<QDateTime()> clock);
     // The estimated difference between this machine's clock and the service's, in ms.
     qint64 clockOffsetMs() const { return m_clockOffsetMs; }
+    // Whether the rows are current. Stale rows (the service is away or frozen) are greyed,
+    // show no speed or ETA, and their elapsed time stands still at `asOf` (local clock).
+    void setLive(bool live, const QDateTime &asOf = {});
+    bool isLive() const { return m_live; }
 
 signals:
     void countsChanged();
@@ -151,6 +155,8 @@ private:
     std::function<QDateTime()> m_clock;
     qint64 m_clockOffsetMs = 0;
     QList<qint64> m_clockSamples;
+    bool m_live = true;
+    QDateTime m_asOf;
 };
 
 } // namespace Mediaforge::Monitor

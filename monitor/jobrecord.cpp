@@ -185,6 +185,86 @@ QString StatusText::errorShort(const QString &code)
     return code.isEmpty() ? tr("failed") : code.toLower().replace(u'_', u' ');
 }
 
+QString StatusText::errorName(const QString &code)
+{
+    static const struct
+    {
+        QLatin1StringView code;
+        const char *text;
+    } names[] = {
+        {QLatin1StringView("UNAUTHORIZED"), QT_TR_NOOP("token refused")},
+        {QLatin1StringView("FORBIDDEN"), QT_TR_NOOP("not allowed for this token")},
+        {QLatin1StringView("NOT_FOUND"), QT_TR_NOOP("no such job")},
+        {QLatin1StringView("CANCEL_FAILED"), QT_TR_NOOP("the job cannot be cancelled")},
+        {QLatin1StringView("INVALID_STATE"), QT_TR_NOOP("not possible in the job's state")},
+        {QLatin1StringView("RATE_LIMITED"), QT_TR_NOOP("too many requests")},
+        {QLatin1StringView("QUEUE_FULL"), QT_TR_NOOP("queue full")},
+        {QLatin1StringView("UNKNOWN_MESSAGE_TYPE"), QT_TR_NOOP("request not understood")},
+        {QLatin1StringView("INVALID_JSON"), QT_TR_NOOP("request not understood")},
+    };
+    for (const auto &name : names) {
+        if (code == name.code)
+            return tr(name.text);
+    }
+    return errorShort(code);
+}
+
+QString StatusText::fieldLabel(const QString &key)
+{
+    static const struct
+    {
+        QLatin1StringView key;
+        const char *text;
+    } labels[] = {
+        {QLatin1StringView("reason"), QT_TR_NOOP("Reason")},
+        {QLatin1StringView("audio_codec"), QT_TR_NOOP("Audio codec")},
+        {QLatin1StringView("video_codec"), QT_TR_NOOP("Video codec")},
+        {QLatin1StringView("size_bytes"), QT_TR_NOOP("Size")},
+        {QLatin1StringView("stream_copy"), QT_TR_NOOP("Streams copied unchanged")},
+        {QLatin1StringView("duration_seconds"), QT_TR_NOOP("Duration")},
+        {QLatin1StringView("width"), QT_TR_NOOP("Width")},
+        {QLatin1StringView("height"), QT_TR_NOOP("Height")},
+        {QLatin1StringView("bitrate"), QT_TR_NOOP("Bit rate")},
+        {QLatin1StringView("format"), QT_TR_NOOP("Format")},
+        {QLatin1StringView("frame_rate"), QT_TR_NOOP("Frame rate")},
+        {QLatin1StringView("sample_rate"), QT_TR_NOOP("Sample rate")},
+        {QLatin1StringView("channels"), QT_TR_NOOP("Channels")},
+        {QLatin1StringView("limit"), QT_TR_NOOP("Limit")},
+        {QLatin1StringView("max"), QT_TR_NOOP("Maximum")},
+        {QLatin1StringView("max_bytes"), QT_TR_NOOP("Maximum size")},
+        {QLatin1StringView("retry_after_seconds"), QT_TR_NOOP("Retry after (s)")},
+        {QLatin1StringView("http_status"), QT_TR_NOOP("HTTP status")},
+        {QLatin1StringView("url"), QT_TR_NOOP("URL")},
+    };
+    for (const auto &label : labels) {
+        if (key == label.key)
+            return tr(label.text);
+    }
+    // An unknown key still reads as words, not as an identifier.
+    QString words = key;
+    words.replace(u'_', u' ');
+    if (!words.isEmpty())
+        words[0] = words.at(0).toUpper();
+    return words;
+}
+
+QString StatusText::fieldValue(const QString &key, const QString &value)
+{
+    if (key == QLatin1StringView("reason")) {
+        if (value == QLatin1StringView("time_limit"))
+            return tr("the job's time limit was reached");
+        if (value == QLatin1StringView("stalled"))
+            return tr("no progress for too long (stalled)");
+        if (value == QLatin1StringView("too_many_redirects"))
+            return tr("too many redirects");
+    }
+    if (value == QLatin1StringView("true"))
+        return tr("yes");
+    if (value == QLatin1StringView("false"))
+        return tr("no");
+    return value;
+}
+
 std::optional<JobRecord> JobRecord::fromSnapshot(const QJsonObject &snapshot)
 {
     const QString id = snapshot.value(Field::Id).toString();

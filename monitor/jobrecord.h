@@ -37,6 +37,12 @@ public:
     static QString operation(const QString &wireOperation);
     // A few words for an error code, short enough for a table cell: "FFMPEG_FAILED" → "ffmpeg error".
     static QString errorShort(const QString &code);
+    // A protocol error code as a few translated words for sentences: "UNAUTHORIZED" → "token refused".
+    static QString errorName(const QString &code);
+    // A snapshot key (error details, output metadata) as a label: "audio_codec" → "Audio codec".
+    static QString fieldLabel(const QString &key);
+    // A value the service sends as a word, where the monitor knows it: "time_limit" → "time limit reached".
+    static QString fieldValue(const QString &key, const QString &value);
 };
 
 // One job as the monitor shows it: the fields of a PROTOCOL.md job snapshot, parsed once

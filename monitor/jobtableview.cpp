@@ -4,8 +4,12 @@
 #include "jobmodel.h"
 #include "progressdelegate.h"
 
+#include <QDataStream>
 #include <QHeaderView>
+#include <QMenu>
 #include <QPainter>
+#include <QResizeEvent>
+#include <QStyle>
 
 namespace Mediaforge::Monitor {
 
@@ -30,6 +34,15 @@ JobTableView::JobTableView(QWidget *parent) : QTableView(parent)
     horizontalHeader()->setHighlightSections(false);
     horizontalHeader()->setSectionsMovable(true);
     horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(horizontalHeader(), &QHeaderView::customContextMenuRequested, this, &JobTableView::showHeaderMenu);
+    // A column the user widened may push another out, one narrowed may bring one back.
+    connect(horizontalHeader(), &QHeaderView::sectionResized, this, [this](int column, int, int size) {
+        if (m_fitting || column == JobModel::InputColumn || size == 0)
+            return;
+        m_widths[column] = size;
+        fitColumns();
+    });
     setAccessibleName(tr("Jobs"));
     setAccessibleDescription(tr("All jobs of the service. Enter shows details, Delete cancels, Ctrl+C copies the job id."));
 }
@@ -57,18 +70,158 @@ void JobTableView::applyDefaultColumnWidths()
     const int icon = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this);
     QHeaderView *header = horizontalHeader();
     header->setMinimumSectionSize(ch * 5);
-    header->resizeSection(JobModel::JobColumn, ch * 18);
-    header->resizeSection(JobModel::OwnerColumn, ch * 13);
-    header->resizeSection(JobModel::OperationColumn, ch * 15);
-    header->resizeSection(JobModel::InputColumn, ch * 22);
-    header->resizeSection(JobModel::StatusColumn, ch * 14 + icon);
-    header->resizeSection(JobModel::ProgressColumn, ch * 21);
-    header->resizeSection(JobModel::SpeedColumn, ch * 11);
-    header->resizeSection(JobModel::EtaColumn, ch * 8);
-    header->resizeSection(JobModel::ElapsedColumn, ch * 9);
-    header->resizeSection(JobModel::PriorityColumn, ch * 9);
+    // Never narrower than the column's title in the current language ("Geschwindigkeit").
+    const QFontMetrics headerMetrics(header->font());
+    const int sortArrow = style()->pixelMetric(QStyle::PM_HeaderMarkSize, nullptr, header)
+            + 2 * style()->pixelMetric(QStyle::PM_HeaderMargin, nullptr, header) + ch;
+    auto width = [&](int column, int chars) {
+        const QString title = model()->headerData(column, Qt::Horizontal).toString();
+        header->resizeSection(column, std::max(ch * chars, headerMetrics.horizontalAdvance(title) + sortArrow + ch));
+    };
+    width(JobModel::JobColumn, 18);
+    // An address and port ("127.0.0.1:59762") fits whole.
+    width(JobModel::OwnerColumn, 16);
+    width(JobModel::OperationColumn, 15);
+    width(JobModel::InputColumn, 22);
+    header->resizeSection(JobModel::StatusColumn, std::max(ch * 14 + icon, headerMetrics.horizontalAdvance(
+                                                                                   model()->headerData(JobModel::StatusColumn, Qt::Horizontal).toString()) + sortArrow + icon));
+    width(JobModel::ProgressColumn, 21);
+    width(JobModel::SpeedColumn, 11);
+    width(JobModel::EtaColumn, 8);
+    width(JobModel::ElapsedColumn, 9);
+    width(JobModel::PriorityColumn, 9);
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setSectionResizeMode(JobModel::InputColumn, QHeaderView::Stretch);
+    fitColumns();
+}
+
+namespace {
+
+// The order in which columns give way when the table is narrow: what an operator needs least
+// goes first. Job, Input, Status and Progress are never given up.
+constexpr int kGiveUpOrder[] = {JobModel::PriorityColumn, JobModel::ElapsedColumn, JobModel::OwnerColumn,
+                                JobModel::OperationColumn, JobModel::EtaColumn, JobModel::SpeedColumn};
+
+} // namespace
+
+void JobTableView::resizeEvent(QResizeEvent *event)
+{
+    QTableView::resizeEvent(event);
+    if (event->size().width() != event->oldSize().width())
+        fitColumns();
+}
+
+void JobTableView::fitColumns()
+{
+    if (!model() || m_fitting)
+        return;
+    m_fitting = true;
+    QHeaderView *header = horizontalHeader();
+    const int ch = fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    // Hidden sections report no width; the last one they had is kept.
+    for (int column = 0; column < JobModel::ColumnCount; ++column) {
+        if (!header->isSectionHidden(column) && column != JobModel::InputColumn)
+            m_widths[column] = header->sectionSize(column);
+    }
+    QSet<int> hide = m_userHidden;
+    // The stretched Input column needs room for a short name at least.
+    int needed = ch * 12;
+    for (int column = 0; column < JobModel::ColumnCount; ++column) {
+        if (column != JobModel::InputColumn && !hide.contains(column))
+            needed += m_widths.value(column);
+    }
+    const int available = viewport()->width();
+    for (int column : kGiveUpOrder) {
+        if (needed <= available)
+            break;
+        if (hide.contains(column))
+            continue;
+        needed -= m_widths.value(column);
+        hide.insert(column);
+    }
+    // Only what changes, so that the header does not lay itself out again for nothing.
+    for (int column = 0; column < JobModel::ColumnCount; ++column) {
+        if (header->isSectionHidden(column) != hide.contains(column))
+            header->setSectionHidden(column, hide.contains(column));
+    }
+    m_fitting = false;
+}
+
+void JobTableView::setColumnHiddenByUser(int column, bool hidden)
+{
+    if (hidden)
+        m_userHidden.insert(column);
+    else
+        m_userHidden.remove(column);
+    fitColumns();
+}
+
+void JobTableView::showHeaderMenu(const QPoint &position)
+{
+    if (!model())
+        return;
+    QMenu menu(this);
+    for (int column = 0; column < JobModel::ColumnCount; ++column) {
+        QAction *action = menu.addAction(model()->headerData(column, Qt::Horizontal).toString());
+        action->setCheckable(true);
+        action->setChecked(!m_userHidden.contains(column));
+        // The columns an operator cannot do without stay.
+        action->setEnabled(column != JobModel::JobColumn && column != JobModel::StatusColumn
+                           && column != JobModel::ProgressColumn && column != JobModel::InputColumn);
+        connect(action, &QAction::toggled, this, [this, column](bool on) { setColumnHiddenByUser(column, !on); });
+    }
+    menu.exec(horizontalHeader()->mapToGlobal(position));
+}
+
+QByteArray JobTableView::saveLayout() const
+{
+    QByteArray state;
+    QDataStream out(&state, QIODevice::WriteOnly);
+    const QHeaderView *header = horizontalHeader();
+    QList<int> order;
+    QList<int> widths;
+    for (int visual = 0; visual < header->count(); ++visual)
+        order.append(header->logicalIndex(visual));
+    for (int column = 0; column < header->count(); ++column)
+        widths.append(header->sectionSize(column));
+    out << qint32(1) << order << widths << QList<int>(m_userHidden.cbegin(), m_userHidden.cend())
+        << qint32(header->sortIndicatorSection()) << qint32(header->sortIndicatorOrder());
+    return state;
+}
+
+bool JobTableView::restoreLayout(const QByteArray &state)
+{
+    if (state.isEmpty() || !model())
+        return false;
+    QDataStream in(state);
+    qint32 version = 0;
+    QList<int> order;
+    QList<int> widths;
+    QList<int> hidden;
+    qint32 sortColumn = 0;
+    qint32 sortOrder = 0;
+    in >> version >> order >> widths >> hidden >> sortColumn >> sortOrder;
+    QHeaderView *header = horizontalHeader();
+    if (in.status() != QDataStream::Ok || version != 1 || order.size() != header->count() || widths.size() != header->count())
+        return false;
+    for (int visual = 0; visual < order.size(); ++visual) {
+        const int column = order.at(visual);
+        if (column < 0 || column >= header->count())
+            return false;
+        header->moveSection(header->visualIndex(column), visual);
+    }
+    const int ch = fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    for (int column = 0; column < widths.size(); ++column) {
+        if (column != JobModel::InputColumn)
+            header->resizeSection(column, std::clamp(widths.at(column), ch * 4, ch * 80));
+    }
+    m_userHidden = QSet<int>(hidden.cbegin(), hidden.cend());
+    for (int column : {int(JobModel::JobColumn), int(JobModel::StatusColumn), int(JobModel::ProgressColumn), int(JobModel::InputColumn)})
+        m_userHidden.remove(column);
+    if (sortColumn >= 0 && sortColumn < header->count())
+        sortByColumn(sortColumn, sortOrder == Qt::DescendingOrder ? Qt::DescendingOrder : Qt::AscendingOrder);
+    fitColumns();
+    return true;
 }
 
 void JobTableView::setEmptyText(const QString &title, const QString &hint)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QHash>
+#include <QSet>
 #include <QTableView>
 
 namespace Mediaforge::Monitor {
@@ -22,10 +24,25 @@ public:
     QString currentId() const;
     void applyDefaultColumnWidths();
 
+    // Columns the user hid (header context menu). Others are hidden only while the table is too
+    // narrow for them, least important first; Job, Input, Status and Progress always stay.
+    void setColumnHiddenByUser(int column, bool hidden);
+    bool isColumnHiddenByUser(int column) const { return m_userHidden.contains(column); }
+    // Column order, widths, the user's hidden columns and the sort, for QSettings.
+    QByteArray saveLayout() const;
+    bool restoreLayout(const QByteArray &state);
+
 protected:
     void paintEvent(QPaintEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
+    void fitColumns();
+    void showHeaderMenu(const QPoint &position);
+
+    QSet<int> m_userHidden;
+    QHash<int, int> m_widths;
+    bool m_fitting = false;
     QString m_emptyTitle;
     QString m_emptyHint;
 };

@@ -10,13 +10,16 @@
 #include "traycontroller.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
+#include <QHeaderView>
 #include <QCloseEvent>
 #include <QDesktopServices>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
@@ -64,7 +67,7 @@ MainWindow::MainWindow(ConnectionSettings &settings, QNetworkAccessManager *netw
     welcomeLayout->addWidget(hint);
     auto *connectButton = new QPushButton(icon("connect"), tr("Connect to a service\u2026"), welcome);
     connectButton->setDefault(true);
-    connect(connectButton, &QPushButton::clicked, this, &MainWindow::showConnectDialog);
+    connect(connectButton, &QPushButton::clicked, this, [this] { showConnectDialog(); });
     auto *buttonRow = new QHBoxLayout;
     buttonRow->addStretch();
     buttonRow->addWidget(connectButton);
@@ -102,6 +105,7 @@ MainWindow::MainWindow(ConnectionSettings &settings, QNetworkAccessManager *netw
     updateActions();
     updateStatusBar();
     resize(line * 80, line * 46);
+    restoreLayout();
 }
 
 MainWindow::~MainWindow() = default;
@@ -111,7 +115,7 @@ void MainWindow::createActions()
     m_connect = new QAction(icon("connect"), tr("&Connect to Service\u2026"), this);
     m_connect->setShortcut(QKeySequence::Open);
     m_connect->setToolTip(tr("Connect to another mediaforged service"));
-    connect(m_connect, &QAction::triggered, this, &MainWindow::showConnectDialog);
+    connect(m_connect, &QAction::triggered, this, [this] { showConnectDialog(); });
 
     m_reconnect = new QAction(icon("reconnect"), tr("&Reconnect"), this);
     m_reconnect->setShortcut(QKeySequence::Refresh);
@@ -210,6 +214,29 @@ void MainWindow::createMenus()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_find);
     view->addAction(m_healthPanel);
+    // Sorting without a mouse: the header cannot take the keyboard focus.
+    m_sortMenu = view->addMenu(tr("&Sort By"));
+    auto *sortGroup = new QActionGroup(this);
+    for (int column = 0; column < JobModel::ColumnCount; ++column) {
+        const QString title = JobModel().headerData(column, Qt::Horizontal).toString();
+        QAction *action = m_sortMenu->addAction(title);
+        action->setCheckable(true);
+        action->setData(column);
+        sortGroup->addAction(action);
+        connect(action, &QAction::triggered, this, [this, column] {
+            if (ServiceView *view = currentView())
+                view->table()->sortByColumn(column, m_sortDescending->isChecked() ? Qt::DescendingOrder : Qt::AscendingOrder);
+        });
+    }
+    m_sortMenu->addSeparator();
+    m_sortDescending = m_sortMenu->addAction(tr("&Descending"));
+    m_sortDescending->setCheckable(true);
+    connect(m_sortDescending, &QAction::triggered, this, [this](bool descending) {
+        if (ServiceView *view = currentView())
+            view->table()->sortByColumn(view->table()->horizontalHeader()->sortIndicatorSection(),
+                                        descending ? Qt::DescendingOrder : Qt::AscendingOrder);
+    });
+    connect(m_sortMenu, &QMenu::aboutToShow, this, &MainWindow::updateSortMenu);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(m_about);
@@ -230,14 +257,27 @@ void MainWindow::createMenus()
 ServiceView *MainWindow::addService(const QUrl &url, const QString &token)
 {
     for (int i = 0; i < m_tabs->count(); ++i) {
-        if (serviceView(i)->session()->url() == url) {
-            m_tabs->setCurrentIndex(i);
-            return serviceView(i);
+        ServiceSession *existing = serviceView(i)->session();
+        // "ws://host:1/" and "ws://host:1" are one service.
+        if (ConnectionSettings::normalizeUrl(existing->url().toString()) != ConnectionSettings::normalizeUrl(url.toString()))
+            continue;
+        m_tabs->setCurrentIndex(i);
+        // The dialog is how a refused token gets fixed: a new token, or another try after a
+        // refusal, reconnects this tab instead of being dropped.
+        using State = ServiceSession::State;
+        const bool refused = existing->state() == State::AuthFailed || existing->state() == State::NotAdmin;
+        if (existing->token() != token || refused || !existing->isUp()) {
+            existing->setToken(token);
+            existing->reconnectNow();
         }
+        return serviceView(i);
     }
     auto *session = new ServiceSession(url, token, m_network, this);
     auto *view = new ServiceView(session, m_tabs);
     view->setHealthPanelVisible(m_healthPanel->isChecked());
+    view->table()->restoreLayout(m_tableLayout);
+    view->splitter()->restoreState(m_settings.layoutValue(QStringLiteral("splitter")).toByteArray());
+    connect(view, &ServiceView::tokenChangeRequested, this, [this](const QUrl &url) { showConnectDialog(url); });
     // The job actions live on each table with WidgetShortcut context, and in its context menu.
     JobTableView *table = view->table();
     table->addAction(m_details);
@@ -313,6 +353,10 @@ void MainWindow::updateTab(ServiceSession *session)
         using State = ServiceSession::State;
         const bool failed = session->state() == State::AuthFailed || session->state() == State::NotAdmin;
         m_tabs->setTabIcon(i, Icons::connection(session->state() == State::Connected, failed));
+        // The state in words on the tab itself when it is not simply connected: "stopping" and
+        // "not answering" must not hide in a tooltip.
+        const bool plain = session->state() == State::Connected || session->state() == State::Connecting;
+        m_tabs->setTabText(i, plain ? session->displayName() : tr("%1 (%2)").arg(session->displayName(), session->stateText()));
         const QString server = session->welcome().value(QLatin1StringView("server")).toObject().value(QLatin1StringView("version")).toString();
         QString tip = session->url().toString() + u'\n' + session->stateText();
         if (!server.isEmpty())
@@ -337,7 +381,7 @@ void MainWindow::updateStatusBar()
 void MainWindow::updateActions()
 {
     ServiceView *view = currentView();
-    const bool connected = view && view->session()->state() == ServiceSession::State::Connected;
+    const bool connected = view && view->session()->isLive();
     m_reconnect->setEnabled(view != nullptr);
     m_closeService->setEnabled(view != nullptr);
     m_metrics->setEnabled(view && !view->session()->metricsUrl().isEmpty());
@@ -349,9 +393,29 @@ void MainWindow::updateActions()
     m_cancel->setEnabled(connected && !view->cancellableSelection().isEmpty());
 }
 
-void MainWindow::showConnectDialog()
+ConnectDialog *MainWindow::connectDialog() const
 {
+    return findChild<ConnectDialog *>();
+}
+
+void MainWindow::showConnectDialog(const QUrl &url)
+{
+    if (ConnectDialog *open = connectDialog()) {
+        open->raise();
+        return;
+    }
     auto *dialog = new ConnectDialog(m_settings, this);
+    QUrl fill = url;
+    if (fill.isEmpty()) {
+        if (ServiceView *view = currentView()) {
+            using State = ServiceSession::State;
+            const State state = view->session()->state();
+            if (state == State::AuthFailed || state == State::NotAdmin)
+                fill = view->session()->url();
+        }
+    }
+    if (!fill.isEmpty())
+        dialog->setUrl(fill);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setWindowModality(Qt::WindowModal);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
@@ -387,8 +451,41 @@ void MainWindow::rememberOpenServers()
     m_settings.setOpenServers(urls);
 }
 
+void MainWindow::updateSortMenu()
+{
+    ServiceView *view = currentView();
+    const QHeaderView *header = view ? view->table()->horizontalHeader() : nullptr;
+    for (QAction *action : m_sortMenu->actions()) {
+        action->setEnabled(view != nullptr);
+        if (action->isCheckable() && action != m_sortDescending)
+            action->setChecked(header && action->data().toInt() == header->sortIndicatorSection());
+    }
+    m_sortDescending->setChecked(header && header->sortIndicatorOrder() == Qt::DescendingOrder);
+}
+
+void MainWindow::saveLayout()
+{
+    m_settings.setLayoutValue(QStringLiteral("geometry"), saveGeometry());
+    m_settings.setLayoutValue(QStringLiteral("healthPanel"), m_healthPanel->isChecked());
+    if (ServiceView *view = currentView()) {
+        m_tableLayout = view->table()->saveLayout();
+        m_settings.setLayoutValue(QStringLiteral("columns"), m_tableLayout);
+        m_settings.setLayoutValue(QStringLiteral("splitter"), view->splitter()->saveState());
+    }
+}
+
+void MainWindow::restoreLayout()
+{
+    const QByteArray geometry = m_settings.layoutValue(QStringLiteral("geometry")).toByteArray();
+    if (!geometry.isEmpty())
+        restoreGeometry(geometry);
+    m_healthPanel->setChecked(m_settings.layoutValue(QStringLiteral("healthPanel"), true).toBool());
+    m_tableLayout = m_settings.layoutValue(QStringLiteral("columns")).toByteArray();
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    saveLayout();
     rememberOpenServers();
     QMainWindow::closeEvent(event);
 }

@@ -6,6 +6,7 @@
 #include <QMainWindow>
 
 class QAction;
+class QMenu;
 class QLabel;
 class QNetworkAccessManager;
 class QStackedWidget;
@@ -13,6 +14,7 @@ class QTabWidget;
 
 namespace Mediaforge::Monitor {
 
+class ConnectDialog;
 class ServiceSession;
 class ServiceView;
 class TrayController;
@@ -26,15 +28,23 @@ public:
     MainWindow(ConnectionSettings &settings, QNetworkAccessManager *network, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Opens a tab for the service (or shows the one already open) and connects.
+    // Opens a tab for the service and connects. For a service that already has a tab, that tab
+    // is shown and, with a new token or after a refusal, reconnects with `token`.
     ServiceView *addService(const QUrl &url, const QString &token);
     void closeService(int index);
     int serviceCount() const;
     ServiceView *serviceView(int index) const;
     ServiceView *currentView() const;
     TrayController *tray() const { return m_tray; }
-    // Opens the connect dialog (window-modal, non-blocking).
-    void showConnectDialog();
+    // Opens the connect dialog (window-modal, non-blocking), filled with `url` or, when the
+    // current tab's token was refused, with that tab's URL.
+    void showConnectDialog(const QUrl &url = {});
+    // The dialog showConnectDialog() opened, while it is open (tests fill it in).
+    ConnectDialog *connectDialog() const;
+    QMenu *sortMenu() const { return m_sortMenu; }
+    // Window geometry, column layout and side panel, to and from the settings.
+    void saveLayout();
+    void restoreLayout();
 
     QAction *cancelAction() const { return m_cancel; }
     QAction *copyJobIdAction() const { return m_copyJobId; }
@@ -56,6 +66,7 @@ private:
     void openMetrics();
     void about();
     void rememberOpenServers();
+    void updateSortMenu();
 
     ConnectionSettings &m_settings;
     QNetworkAccessManager *m_network;
@@ -77,6 +88,9 @@ private:
     QAction *m_find = nullptr;
     QAction *m_healthPanel = nullptr;
     QAction *m_about = nullptr;
+    QMenu *m_sortMenu = nullptr;
+    QAction *m_sortDescending = nullptr;
+    QByteArray m_tableLayout;   // applied to every new tab
 };
 
 } // namespace Mediaforge::Monitor

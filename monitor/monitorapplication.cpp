@@ -20,11 +20,18 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 namespace Mediaforge::Monitor {
 
 bool installTranslators(QCoreApplication &application, const QString &language)
 {
+    // A second call switches the language: the translators of the first one go.
+    const QList<QTranslator *> installed = application.findChildren<QTranslator *>(QString(), Qt::FindDirectChildrenOnly);
+    for (QTranslator *translator : installed) {
+        QCoreApplication::removeTranslator(translator);
+        delete translator;
+    }
     const QLocale locale = language.isEmpty() ? QLocale::system() : QLocale(language);
     QLocale::setDefault(locale);
     // Qt's own strings (standard buttons, context menus of line edits), when installed.
@@ -42,19 +49,22 @@ bool installTranslators(QCoreApplication &application, const QString &language)
     return false;
 }
 
-int runMonitor(int &argc, char **argv)
-{
-    QApplication application(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("mediaforge-monitor"));
-    QApplication::setOrganizationName(QStringLiteral("Mediaforge"));
-    QApplication::setApplicationVersion(QStringLiteral(MEDIAFORGE_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("mediaforge-monitor"));
-    QApplication::setWindowIcon(Icons::application());
+namespace {
 
-    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    // Parsed twice: the first pass finds --lang, the second speaks it (help text, errors).
-    installTranslators(application, MonitorOptions::parse(QApplication::arguments(), environment).language);
-    const MonitorOptions options = MonitorOptions::parse(QApplication::arguments(), environment);
+// --help, --version and a mistyped option are answered without a display: QApplication would
+// abort on a machine without one (ssh, a service account) before saying anything.
+std::optional<int> answerWithoutDisplay(int &argc, char **argv, const QProcessEnvironment &environment)
+{
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+    const MonitorOptions first = MonitorOptions::parse(arguments, environment);
+    if (!first.help && !first.version && first.error.isEmpty())
+        return std::nullopt;
+    QCoreApplication core(argc, argv);
+    installTranslators(core, first.language);
+    // Parsed again to say it in the chosen language.
+    const MonitorOptions options = MonitorOptions::parse(arguments, environment);
     if (!options.error.isEmpty()) {
         std::fprintf(stderr, "mediaforge-monitor: %s\n", qPrintable(options.error));
         return 2;
@@ -63,10 +73,26 @@ int runMonitor(int &argc, char **argv)
         std::fputs(qPrintable(options.helpText), stdout);
         return 0;
     }
-    if (options.version) {
-        std::printf("mediaforge-monitor %s\n", MEDIAFORGE_VERSION);
-        return 0;
-    }
+    std::printf("mediaforge-monitor %s\n", MEDIAFORGE_VERSION);
+    return 0;
+}
+
+} // namespace
+
+int runMonitor(int &argc, char **argv)
+{
+    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    if (const std::optional<int> code = answerWithoutDisplay(argc, argv, environment))
+        return *code;
+    QApplication application(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("mediaforge-monitor"));
+    QApplication::setOrganizationName(QStringLiteral("Mediaforge"));
+    QApplication::setApplicationVersion(QStringLiteral(MEDIAFORGE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("mediaforge-monitor"));
+    QApplication::setWindowIcon(Icons::application());
+
+    const MonitorOptions options = MonitorOptions::parse(QApplication::arguments(), environment);
+    installTranslators(application, options.language);
     QApplication::setApplicationDisplayName(QCoreApplication::translate("Mediaforge::Monitor::MainWindow", "Mediaforge Monitor"));
 
     // A screenshot run must neither read nor change the user's settings.
@@ -97,7 +123,7 @@ int runMonitor(int &argc, char **argv)
     }
     window.show();
     if (window.serviceCount() == 0 && options.screenshotPath.isEmpty())
-        QTimer::singleShot(0, &window, &MainWindow::showConnectDialog);
+        QTimer::singleShot(0, &window, [&window] { window.showConnectDialog(); });
 
     if (!options.screenshotPath.isEmpty()) {
         QTimer::singleShot(options.screenshotDelayMs, &window, [&window, path = options.screenshotPath] {

@@ -42,6 +42,9 @@ void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     bar.palette = option.palette;
     // Selection must not recolour the bar's label.
     bar.state &= ~QStyle::State_Selected;
+    // A stale row (the service is away) is drawn disabled, like its text.
+    if (index.data(Qt::ForegroundRole).isValid())
+        bar.state &= ~QStyle::State_Enabled;
     if (state == JobState::Queued) {
         // Nothing to measure yet: an empty bar that says why.
         bar.progress = 0;
@@ -51,7 +54,9 @@ void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     const int textRoom = bar.rect.width() - 2 * option.fontMetrics.horizontalAdvance(QLatin1Char('0'));
     bar.text = option.fontMetrics.elidedText(bar.text, Qt::ElideRight, std::max(0, textRoom));
     const StatusGroup group = statusGroupOf(state);
-    if (group != StatusGroup::Running)
+    if (!(bar.state & QStyle::State_Enabled))
+        bar.palette.setCurrentColorGroup(QPalette::Disabled);
+    else if (group != StatusGroup::Running)
         bar.palette.setColor(QPalette::Highlight, Icons::groupColor(group));
     if (group == StatusGroup::Cancelled || group == StatusGroup::Queued)
         bar.palette.setColor(QPalette::Text, option.palette.color(QPalette::Disabled, QPalette::Text));

@@ -5,6 +5,8 @@
 #include "jobmodel.h"
 #include "logging.h"
 #include "protocol.h"
+#include "format.h"
+#include "jobrecord.h"
 
 #include <QHostAddress>
 #include <QJsonArray>
@@ -48,6 +50,7 @@ ServiceSession::ServiceSession(const QUrl &url, const QString &token, QNetworkAc
     m_watchdogTimer->setInterval(500);
     connect(m_watchdogTimer, &QTimer::timeout, this, &ServiceSession::checkLiveness);
     connect(m_healthTimer, &QTimer::timeout, this, &ServiceSession::fetchHealth);
+    connect(this, &ServiceSession::liveChanged, m_model, [this](bool live) { m_model->setLive(live, m_lastContact); });
 
     connect(m_connection, &ClientConnection::connected, this, &ServiceSession::onConnected);
     connect(m_connection, &ClientConnection::messageReceived, this, &ServiceSession::onMessage);
@@ -74,6 +77,14 @@ QString ServiceSession::stateText() const
         return tr("Connecting\u2026");
     case State::Connected:
         return m_synchronised ? tr("Connected") : tr("Connected, loading jobs\u2026");
+    case State::Stopping: {
+        const int left = drainSecondsLeft();
+        //: The service announced its shutdown and finishes its running jobs for up to %n more seconds
+        return left >= 0 ? tr("Stopping, %n s left", nullptr, left) : tr("Stopping");
+    }
+    case State::Unresponsive:
+        //: The service stopped sending anything (it may be frozen); %1 is the time of the last message
+        return tr("Not answering since %1").arg(Format::time(m_lastContact));
     case State::Reconnecting:
         //: The connection was lost; the next attempt is in %n seconds
         return tr("Reconnecting in %n s", nullptr, std::max(1, secondsUntilRetry()));
@@ -85,6 +96,32 @@ QString ServiceSession::stateText() const
         return tr("Disconnected");
     }
     return QString();
+}
+
+bool ServiceSession::isUp() const
+{
+    return m_state == State::Connected || m_state == State::Stopping || m_state == State::Unresponsive;
+}
+
+bool ServiceSession::isLive() const
+{
+    return (m_state == State::Connected || m_state == State::Stopping) && m_synchronised;
+}
+
+int ServiceSession::drainSecondsLeft() const
+{
+    if (!m_stopping || m_drainSeconds < 0)
+        return -1;
+    return std::max<int>(0, m_drainSeconds - int(m_drainClock.elapsed() / 1000));
+}
+
+void ServiceSession::updateLive()
+{
+    const bool live = isLive();
+    if (live == m_live)
+        return;
+    m_live = live;
+    emit liveChanged(live);
 }
 
 int ServiceSession::secondsUntilRetry() const
@@ -115,10 +152,14 @@ void ServiceSession::setState(State state)
     m_state = state;
     qCInfo(lcMonitor).noquote() << displayName() << stateText() << (m_lastError.isEmpty() ? QString() : m_lastError);
     emit stateChanged(state);
+    updateLive();
 }
 
 void ServiceSession::start()
 {
+    // Nothing is live until the first job list arrives (a session that is never started, as in
+    // tests fed by hand, keeps its model live).
+    m_model->setLive(false, m_lastContact);
     m_backoff.reset();
     attempt();
 }
@@ -133,6 +174,7 @@ void ServiceSession::stop()
         m_healthReply->abort();
     m_connection->close();
     m_synchronised = false;
+    m_stopping = false;
     m_history.breakSeries();
     setState(State::Stopped);
 }
@@ -149,6 +191,8 @@ void ServiceSession::attempt()
     m_countdownTimer->stop();
     m_authRefused = false;
     m_synchronised = false;
+    m_stopping = false;
+    m_drainSeconds = -1;
     m_pingRequest.clear();
     m_attemptAge.start();
     setState(State::Connecting);
@@ -160,12 +204,28 @@ void ServiceSession::heard()
 {
     m_sinceHeard.start();
     m_lastContact = QDateTime::currentDateTime();
+    if (m_state == State::Unresponsive)
+        setState(m_stopping ? State::Stopping : State::Connected);
+}
+
+void ServiceSession::shuttingDown(const QJsonObject &notice)
+{
+    // The notice goes to every connection once; a job's own SHUTTING_DOWN names the job.
+    m_stopping = true;
+    m_drainSeconds = notice.value(Field::Details).toObject().value(QLatin1StringView("drain_seconds")).toInt(-1);
+    m_drainClock.start();
+    m_serviceText = notice.value(Field::Message).toString();
+    m_countdownTimer->start();
+    if (m_state == State::Connected)
+        setState(State::Stopping);
+    emit countdownChanged();
 }
 
 void ServiceSession::onConnected(const QJsonObject &welcome)
 {
     heard();
     m_welcome = welcome;
+    m_serviceText.clear();
     if (!m_connection->isAdmin()) {
         m_lastError = tr("The service accepted the token, but only an admin token may watch every job.");
         m_connection->close();
@@ -187,7 +247,8 @@ void ServiceSession::onConnected(const QJsonObject &welcome)
     m_connection->request(requestOf(Type::Subscribe), [this](const QJsonObject &reply) {
         heard();
         if (reply.value(Field::Type).toString() != Type::Subscribed) {
-            m_lastError = reply.value(Field::Message).toString();
+            m_serviceText = reply.value(Field::Message).toString();
+            m_lastError = tr("The service refused the event feed (%1).").arg(StatusText::errorName(reply.value(Field::Code).toString()));
             qCWarning(lcMonitor).noquote() << displayName() << "subscribe refused:" << m_lastError;
         }
     });
@@ -198,7 +259,8 @@ void ServiceSession::onConnected(const QJsonObject &welcome)
     m_connection->request(list, [this](const QJsonObject &reply) {
         heard();
         if (reply.value(Field::Type).toString() != Type::Jobs) {
-            m_lastError = reply.value(Field::Message).toString();
+            m_serviceText = reply.value(Field::Message).toString();
+            m_lastError = tr("The service refused to list its jobs (%1).").arg(StatusText::errorName(reply.value(Field::Code).toString()));
             qCWarning(lcMonitor).noquote() << displayName() << "list_jobs failed:" << m_lastError;
             return;
         }
@@ -208,6 +270,7 @@ void ServiceSession::onConnected(const QJsonObject &welcome)
         m_backoff.reset();
         emit synchronised();
         emit stateChanged(m_state);
+        updateLive();
     });
     m_connection->request(requestOf(Type::GetStats), [this](const QJsonObject &reply) {
         onMessage(reply);
@@ -233,8 +296,13 @@ void ServiceSession::onMessage(const QJsonObject &message)
         const QString code = message.value(Field::Code).toString();
         if (code == QLatin1StringView("UNAUTHORIZED"))
             m_authRefused = true;
-        m_lastError = message.value(Field::Message).toString();
-        qCWarning(lcMonitor).noquote() << displayName() << code << m_lastError;
+        if (code == QLatin1StringView("SHUTTING_DOWN") && !message.contains(Field::JobId)) {
+            shuttingDown(message);
+        } else {
+            m_serviceText = message.value(Field::Message).toString();
+            m_lastError = StatusText::errorName(code);
+        }
+        qCWarning(lcMonitor).noquote() << displayName() << code << message.value(Field::Message).toString();
     }
 }
 
@@ -244,7 +312,9 @@ void ServiceSession::onDisconnected(const QString &reason, int closeCode, bool u
         return;
     // 1008 is how the service refuses a token; retrying with the same token cannot help.
     if (closeCode == 1008 || m_authRefused) {
-        m_lastError = reason.isEmpty() ? tr("The service refused the token.") : reason;
+        m_lastError = tr("The service refused the token.");
+        if (!reason.isEmpty())
+            m_serviceText = reason;
         m_watchdogTimer->stop();
         m_healthTimer->stop();
         m_synchronised = false;
@@ -252,7 +322,14 @@ void ServiceSession::onDisconnected(const QString &reason, int closeCode, bool u
         setState(State::AuthFailed);
         return;
     }
-    connectionLost(unreachable && !reason.isEmpty() ? tr("Cannot reach the service: %1").arg(reason) : reason);
+    if (m_stopping) {
+        connectionLost(tr("The service stopped."));
+        return;
+    }
+    if (!unreachable && !reason.isEmpty())
+        m_serviceText = reason;
+    connectionLost(unreachable && !reason.isEmpty() ? tr("Cannot reach the service: %1").arg(reason)
+                                                    : tr("The connection was lost."));
 }
 
 void ServiceSession::connectionLost(const QString &reason)
@@ -261,6 +338,7 @@ void ServiceSession::connectionLost(const QString &reason)
     m_healthTimer->stop();
     m_watchdogTimer->stop();
     m_synchronised = false;
+    m_stopping = false;
     m_history.breakSeries();
     if (!reason.isEmpty())
         m_lastError = reason;
@@ -283,11 +361,13 @@ void ServiceSession::checkLiveness()
             connectionLost(tr("No answer from the service within %n s", nullptr, m_timing.connectTimeoutMs / 1000));
         return;
     }
-    if (m_state != State::Connected)
+    if (!isUp())
         return;
     const qint64 silence = m_sinceHeard.elapsed();
+    if (silence > m_timing.staleAfterMs && m_state != State::Unresponsive)
+        setState(State::Unresponsive);
     if (silence > qint64(m_timing.silenceBeforePingMs) + m_timing.pingTimeoutMs) {
-        connectionLost(tr("The service stopped answering"));
+        connectionLost(tr("The service stopped answering."));
     } else if (silence > m_timing.silenceBeforePingMs && m_pingRequest.isEmpty()) {
         m_pingRequest = m_connection->request(requestOf(Type::Ping), [this](const QJsonObject &) {
             m_pingRequest.clear();
@@ -298,7 +378,7 @@ void ServiceSession::checkLiveness()
 
 void ServiceSession::cancelJob(const QString &id, CancelHandler handler)
 {
-    if (m_state != State::Connected) {
+    if (!isUp()) {
         if (handler)
             handler(false, tr("Not connected to %1").arg(displayName()));
         return;
@@ -315,7 +395,7 @@ void ServiceSession::cancelJob(const QString &id, CancelHandler handler)
         if (!isError || code == QLatin1StringView("JOB_CANCELLED"))
             handler(true, QString());
         else
-            handler(false, reply.value(Field::Message).toString());
+            handler(false, StatusText::errorName(code));
     });
 }
 

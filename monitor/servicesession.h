@@ -35,6 +35,8 @@ public:
     enum class State {
         Connecting,    // first attempt or a retry in flight
         Connected,     // welcome received, subscribed
+        Stopping,      // connected, but the service announced SHUTTING_DOWN and drains (drainSecondsLeft)
+        Unresponsive,  // connected, but nothing heard for a while (a frozen service); data is stale
         Reconnecting,  // waiting for the next attempt (secondsUntilRetry)
         AuthFailed,    // the service refused the token; no automatic retry
         NotAdmin,      // the token is valid but not an admin token; no automatic retry
@@ -50,6 +52,8 @@ public:
         int pingTimeoutMs = 10000;
         int healthIntervalMs = 10000;
         int healthTimeoutMs = 5000;
+        // Stats arrive every second: after this much silence what is on screen is no longer live.
+        int staleAfterMs = 5000;
     };
 
     ServiceSession(const QUrl &url, const QString &token, QNetworkAccessManager *network, QObject *parent = nullptr);
@@ -63,15 +67,28 @@ public:
 
     QUrl url() const { return m_url; }
     QString token() const { return m_token; }
+    // A new token for the next attempt (reconnectNow() uses it at once).
+    void setToken(const QString &token) { m_token = token; }
     // host:port, what the tab shows.
     QString displayName() const;
     State state() const { return m_state; }
+    // The socket is open (Connected, Stopping or Unresponsive).
+    bool isUp() const;
+    // What the window shows is current: up, synchronised and heard from recently.
+    bool isLive() const;
     // "Connected", "Reconnecting in 8 s", ... for the status line and the tab tooltip.
     QString stateText() const;
     int secondsUntilRetry() const;
+    // While Stopping: seconds left of the service's shutdown drain, -1 when it did not say.
+    int drainSecondsLeft() const;
+    // What went wrong, in the interface's language.
     QString lastError() const { return m_lastError; }
+    // The service's own words about it (English, from the wire), for the details.
+    QString serviceText() const { return m_serviceText; }
     bool isSynchronised() const { return m_synchronised; }
     QDateTime lastContact() const { return m_lastContact; }
+    // When the data on screen stopped being live (invalid while it is live).
+    QDateTime staleSince() const { return isLive() ? QDateTime() : m_lastContact; }
 
     JobModel *model() const { return m_model; }
     const ThroughputHistory &history() const { return m_history; }
@@ -98,6 +115,8 @@ signals:
     void statsChanged();
     void healthChanged();
     void synchronised();
+    // isLive() changed.
+    void liveChanged(bool live);
 
 private:
     void onConnected(const QJsonObject &welcome);
@@ -109,6 +128,8 @@ private:
     void setState(State state);
     void checkLiveness();
     void heard();
+    void updateLive();
+    void shuttingDown(const QJsonObject &notice);
 
     QUrl m_url;
     QString m_token;
@@ -120,6 +141,11 @@ private:
     Timing m_timing;
     State m_state = State::Stopped;
     QString m_lastError;
+    QString m_serviceText;
+    bool m_live = false;
+    bool m_stopping = false;   // SHUTTING_DOWN received on this connection
+    QElapsedTimer m_drainClock;
+    int m_drainSeconds = -1;
     bool m_synchronised = false;
     bool m_authRefused = false;
     QJsonObject m_welcome;

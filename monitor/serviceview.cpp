@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "serviceview.h"
 
+#include "format.h"
 #include "healthpanel.h"
 #include "jobdetailsdialog.h"
 #include "jobfilterproxy.h"
@@ -26,6 +27,7 @@
 #include <QSplitter>
 #include <QStyle>
 #include <QToolButton>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace Mediaforge::Monitor {
@@ -57,8 +59,11 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     m_bannerText->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_reconnect = new QPushButton(tr("Reconnect now"), m_banner);
     connect(m_reconnect, &QPushButton::clicked, m_session, &ServiceSession::reconnectNow);
+    m_changeToken = new QPushButton(tr("Change token\u2026"), m_banner);
+    connect(m_changeToken, &QPushButton::clicked, this, [this] { emit tokenChangeRequested(m_session->url()); });
     bannerLayout->addWidget(m_bannerIcon);
     bannerLayout->addWidget(m_bannerText, 1);
+    bannerLayout->addWidget(m_changeToken);
     bannerLayout->addWidget(m_reconnect);
     layout->addWidget(m_banner);
 
@@ -70,7 +75,9 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     m_filter->setPlaceholderText(tr("Filter jobs (Ctrl+F)"));
     m_filter->setAccessibleName(tr("Filter jobs"));
     m_filter->setToolTip(tr("Shows jobs whose id, owner, operation, input, status or error code contain every word"));
-    m_filter->setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('x')) * 28);
+    // Room for the placeholder, but no more than a small window can give.
+    m_filter->setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('x')) * 14);
+    m_filter->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     auto *clearFilter = new QAction(m_filter);
     clearFilter->setShortcut(Qt::Key_Escape);
     clearFilter->setShortcutContext(Qt::WidgetShortcut);
@@ -84,7 +91,9 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     m_statusButton->setAccessibleName(tr("Status filter"));
     auto *menu = new QMenu(m_statusButton);
     for (StatusGroup group : kAllStatusGroups) {
-        QAction *action = menu->addAction(Icons::group(group), StatusText::group(group));
+        // No icon: styles draw a ticked action with an icon as a faint frame around the icon,
+        // where a check mark is what tells ticked from not ticked.
+        QAction *action = menu->addAction(StatusText::group(group));
         action->setCheckable(true);
         action->setChecked(true);
         action->setData(int(group));
@@ -117,16 +126,25 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     m_splitter->addWidget(scroll);
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 0);
-    m_splitter->setChildrenCollapsible(false);
+    // The table stays; the side panel may be dragged away in a small window.
+    m_splitter->setCollapsible(0, false);
+    m_splitter->setCollapsible(1, true);
     m_splitter->setSizes({line * 70, line * 22});
     layout->addWidget(m_splitter, 1);
 
+    // Tab leaves the table (it would walk its cells otherwise) and reaches the counts.
+    m_table->setTabKeyNavigation(false);
     setTabOrder(m_filter, m_statusButton);
     setTabOrder(m_statusButton, m_table);
+    QWidget *previous = m_table;
+    for (SummaryChip *chip : m_summary->chipsInOrder()) {
+        setTabOrder(previous, chip);
+        previous = chip;
+    }
 
     connect(m_summary, &SummaryStrip::soloRequested, this, &ServiceView::applySolo);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &JobFilterProxy::setSearchText);
-    connect(m_filter, &QLineEdit::returnPressed, m_table, qOverload<>(&QWidget::setFocus));
+    connect(m_filter, &QLineEdit::returnPressed, this, &ServiceView::selectFirstMatch);
     connect(m_proxy, &JobFilterProxy::filterChanged, this, [this] {
         updateStatusMenu();
         updateEmptyText();
@@ -145,6 +163,7 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     connect(model, &JobModel::batchApplied, this, &ServiceView::selectionChanged);
     connect(m_session, &ServiceSession::stateChanged, this, &ServiceView::updateBanner);
     connect(m_session, &ServiceSession::countdownChanged, this, &ServiceView::updateBanner);
+    connect(m_session, &ServiceSession::liveChanged, this, &ServiceView::updateBanner);
     m_summary->setCounts(model->counts());
     updateBanner();
     updateEmptyText();
@@ -170,22 +189,34 @@ void ServiceView::updateBanner()
     if (up)
         return;
     QString text = QStringLiteral("<b>%1</b>").arg(m_session->stateText().toHtmlEscaped());
-    if (!m_session->lastError().isEmpty())
+    if (state == State::Stopping) {
+        text += QStringLiteral(" \u2014 ")
+                + tr("The service is shutting down: running jobs may still finish, queued ones are cancelled, new ones "
+                     "are refused. The monitor reconnects when it is back.")
+                          .toHtmlEscaped();
+    } else if (!m_session->lastError().isEmpty()) {
         text += QStringLiteral(" \u2014 ") + m_session->lastError().toHtmlEscaped();
+    }
     if (state == State::AuthFailed)
-        text += QStringLiteral("<br>") + tr("Check the token (Service \u2192 Connect) and reconnect.").toHtmlEscaped();
+        text += QStringLiteral("<br>") + tr("Enter another token with “Change token…”.").toHtmlEscaped();
     else if (state == State::NotAdmin)
-        text += QStringLiteral("<br>") + tr("Connect with a token of role admin.").toHtmlEscaped();
-    if (m_session->model()->rowCount() > 0 && m_session->lastContact().isValid())
+        text += QStringLiteral("<br>") + tr("Connect with a token of role admin (“Change token…”).").toHtmlEscaped();
+    if (!m_session->isLive() && m_session->model()->rowCount() > 0 && m_session->lastContact().isValid())
         text += QStringLiteral("<br>")
                 + tr("The list shows the state of %1 and catches up after reconnecting.")
-                          .arg(QLocale().toString(m_session->lastContact().time(), QLocale::ShortFormat))
+                          .arg(Format::time(m_session->lastContact()))
                           .toHtmlEscaped();
+    // The service's own words, in its language, as a detail under the monitor's sentence.
+    if (!m_session->serviceText().isEmpty() && state != State::Connecting)
+        //: %1 is the service's own (English) message
+        text += QStringLiteral("<br><small>%1</small>")
+                        .arg(tr("The service said: \u201c%1\u201d").arg(m_session->serviceText()).toHtmlEscaped());
     m_bannerText->setText(text);
     const bool failed = state == State::AuthFailed || state == State::NotAdmin;
     const int icon = style()->pixelMetric(QStyle::PM_LargeIconSize, nullptr, this);
     m_bannerIcon->setPixmap(Icons::connection(false, failed).pixmap(icon, icon));
-    m_reconnect->setVisible(state != State::Connecting);
+    m_reconnect->setVisible(state != State::Connecting && state != State::Stopping);
+    m_changeToken->setVisible(failed);
 }
 
 void ServiceView::updateEmptyText()
@@ -193,7 +224,7 @@ void ServiceView::updateEmptyText()
     if (m_session->model()->rowCount() > 0) {
         m_table->setEmptyText(tr("No job matches the filter"),
                               tr("Press Esc in the filter field, or choose \u201cShow all\u201d under Statuses."));
-    } else if (m_session->state() == ServiceSession::State::Connected) {
+    } else if (m_session->isUp()) {
         m_table->setEmptyText(tr("No jobs yet"), tr("Jobs appear here the moment a client submits one."));
     } else {
         m_table->setEmptyText(tr("Not connected"), m_session->stateText());
@@ -202,18 +233,22 @@ void ServiceView::updateEmptyText()
 
 void ServiceView::updateStatusMenu()
 {
-    std::optional<StatusGroup> solo;
     int visible = 0;
     for (QAction *action : std::as_const(m_statusActions)) {
         const auto group = StatusGroup(action->data().toInt());
         const QSignalBlocker blocker(action);
         action->setChecked(m_proxy->isStatusVisible(group));
-        if (action->isChecked()) {
+        if (action->isChecked())
             ++visible;
-            solo = group;
+    }
+    QList<StatusGroup> shown;
+    if (!m_proxy->showsAllGroups()) {
+        for (StatusGroup group : kAllStatusGroups) {
+            if (m_proxy->isStatusVisible(group))
+                shown.append(group);
         }
     }
-    m_summary->setSoloGroup(visible == 1 ? solo : std::nullopt);
+    m_summary->setShownGroups(shown);
     m_statusButton->setText(m_proxy->showsAllGroups() ? tr("Statuses") : tr("Statuses (%1 of %2)").arg(visible).arg(kStatusGroupCount));
 }
 
@@ -224,7 +259,31 @@ void ServiceView::applySolo(std::optional<StatusGroup> group)
 
 void ServiceView::setHealthPanelVisible(bool visible)
 {
+    if (visible == isHealthPanelVisible())
+        return;
+    // The table gets its width back exactly as it was, not whatever the splitter guesses.
+    if (!visible)
+        m_splitterSizes = m_splitter->sizes();
     m_healthScroll->setVisible(visible);
+    if (visible && m_splitterSizes.size() == 2 && m_splitterSizes.at(1) > 0)
+        m_splitter->setSizes(m_splitterSizes);
+}
+
+bool ServiceView::isHealthPanelVisible() const
+{
+    return !m_healthScroll->isHidden();
+}
+
+void ServiceView::selectFirstMatch()
+{
+    if (m_proxy->rowCount() == 0)
+        return;
+    QModelIndex first = m_table->currentIndex();
+    if (!first.isValid())
+        first = m_proxy->index(m_table->verticalHeader()->logicalIndex(0), 0);
+    m_table->selectionModel()->setCurrentIndex(first, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->scrollTo(first);
+    m_table->setFocus(Qt::TabFocusReason);
 }
 
 bool ServiceView::hasSelection() const
@@ -256,6 +315,19 @@ void ServiceView::cancelSelected()
         return;
     JobModel *model = m_session->model();
     QString question;
+    QStringList names;
+    bool running = false;
+    bool receiving = false;
+    bool waiting = false;
+    for (const QString &id : ids) {
+        const JobRecord *record = model->recordById(id);
+        if (!record)
+            continue;
+        names.append(record->jobId.isEmpty() ? record->id : record->jobId);
+        running = running || record->state == JobState::Processing;
+        receiving = receiving || record->group() == StatusGroup::Input;
+        waiting = waiting || record->state == JobState::Queued;
+    }
     if (ids.size() == 1) {
         const JobRecord *record = model->recordById(ids.first());
         question = tr("Cancel job \u201c%1\u201d (%2 of %3, submitted by %4)?")
@@ -263,14 +335,33 @@ void ServiceView::cancelSelected()
                                 record->inputName.isEmpty() ? tr("an unnamed input") : record->inputName,
                                 record->owner.isEmpty() ? tr("an unknown client") : record->owner);
     } else {
-        question = tr("Cancel %n job(s)?", nullptr, int(ids.size()));
+        // Name them: "Cancel 3 jobs?" alone does not say whether the right ones are selected.
+        constexpr int kNamed = 8;
+        QString list = names.mid(0, kNamed).join(QStringLiteral(", "));
+        if (names.size() > kNamed)
+            //: After a list of job ids in the cancel question: how many more are selected
+            list += u' ' + tr("and %n more", nullptr, int(names.size() - kNamed));
+        question = tr("Cancel %n jobs: %1?", nullptr, int(ids.size())).arg(list);
     }
+    // Say what happens to these jobs, not to jobs in general.
+    QStringList effects;
+    if (running)
+        effects.append(tr("ffmpeg is stopped."));
+    if (receiving)
+        effects.append(tr("The upload or download stops."));
+    if (waiting)
+        effects.append(tr("Queued jobs leave the queue without running."));
+    effects.append(tr("The job's files are removed and its client is told that it was cancelled. This cannot be undone."));
     m_confirmation = new QMessageBox(QMessageBox::Question, tr("Cancel job"), question, QMessageBox::Yes | QMessageBox::No, this);
-    m_confirmation->setInformativeText(
-            tr("ffmpeg is stopped and the job's files are removed. The client is told that its job was cancelled. "
-               "This cannot be undone."));
-    m_confirmation->button(QMessageBox::Yes)->setText(ids.size() == 1 ? tr("Cancel job") : tr("Cancel jobs"));
-    m_confirmation->button(QMessageBox::No)->setText(tr("Keep running"));
+    m_confirmation->setInformativeText(effects.join(u' '));
+    QAbstractButton *cancelButton = m_confirmation->button(QMessageBox::Yes);
+    QAbstractButton *keepButton = m_confirmation->button(QMessageBox::No);
+    cancelButton->setText(ids.size() == 1 ? tr("Cancel job") : tr("Cancel jobs"));
+    // The style's Yes/No icons would put a green tick on the destructive choice: the stop icon
+    // goes there, and keeping the job needs none.
+    cancelButton->setIcon(QIcon(QStringLiteral(":/icons/cancel.svg")));
+    keepButton->setText(tr("Keep running"));
+    keepButton->setIcon(QIcon());
     m_confirmation->setDefaultButton(QMessageBox::No);
     m_confirmation->setWindowModality(Qt::WindowModal);
     m_confirmation->setAttribute(Qt::WA_DeleteOnClose);
@@ -309,7 +400,10 @@ void ServiceView::copySelectedServiceIds()
     if (ids.isEmpty())
         return;
     QApplication::clipboard()->setText(ids.join(u'\n'));
-    emit statusMessage(tr("Copied %n service id(s)", nullptr, int(ids.size())));
+    if (ids.size() == 1)
+        emit statusMessage(tr("Copied the service-wide id %1").arg(ids.first()));
+    else
+        emit statusMessage(tr("Copied %n service-wide ids", nullptr, int(ids.size())));
 }
 
 void ServiceView::showDetails()

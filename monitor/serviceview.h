@@ -3,6 +3,7 @@
 
 #include "jobrecord.h"
 
+#include <QUrl>
 #include <QWidget>
 
 class QAction;
@@ -55,10 +56,17 @@ public:
     // Selects and shows the job with this service-wide id, if listed.
     void selectJob(const QString &id);
     void setHealthPanelVisible(bool visible);
+    bool isHealthPanelVisible() const;
+    QSplitter *splitter() const { return m_splitter; }
+    QToolButton *statusButton() const { return m_statusButton; }
+    // Selects the first row the filter leaves and gives the table the keyboard.
+    void selectFirstMatch();
 
 signals:
     void selectionChanged();
     void statusMessage(const QString &message);
+    // The banner's "Change token…": the connect dialog, filled with this service's URL.
+    void tokenChangeRequested(const QUrl &url);
 
 private:
     void updateBanner();
@@ -80,6 +88,8 @@ private:
     QLabel *m_bannerIcon;
     QLabel *m_bannerText;
     QPushButton *m_reconnect;
+    QPushButton *m_changeToken;
+    QList<int> m_splitterSizes;
     QMessageBox *m_confirmation = nullptr;
 };
 

@@ -11,6 +11,8 @@
 #include <QStyle>
 #include <QStyleOptionFocusRect>
 
+#include <algorithm>
+
 namespace Mediaforge::Monitor {
 
 namespace {
@@ -75,6 +77,16 @@ QSize SummaryChip::sizeHint() const
     return {width, number.height() + pad};
 }
 
+QSize SummaryChip::minimumSizeHint() const
+{
+    const QFontMetrics label(font());
+    const QFontMetrics number(countFont(font()));
+    const int icon = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this);
+    const int pad = label.height() / 2;
+    return {pad + icon + pad / 2 + number.horizontalAdvance(QLocale().toString(std::max(m_count, 88))) + pad,
+            number.height() + pad};
+}
+
 void SummaryChip::paintEvent(QPaintEvent *)
 {
     QPainter painter(this);
@@ -117,7 +129,9 @@ void SummaryChip::paintEvent(QPaintEvent *)
     x += QFontMetrics(numberFont).horizontalAdvance(number) + pad / 2;
     painter.setFont(font());
     painter.setPen(palette().color(QPalette::Disabled, QPalette::WindowText).darker(m_count > 0 ? 130 : 100));
-    painter.drawText(QRect(x, 0, width() - x, height()), Qt::AlignLeft | Qt::AlignVCenter, text());
+    const int room = width() - x - pad / 2;
+    painter.drawText(QRect(x, 0, width() - x, height()), Qt::AlignLeft | Qt::AlignVCenter,
+                     label.elidedText(text(), Qt::ElideRight, std::max(0, room)));
 
     if (hasFocus()) {
         QStyleOptionFocusRect focus;
@@ -136,7 +150,10 @@ SummaryStrip::SummaryStrip(QWidget *parent) : QWidget(parent)
         m_chips[size_t(group)] = chip;
         layout->addWidget(chip);
         connect(chip, &SummaryChip::clicked, this, [this, chip](bool checked) {
-            emit soloRequested(checked ? std::optional<StatusGroup>(chip->group()) : std::nullopt);
+            // A click on the only status shown shows all again; any other click shows just it.
+            const bool othersDown = std::any_of(m_chips.cbegin(), m_chips.cend(),
+                                                [chip](const SummaryChip *other) { return other != chip && other->isChecked(); });
+            emit soloRequested(!checked && !othersDown ? std::nullopt : std::optional<StatusGroup>(chip->group()));
         });
     }
     layout->addStretch(1);
@@ -149,10 +166,18 @@ void SummaryStrip::setCounts(const JobModel::Counts &counts)
         m_chips.at(size_t(group))->setCount(counts.of(group));
 }
 
-void SummaryStrip::setSoloGroup(std::optional<StatusGroup> group)
+void SummaryStrip::setShownGroups(const QList<StatusGroup> &groups)
 {
     for (SummaryChip *chip : m_chips)
-        chip->setChecked(group && chip->group() == *group);
+        chip->setChecked(groups.contains(chip->group()));
+}
+
+QList<SummaryChip *> SummaryStrip::chipsInOrder() const
+{
+    QList<SummaryChip *> chips;
+    for (StatusGroup group : kStripOrder)
+        chips.append(m_chips.at(size_t(group)));
+    return chips;
 }
 
 } // namespace Mediaforge::Monitor

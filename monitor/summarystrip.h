@@ -21,7 +21,8 @@ public:
     void setCount(int count);
     int count() const { return m_count; }
     QSize sizeHint() const override;
-    QSize minimumSizeHint() const override { return sizeHint(); }
+    // Icon and number: the word is elided first when the window is narrow.
+    QSize minimumSizeHint() const override;
 
 protected:
     void paintEvent(QPaintEvent *event) override;
@@ -43,12 +44,15 @@ public:
     explicit SummaryStrip(QWidget *parent = nullptr);
 
     void setCounts(const JobModel::Counts &counts);
-    // Reflects the status filter: a chip is down when its status is the only one shown.
-    void setSoloGroup(std::optional<StatusGroup> group);
+    // Reflects the status filter: the chips of the statuses shown are down; none when
+    // `groups` is empty (everything shown).
+    void setShownGroups(const QList<StatusGroup> &groups);
     SummaryChip *chip(StatusGroup group) const { return m_chips.at(size_t(group)); }
+    // Left to right, as the keyboard reaches them.
+    QList<SummaryChip *> chipsInOrder() const;
 
 signals:
-    // A chip was clicked: show only `group`, or everything again when it was the only one.
+    // A chip was clicked: show only `group`, or everything again when it was the only one shown.
     void soloRequested(std::optional<Mediaforge::Monitor::StatusGroup> group);
 
 private:

@@ -116,20 +116,26 @@ void ThroughputChart::paintPane(QPainter &painter, const QRect &area, bool jobs)
     const QColor muted = palette().color(QPalette::Disabled, QPalette::WindowText);
     const QColor text = palette().color(QPalette::WindowText);
 
-    // Title on the left, legend on the right, one line.
-    QRect header(area.left(), area.top(), area.width(), line);
-    painter.setPen(text);
-    QFont bold = font();
-    bold.setBold(true);
-    painter.setFont(bold);
+    // Title on the left, legend on the right, one line; where both do not fit (German titles
+    // in a narrow panel) the legend goes on a line of its own below the title.
     const QString title = jobs ? tr("Jobs finished") : tr("Data transferred");
-    painter.drawText(header, Qt::AlignLeft | Qt::AlignVCenter, title);
-    painter.setFont(font());
-    const QColor first = jobs ? Icons::groupColor(StatusGroup::Completed) : kBytesIn;
-    const QColor second = jobs ? Icons::groupColor(StatusGroup::Failed) : kBytesOut;
     const QString firstLabel = jobs ? tr("completed") : tr("in");
     const QString secondLabel = jobs ? tr("failed") : tr("out");
     const int swatch = line / 2;
+    QFont bold = font();
+    bold.setBold(true);
+    const int legendWidth = 2 * (swatch + line / 4) + line / 2 + metrics.horizontalAdvance(firstLabel)
+            + metrics.horizontalAdvance(secondLabel);
+    const bool twoLines = QFontMetrics(bold).horizontalAdvance(title) + line + legendWidth > area.width();
+    QRect header(area.left(), area.top(), area.width(), line);
+    painter.setPen(text);
+    painter.setFont(bold);
+    painter.drawText(header, Qt::AlignLeft | Qt::AlignVCenter, title);
+    painter.setFont(font());
+    if (twoLines)
+        header.translate(0, line);
+    const QColor first = jobs ? Icons::groupColor(StatusGroup::Completed) : kBytesIn;
+    const QColor second = jobs ? Icons::groupColor(StatusGroup::Failed) : kBytesOut;
     int x = header.right() - metrics.horizontalAdvance(secondLabel);
     painter.setPen(muted);
     painter.drawText(QRect(x, header.top(), header.right() - x + 1, line), Qt::AlignLeft | Qt::AlignVCenter, secondLabel);
@@ -142,7 +148,7 @@ void ThroughputChart::paintPane(QPainter &painter, const QRect &area, bool jobs)
     painter.fillRect(QRect(x, header.center().y() - swatch / 2, swatch, swatch), first);
 
     // The plot, with the scale written in its top-left corner.
-    const QRect plot = area.adjusted(0, line + line / 4, 0, 0);
+    const QRect plot = area.adjusted(0, header.bottom() - area.top() + 1 + line / 4, 0, 0);
     double peak = 0;
     for (const auto &bucket : m_buckets)
         peak = std::max(peak, jobs ? double(bucket.finished()) : double(std::max(bucket.bytesIn, bucket.bytesOut)));
@@ -156,10 +162,12 @@ void ThroughputChart::paintPane(QPainter &painter, const QRect &area, bool jobs)
     painter.drawLine(plot.bottomLeft(), plot.bottomRight());
     painter.setPen(muted);
     const QString perInterval = m_bucketSeconds == 60 ? tr("/min") : tr("/%1 s").arg(m_bucketSeconds);
-    const QString scaleText = (jobs ? QLocale().toString(qint64(scale))
-                                    : QLocale().formattedDataSize(qint64(scale), 0))
-            + perInterval;
-    painter.drawText(plot.adjusted(line / 4, 0, 0, 0), Qt::AlignLeft | Qt::AlignTop, scaleText);
+    // An idle pane has no scale to speak of: "1 bytes/min" would read as a measurement.
+    if (peak > 0) {
+        const QString scaleText = (jobs ? QLocale().toString(qint64(scale)) : QLocale().formattedDataSize(qint64(scale), 0))
+                + perInterval;
+        painter.drawText(plot.adjusted(line / 4, 0, 0, 0), Qt::AlignLeft | Qt::AlignTop, scaleText);
+    }
 
     if (m_buckets.isEmpty())
         return;

@@ -63,6 +63,7 @@ void TrayController::addSession(ServiceSession *session)
     m_sessions.append(session);
     connect(session->model(), &JobModel::countsChanged, this, &TrayController::refresh);
     connect(session, &ServiceSession::stateChanged, this, &TrayController::refresh);
+    connect(session, &ServiceSession::liveChanged, this, &TrayController::refresh);
     connect(session->model(), &JobModel::jobFailed, this,
             [this, session](const JobRecord &record) { onJobFailed(session, record); });
     refresh();
@@ -100,7 +101,8 @@ QString TrayController::summary() const
         if (!session)
             continue;
         ++services;
-        connected += session->state() == ServiceSession::State::Connected ? 1 : 0;
+        // A frozen service is not counted as connected: the summary must not look live.
+        connected += session->isLive() ? 1 : 0;
         const JobModel::Counts counts = session->model()->counts();
         for (size_t i = 0; i < total.groups.size(); ++i)
             total.groups[i] += counts.groups[i];
@@ -138,8 +140,10 @@ std::pair<QString, QString> TrayController::failureNotification(const QList<JobR
     if (failures.size() == 1) {
         const JobRecord &job = failures.first();
         QString body = tr("%1 (%2) on %3").arg(job.jobId, StatusText::operation(job.operation), service);
+        // Why, in the interface's language; the service's own (English) words follow as the detail.
+        body += u'\n' + StatusText::errorShort(job.errorCode);
         if (!job.errorMessage.isEmpty())
-            body += u'\n' + job.errorCode + QStringLiteral(": ") + job.errorMessage;
+            body += QStringLiteral(" \u2014 \u201c") + job.errorMessage + QStringLiteral("\u201d");
         return {tr("Job failed"), body};
     }
     QStringList names;

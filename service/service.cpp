@@ -10,6 +10,7 @@
 #include "server/httpapi.h"
 #include "server/metrics.h"
 #include "server/signalwatcher.h"
+#include "server/systemdnotifier.h"
 #include "server/websocketserver.h"
 #include "sqlitejobstore.h"
 
@@ -186,6 +187,11 @@ int Service::run(const Config &config)
                                << "workers" << manager.maxConcurrentJobs() << "ffmpeg" << ffmpegVersion
                                << (authenticator.enabled() ? "auth: tokens" : "auth: off (loopback only)");
 
+    // Ready only now: both ports accept connections, so a unit ordered After= this one (or a
+    // deploy script waiting on `systemctl start`) can connect at once.
+    SystemdNotifier systemd;
+    systemd.ready(QStringLiteral("listening ") + webSockets.url() + u' ' + httpUrl);
+
     SignalWatcher signalWatcher;
     bool draining = false;
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &manager, [&](int signalNumber) {
@@ -196,8 +202,11 @@ int Service::run(const Config &config)
         }
         draining = true;
         qCInfo(lcServer) << "signal" << signalNumber << "- draining for up to" << config.drainSeconds << "s";
+        systemd.stopping(QStringLiteral("draining for up to %1 s").arg(config.drainSeconds));
         webSockets.stopListening();
-        webSockets.notifyAll(Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down")));
+        // drain_seconds: how long running jobs may still take; monitors count it down.
+        webSockets.notifyAll(Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down"),
+                                   QJsonObject{{QStringLiteral("drain_seconds"), config.drainSeconds}}));
         manager.shutdown(std::chrono::seconds(config.drainSeconds));
     });
     QObject::connect(&manager, &JobManager::drained, &manager, [&] {

@@ -153,10 +153,6 @@
         <translation>fährt herunter</translation>
     </message>
     <message>
-        <source>last check failed</source>
-        <translation>letzte Prüfung fehlgeschlagen</translation>
-    </message>
-    <message>
         <source>not found</source>
         <translation>nicht gefunden</translation>
     </message>
@@ -196,6 +192,26 @@
         <source>%1 completed · %2 failed · %3 cancelled</source>
         <translation>%1 fertig · %2 fehlgeschlagen · %3 abgebrochen</translation>
     </message>
+    <message>
+        <source>last known: %1</source>
+        <extracomment>After &quot;Not answering since …&quot;: what /health said when it last answered</extracomment>
+        <translation>zuletzt: %1</translation>
+    </message>
+    <message>
+        <source>Unreachable since %1</source>
+        <extracomment>The health of a service the monitor lost; %1 is the time it was last heard from</extracomment>
+        <translation>Nicht erreichbar seit %1</translation>
+    </message>
+    <message>
+        <source>as of %1, the last check failed</source>
+        <extracomment>/health did not answer this time; %1 is when it last did</extracomment>
+        <translation>Stand %1, letzte Prüfung fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>%1 (as of %2)</source>
+        <extracomment>The workers block of a service that is not answering: %1 is &quot;Workers: 1 of 2 busy&quot;, %2 the time</extracomment>
+        <translation>%1 (Stand %2)</translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::JobDetailsDialog</name>
@@ -234,10 +250,6 @@
     <message>
         <source>Error</source>
         <translation>Fehler</translation>
-    </message>
-    <message>
-        <source>ffmpeg said</source>
-        <translation>Ausgabe von ffmpeg</translation>
     </message>
     <message>
         <source>Job id</source>
@@ -407,6 +419,18 @@
         <source>Probe result</source>
         <translation>Analyseergebnis</translation>
     </message>
+    <message>
+        <source>Copied ✓</source>
+        <translation>Kopiert ✓</translation>
+    </message>
+    <message>
+        <source>ffmpeg said (last lines)</source>
+        <translation>Ausgabe von ffmpeg (letzte Zeilen)</translation>
+    </message>
+    <message>
+        <source>ffmpeg command line</source>
+        <translation>ffmpeg-Befehlszeile</translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::JobModel</name>
@@ -542,6 +566,11 @@ Dienst-ID: %2</translation>
         <source>%1 · %2</source>
         <extracomment>Progress cell of a failed job: how far it got and why it stopped, e.g. &quot;37 % · ffmpeg error&quot;</extracomment>
         <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>As of %1</source>
+        <extracomment>Tooltip line of a row while the service is away: the time of the last news</extracomment>
+        <translation>Stand %1</translation>
     </message>
 </context>
 <context>
@@ -689,6 +718,18 @@ Dienst-ID: %2</translation>
         <source>&lt;h3&gt;Mediaforge Monitor %1&lt;/h3&gt;&lt;p&gt;Watches and steers mediaforged services: live jobs, workers, health and throughput.&lt;/p&gt;&lt;p&gt;Licensed under the GNU General Public License, version 3 or later.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Mediaforge-Monitor %1&lt;/h3&gt;&lt;p&gt;Beobachtet und steuert mediaforged-Dienste: Aufträge, Worker, Zustand und Durchsatz, live.&lt;/p&gt;&lt;p&gt;Lizenziert unter der GNU General Public License, Version 3 oder später.&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>&amp;Sort By</source>
+        <translation>&amp;Sortieren nach</translation>
+    </message>
+    <message>
+        <source>&amp;Descending</source>
+        <translation>&amp;Absteigend</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::ServiceSession</name>
@@ -744,16 +785,49 @@ Dienst-ID: %2</translation>
         </translation>
     </message>
     <message>
-        <source>The service stopped answering</source>
-        <translation>Der Dienst antwortet nicht mehr</translation>
-    </message>
-    <message>
         <source>Not connected to %1</source>
         <translation>Nicht mit %1 verbunden</translation>
     </message>
     <message>
         <source>Unreadable /health answer: %1</source>
         <translation>Unlesbare /health-Antwort: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Stopping, %n s left</source>
+        <extracomment>The service announced its shutdown and finishes its running jobs for up to %n more seconds</extracomment>
+        <translation>
+            <numerusform>Fährt herunter, noch %n s</numerusform>
+            <numerusform>Fährt herunter, noch %n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopping</source>
+        <translation>Fährt herunter</translation>
+    </message>
+    <message>
+        <source>Not answering since %1</source>
+        <extracomment>The service stopped sending anything (it may be frozen); %1 is the time of the last message</extracomment>
+        <translation>Antwortet nicht seit %1</translation>
+    </message>
+    <message>
+        <source>The service refused the event feed (%1).</source>
+        <translation>Der Dienst hat den Ereignisstrom verweigert (%1).</translation>
+    </message>
+    <message>
+        <source>The service refused to list its jobs (%1).</source>
+        <translation>Der Dienst hat die Auftragsliste verweigert (%1).</translation>
+    </message>
+    <message>
+        <source>The service stopped.</source>
+        <translation>Der Dienst wurde beendet.</translation>
+    </message>
+    <message>
+        <source>The connection was lost.</source>
+        <translation>Die Verbindung ist abgebrochen.</translation>
+    </message>
+    <message>
+        <source>The service stopped answering.</source>
+        <translation>Der Dienst antwortet nicht mehr.</translation>
     </message>
 </context>
 <context>
@@ -785,14 +859,6 @@ Dienst-ID: %2</translation>
     <message>
         <source>Show all</source>
         <translation>Alle zeigen</translation>
-    </message>
-    <message>
-        <source>Check the token (Service → Connect) and reconnect.</source>
-        <translation>Token prüfen (Dienst → Verbinden) und neu verbinden.</translation>
-    </message>
-    <message>
-        <source>Connect with a token of role admin.</source>
-        <translation>Mit einem Token der Rolle admin verbinden.</translation>
     </message>
     <message>
         <source>The list shows the state of %1 and catches up after reconnecting.</source>
@@ -834,20 +900,9 @@ Dienst-ID: %2</translation>
         <source>an unknown client</source>
         <translation>einem unbekannten Client</translation>
     </message>
-    <message numerus="yes">
-        <source>Cancel %n job(s)?</source>
-        <translation>
-            <numerusform>%n Auftrag abbrechen?</numerusform>
-            <numerusform>%n Aufträge abbrechen?</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Cancel job</source>
         <translation>Auftrag abbrechen</translation>
-    </message>
-    <message>
-        <source>ffmpeg is stopped and the job&apos;s files are removed. The client is told that its job was cancelled. This cannot be undone.</source>
-        <translation>ffmpeg wird angehalten und die Dateien des Auftrags werden gelöscht. Der Client erfährt, dass sein Auftrag abgebrochen wurde. Das lässt sich nicht rückgängig machen.</translation>
     </message>
     <message>
         <source>Cancel jobs</source>
@@ -876,12 +931,68 @@ Dienst-ID: %2</translation>
             <numerusform>%n Auftrags-IDs kopiert</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Change token…</source>
+        <translation>Token ändern…</translation>
+    </message>
+    <message>
+        <source>The service is shutting down: running jobs may still finish, queued ones are cancelled, new ones are refused. The monitor reconnects when it is back.</source>
+        <translation>Der Dienst fährt herunter: Laufende Aufträge dürfen noch fertig werden, wartende werden abgebrochen, neue abgelehnt. Der Monitor verbindet sich wieder, sobald er zurück ist.</translation>
+    </message>
+    <message>
+        <source>The service said: “%1”</source>
+        <extracomment>%1 is the service&apos;s own (English) message</extracomment>
+        <translation>Der Dienst meldete: „%1“</translation>
+    </message>
     <message numerus="yes">
-        <source>Copied %n service id(s)</source>
+        <source>and %n more</source>
+        <extracomment>After a list of job ids in the cancel question: how many more are selected</extracomment>
         <translation>
-            <numerusform>%n Dienst-ID kopiert</numerusform>
-            <numerusform>%n Dienst-IDs kopiert</numerusform>
+            <numerusform>und %n weiterer</numerusform>
+            <numerusform>und %n weitere</numerusform>
         </translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n jobs: %1?</source>
+        <translation>
+            <numerusform>%n Auftrag abbrechen: %1?</numerusform>
+            <numerusform>%n Aufträge abbrechen: %1?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>ffmpeg is stopped.</source>
+        <translation>ffmpeg wird beendet.</translation>
+    </message>
+    <message>
+        <source>The upload or download stops.</source>
+        <translation>Der Upload bzw. Download wird beendet.</translation>
+    </message>
+    <message>
+        <source>Queued jobs leave the queue without running.</source>
+        <translation>Wartende Aufträge verlassen die Warteschlange, ohne zu laufen.</translation>
+    </message>
+    <message>
+        <source>The job&apos;s files are removed and its client is told that it was cancelled. This cannot be undone.</source>
+        <translation>Die Dateien des Auftrags werden gelöscht, und sein Client erfährt, dass er abgebrochen wurde. Das lässt sich nicht rückgängig machen.</translation>
+    </message>
+    <message>
+        <source>Copied the service-wide id %1</source>
+        <translation>Dienstweite ID %1 kopiert</translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n service-wide ids</source>
+        <translation>
+            <numerusform>%n dienstweite ID kopiert</numerusform>
+            <numerusform>%n dienstweite IDs kopiert</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Enter another token with “Change token…”.</source>
+        <translation>Geben Sie mit „Token ändern…“ ein anderes Token ein.</translation>
+    </message>
+    <message>
+        <source>Connect with a token of role admin (“Change token…”).</source>
+        <translation>Verbinden Sie sich mit einem Token der Rolle admin („Token ändern…“).</translation>
     </message>
 </context>
 <context>
@@ -1266,6 +1377,134 @@ Dienst-ID: %2</translation>
     <message>
         <source>failed</source>
         <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>token refused</source>
+        <translation>Token abgelehnt</translation>
+    </message>
+    <message>
+        <source>not allowed for this token</source>
+        <translation>für dieses Token nicht erlaubt</translation>
+    </message>
+    <message>
+        <source>no such job</source>
+        <translation>Auftrag nicht gefunden</translation>
+    </message>
+    <message>
+        <source>the job cannot be cancelled</source>
+        <translation>Auftrag kann nicht abgebrochen werden</translation>
+    </message>
+    <message>
+        <source>not possible in the job&apos;s state</source>
+        <translation>im Zustand des Auftrags nicht möglich</translation>
+    </message>
+    <message>
+        <source>too many requests</source>
+        <translation>zu viele Anfragen</translation>
+    </message>
+    <message>
+        <source>queue full</source>
+        <translation>Warteschlange voll</translation>
+    </message>
+    <message>
+        <source>request not understood</source>
+        <translation>Anfrage nicht verstanden</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Grund</translation>
+    </message>
+    <message>
+        <source>Audio codec</source>
+        <translation>Audio-Codec</translation>
+    </message>
+    <message>
+        <source>Video codec</source>
+        <translation>Video-Codec</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Streams copied unchanged</source>
+        <translation>Datenströme unverändert kopiert</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>Width</source>
+        <translation>Breite</translation>
+    </message>
+    <message>
+        <source>Height</source>
+        <translation>Höhe</translation>
+    </message>
+    <message>
+        <source>Bit rate</source>
+        <translation>Bitrate</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <source>Frame rate</source>
+        <translation>Bildrate</translation>
+    </message>
+    <message>
+        <source>Sample rate</source>
+        <translation>Abtastrate</translation>
+    </message>
+    <message>
+        <source>Channels</source>
+        <translation>Kanäle</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>Grenze</translation>
+    </message>
+    <message>
+        <source>Maximum</source>
+        <translation>Höchstwert</translation>
+    </message>
+    <message>
+        <source>Maximum size</source>
+        <translation>Höchstgröße</translation>
+    </message>
+    <message>
+        <source>Retry after (s)</source>
+        <translation>Erneut versuchen nach (s)</translation>
+    </message>
+    <message>
+        <source>HTTP status</source>
+        <translation>HTTP-Status</translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <source>the job&apos;s time limit was reached</source>
+        <translation>das Zeitlimit des Auftrags wurde erreicht</translation>
+    </message>
+    <message>
+        <source>no progress for too long (stalled)</source>
+        <translation>zu lange kein Fortschritt (hängt)</translation>
+    </message>
+    <message>
+        <source>too many redirects</source>
+        <translation>zu viele Weiterleitungen</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
     </message>
 </context>
 </TS>

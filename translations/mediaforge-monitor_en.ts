@@ -46,16 +46,17 @@
             <numerusform>No answer from the service within %n s</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Stopping, %n s left</source>
+        <extracomment>The service announced its shutdown and finishes its running jobs for up to %n more seconds</extracomment>
+        <translation>
+            <numerusform>Stopping, %n s left</numerusform>
+            <numerusform>Stopping, %n s left</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::ServiceView</name>
-    <message numerus="yes">
-        <source>Cancel %n job(s)?</source>
-        <translation>
-            <numerusform>Cancel %n job?</numerusform>
-            <numerusform>Cancel %n jobs?</numerusform>
-        </translation>
-    </message>
     <message numerus="yes">
         <source>Copied %n job id(s)</source>
         <translation>
@@ -64,10 +65,25 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>Copied %n service id(s)</source>
+        <source>and %n more</source>
+        <extracomment>After a list of job ids in the cancel question: how many more are selected</extracomment>
         <translation>
-            <numerusform>Copied %n service id</numerusform>
-            <numerusform>Copied %n service ids</numerusform>
+            <numerusform>and %n more</numerusform>
+            <numerusform>and %n more</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n jobs: %1?</source>
+        <translation>
+            <numerusform>Cancel %n job: %1?</numerusform>
+            <numerusform>Cancel %n jobs: %1?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n service-wide ids</source>
+        <translation>
+            <numerusform>Copied %n service-wide id</numerusform>
+            <numerusform>Copied %n service-wide ids</numerusform>
         </translation>
     </message>
 </context>

@@ -146,8 +146,14 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
     }
     if (error)
         snapshot.insert(QString(Field::Error), error->toJson());
-    if (includeOwner)
+    if (includeOwner) {
         snapshot.insert(QStringLiteral("owner"), ownerLabel);
+        // What an operator needs to explain a failure; clients see only their error.
+        if (!ffmpegCommand.isEmpty())
+            snapshot.insert(QStringLiteral("ffmpeg_command"), ffmpegCommand);
+        if (!ffmpegStderr.isEmpty())
+            snapshot.insert(QStringLiteral("ffmpeg_stderr"), ffmpegStderr);
+    }
     return snapshot;
 }
 

@@ -104,6 +104,8 @@ struct Job
     bool outputsRemoved = false;  // delivered and deleted, or expired
     bool retained = false;        // kept for the retention period whoever is connected
     QDateTime retainUntil;        // outputs are removed at the latest then
+    QString ffmpegCommand;        // redacted, for admins (`ffmpeg_command`)
+    QString ffmpegStderr;         // redacted last lines, for admins (`ffmpeg_stderr`)
 
     // PROTOCOL.md job snapshot. `queuePosition` (1-based) only for queued jobs.
     QJsonObject toSnapshot(bool includeOwner, int queuePosition = 0) const;

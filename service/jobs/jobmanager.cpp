@@ -564,6 +564,8 @@ void JobManager::onRunnerFinished(const QString &id)
     JobRunner *runner = rt.runner;
     if (!runner)
         return;
+    job->ffmpegCommand = runner->ffmpegCommand();
+    job->ffmpegStderr = runner->ffmpegStderr();
     if (runner->error()) {
         finishJob(*job, JobStatus::Failed, runner->error());
         return;

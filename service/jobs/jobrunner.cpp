@@ -211,6 +211,7 @@ void JobRunner::runFfmpeg()
     connect(m_ffmpeg, &FfmpegProcess::finished, this, &JobRunner::onFfmpegFinished);
     qCDebug(lcJobs).noquote() << Logging::Fields{{QStringLiteral("job"), m_request.id}} << "starting ffmpeg";
     m_ffmpeg->start(m_plan.arguments, m_request.directory);
+    m_ffmpegCommand = m_ffmpeg->commandLine();
 }
 
 void JobRunner::onFfmpegFinished(bool success, const QString &errorTail)
@@ -220,6 +221,7 @@ void JobRunner::onFfmpegFinished(bool success, const QString &errorTail)
     m_stallTimer->stop();
     m_ffmpeg->deleteLater();
     m_ffmpeg = nullptr;
+    m_ffmpegStderr = errorTail;
     if (!success) {
         QString lastLine = errorTail.trimmed().section(u'\n', -1).trimmed();
         if (lastLine.isEmpty())
@@ -297,6 +299,9 @@ void JobRunner::fail(Error error)
     if (m_done)
         return;
     m_error = std::move(error);
+    // A timeout stops ffmpeg mid-run: what it said until then is what explains it.
+    if (m_ffmpeg)
+        m_ffmpegStderr = m_ffmpeg->errorTail();
     abort();
     emit finished();
 }

@@ -56,6 +56,10 @@ public:
     void abort();
 
     const std::optional<Error> &error() const { return m_error; }
+    // For admins' job details: the redacted ffmpeg command line and the last lines of its
+    // stderr (empty when ffmpeg did not run).
+    QString ffmpegCommand() const { return m_ffmpegCommand; }
+    QString ffmpegStderr() const { return m_ffmpegStderr; }
     const QList<JobOutput> &outputs() const { return m_outputs; }
     const QJsonObject &probeResult() const { return m_probeResult; }
     double expectedDuration() const { return m_plan.expectedDurationSeconds; }
@@ -90,6 +94,8 @@ private:
     QList<JobOutput> m_outputs;
     QJsonObject m_probeResult;
     std::optional<Error> m_error;
+    QString m_ffmpegCommand;
+    QString m_ffmpegStderr;
     bool m_done = false;
 };
 

@@ -105,6 +105,7 @@ void FfmpegProcess::start(const QStringList &arguments, const QString &workDirec
     m_killTimer->stop();
 
     const QStringList fullArguments = globalArguments() + arguments;
+    m_arguments = fullArguments;
     m_process->setArguments(fullArguments);
     if (!m_workDirectory.isEmpty())
         m_process->setWorkingDirectory(m_workDirectory);
@@ -215,6 +216,13 @@ void FfmpegProcess::finish(bool success, const QString &tail)
         return;
     m_finished = true;
     emit finished(success, tail);
+}
+
+QString FfmpegProcess::commandLine() const
+{
+    if (m_arguments.isEmpty())
+        return {};
+    return redact(QFileInfo(m_process->program()).fileName() + u' ' + m_arguments.join(u' '));
 }
 
 QString FfmpegProcess::errorTail() const

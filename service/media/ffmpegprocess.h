@@ -35,6 +35,10 @@ public:
 
     // The arguments FfmpegProcess puts before the plan's (for tests and logs).
     static QStringList globalArguments();
+    // The command line of the last start(), redacted like the stderr tail (for admins).
+    QString commandLine() const;
+    // The last lines of stderr so far, redacted (also while ffmpeg still runs).
+    QString errorTail() const;
 
 signals:
     void progress(const Mediaforge::FfmpegProgress &progress);
@@ -48,12 +52,12 @@ private:
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void finish(bool success, const QString &errorTail);   // emits finished() once
     void signalGroup(int signalNumber);                     // kill(-pgid, signalNumber)
-    QString errorTail() const;              // last lines of m_stderrTail, redacted
     QString redact(const QString &text) const;   // work directory -> "<job>", then redactPaths
 
     QProcess *m_process = nullptr;
     QTimer *m_killTimer = nullptr;
     QString m_workDirectory;
+    QStringList m_arguments;                // of the last start(), global ones included
     ProgressParser m_parser;
     QByteArray m_stderrTail;                // at most the last 8 KiB of stderr
     qint64 m_processGroup = 0;              // the child's pid = its group id; kept after exit

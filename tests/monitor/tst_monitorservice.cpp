@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The monitor's window against a real mediaforged running real ffmpeg jobs: rows appear and
 // move, outcomes are shown and notified, the health panel reads the service, a cancel from the
-// monitor (Delete, confirmed) ends the job on the service, a restart is followed by a resync,
-// and token problems and a hanging service are told, not waited on.
+// monitor (Delete, confirmed) ends the job on the service, a frozen service (SIGSTOP) and a
+// stopping one (SIGTERM, with its drain) are shown as such and what is on screen as stale, a
+// restart is followed by a resync, and token problems are told and fixed from the dialog.
 
 #include "clientconnection.h"
+#include "connectdialog.h"
 #include "healthpanel.h"
 #include "jobdetailsdialog.h"
 #include "jobfilterproxy.h"
@@ -21,6 +23,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QComboBox>
 #include <QFile>
 #include <QJsonArray>
 #include <QLineEdit>
@@ -33,8 +36,11 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QScopeGuard>
+#include <QTabWidget>
 #include <QTimer>
 
+#include <csignal>
 #include <memory>
 
 using namespace Mediaforge;
@@ -125,7 +131,10 @@ private slots:
     void outcomesAreShownAndFailuresNotified();
     void keyboardReachesTheJobActions();
     void rowsAppearAndProgressMoves();
+    void keyboardAloneFiltersSelectsOpensAndAsksToCancel();
+    void frozenServiceIsShownStale();
     void cancelFromTheMonitorEndsTheJob();
+    void stoppingServiceShowsItsDrainThenGoesStale();
     void restartIsFollowedByAResync();
     void hangingServiceIsDetected();
     void silentPeerDoesNotBlockTheInterface();
@@ -137,6 +146,14 @@ private:
     bool selectWithKeyboardFocus(const QString &id);
     JobModel *model() const { return view()->session()->model(); }
     int visibleRowOf(const QString &id) const;
+    // With MEDIAFORGE_MONITOR_SHOTS=DIR, the window as it is now, to look at.
+    void shot(const QString &name) const
+    {
+        const QString directory = qEnvironmentVariable("MEDIAFORGE_MONITOR_SHOTS");
+        if (!directory.isEmpty())
+            m_window->grab().save(directory + QStringLiteral("/service-") + name + QStringLiteral(".png"));
+    }
+    QString tabText() const { return m_window->findChild<QTabWidget *>()->tabText(m_window->findChild<QTabWidget *>()->currentIndex()); }
 
     QTemporaryDir m_dir;
     ServiceProcess m_service;
@@ -246,7 +263,8 @@ void TestMonitorService::outcomesAreShownAndFailuresNotified()
     QTRY_COMPARE_WITH_TIMEOUT(notified.count(), 1, 5000);
     QCOMPARE(notified.first().at(0).toString(), QStringLiteral("Job failed"));
     QVERIFY(notified.first().at(1).toString().contains(QStringLiteral("broken-1")));
-    QVERIFY(notified.first().at(1).toString().contains(QStringLiteral("UNSUPPORTED_INPUT")));
+    // Why, in words: the code's translated name, not the code or the service's English text alone.
+    QVERIFY(notified.first().at(1).toString().contains(QStringLiteral("not usable media")));
     QVERIFY(m_window->tray()->summary().contains(QStringLiteral("1 failed")));
 }
 
@@ -275,6 +293,11 @@ void TestMonitorService::keyboardReachesTheJobActions()
     QVERIFY(text.contains(QStringLiteral("image/png")));
     QVERIFY(text.contains(QStringLiteral("timestamp")));
     QVERIFY(text.contains(QStringLiteral("Processing")));
+    // Admins get the command line that ran, with the job's directory hidden.
+    QVERIFY(text.contains(QStringLiteral("ffmpeg command line")));
+    const QString command = model()->recordById(done)->snapshot.value(QStringLiteral("ffmpeg_command")).toString();
+    QVERIFY2(command.startsWith(QStringLiteral("ffmpeg ")) && command.contains(QStringLiteral("<job>")), qPrintable(command));
+    QVERIFY2(!command.contains(m_service.jobsDirectory()), qPrintable(command));
     details->close();
     QTRY_VERIFY(!view()->findChild<JobDetailsDialog *>());
 
@@ -333,6 +356,128 @@ void TestMonitorService::rowsAppearAndProgressMoves()
     QCOMPARE(view()->summary()->chip(StatusGroup::Queued)->count(), 1);
 }
 
+void TestMonitorService::keyboardAloneFiltersSelectsOpensAndAsksToCancel()
+{
+    // Filter → Enter selects → Enter opens the details → Esc → Delete asks to cancel → Esc keeps it.
+    QVERIFY(!m_longId.isEmpty());
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    view()->table()->selectionModel()->clear();
+    QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(view()->filterEdit()->hasFocus());
+    QTest::keyClicks(view()->filterEdit(), QStringLiteral("long-1"));
+    QTRY_COMPARE(view()->proxy()->rowCount(), 1);
+    QTest::keyClick(view()->filterEdit(), Qt::Key_Return);
+    QTRY_VERIFY(view()->table()->hasFocus());
+    QCOMPARE(view()->table()->currentId(), m_longId);
+    QVERIFY(m_window->detailsAction()->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->cancelAction()->isEnabled(), 10000);
+    QTest::keyClick(view()->table(), Qt::Key_Return);
+    JobDetailsDialog *details = nullptr;
+    QTRY_VERIFY((details = view()->findChild<JobDetailsDialog *>()) != nullptr);
+    QVERIFY(details->plainText().contains(QStringLiteral("long-1")));
+    QTRY_VERIFY(details->isActiveWindow());
+    QTest::keyClick(details, Qt::Key_Escape);
+    QTRY_VERIFY(!view()->findChild<JobDetailsDialog *>());
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    view()->table()->setFocus();
+    QTRY_VERIFY(view()->table()->hasFocus());
+    QTest::keyClick(view()->table(), Qt::Key_Delete);
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = view()->pendingConfirmation()) != nullptr);
+    QVERIFY(box->text().contains(QStringLiteral("long-1")));
+    QTRY_VERIFY(box->isActiveWindow());
+    QTest::keyClick(box, Qt::Key_Escape);
+    QTRY_VERIFY(!view()->pendingConfirmation());
+    QCOMPARE(m_submitter.statusOf(m_longId), QStringLiteral("processing"));
+    // Esc in the filter shows everything again.
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    view()->focusFilter();
+    QTRY_VERIFY(view()->filterEdit()->hasFocus());
+    QTest::keyClick(view()->filterEdit(), Qt::Key_Escape);
+    QTRY_VERIFY(view()->proxy()->rowCount() > 1);
+}
+
+void TestMonitorService::frozenServiceIsShownStale()
+{
+    // SIGSTOP: the socket stays open and nothing arrives. Within seconds the tab says so, the
+    // running row loses speed and ETA and stops counting, the health panel says "as of".
+    ServiceSession *session = view()->session();
+    QTRY_VERIFY_WITH_TIMEOUT(session->isLive(), 10000);
+    const int row = model()->rowOfId(m_longId);
+    QCOMPARE(model()->recordById(m_longId)->state, JobState::Processing);
+    QTRY_VERIFY_WITH_TIMEOUT(!model()->index(row, JobModel::SpeedColumn).data().toString().isEmpty(), 10000);
+    m_service.pause();
+    // Whatever fails below, the later tests need the service running again.
+    auto resume = qScopeGuard([this] { m_service.resume(); });
+    QTRY_COMPARE_WITH_TIMEOUT(session->state(), ServiceSession::State::Unresponsive, 15000);
+    QVERIFY2(tabText().contains(QStringLiteral("Not answering since")), qPrintable(tabText()));
+    QVERIFY(view()->banner()->isVisible());
+    QVERIFY(view()->bannerText().contains(QStringLiteral("The list shows the state of")));
+    QCOMPARE(model()->index(row, JobModel::SpeedColumn).data().toString(), QString());
+    QCOMPARE(model()->index(row, JobModel::EtaColumn).data().toString(), QString());
+    QVERIFY(model()->index(row, JobModel::JobColumn).data(Qt::ForegroundRole).isValid());
+    QTRY_VERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("Not answering since")));
+    QVERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("last known: Healthy")));
+    QVERIFY2(view()->healthPanel()->workersText().contains(QStringLiteral("(as of ")), qPrintable(view()->healthPanel()->workersText()));
+    QVERIFY(!m_window->cancelAction()->isEnabled());
+    // The tray and the window title do not count it as connected either.
+    QTRY_VERIFY2(m_window->tray()->summary().contains(QStringLiteral("0 of 1 service")), qPrintable(m_window->tray()->summary()));
+    shot(QStringLiteral("frozen"));
+    const QString elapsed = model()->index(row, JobModel::ElapsedColumn).data().toString();
+    QTest::qWait(2500);
+    QCOMPARE(model()->index(row, JobModel::ElapsedColumn).data().toString(), elapsed);
+
+    resume.dismiss();
+    m_service.resume();
+    QTRY_VERIFY_WITH_TIMEOUT(session->isLive(), 40000);
+    QVERIFY(!model()->index(model()->rowOfId(m_longId), JobModel::JobColumn).data(Qt::ForegroundRole).isValid());
+    QTRY_VERIFY_WITH_TIMEOUT(!view()->healthPanel()->workersText().contains(QStringLiteral("as of")), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(tabText(), session->displayName(), 10000);
+}
+
+void TestMonitorService::stoppingServiceShowsItsDrainThenGoesStale()
+{
+    // A job that keeps the drain going, then SIGTERM: the service announces SHUTTING_DOWN with
+    // the drain's length, and the tab and the health panel count it down.
+    const QString running = m_submitter.start(QStringLiteral("drain-1"), QStringLiteral("compress"),
+                                              QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_longClip);
+    QVERIFY(!running.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(model()->recordById(running) && model()->recordById(running)->state == JobState::Processing, 20000);
+    ServiceSession *session = view()->session();
+    QVERIFY(::kill(pid_t(m_service.processId()), SIGTERM) == 0);
+    QTRY_COMPARE_WITH_TIMEOUT(session->state(), ServiceSession::State::Stopping, 15000);
+    QVERIFY(session->drainSecondsLeft() > 0);
+    QVERIFY(session->drainSecondsLeft() <= 30);
+    QVERIFY2(tabText().contains(QStringLiteral("Stopping, ")) && tabText().contains(QStringLiteral(" s left")), qPrintable(tabText()));
+    QTRY_VERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("Stopping, ")));
+    QVERIFY(view()->banner()->isVisible());
+    QVERIFY(view()->bannerText().contains(QStringLiteral("shutting down")));
+    shot(QStringLiteral("stopping"));
+    // Still live meanwhile: running jobs may finish.
+    QTRY_VERIFY_WITH_TIMEOUT(session->isLive(), 10000);
+
+    // The job's end ends the drain; the service closes and the monitor waits for it.
+    m_submitter.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("cancel_job")}, {QStringLiteral("id"), running}});
+    QTRY_COMPARE_WITH_TIMEOUT(session->state(), ServiceSession::State::Reconnecting, 30000);
+    m_submitter.connection.close();
+    m_service.stop();
+    QCOMPARE(model()->recordById(running)->state, JobState::Cancelled);
+    QVERIFY(view()->bannerText().contains(QStringLiteral("The service stopped.")));
+    // Stale and looking it: greyed rows, workers as of the last news and agreeing with the
+    // table (the cancelled job holds no worker), the health panel says it is unreachable.
+    const int row = model()->rowOfId(running);
+    QVERIFY(model()->index(row, JobModel::JobColumn).data(Qt::ForegroundRole).isValid());
+    QTRY_VERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("Unreachable since")));
+    QVERIFY2(view()->healthPanel()->workersText().startsWith(QStringLiteral("Workers: 0 of 1 busy (as of ")),
+             qPrintable(view()->healthPanel()->workersText()));
+    QVERIFY(view()->healthPanel()->workerRowText(0).contains(QStringLiteral("idle")));
+    QVERIFY(tabText().contains(QStringLiteral("Reconnecting in")));
+    shot(QStringLiteral("stopped"));
+}
+
 void TestMonitorService::cancelFromTheMonitorEndsTheJob()
 {
     QVERIFY(!m_longId.isEmpty());
@@ -376,9 +521,8 @@ void TestMonitorService::restartIsFollowedByAResync()
     const int port = QUrl(m_service.wsUrl()).port();
     const int rowsBefore = model()->rowCount();
     QVERIFY(rowsBefore >= 4);
-    m_submitter.connection.close();
-    m_service.stop();
-    QTRY_COMPARE_WITH_TIMEOUT(session->state(), ServiceSession::State::Reconnecting, 10000);
+    // Stopped by the test before.
+    QCOMPARE(session->state(), ServiceSession::State::Reconnecting);
     QVERIFY(view()->banner()->isVisible());
     QVERIFY(view()->bannerText().contains(QStringLiteral("Reconnecting in")));
     // The last known state stays on screen while the service is away.
@@ -416,7 +560,7 @@ void TestMonitorService::hangingServiceIsDetected()
     QTRY_VERIFY_WITH_TIMEOUT(session.isSynchronised(), 10000);
     m_service.pause();
     QTRY_COMPARE_WITH_TIMEOUT(session.state(), ServiceSession::State::Reconnecting, 10000);
-    QCOMPARE(session.lastError(), QStringLiteral("The service stopped answering"));
+    QCOMPARE(session.lastError(), QStringLiteral("The service stopped answering."));
     m_service.resume();
     QTRY_VERIFY_WITH_TIMEOUT(session.state() == ServiceSession::State::Connected && session.isSynchronised(), 20000);
     session.stop();
@@ -486,6 +630,28 @@ void TestMonitorService::tokenProblemsAreShown()
     // No retry with a token that cannot work.
     QTest::qWait(1500);
     QCOMPARE(wrong->session()->state(), ServiceSession::State::AuthFailed);
+    shot(QStringLiteral("token-refused"));
+
+    // Fixed where it is reported: "Change token…" opens the dialog for this service, and a
+    // new token reconnects the same tab.
+    const int tabs = m_window->serviceCount();
+    QPushButton *change = nullptr;
+    for (QPushButton *button : wrong->banner()->findChildren<QPushButton *>()) {
+        if (button->text().startsWith(QStringLiteral("Change token")))
+            change = button;
+    }
+    QVERIFY(change);
+    QVERIFY(change->isVisible());
+    change->click();
+    ConnectDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->connectDialog()) != nullptr);
+    QCOMPARE(dialog->urlBox()->currentText(), wrong->session()->url().toString());
+    QTRY_VERIFY(dialog->tokenEdit()->hasFocus());
+    QTest::keyClicks(dialog->tokenEdit(), QStringLiteral("admin-token-0123456789abcdef"));
+    QTest::keyClick(dialog->tokenEdit(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(wrong->session()->isLive(), 15000);
+    QCOMPARE(m_window->serviceCount(), tabs);
+    QVERIFY(!wrong->banner()->isVisible());
     m_window->closeService(m_window->serviceCount() - 1);
 
     ServiceSession client(QUrl(secured.wsUrl()), QStringLiteral("client-token-0123456789abcdef"), &m_network);

@@ -14,6 +14,8 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QFileInfo>
+#include <QProcess>
 #include <QLocale>
 #include <QSettings>
 #include <QTemporaryDir>
@@ -42,6 +44,7 @@ private slots:
     void detailsPageShowsTheErrorAndOutputs();
     void germanTranslationIsComplete();
     void germanTranslationIsUsed();
+    void helpAndVersionNeedNoDisplay();
 
 private:
     QTemporaryDir m_dir;
@@ -253,7 +256,8 @@ void TestMonitorSupport::failureNotifications()
     JobRecord one = *JobRecord::fromSnapshot(MonitorTest::snapshot(QStringLiteral("f1"), QStringLiteral("failed"), 12));
     auto [title, body] = TrayController::failureNotification({one}, QStringLiteral("media1:8080"));
     QCOMPARE(title, QStringLiteral("Job failed"));
-    QCOMPARE(body, QStringLiteral("job-f1 (Compress) on media1:8080\nFFMPEG_FAILED: ffmpeg exited with code 1"));
+    // The reason in the interface's words; the service's English text only as the detail.
+    QCOMPARE(body, QStringLiteral("job-f1 (Compress) on media1:8080\nffmpeg error \u2014 \u201cffmpeg exited with code 1\u201d"));
     QList<JobRecord> many;
     for (int i = 0; i < 5; ++i) {
         JobRecord record = one;
@@ -342,6 +346,36 @@ void TestMonitorSupport::germanTranslationIsUsed()
     // Numbers follow the chosen language, too.
     QCOMPARE(Format::speedFactor(1.5), QStringLiteral("1,5\u00d7"));
     QCOMPARE(QLocale().name(), QStringLiteral("de_DE"));
+}
+
+void TestMonitorSupport::helpAndVersionNeedNoDisplay()
+{
+    // The real binary on a machine without a display (ssh, a service account): the X11
+    // platform and no DISPLAY, where QApplication aborts. --help and --version answer anyway.
+    const QString program = qEnvironmentVariable("MEDIAFORGE_MONITOR");
+    QVERIFY2(QFileInfo(program).isExecutable(), "MEDIAFORGE_MONITOR names no mediaforge-monitor binary");
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("DISPLAY"));
+    environment.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("xcb"));
+    auto run = [&](const QStringList &arguments, int expectedCode) -> QString {
+        QProcess process;
+        process.setProcessEnvironment(environment);
+        process.start(program, arguments);
+        if (!process.waitForFinished(60000))
+            return QStringLiteral("<did not finish>");
+        if (process.exitStatus() != QProcess::NormalExit || process.exitCode() != expectedCode)
+            return QStringLiteral("<exit %1>").arg(process.exitCode()) + QString::fromLocal8Bit(process.readAllStandardError());
+        return QString::fromLocal8Bit(QByteArray(process.readAllStandardOutput() + process.readAllStandardError()));
+    };
+    const QString help = run({QStringLiteral("--help")}, 0);
+    QVERIFY2(help.contains(QStringLiteral("--server")) && help.contains(QStringLiteral("Show this help.")), qPrintable(help));
+    QCOMPARE(run({QStringLiteral("--version")}, 0).trimmed(), QStringLiteral("mediaforge-monitor " MEDIAFORGE_VERSION));
+    // In the language asked for.
+    const QString german = run({QStringLiteral("--lang"), QStringLiteral("de"), QStringLiteral("--help")}, 0);
+    QVERIFY2(german.contains(QStringLiteral("Diese Hilfe anzeigen.")), qPrintable(german));
+    // A mistyped option is an error on stderr, not an abort.
+    QVERIFY(run({QStringLiteral("--no-such-option")}, 2).contains(QStringLiteral("no-such-option")));
 }
 
 QTEST_MAIN(TestMonitorSupport)

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The monitor's widgets offscreen, fed from a model without a service: summary strip and
 // status filter, empty states, the painted progress bars and chart, the connect dialog's
-// token handling, font-relative column widths, the live details dialog, tray notifications.
+// token handling, font-relative column widths, the live details dialog, tray notifications,
+// stale rows, the keyboard path, the cancel question, and the window layout at small and large
+// sizes in English and German (status and progress always visible; layout remembered).
 
 #include "connectdialog.h"
 #include "jobdetailsdialog.h"
 #include "jobfilterproxy.h"
 #include "jobmodel.h"
 #include "jobtableview.h"
+#include "mainwindow.h"
+#include "format.h"
 #include "monitorapplication.h"
 #include "servicesession.h"
 #include "serviceview.h"
@@ -17,7 +21,12 @@
 #include "throughputchart.h"
 #include "traycontroller.h"
 
+#include <QAction>
+#include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
+#include <QMessageBox>
+#include <QSplitter>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QHeaderView>
@@ -27,6 +36,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QJsonArray>
 #include <QTest>
 #include <QMenu>
 #include <QToolButton>
@@ -85,6 +95,17 @@ private slots:
     void columnWidthsFollowTheFont();
     void detailsDialogFollowsTheJob();
     void failuresInABurstAreOneNotification();
+    void staleRowsAreGreyedWithoutSpeedOrEta();
+    void enterInTheFilterSelectsTheFirstMatchAndTabReachesTheCounts();
+    void cancelQuestionNamesTheJobsAndWhatHappensToThem();
+    void detailsNameTheFieldsAndShowWhatFfmpegDid();
+    void timesKeepTheirSecondsInGerman();
+    void idleChartWritesNoScale();
+    void connectDialogFitsItsTexts();
+    void layoutKeepsStatusAndProgressVisible_data();
+    void layoutKeepsStatusAndProgressVisible();
+    void windowAndColumnLayoutAreRemembered();
+    void cleanupTestCase();
 };
 
 void TestMonitorWidgets::initTestCase()
@@ -130,9 +151,9 @@ void TestMonitorWidgets::statusMenuAndChipsAgree()
     view.proxy()->setVisibleGroups({StatusGroup::Queued});
     QVERIFY(view.summary()->chip(StatusGroup::Queued)->isChecked());
     view.proxy()->setStatusVisible(StatusGroup::Running, true);
-    // Two statuses: no chip stands for that.
+    // Two statuses: both chips are down, the others up.
     for (StatusGroup group : kAllStatusGroups)
-        QVERIFY(!view.summary()->chip(group)->isChecked());
+        QCOMPARE(view.summary()->chip(group)->isChecked(), group == StatusGroup::Queued || group == StatusGroup::Running);
     QCOMPARE(view.proxy()->rowCount(), 2);
     const auto buttons = view.findChildren<QToolButton *>();
     const auto statusButton = std::find_if(buttons.cbegin(), buttons.cend(), [](QToolButton *button) {
@@ -142,9 +163,20 @@ void TestMonitorWidgets::statusMenuAndChipsAgree()
     QCOMPARE((*statusButton)->text(), QStringLiteral("Statuses (2 of 6)"));
     const QList<QAction *> actions = (*statusButton)->menu()->actions();
     int checked = 0;
-    for (QAction *action : actions)
+    for (QAction *action : actions) {
         checked += action->isCheckable() && action->isChecked() ? 1 : 0;
+        // A check mark, not an icon the style frames faintly when ticked.
+        if (action->isCheckable())
+            QVERIFY(action->icon().isNull());
+    }
     QCOMPARE(checked, 2);
+    // A click on one of two shown statuses shows just that one.
+    view.show();
+    QTest::mouseClick(view.summary()->chip(StatusGroup::Running), Qt::LeftButton);
+    QCOMPARE(view.proxy()->rowCount(), 1);
+    QVERIFY(view.summary()->chip(StatusGroup::Running)->isChecked());
+    QVERIFY(!view.summary()->chip(StatusGroup::Queued)->isChecked());
+    view.proxy()->setVisibleGroups({StatusGroup::Queued, StatusGroup::Running});
     // Unticking a status in the menu filters it out.
     for (QAction *action : actions) {
         if (action->isCheckable() && StatusGroup(action->data().toInt()) == StatusGroup::Running)
@@ -287,6 +319,13 @@ void TestMonitorWidgets::columnWidthsFollowTheFont()
     QVERIFY(bigTable.horizontalHeader()->sectionSize(JobModel::JobColumn) > small * 3 / 2);
     QVERIFY(QFontMetrics(big).height() > QFontMetrics(table.font()).height());
     QCOMPARE(table.accessibleName(), QStringLiteral("Jobs"));
+    // An owner without a token is an address and port: it fits whole, not "127.0….:59762".
+    table.resize(1800, 400);
+    table.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&table));
+    QVERIFY(!table.horizontalHeader()->isSectionHidden(JobModel::OwnerColumn));
+    QVERIFY(table.horizontalHeader()->sectionSize(JobModel::OwnerColumn)
+            > table.fontMetrics().horizontalAdvance(QStringLiteral("127.0.0.1:59762")) + 8);
     QVERIFY(rowSmall > QFontMetrics(table.font()).height());
 }
 
@@ -322,6 +361,344 @@ void TestMonitorWidgets::failuresInABurstAreOneNotification()
     QCOMPARE(notified.first().at(1).toString(), QStringLiteral("job-f1, job-f2 on 127.0.0.1:9"));
     QVERIFY(!summary.isEmpty());
     QCOMPARE(tray.summary(), QStringLiteral("1 running \u00b7 1 queued \u00b7 2 failed \u2014 0 of 1 service connected"));
+}
+
+void TestMonitorWidgets::cleanupTestCase()
+{
+    QVERIFY(installTranslators(*QCoreApplication::instance(), QStringLiteral("en_US")));
+}
+
+void TestMonitorWidgets::staleRowsAreGreyedWithoutSpeedOrEta()
+{
+    JobModel model;
+    model.setCoalesceInterval(0);
+    const QDateTime start = MonitorTest::kEpoch.addSecs(60);
+    QDateTime now = start;
+    model.setClock([&now] { return now; });
+    model.enqueueEvent(QStringLiteral("progress"), snapshot(QStringLiteral("p1"), QStringLiteral("processing"), 42, 1));
+    const int row = model.rowOfId(QStringLiteral("p1"));
+    auto cell = [&](int column, int role = Qt::DisplayRole) { return model.index(row, column).data(role); };
+    QCOMPARE(cell(JobModel::SpeedColumn).toString(), QStringLiteral("2.5\u00d7"));
+    QCOMPARE(cell(JobModel::EtaColumn).toString(), QStringLiteral("0:12"));
+    QVERIFY(!cell(JobModel::JobColumn, Qt::ForegroundRole).isValid());
+
+    // The service went away at `start`: what is on screen is as of then.
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setLive(false, start.toLocalTime());
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(cell(JobModel::SpeedColumn).toString(), QString());
+    QCOMPARE(cell(JobModel::EtaColumn).toString(), QString());
+    QVERIFY(cell(JobModel::JobColumn, Qt::ForegroundRole).isValid());
+    QVERIFY(cell(JobModel::ProgressColumn, Qt::ForegroundRole).isValid());
+    QVERIFY(cell(JobModel::StatusColumn, Qt::ToolTipRole).toString().contains(QStringLiteral("As of ")));
+    // Elapsed stands still while the clock moves on.
+    const QString elapsed = cell(JobModel::ElapsedColumn).toString();
+    QCOMPARE(elapsed, QStringLiteral("0:59"));
+    now = start.addSecs(300);
+    QCOMPARE(cell(JobModel::ElapsedColumn).toString(), elapsed);
+
+    model.setLive(true);
+    QCOMPARE(cell(JobModel::SpeedColumn).toString(), QStringLiteral("2.5\u00d7"));
+    QVERIFY(!cell(JobModel::JobColumn, Qt::ForegroundRole).isValid());
+    QCOMPARE(cell(JobModel::ElapsedColumn).toString(), QStringLiteral("5:59"));
+}
+
+void TestMonitorWidgets::enterInTheFilterSelectsTheFirstMatchAndTabReachesTheCounts()
+{
+    auto session = offlineSession();
+    ServiceView view(session.get());
+    feed(session->model());
+    view.resize(1200, 600);
+    view.show();
+    view.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&view));
+    view.focusFilter();
+    QTRY_VERIFY(view.filterEdit()->hasFocus());
+    QTest::keyClicks(view.filterEdit(), QStringLiteral("job-f"));
+    QCOMPARE(view.proxy()->rowCount(), 2);
+    QVERIFY(!view.hasSelection());
+    QTest::keyClick(view.filterEdit(), Qt::Key_Return);
+    // The first match is selected and the table has the keyboard: Details and Cancel apply.
+    QTRY_VERIFY(view.table()->hasFocus());
+    QVERIFY(view.hasSelection());
+    QCOMPARE(view.table()->selectedIds().size(), 1);
+    QCOMPARE(view.table()->currentId(), view.proxy()->index(0, 0).data(JobModel::IdRole).toString());
+    // Tab leaves the table for the counts (it does not walk the cells).
+    QTest::keyClick(view.table(), Qt::Key_Tab);
+    QTRY_VERIFY(QApplication::focusWidget() == view.summary()->chipsInOrder().first());
+    // ... and Space on a count filters by it.
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+    QCOMPARE(QApplication::focusWidget(), view.summary()->chipsInOrder().at(1));
+}
+
+void TestMonitorWidgets::cancelQuestionNamesTheJobsAndWhatHappensToThem()
+{
+    auto session = offlineSession();
+    ServiceView view(session.get());
+    feed(session->model());
+    view.show();
+    auto select = [&](const QStringList &ids) {
+        view.table()->selectionModel()->clear();
+        for (const QString &id : ids) {
+            const QModelIndex index = view.proxy()->mapFromSource(session->model()->index(session->model()->rowOfId(id), 0));
+            view.table()->selectionModel()->select(index, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        }
+    };
+    select({QStringLiteral("p1"), QStringLiteral("q1")});
+    view.cancelSelected();
+    QMessageBox *box = view.pendingConfirmation();
+    QVERIFY(box);
+    QVERIFY2(box->text().contains(QStringLiteral("job-p1")) && box->text().contains(QStringLiteral("job-q1")), qPrintable(box->text()));
+    QVERIFY(box->informativeText().contains(QStringLiteral("ffmpeg is stopped")));
+    // The destructive button carries the stop icon, keeping the jobs none.
+    QVERIFY(!box->button(QMessageBox::Yes)->icon().isNull());
+    QVERIFY(box->button(QMessageBox::No)->icon().isNull());
+    QCOMPARE(box->defaultButton(), box->button(QMessageBox::No));
+    box->button(QMessageBox::No)->click();
+    QTRY_VERIFY(!view.pendingConfirmation());
+
+    // Only a queued job: nothing about ffmpeg.
+    select({QStringLiteral("q1")});
+    view.cancelSelected();
+    box = view.pendingConfirmation();
+    QVERIFY(box);
+    QVERIFY(!box->informativeText().contains(QStringLiteral("ffmpeg")));
+    QVERIFY(box->informativeText().contains(QStringLiteral("leave the queue")));
+    box->button(QMessageBox::No)->click();
+    QTRY_VERIFY(!view.pendingConfirmation());
+}
+
+void TestMonitorWidgets::detailsNameTheFieldsAndShowWhatFfmpegDid()
+{
+    QJsonObject failed = snapshot(QStringLiteral("t1"), QStringLiteral("failed"), 64, 1);
+    failed.insert(QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), QStringLiteral("TIMEOUT")},
+                                                      {QStringLiteral("message"), QStringLiteral("job exceeded its time limit of 600 s")},
+                                                      {QStringLiteral("details"), QJsonObject{{QStringLiteral("reason"), QStringLiteral("time_limit")}}}});
+    failed.insert(QStringLiteral("ffmpeg_command"), QStringLiteral("ffmpeg -nostdin -y -i file:<job>/input.mp4 -c:v libx264 <job>/out.mp4"));
+    failed.insert(QStringLiteral("ffmpeg_stderr"), QStringLiteral("frame=  100 fps= 10 q=28.0 size=     256kB"));
+    JobModel model;
+    model.setCoalesceInterval(0);
+    model.enqueueEvent(QStringLiteral("failed"), failed);
+    JobDetailsDialog dialog(&model, QStringLiteral("t1"));
+    dialog.setAttribute(Qt::WA_DeleteOnClose, false);
+    const QString text = dialog.plainText();
+    QVERIFY2(text.contains(QStringLiteral("Reason")), qPrintable(text));
+    QVERIFY(text.contains(QStringLiteral("the job's time limit was reached")));
+    QVERIFY(!text.contains(QStringLiteral("time_limit")));
+    QVERIFY(text.contains(QStringLiteral("ffmpeg command line")));
+    QVERIFY(text.contains(QStringLiteral("-c:v libx264")));
+    QVERIFY(text.contains(QStringLiteral("ffmpeg said (last lines)")));
+    QVERIFY(text.contains(QStringLiteral("frame=  100")));
+    QVERIFY(!text.contains(QStringLiteral("Stage")));
+
+    // Output metadata with labels, not keys.
+    QJsonObject done = snapshot(QStringLiteral("c1"), QStringLiteral("completed"), 100, 2);
+    done.insert(QStringLiteral("stage"), QStringLiteral("finalizing"));
+    done.insert(QStringLiteral("outputs"), QJsonArray{QJsonObject{
+                                                   {QStringLiteral("filename"), QStringLiteral("clip.mp4")},
+                                                   {QStringLiteral("size_bytes"), 2048},
+                                                   {QStringLiteral("metadata"), QJsonObject{{QStringLiteral("audio_codec"), QStringLiteral("aac")},
+                                                                                           {QStringLiteral("stream_copy"), true}}}}});
+    model.enqueueEvent(QStringLiteral("completed"), done);
+    JobDetailsDialog completed(&model, QStringLiteral("c1"));
+    completed.setAttribute(Qt::WA_DeleteOnClose, false);
+    const QString page = completed.plainText();
+    QVERIFY2(page.contains(QStringLiteral("Audio codec")), qPrintable(page));
+    QVERIFY(!page.contains(QStringLiteral("audio_codec")));
+    QVERIFY(!page.contains(QStringLiteral("stream_copy")));
+    QVERIFY(!page.contains(QStringLiteral("Finalizing")));
+    QVERIFY(!page.contains(QStringLiteral("ffmpeg command line")));
+
+    // Copy as JSON says that it copied.
+    QPushButton *copy = nullptr;
+    for (QPushButton *button : completed.findChildren<QPushButton *>()) {
+        if (button->text() == QLatin1StringView("Copy as JSON"))
+            copy = button;
+    }
+    QVERIFY(copy);
+    QApplication::clipboard()->clear();
+    copy->click();
+    QVERIFY(QApplication::clipboard()->text().contains(QStringLiteral("\"audio_codec\"")));
+    QVERIFY(copy->text().startsWith(QStringLiteral("Copied")));
+    QTRY_COMPARE_WITH_TIMEOUT(copy->text(), QStringLiteral("Copy as JSON"), 10000);
+}
+
+void TestMonitorWidgets::timesKeepTheirSecondsInGerman()
+{
+    const QLocale before;
+    const QDateTime when(QDate(2026, 11, 29), QTime(18, 3, 7));
+    QLocale::setDefault(QLocale(QLocale::German, QLocale::Germany));
+    QCOMPARE(Format::time(when), QStringLiteral("18:03:07"));
+    QCOMPARE(Format::dateTime(when), QStringLiteral("29.11.26 18:03:07"));
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    QVERIFY2(Format::dateTime(when).contains(QStringLiteral("6:03:07")), qPrintable(Format::dateTime(when)));
+    QLocale::setDefault(before);
+}
+
+void TestMonitorWidgets::idleChartWritesNoScale()
+{
+    // The scale is written in the plot's top-left corner; an idle chart has nothing to scale.
+    auto paint = [](qint64 bytes) {
+        ThroughputChart chart;
+        QList<ThroughputHistory::Bucket> buckets;
+        for (int i = 0; i < 15; ++i) {
+            ThroughputHistory::Bucket bucket;
+            bucket.start = MonitorTest::kEpoch.addSecs(60 * i);
+            bucket.observed = true;
+            bucket.completed = bytes > 0 ? 3 : 0;
+            bucket.bytesIn = bytes;
+            buckets.append(bucket);
+        }
+        chart.setBuckets(buckets, 60);
+        chart.resize(400, chart.sizeHint().height());
+        return chart.grab().toImage();
+    };
+    const QImage idle = paint(0);
+    const QImage busy = paint(5000000);
+    const QColor muted = QApplication::palette().color(QPalette::Disabled, QPalette::WindowText);
+    const int line = QFontMetrics(QApplication::font()).height();
+    const QRect corner(0, line + line / 4, idle.width() / 4, line * 2);
+    QVERIFY(pixelsNear(busy, corner, muted) > 5);
+    QCOMPARE(pixelsNear(idle, corner, muted), 0);
+}
+
+void TestMonitorWidgets::connectDialogFitsItsTexts()
+{
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(QStringLiteral("c.ini")), QSettings::IniFormat);
+    ConnectionSettings connections(settings);
+    for (const QString &language : {QStringLiteral("en_US"), QStringLiteral("de")}) {
+        QVERIFY(installTranslators(*QCoreApplication::instance(), language));
+        ConnectDialog dialog(connections);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QLineEdit *token = dialog.tokenEdit();
+        QVERIFY2(token->width() >= token->fontMetrics().horizontalAdvance(token->placeholderText()),
+                 qPrintable(language));
+        QVERIFY(dialog.width() >= dialog.fontMetrics().horizontalAdvance(dialog.windowTitle()));
+        // Opened for a service, the dialog has its URL and waits for the token.
+        dialog.setUrl(QUrl(QStringLiteral("ws://127.0.0.1:8080/")));
+        QCOMPARE(dialog.urlBox()->currentText(), QStringLiteral("ws://127.0.0.1:8080/"));
+    }
+    QVERIFY(installTranslators(*QCoreApplication::instance(), QStringLiteral("en_US")));
+}
+
+void TestMonitorWidgets::layoutKeepsStatusAndProgressVisible_data()
+{
+    QTest::addColumn<QString>("language");
+    QTest::addColumn<QSize>("size");
+    QTest::newRow("English 1000x650") << QStringLiteral("en_US") << QSize(1000, 650);
+    QTest::newRow("German 1000x650") << QStringLiteral("de") << QSize(1000, 650);
+    QTest::newRow("English 1920x1080") << QStringLiteral("en_US") << QSize(1920, 1080);
+    QTest::newRow("German 1920x1080") << QStringLiteral("de") << QSize(1920, 1080);
+}
+
+void TestMonitorWidgets::layoutKeepsStatusAndProgressVisible()
+{
+    QFETCH(QString, language);
+    QFETCH(QSize, size);
+    QVERIFY(installTranslators(*QCoreApplication::instance(), language));
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(QStringLiteral("m.ini")), QSettings::IniFormat);
+    ConnectionSettings connections(settings);
+    MainWindow window(connections, nullptr);
+    // Port 9 (discard) on loopback: nothing listens, the tab shows a lost service.
+    ServiceView *view = window.addService(QUrl(QStringLiteral("ws://127.0.0.1:9/")), QString());
+    view->session()->model()->setCoalesceInterval(0);
+    feed(view->session()->model());
+    window.resize(size);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    // The window can be as small as asked.
+    QTRY_COMPARE(window.size(), size);
+    QVERIFY2(window.minimumSizeHint().width() <= size.width(), qPrintable(QString::number(window.minimumSizeHint().width())));
+
+    JobTableView *table = view->table();
+    QHeaderView *header = table->horizontalHeader();
+    auto shown = [&](int column) {
+        if (header->isSectionHidden(column))
+            return false;
+        const int left = header->sectionViewportPosition(column);
+        return left >= 0 && left + header->sectionSize(column) <= table->viewport()->width();
+    };
+    QTRY_VERIFY(shown(JobModel::StatusColumn));
+    QVERIFY(shown(JobModel::ProgressColumn));
+    QVERIFY(shown(JobModel::JobColumn));
+    const int ch = table->fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    QVERIFY(header->sectionSize(JobModel::InputColumn) >= ch * 10);
+    // Column titles are not cut ("Geschwindigk…").
+    for (int column = 0; column < JobModel::ColumnCount; ++column) {
+        if (column == JobModel::InputColumn || header->isSectionHidden(column))
+            continue;
+        const QString title = table->model()->headerData(column, Qt::Horizontal).toString();
+        QVERIFY2(header->sectionSize(column) > header->fontMetrics().horizontalAdvance(title), qPrintable(title));
+    }
+    if (size.width() >= 1900) {
+        for (int column = 0; column < JobModel::ColumnCount; ++column)
+            QVERIFY2(shown(column), qPrintable(QString::number(column)));
+    }
+    // Every count is on screen, inside the window.
+    for (SummaryChip *chip : view->summary()->chipsInOrder()) {
+        QVERIFY(chip->isVisible());
+        QVERIFY(chip->mapTo(&window, QPoint(chip->width(), 0)).x() <= window.width());
+    }
+    QVERIFY(view->statusButton()->mapTo(&window, QPoint(view->statusButton()->width(), 0)).x() <= window.width());
+
+    // Hiding and showing the side panel gives the table back its width.
+    const int tableWidth = table->width();
+    QAction *panel = nullptr;
+    for (QAction *action : window.findChildren<QAction *>()) {
+        if (action->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_H))
+            panel = action;
+    }
+    QVERIFY(panel);
+    panel->trigger();
+    QTRY_VERIFY(table->width() > tableWidth);
+    panel->trigger();
+    QTRY_COMPARE(table->width(), tableWidth);
+    QVERIFY(shown(JobModel::StatusColumn) && shown(JobModel::ProgressColumn));
+    QVERIFY(header->sectionSize(JobModel::InputColumn) >= ch * 10);
+
+    const QString shots = qEnvironmentVariable("MEDIAFORGE_MONITOR_SHOTS");
+    if (!shots.isEmpty())
+        window.grab().save(QStringLiteral("%1/layout-%2-%3x%4.png").arg(shots, language).arg(size.width()).arg(size.height()));
+}
+
+void TestMonitorWidgets::windowAndColumnLayoutAreRemembered()
+{
+    QVERIFY(installTranslators(*QCoreApplication::instance(), QStringLiteral("en_US")));
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(QStringLiteral("m.ini")), QSettings::IniFormat);
+    ConnectionSettings connections(settings);
+    {
+        MainWindow window(connections, nullptr);
+        ServiceView *view = window.addService(QUrl(QStringLiteral("ws://127.0.0.1:9/")), QString());
+        window.resize(1300, 760);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        view->table()->setColumnHiddenByUser(JobModel::OwnerColumn, true);
+        view->table()->horizontalHeader()->moveSection(view->table()->horizontalHeader()->visualIndex(JobModel::PriorityColumn), 1);
+        view->table()->sortByColumn(JobModel::ElapsedColumn, Qt::DescendingOrder);
+        window.close();
+    }
+    MainWindow again(connections, nullptr);
+    ServiceView *view = again.addService(QUrl(QStringLiteral("ws://127.0.0.1:9/")), QString());
+    again.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&again));
+    QCOMPARE(again.size(), QSize(1300, 760));
+    QHeaderView *header = view->table()->horizontalHeader();
+    QVERIFY(view->table()->isColumnHiddenByUser(JobModel::OwnerColumn));
+    QVERIFY(header->isSectionHidden(JobModel::OwnerColumn));
+    QCOMPARE(header->visualIndex(JobModel::PriorityColumn), 1);
+    QCOMPARE(header->sortIndicatorSection(), int(JobModel::ElapsedColumn));
+    QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+    // The View menu sorts without a mouse.
+    for (QAction *action : again.sortMenu()->actions()) {
+        if (action->isCheckable() && action->data().toInt() == JobModel::StatusColumn && !action->text().isEmpty()
+            && action->text() == QLatin1StringView("Status"))
+            action->trigger();
+    }
+    QCOMPARE(header->sortIndicatorSection(), int(JobModel::StatusColumn));
 }
 
 QTEST_MAIN(TestMonitorWidgets)
