@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "service.h"
 
+#include "config/descriptorlimit.h"
 #include "input/urlguard.h"
 #include "jobs/directorylock.h"
 #include "jobs/jobmanager.h"
@@ -69,6 +70,12 @@ int Service::run(const Config &config)
     Logging::install(config.logFormat == Config::LogFormat::Json ? Logging::Format::Json : Logging::Format::Text,
                      config.logLevel);
     Logging::setTempDirectory(config.tempDir);
+
+    qint64 openFiles = 0;
+    if (const auto problem = DescriptorLimit::raise(config, &openFiles)) {
+        std::fprintf(stderr, "%s\n", qPrintable(*problem));
+        return 2;
+    }
 
     Authenticator authenticator;
     if (!config.tokensFile.isEmpty()) {
@@ -184,7 +191,8 @@ int Service::run(const Config &config)
     announce(QStringLiteral("listening ") + webSockets.url());
     announce(QStringLiteral("listening ") + httpUrl);
     qCInfo(lcServer).noquote() << "mediaforged" << MEDIAFORGE_VERSION << "ready:" << webSockets.url() << httpUrl
-                               << "workers" << manager.maxConcurrentJobs() << "ffmpeg" << ffmpegVersion
+                               << "workers" << manager.maxConcurrentJobs() << "open files" << openFiles
+                               << "ffmpeg" << ffmpegVersion
                                << (authenticator.enabled() ? "auth: tokens" : "auth: off (loopback only)");
 
     // Ready only now: both ports accept connections, so a unit ordered After= this one (or a

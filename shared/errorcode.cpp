@@ -39,6 +39,7 @@ constexpr std::array kCodeNames{
     CodeName{ErrorCode::FfmpegFailed, "FFMPEG_FAILED"},
     CodeName{ErrorCode::Timeout, "TIMEOUT"},
     CodeName{ErrorCode::ShuttingDown, "SHUTTING_DOWN"},
+    CodeName{ErrorCode::ResourceLimit, "RESOURCE_LIMIT"},
     CodeName{ErrorCode::AttemptsExhausted, "ATTEMPTS_EXHAUSTED"},
     CodeName{ErrorCode::FilesLost, "FILES_LOST"},
     CodeName{ErrorCode::Interrupted, "INTERRUPTED"},

@@ -41,6 +41,7 @@ enum class ErrorCode {
     FfmpegFailed,
     Timeout,
     ShuttingDown,
+    ResourceLimit,   // ffmpeg/ffprobe stopped by its memory or CPU-time limit
     // Durability (job store, crash recovery).
     AttemptsExhausted,
     FilesLost,

@@ -305,6 +305,21 @@ Field dimension(const QString &name, const QString &description)
 
 using Problems = ValidationIssues;
 
+QString megapixels(qint64 pixels)
+{
+    return QLocale::c().toString(double(pixels) / 1e6, 'f', 1) + QStringLiteral(" Mpx");
+}
+
+// The bounds of one picture the options fully decide; problems name the limit.
+void checkPicture(qint64 width, qint64 height, qint64 maxPixels, const QString &path, const QString &what,
+                  Problems &problems)
+{
+    if (width * height > maxPixels)
+        problems.add(path, QStringLiteral("%1 would be %2x%3 pixels (%4); the limit is %5")
+                                   .arg(what).arg(width).arg(height).arg(megapixels(width * height), pixelLimitText(maxPixels)));
+}
+
+
 // normalized holds only the fields that passed on their own; raw is what the client sent.
 using CrossRule = std::function<void(const QJsonObject &normalized, const QJsonObject &raw, const QString &prefix,
                                      Problems &)>;
@@ -480,8 +495,10 @@ const QList<FilterSchema> &filterSchemas()
         {QStringLiteral("scale"), QStringLiteral("resize; with one side given the other keeps the aspect ratio"),
          {{dimension(QStringLiteral("width"), QStringLiteral("output width in pixels")).evenOnly(),
            dimension(QStringLiteral("height"), QStringLiteral("output height in pixels")).evenOnly()},
-          [](const QJsonObject &, const QJsonObject &raw, const QString &prefix, Problems &p) {
+          [](const QJsonObject &n, const QJsonObject &raw, const QString &prefix, Problems &p) {
               requireOneOf(raw, prefix, QStringLiteral("width"), QStringLiteral("height"), false, p);
+              checkPicture(n.value(QLatin1StringView("width")).toInt(), n.value(QLatin1StringView("height")).toInt(),
+                           kMaxFramePixels, prefix, QStringLiteral("the frame"), p);
           }}},
         {QStringLiteral("rotate"),
          QStringLiteral("rotate by angle degrees clockwise; multiples of 90 turn the frame, others rotate within it"),
@@ -633,6 +650,35 @@ void extractAudioRules(const QJsonObject &normalized, const QJsonObject &, const
         problems.add(prefix + QStringLiteral(".sample_rate"), QStringLiteral("opus supports 8000, 16000 or 48000 Hz"));
 }
 
+void thumbnailPictureRules(const QJsonObject &normalized, const QString &prefix, Problems &problems)
+{
+    const int width = normalized.value(QLatin1StringView("width")).toInt();
+    const int height = normalized.value(QLatin1StringView("height")).toInt();
+    if (!normalized.contains(QLatin1StringView("tile"))) {
+        if (width > 0 && height > 0)
+            checkPicture(width, height, kMaxFramePixels, prefix + QStringLiteral(".height"), QStringLiteral("the image"), problems);
+        return;
+    }
+    // A sheet is columns x rows cells of width x height; a side not given follows the input's
+    // aspect ratio, which the command builder checks once it is known.
+    const QJsonObject tile = normalized.value(QLatin1StringView("tile")).toObject();
+    const qint64 columns = tile.value(QLatin1StringView("columns")).toInt();
+    const qint64 rows = tile.value(QLatin1StringView("rows")).toInt();
+    const qint64 sheetWidth = columns * width;
+    const qint64 sheetHeight = rows * height;
+    if (sheetWidth > kMaxSheetSide)
+        problems.add(prefix + QStringLiteral(".width"),
+                     QStringLiteral("the contact sheet would be %1 pixels wide (%2 columns of %3); the limit is %4")
+                             .arg(sheetWidth).arg(columns).arg(width).arg(kMaxSheetSide));
+    if (sheetHeight > kMaxSheetSide)
+        problems.add(prefix + QStringLiteral(".height"),
+                     QStringLiteral("the contact sheet would be %1 pixels high (%2 rows of %3); the limit is %4")
+                             .arg(sheetHeight).arg(rows).arg(height).arg(kMaxSheetSide));
+    if (sheetWidth > 0 && sheetHeight > 0 && sheetWidth <= kMaxSheetSide && sheetHeight <= kMaxSheetSide)
+        checkPicture(sheetWidth, sheetHeight, kMaxSheetPixels, prefix + QStringLiteral(".tile"),
+                     QStringLiteral("the contact sheet"), problems);
+}
+
 void thumbnailRules(const QJsonObject &normalized, const QJsonObject &, const QString &prefix, Problems &problems)
 {
     const bool hasTimestamp = normalized.contains(QLatin1StringView("timestamp"));
@@ -649,6 +695,7 @@ void thumbnailRules(const QJsonObject &normalized, const QJsonObject &, const QS
             problems.add(prefix + QStringLiteral(".count"),
                          QStringLiteral("the %1-cell contact sheet cannot hold that many frames").arg(cells));
     }
+    thumbnailPictureRules(normalized, prefix, problems);
 }
 
 void trimRules(const QJsonObject &normalized, const QJsonObject &, const QString &prefix, Problems &problems)
@@ -751,7 +798,8 @@ const Schema &schemaOf(Operation operation)
         Schema{{number(QStringLiteral("start_time"), 0, kMaxSeconds, QStringLiteral("seconds")).withDefault(0),
                 number(QStringLiteral("duration"), 0, 30, QStringLiteral("seconds of video to turn into the gif")).aboveMinimum().mandatory(),
                 integer(QStringLiteral("fps"), 1, 30, QStringLiteral("frames per second")).withDefault(10),
-                dimension(QStringLiteral("width"), QStringLiteral("width; the height keeps the aspect ratio (default: up to 480)")),
+                integer(QStringLiteral("width"), kMinDimension, kMaxGifWidth,
+                        QStringLiteral("width; the height keeps the aspect ratio (default: up to 480)")),
                 boolean(QStringLiteral("optimize"), true, QStringLiteral("generate a palette for the clip (better colours, smaller file)"))},
                {}},
         // Filter
@@ -925,6 +973,16 @@ QString expectedText(OptionType type)
 }
 
 } // namespace
+
+QString pixelLimitText(qint64 pixels)
+{
+    QString text = megapixels(pixels);
+    if (pixels == kMaxFramePixels)
+        text += QStringLiteral(" (7680x4320)");
+    else if (pixels == kMaxGifFramePixels)
+        text += QStringLiteral(" (1920x1080)");
+    return text;
+}
 
 QString operationName(Operation operation)
 {

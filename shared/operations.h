@@ -30,6 +30,20 @@ enum class Operation {
     Probe,
 };
 
+// Bounds on the pictures an operation may produce (docs/security-ffmpeg.md): a frame costs
+// memory in every filter and encoder it passes, and a GIF or a contact sheet is one picture of
+// many. Validation checks what the options alone decide; the command builder checks again with
+// the input's real size.
+constexpr int kMaxOutputSide = 7680;                           // any frame, either side
+constexpr qint64 kMaxFramePixels = qint64(7680) * 4320;        // 8K UHD: 33.2 Mpx
+constexpr int kMaxSheetSide = 7680;                            // a thumbnail contact sheet
+constexpr qint64 kMaxSheetPixels = kMaxFramePixels;
+constexpr int kMaxGifWidth = 1920;
+constexpr qint64 kMaxGifFramePixels = qint64(1920) * 1080;     // 2.1 Mpx per GIF frame
+
+// "33.2 Mpx (e.g. 7680x4320)" style text for the messages that name these bounds.
+QString pixelLimitText(qint64 pixels);
+
 QString operationName(Operation operation);
 std::optional<Operation> operationFromName(QStringView name);
 QList<Operation> allOperations();

@@ -8,6 +8,7 @@
 #include <QThread>
 #include <QUrl>
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 
@@ -69,6 +70,16 @@ std::optional<QString> applyBytes(qint64 &target, const QString &value, qint64 m
     if (!parsed || *parsed < min || *parsed > max) {
         return QStringLiteral("a size from %1 to %2 bytes (suffixes K, M, G allowed)").arg(min).arg(max);
     }
+    target = *parsed;
+    return std::nullopt;
+}
+
+// A resource limit: 0 switches it off, anything else must leave the program room to run.
+std::optional<QString> applyLimitBytes(qint64 &target, const QString &value, qint64 min)
+{
+    const auto parsed = parseBytes(value);
+    if (!parsed || (*parsed != 0 && *parsed < min))
+        return QStringLiteral("0 (no limit) or a size of at least %1 bytes (suffixes K, M, G allowed)").arg(min);
     target = *parsed;
     return std::nullopt;
 }
@@ -297,6 +308,35 @@ QList<Setting> settings()
     list.append({QStringLiteral("ffprobe"), QStringLiteral("MEDIAFORGE_FFPROBE"), QString(), QStringLiteral("path"),
                  QStringLiteral("ffprobe program."), QStringLiteral("ffprobe (PATH)"),
                  stringSetting(&Config::ffprobePath)});
+    list.append({QStringLiteral("ffmpeg-max-output"), QStringLiteral("MEDIAFORGE_FFMPEG_MAX_OUTPUT"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Largest file one ffmpeg run may write (-fs, and RLIMIT_FSIZE 64 MiB above it); the job fails with TOO_LARGE. 0: no limit."),
+                 QStringLiteral("4G"), [](Config &config, const QString &value, bool) {
+                     return applyLimitBytes(config.ffmpegMaxOutputBytes, value, 64 * 1024);
+                 }});
+    list.append({QStringLiteral("ffmpeg-memory-limit"), QStringLiteral("MEDIAFORGE_FFMPEG_MEMORY_LIMIT"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Address space of each ffmpeg (RLIMIT_AS); past it the job fails with RESOURCE_LIMIT. A 4K SVT-AV1 encode needs about 4G. 0: no limit."),
+                 QStringLiteral("8G"), [](Config &config, const QString &value, bool) {
+                     return applyLimitBytes(config.ffmpegMemoryBytes, value, 256 * kMiB);
+                 }});
+    list.append({QStringLiteral("ffprobe-memory-limit"), QStringLiteral("MEDIAFORGE_FFPROBE_MEMORY_LIMIT"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Address space of each ffprobe (RLIMIT_AS); it needs about 512M just to load its libraries. 0: no limit."),
+                 QStringLiteral("1G"), [](Config &config, const QString &value, bool) {
+                     return applyLimitBytes(config.ffprobeMemoryBytes, value, 256 * kMiB);
+                 }});
+    list.append({QStringLiteral("ffmpeg-cpu-limit"), QStringLiteral("MEDIAFORGE_FFMPEG_CPU_LIMIT"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("CPU time of each ffmpeg run, all its threads together (RLIMIT_CPU); past it the job fails with RESOURCE_LIMIT. 0: no limit."),
+                 QStringLiteral("job-timeout × CPU cores"), intSetting(&Config::ffmpegCpuSeconds, 0, 30 * 24 * 3600)});
+    list.append({QStringLiteral("ffmpeg-nice"), QStringLiteral("MEDIAFORGE_FFMPEG_NICE"), QString(), QStringLiteral("n"),
+                 QStringLiteral("Niceness ffmpeg and ffprobe get above the service's, so that the service stays responsive; 0 keeps the service's."),
+                 QStringLiteral("10"), intSetting(&Config::ffmpegNice, 0, 19)});
+    list.append({QStringLiteral("ffmpeg-io-priority"), QStringLiteral("MEDIAFORGE_FFMPEG_IO_PRIORITY"), QString(),
+                 QStringLiteral("level"),
+                 QStringLiteral("Best-effort I/O priority of ffmpeg and ffprobe, 0 (highest) to 7 (lowest); -1 keeps the service's."),
+                 QStringLiteral("7"), intSetting(&Config::ffmpegIoPriority, -1, 7)});
     list.append({QStringLiteral("tls-cert"), QStringLiteral("MEDIAFORGE_TLS_CERT"), QString(), QStringLiteral("path"),
                  QStringLiteral("PEM certificate: serve wss:// (needs --tls-key)."), QStringLiteral("none"),
                  stringSetting(&Config::tlsCertificate)});
@@ -427,6 +467,11 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
     config.dataDir = QDir::cleanPath(QDir(config.dataDir).absolutePath());
     config.tempDir = config.tempDir.isEmpty() ? QDir(config.dataDir).filePath(QStringLiteral("jobs"))
                                               : QDir::cleanPath(QDir(config.tempDir).absolutePath());
+    if (config.ffmpegCpuSeconds < 0) {
+        // A run that used every core for the whole job timeout is the most a job may take.
+        config.ffmpegCpuSeconds = int(std::min<qint64>(qint64(config.jobTimeoutSeconds) * qMax(1, QThread::idealThreadCount()),
+                                                       30 * 24 * 3600));
+    }
     if (config.tokensFile.isEmpty() && !config.bindsLoopbackOnly() && !config.insecureNoAuth) {
         return fail(QStringLiteral("mediaforged: refusing to listen on %1 without authentication: "
                                    "set --tokens-file, or --insecure-no-auth if you really mean it")
@@ -459,6 +504,18 @@ QString ConfigLoader::markdownTable()
                               setting.defaultText, setting.description);
     }
     return table;
+}
+
+QStringList ConfigLoader::environmentVariables()
+{
+    QStringList names;
+    const QList<Setting> all = settings();
+    for (const Setting &setting : all) {
+        names.append(setting.env);
+        if (!setting.legacyEnv.isEmpty())
+            names.append(setting.legacyEnv);
+    }
+    return names;
 }
 
 } // namespace Mediaforge

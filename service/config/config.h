@@ -53,6 +53,13 @@ struct Config
     bool insecureNoAuth = false;
     QString ffmpegPath = QStringLiteral("ffmpeg");
     QString ffprobePath = QStringLiteral("ffprobe");
+    // Limits of every ffmpeg/ffprobe run (docs/security-ffmpeg.md). 0 switches a limit off.
+    qint64 ffmpegMaxOutputBytes = qint64(4) * 1024 * 1024 * 1024;   // -fs per output file
+    qint64 ffmpegMemoryBytes = qint64(8) * 1024 * 1024 * 1024;      // RLIMIT_AS
+    qint64 ffprobeMemoryBytes = qint64(1) * 1024 * 1024 * 1024;     // RLIMIT_AS
+    int ffmpegCpuSeconds = -1;         // RLIMIT_CPU; -1 until loaded: job timeout x CPU cores
+    int ffmpegNice = 10;               // added niceness of ffmpeg and ffprobe
+    int ffmpegIoPriority = 7;          // best-effort I/O level 0-7; -1 leaves it
     QString tlsCertificate;
     QString tlsKey;
 
@@ -78,6 +85,9 @@ public:
     static ConfigOutcome load(const QStringList &arguments, const QProcessEnvironment &environment);
     // The configuration table of the README, generated from the same definitions.
     static QString markdownTable();
+    // Every environment variable load() reads (MEDIAFORGE_* and the legacy names), so that
+    // whoever starts a service with a clean environment strips exactly these.
+    static QStringList environmentVariables();
 };
 
 } // namespace Mediaforge

@@ -40,6 +40,7 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.runner.ffmpegThreads = config.ffmpegThreads;
     settings.runner.jobTimeout = std::chrono::seconds(config.jobTimeoutSeconds);
     settings.runner.stallTimeout = std::chrono::seconds(config.stallSeconds);
+    settings.runner.limits = MediaLimits::fromConfig(config);
     settings.download.maxBytes = config.maxFileBytes;
     settings.download.maxRedirects = config.maxRedirects;
     settings.download.stallTimeout = std::chrono::seconds(config.stallSeconds);
@@ -403,7 +404,9 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
     input.bytes = after;
     m_bytesReceived += data.size();
     emit bytesReceivedChanged(data.size());
-    rt.uploadStallTimer->start(m_settings.uploadStallTimeout);
+    // Only bytes are progress: a peer sending empty chunks must not hold the job open forever.
+    if (!data.isEmpty())
+        rt.uploadStallTimer->start(m_settings.uploadStallTimeout);
 
     qint64 received = 0;
     for (const JobInput &each : std::as_const(job->inputs))

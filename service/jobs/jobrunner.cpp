@@ -152,6 +152,7 @@ void JobRunner::probeNext()
         return;
     }
     auto *probe = new Probe(m_settings.ffprobePath, this);
+    probe->setLimits(m_settings.limits.ffprobe);
     m_probe = probe;
     connect(probe, &Probe::finished, this, [this, probe] {
         probe->deleteLater();
@@ -174,7 +175,8 @@ void JobRunner::probeNext()
 void JobRunner::runFfmpeg()
 {
     const Result<CommandPlan> plan = buildCommand(m_request.operation, m_request.options, m_inputs,
-                                                  CommandContext{m_request.directory, m_settings.ffmpegThreads});
+                                                  CommandContext{m_request.directory, m_settings.ffmpegThreads,
+                                                                 m_settings.limits.maxOutputBytes});
     if (!plan.ok()) {
         fail(plan.error());
         return;
@@ -210,7 +212,8 @@ void JobRunner::runFfmpeg()
     });
     connect(m_ffmpeg, &FfmpegProcess::finished, this, &JobRunner::onFfmpegFinished);
     qCDebug(lcJobs).noquote() << Logging::Fields{{QStringLiteral("job"), m_request.id}} << "starting ffmpeg";
-    m_ffmpeg->start(m_plan.arguments, m_request.directory);
+    m_ffmpeg->setLimits(m_settings.limits.ffmpeg, m_settings.limits.maxOutputBytes);
+    m_ffmpeg->start(m_plan.steps(), m_request.directory);
     m_ffmpegCommand = m_ffmpeg->commandLine();
 }
 
@@ -219,9 +222,14 @@ void JobRunner::onFfmpegFinished(bool success, const QString &errorTail)
     if (m_done)
         return;
     m_stallTimer->stop();
+    const std::optional<Error> limitError = m_ffmpeg->limitError();
     m_ffmpeg->deleteLater();
     m_ffmpeg = nullptr;
     m_ffmpegStderr = errorTail;
+    if (limitError) {
+        fail(*limitError);
+        return;
+    }
     if (!success) {
         QString lastLine = errorTail.trimmed().section(u'\n', -1).trimmed();
         if (lastLine.isEmpty())
@@ -254,6 +262,7 @@ void JobRunner::finalizeNext()
         return;
     }
     auto *probe = new Probe(m_settings.ffprobePath, this);
+    probe->setLimits(m_settings.limits.ffprobe);
     m_probe = probe;
     connect(probe, &Probe::finished, this, [this, probe, path] {
         probe->deleteLater();

@@ -4,6 +4,7 @@
 #include "errorcode.h"
 #include "job.h"
 #include "media/commandbuilder.h"
+#include "media/processlimits.h"
 #include "media/progressparser.h"
 
 #include <QElapsedTimer>
@@ -28,6 +29,7 @@ struct RunnerSettings
     std::chrono::milliseconds jobTimeout = std::chrono::seconds(600);
     std::chrono::milliseconds stallTimeout = std::chrono::seconds(120);
     std::chrono::milliseconds killGrace = std::chrono::seconds(2);
+    MediaLimits limits;   // none unless set (MediaLimits::fromConfig)
 };
 
 // The processing part of one job, once its inputs are on disk and it holds a worker slot:

@@ -138,6 +138,21 @@ Size imageSize(Size source, int width, int height)
     return source;
 }
 
+// The picture bounds of shared/operations.h, checked again now that the input's size (and so
+// the side the options leave to the aspect ratio) is known.
+std::optional<Error> checkPicture(Size size, qint64 maxPixels, int maxSide, const QString &path, const QString &what)
+{
+    const qint64 pixels = qint64(size.width) * size.height;
+    if (size.width <= maxSide && size.height <= maxSide && pixels <= maxPixels)
+        return std::nullopt;
+    return invalidOption(path, u"%1 would be %2x%3 pixels; the limit is %4 pixels a side and %5 in all"_s
+                                       .arg(what)
+                                       .arg(size.width)
+                                       .arg(size.height)
+                                       .arg(maxSide)
+                                       .arg(pixelLimitText(maxPixels)));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output formats
 
@@ -187,7 +202,7 @@ public:
 
     void addInput(const QString &path, double seek = 0, double duration = 0)
     {
-        add({u"-protocol_whitelist"_s, u"file,pipe"_s, u"-format_whitelist"_s, allowedDemuxers()});
+        add({u"-protocol_whitelist"_s, u"file"_s, u"-format_whitelist"_s, allowedDemuxers()});
         if (seek > 0)
             add({u"-ss"_s, num(seek)});
         if (duration > 0)
@@ -200,7 +215,7 @@ public:
     void addConcatListInput(const QString &fileName, const QByteArray &contents)
     {
         m_plan.auxiliaryFiles.append({fileName, contents});
-        add({u"-f"_s, u"concat"_s, u"-safe"_s, u"0"_s, u"-protocol_whitelist"_s, u"file,pipe"_s,
+        add({u"-f"_s, u"concat"_s, u"-safe"_s, u"0"_s, u"-protocol_whitelist"_s, u"file"_s,
              u"-format_whitelist"_s, u"concat,"_s + allowedDemuxers(), u"-i"_s, u"file:"_s + workPath(fileName)});
     }
 
@@ -229,6 +244,8 @@ public:
 
     QString workPath(const QString &fileName) const { return QDir(m_context.workDirectory).filePath(fileName); }
 
+    void addPreparation(const CommandStep &step) { m_plan.preparation.append(step); }
+
     CommandPlan finish(double expectedDuration)
     {
         m_plan.expectedDurationSeconds = std::max(0.0, expectedDuration);
@@ -245,6 +262,10 @@ private:
     void finishOutput(const QString &muxer, const QString &fileName)
     {
         const QString path = workPath(fileName);
+        // -fs is per output file and must precede it; ffmpeg stops cleanly once a file has
+        // passed it (FfmpegProcess then fails the run with TOO_LARGE).
+        if (m_context.maxOutputBytes > 0)
+            add({u"-fs"_s, QString::number(m_context.maxOutputBytes)});
         add({u"-f"_s, muxer, u"file:"_s + path});
         m_plan.outputPaths.append(path);
     }
@@ -657,12 +678,14 @@ struct GifParameters
 // tens of megabytes. Unless asked, GIFs are at most this wide.
 constexpr int kDefaultGifWidth = 480;
 
-CommandPlan gifPlan(const CommandInput &input, const StreamInfo &video, const GifParameters &parameters,
+Result<CommandPlan> gifPlan(const CommandInput &input, const StreamInfo &video, const GifParameters &parameters,
                     const CommandContext &context)
 {
     const Size source = displaySize(video);
     const int width = parameters.width > 0 ? parameters.width : std::min(source.width, kDefaultGifWidth);
     const Size size = imageSize(source, width, 0);
+    if (auto error = checkPicture(size, kMaxGifFramePixels, kMaxOutputSide, u"options.width"_s, u"each GIF frame"_s))
+        return *error;
     const QString scaled = u"fps=%1,scale=%2:%3:flags=lanczos"_s.arg(parameters.fps).arg(size.width).arg(size.height);
     PlanBuilder plan(context);
     plan.addInput(input.path, parameters.start, parameters.length);
@@ -813,15 +836,21 @@ Result<CommandPlan> buildThumbnail(const QJsonObject &options, const CommandInpu
             return unsupported(u"the input's duration is unknown, so frames cannot be spaced over it"_s,
                                count ? u"options.count"_s : u"options.tile"_s);
         }
-        if (!tile)
-            return thumbnailSeries(source, spacedTimes(duration, intOption(options, "count"_L1), source.lastSeek),
-                                   imageSize(source.size, width, height), context);
+        if (!tile) {
+            const Size size = imageSize(source.size, width, height);
+            if (auto error = checkPicture(size, kMaxFramePixels, kMaxOutputSide, u"options.width"_s, u"each image"_s))
+                return *error;
+            return thumbnailSeries(source, spacedTimes(duration, intOption(options, "count"_L1), source.lastSeek), size, context);
+        }
         const QJsonObject grid = options.value("tile"_L1).toObject();
         const int columns = grid.value("columns"_L1).toInt(1);
         const int rows = grid.value("rows"_L1).toInt(1);
         const int frames = count ? intOption(options, "count"_L1) : columns * rows;
         const Size cell = (width > 0 || height > 0) ? imageSize(source.size, width, height)
                                                     : imageSize(source.size, std::min(source.size.width, kDefaultTileWidth), 0);
+        if (auto error = checkPicture({cell.width * columns, cell.height * rows}, kMaxSheetPixels, kMaxSheetSide,
+                                      u"options.tile"_s, u"the contact sheet"_s))
+            return *error;
         return contactSheet(source, spacedTimes(duration, frames, source.lastSeek), cell, columns, rows, context);
     }
 
@@ -831,9 +860,11 @@ Result<CommandPlan> buildThumbnail(const QJsonObject &options, const CommandInpu
     if (duration > 0 && timestamp >= duration)
         return invalidOption(u"options.timestamp"_s, u"lies beyond the input's %1 s"_s.arg(num(duration)));
     PlanBuilder plan(context);
+    const Size size = imageSize(source.size, width, height);
+    if (auto error = checkPicture(size, kMaxFramePixels, kMaxOutputSide, u"options.width"_s, u"the image"_s))
+        return *error;
     plan.addInput(input.path, duration > 0 ? std::min(timestamp, source.lastSeek) : timestamp);
     plan.add(mapStream(0, *video));
-    const Size size = imageSize(source.size, width, height);
     if (size != source.size)
         plan.add({u"-vf"_s, scaleFilter(size)});
     plan.add(source.image.encoder);
@@ -1246,6 +1277,10 @@ Result<CommandPlan> buildFilter(const QJsonObject &options, const CommandInput &
         if (const auto error = addFilter(entry, path, chains))
             return *error;
     }
+    if (chains.withVideo) {
+        if (auto error = checkPicture(chains.size, kMaxFramePixels, kMaxOutputSide, u"options.filters"_s, u"the filtered picture"_s))
+            return *error;
+    }
 
     PlanBuilder plan(context);
     plan.addInput(input.path);
@@ -1323,6 +1358,12 @@ Result<CommandPlan> buildExtractSubtitles(const QJsonObject &options, const Comm
     return plan.finish(input.info.duration);
 }
 
+// Not a name an output ever has: outputs are output.*, thumbnail*.*, contact_sheet.*, subtitles.*.
+QString burnSubtitleFile()
+{
+    return u"burn_input.ass"_s;
+}
+
 Result<CommandPlan> buildBurnSubtitles(const QJsonObject &options, const CommandInput &input, const CommandContext &context)
 {
     const MediaInfo &info = input.info;
@@ -1335,9 +1376,19 @@ Result<CommandPlan> buildBurnSubtitles(const QJsonObject &options, const Command
     if (!stream)
         return stream.error();
     const QString format = defaultOutputFormat(info);
-    // si counts subtitle streams only, as subtitle_index does.
-    const QString filter = u"subtitles=filename="_s + escapeFilterValue(input.path) + u":si="_s + QString::number(index);
+    // The subtitles filter would open the input itself, without the protocol and demuxer
+    // whitelists every other reader of it has, and would load the fonts the container carries.
+    // Instead a first run copies the one stream, through the whitelisted input, into an ASS file
+    // the service names; the ass filter draws that file with libass, which opens nothing else.
+    PlanBuilder extraction(context);
+    extraction.addInput(input.path);
+    extraction.add(mapStream(0, **stream));
+    extraction.add({u"-c:s"_s, u"ass"_s});
+    extraction.addFileOutput(u"ass"_s, burnSubtitleFile());
+    const CommandPlan extracted = extraction.finish(0);
+    const QString filter = u"ass=filename="_s + escapeFilterValue(extraction.workPath(burnSubtitleFile()));
     PlanBuilder plan(context);
+    plan.addPreparation({extracted.arguments, extracted.outputPaths});
     plan.addInput(input.path);
     plan.add(mapStream(0, *video));
     plan.add(encodeVideo({filter}, displaySize(*video), keepCodec(*video, format, CodecKind::Video), format));

@@ -23,6 +23,14 @@ struct CommandContext
 {
     QString workDirectory;   // the job directory: outputs and auxiliary files go here
     int threads = 0;         // ffmpeg -threads; 0 leaves ffmpeg's default
+    qint64 maxOutputBytes = 0;   // -fs before every output file; 0: none
+};
+
+// One ffmpeg run: its arguments (after the global options) and the files it writes.
+struct CommandStep
+{
+    QStringList arguments;
+    QStringList outputPaths;
 };
 
 // A file the runner writes into the work directory before starting ffmpeg (the concat
@@ -35,13 +43,24 @@ struct AuxiliaryFile
 
 struct CommandPlan
 {
+    // Runs that prepare the main one, each to completion before the next: burn_subtitles first
+    // extracts the subtitle stream into a file of its own, so that the filter that draws it
+    // reads only that file (never the client's input, which a filter opens without whitelists).
+    QList<CommandStep> preparation;
     // ffmpeg's arguments after the program name and the global options FfmpegProcess adds
     // (-hide_banner -nostdin -y -nostats -progress pipe:1 ...). Each input is preceded by
-    // `-protocol_whitelist file,pipe` and given as `file:` + path; outputs are `file:` + path.
+    // `-protocol_whitelist file` and a demuxer whitelist and given as `file:` + path; outputs
+    // are `-fs <limit>` (when set) ... `file:` + path.
     QStringList arguments;
     QList<AuxiliaryFile> auxiliaryFiles;
     QStringList outputPaths;          // absolute, in delivery order
     double expectedDurationSeconds = 0;  // of the output: the progress denominator
+
+    // The preparation, then the main run.
+    QList<CommandStep> steps() const
+    {
+        return preparation + QList<CommandStep>{CommandStep{arguments, outputPaths}};
+    }
 };
 
 // A pure function: (operation, validated options, probed inputs, paths) -> ffmpeg arguments.

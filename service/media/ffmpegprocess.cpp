@@ -90,28 +90,53 @@ QStringList FfmpegProcess::globalArguments()
             QStringLiteral("0.5")};
 }
 
+void FfmpegProcess::setLimits(const ProcessLimits &limits, qint64 maxOutputBytes)
+{
+    m_limits = limits;
+    m_maxOutputBytes = maxOutputBytes;
+}
+
 void FfmpegProcess::start(const QStringList &arguments, const QString &workDirectory)
+{
+    start(QList<CommandStep>{CommandStep{arguments, {}}}, workDirectory);
+}
+
+void FfmpegProcess::start(const QList<CommandStep> &steps, const QString &workDirectory)
 {
     if (m_process->state() != QProcess::NotRunning) {
         qCWarning(lcFfmpeg) << "start() while ffmpeg is still running; ignored";
         return;
     }
     m_workDirectory = workDirectory.isEmpty() ? QString() : withoutTrailingSlash(QDir::cleanPath(workDirectory));
-    m_parser = ProgressParser();
-    m_stderrTail.clear();
+    m_steps = steps;
+    m_step = 0;
     m_stopped = false;
     m_finished = false;
-    m_processGroup = 0;
+    m_limitError.reset();
     m_killTimer->stop();
-
-    const QStringList fullArguments = globalArguments() + arguments;
-    m_arguments = fullArguments;
-    m_process->setArguments(fullArguments);
     if (!m_workDirectory.isEmpty())
         m_process->setWorkingDirectory(m_workDirectory);
+    m_elapsed.start();
+    if (m_steps.isEmpty()) {
+        QMetaObject::invokeMethod(this, [this] { finish(false, QStringLiteral("no ffmpeg command to run")); },
+                                  Qt::QueuedConnection);
+        return;
+    }
+    startStep();
+}
+
+void FfmpegProcess::startStep()
+{
+    m_parser = ProgressParser();
+    m_stderrTail.clear();
+    m_processGroup = 0;
+
+    const QStringList fullArguments = globalArguments() + m_steps.at(m_step).arguments;
+    m_arguments = fullArguments;
+    m_process->setArguments(fullArguments);
 
     const pid_t parentPid = ::getpid();
-    m_process->setChildProcessModifier([parentPid] {
+    m_process->setChildProcessModifier([parentPid, limits = m_limits] {
         // Runs in the child between fork and exec: async-signal-safe calls only.
         // Own process group, so that one kill(-pgid) reaches every helper ffmpeg forks.
         ::setpgid(0, 0);
@@ -122,11 +147,12 @@ void FfmpegProcess::start(const QStringList &arguments, const QString &workDirec
         // The service may have died before prctl() took effect; then nobody will ever stop us.
         if (::getppid() != parentPid)
             ::_exit(127);
+        // Output size, address space, CPU time, priorities: inherited by whatever ffmpeg forks.
+        limits.applyInChild();
     });
 
     qCDebug(lcFfmpeg).noquote() << "starting" << m_process->program()
                                 << redact(fullArguments.join(u' '));
-    m_elapsed.start();
     m_process->start(QIODevice::ReadOnly);
     const qint64 pid = m_process->processId();
     if (pid > 0) {
@@ -180,6 +206,9 @@ void FfmpegProcess::signalGroup(int signalNumber)
 void FfmpegProcess::readProgress()
 {
     const QByteArray data = m_process->readAllStandardOutput();
+    // A preparing step's clock is not the job's.
+    if (m_step + 1 < m_steps.size())
+        return;
     const QList<FfmpegProgress> blocks = m_parser.feed(data);
     for (const FfmpegProgress &block : blocks)
         emit progress(block);
@@ -201,13 +230,28 @@ void FfmpegProcess::onFinished(int exitCode, QProcess::ExitStatus status)
     // ffmpeg is gone, but a filter or protocol helper it forked may not be: the group goes too.
     signalGroup(SIGKILL);
 
-    const bool success = !m_stopped && status == QProcess::NormalExit && exitCode == 0;
+    bool success = !m_stopped && status == QProcess::NormalExit && exitCode == 0;
+    const QString tail = errorTail();
+    m_limitError = limitFailure(QStringLiteral("ffmpeg"), m_limits, m_maxOutputBytes,
+                                ProcessExit{status, exitCode, m_stopped, tail});
+    if (!m_limitError && success && m_step < m_steps.size())
+        m_limitError = outputLimitFailure(m_steps.at(m_step).outputPaths, m_maxOutputBytes);
+    if (m_limitError)
+        success = false;
     const QString how = status == QProcess::NormalExit ? QStringLiteral("with code %1").arg(exitCode)
-                                                       : QStringLiteral("by a signal");
-    qCInfo(lcFfmpeg).noquote() << QStringLiteral("ffmpeg exited %1%2 after %3 ms")
+                                                       : QStringLiteral("by signal %1").arg(exitCode);
+    qCInfo(lcFfmpeg).noquote() << QStringLiteral("ffmpeg exited %1%2 after %3 ms%4")
                                           .arg(how, m_stopped ? QStringLiteral(" (stopped)") : QString())
-                                          .arg(m_elapsed.elapsed());
-    finish(success, errorTail());
+                                          .arg(m_elapsed.elapsed())
+                                          .arg(m_limitError ? QStringLiteral(": ") + m_limitError->message : QString());
+    if (success && m_step + 1 < m_steps.size()) {
+        // Qt has finished with the old child before it emits finished(): the object may start
+        // the next one from here.
+        ++m_step;
+        startStep();
+        return;
+    }
+    finish(success, tail);
 }
 
 void FfmpegProcess::finish(bool success, const QString &tail)

@@ -22,8 +22,12 @@ double toDouble(const QJsonValue &value)
 
 qint64 toInt64(const QJsonValue &value)
 {
-    if (value.isDouble())
-        return qint64(value.toDouble());
+    if (value.isDouble()) {
+        // A crafted file can make ffprobe print any number: one qint64 cannot hold is unknown
+        // (converting it would be undefined behaviour; found by fuzz_mediainfo).
+        const double number = value.toDouble();
+        return std::isfinite(number) && std::abs(number) < 9.0e18 ? qint64(number) : 0;
+    }
     bool ok = false;
     const qint64 parsed = value.toString().toLongLong(&ok);
     return ok ? parsed : 0;
@@ -118,7 +122,8 @@ StreamInfo readStream(const QJsonObject &object)
     for (const QJsonValue &entry : sideData) {
         const QJsonObject side = entry.toObject();
         if (side.contains(QLatin1StringView("rotation")))
-            stream.rotation = int(toDouble(side.value(QLatin1StringView("rotation"))));
+            // Within a turn, so that any number a crafted file puts here converts to int.
+            stream.rotation = int(std::fmod(toDouble(side.value(QLatin1StringView("rotation"))), 360.0));
     }
     if (stream.rotation == 0 && stream.tags.contains(QStringLiteral("rotate")))
         stream.rotation = stream.tags.value(QStringLiteral("rotate")).toInt();

@@ -10,6 +10,7 @@
 #include <QStringDecoder>
 #include <QTimer>
 
+#include <algorithm>
 #include <csignal>
 
 #include <sys/prctl.h>
@@ -163,15 +164,7 @@ Probe::Probe(const QString &ffprobePath, QObject *parent)
 {
     m_process->setProgram(ffprobePath);
     m_process->setStandardInputFile(QProcess::nullDevice());
-    const pid_t parentPid = ::getpid();
-    m_process->setChildProcessModifier([parentPid] {
-        // Between fork and exec: async-signal-safe only. ffprobe dies with the service (with
-        // the thread that starts it, to be exact: keep Probe on a long-lived thread)...
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        // ...unless the service died before prctl() took effect.
-        if (::getppid() != parentPid)
-            ::_exit(127);
-    });
+    setLimits(ProcessLimits());
     m_timer->setSingleShot(true);
     connect(m_timer, &QTimer::timeout, this, [this] {
         qCInfo(lcProbe) << "ffprobe exceeded the probe time limit; killing it";
@@ -261,6 +254,21 @@ void Probe::cancel()
     }
 }
 
+void Probe::setLimits(const ProcessLimits &limits)
+{
+    m_limits = limits;
+    const pid_t parentPid = ::getpid();
+    m_process->setChildProcessModifier([parentPid, limits] {
+        // Between fork and exec: async-signal-safe only. ffprobe dies with the service (with
+        // the thread that starts it, to be exact: keep Probe on a long-lived thread)...
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        // ...unless the service died before prctl() took effect.
+        if (::getppid() != parentPid)
+            ::_exit(127);
+        limits.applyInChild();
+    });
+}
+
 qint64 Probe::processId() const
 {
     return m_process->state() == QProcess::NotRunning ? 0 : m_process->processId();
@@ -338,7 +346,12 @@ void Probe::onFinished(int exitCode, QProcess::ExitStatus status)
                          QStringLiteral("input has more metadata than the service accepts"),
                          QJsonObject{{QStringLiteral("reason"), QStringLiteral("probe_output_limit")}}};
     } else if (status != QProcess::NormalExit || exitCode != 0) {
-        m_result = notMedia();
+        const QList<QByteArray> lines = m_stderrTail.trimmed().split('\n');
+        const QString tail = redact(QString::fromUtf8(lines.mid(std::max<qsizetype>(0, lines.size() - 5)).join('\n')));
+        if (auto limited = limitFailure(QStringLiteral("ffprobe"), m_limits, 0, ProcessExit{status, exitCode, false, tail}))
+            m_result = *limited;
+        else
+            m_result = notMedia();
     } else {
         Result<MediaInfo> parsed = MediaInfo::fromFfprobeJson(m_stdout);
         if (!parsed.ok())

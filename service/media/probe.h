@@ -3,6 +3,7 @@
 
 #include "errorcode.h"
 #include "mediainfo.h"
+#include "processlimits.h"
 
 #include <QObject>
 #include <QProcess>
@@ -35,10 +36,14 @@ public:
     void start(const QString &path, std::chrono::milliseconds timeout = std::chrono::seconds(30),
                Origin origin = Origin::ClientInput);
     void cancel();   // kills ffprobe; finished() is not emitted afterwards
+    // Resource limits of the ffprobe runs started afterwards; one that ends a run makes the
+    // result RESOURCE_LIMIT.
+    void setLimits(const ProcessLimits &limits);
 
     qint64 processId() const;   // ffprobe's pid while it runs, else 0 (for tests and logs)
 
-    // Valid after finished(): MediaInfo, or UNSUPPORTED_INPUT / TIMEOUT / INTERNAL_ERROR.
+    // Valid after finished(): MediaInfo, or UNSUPPORTED_INPUT / TIMEOUT / RESOURCE_LIMIT /
+    // INTERNAL_ERROR.
     const Result<MediaInfo> &result() const;
 
     // Checks the first bytes of a file for playlist/reference formats; the error names it.
@@ -60,6 +65,7 @@ private:
     QProcess *m_process = nullptr;
     QTimer *m_timer = nullptr;
     QString m_path;
+    ProcessLimits m_limits;
     QByteArray m_stdout;                 // at most 8 MiB, else ffprobe is killed
     QByteArray m_stderrTail;             // the last 4 KiB
     quint64 m_generation = 0;            // bumped by start() and cancel()

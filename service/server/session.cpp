@@ -230,6 +230,11 @@ void Session::onTextMessage(const QString &text)
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
     if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+        // Before authentication, what is not a hello is refused as such, malformed or not.
+        if (m_authState == AuthState::Pending) {
+            closeWithPolicyViolation(QStringLiteral("send hello with a token first"));
+            return;
+        }
         sendError(Error(ErrorCode::InvalidJson, parseError.error != QJsonParseError::NoError
                                                         ? QStringLiteral("invalid JSON: ") + parseError.errorString()
                                                         : QStringLiteral("a message must be a JSON object")));
@@ -239,6 +244,10 @@ void Session::onTextMessage(const QString &text)
     const QJsonObject object = document.object();
     QJsonValue requestId = object.value(Field::RequestId);
     if (object.contains(Field::RequestId) && !isValidRequestId(requestId)) {
+        if (m_authState == AuthState::Pending) {
+            closeWithPolicyViolation(QStringLiteral("send hello with a token first"));
+            return;
+        }
         sendError(ValidationIssues::single(QStringLiteral("request_id"),
                                            QStringLiteral("must be a string of at most 64 characters")));
         countInvalid();

@@ -162,6 +162,13 @@ private slots:
                                     << QString() << QString() << QStringLiteral("must differ");
         QTest::newRow("bad bool") << QStringList() << QStringLiteral("MEDIAFORGE_ALLOW_PRIVATE_URLS")
                                   << QStringLiteral("maybe") << QStringLiteral("true or false");
+        QTest::newRow("ffmpeg memory limit too small to load ffmpeg")
+                << QStringList{QStringLiteral("--ffmpeg-memory-limit"), QStringLiteral("100M")} << QString() << QString()
+                << QStringLiteral("0 (no limit) or a size of at least 268435456 bytes");
+        QTest::newRow("ffmpeg nice beyond 19") << QStringList() << QStringLiteral("MEDIAFORGE_FFMPEG_NICE")
+                                               << QStringLiteral("20") << QStringLiteral("0 to 19");
+        QTest::newRow("io priority beyond 7") << QStringList{QStringLiteral("--ffmpeg-io-priority"), QStringLiteral("8")}
+                                              << QString() << QString() << QStringLiteral("-1 to 7");
         QTest::newRow("bad origin") << QStringList{QStringLiteral("--allowed-origins"), QStringLiteral("not a url/")}
                                     << QString() << QString() << QStringLiteral("origins");
     }
@@ -180,6 +187,34 @@ private slots:
         QVERIFY2(outcome.error.contains(mentions), qPrintable(outcome.error));
         QVERIFY(!outcome.error.contains(u'\n'));
         QVERIFY(outcome.error.startsWith(QStringLiteral("mediaforged: ")));
+    }
+
+    void ffmpegLimitsHaveDefaultsAndCanBeSwitchedOff()
+    {
+        const Config defaults = load({}).config;
+        QCOMPARE(defaults.ffmpegMaxOutputBytes, qint64(4) * 1024 * 1024 * 1024);
+        QCOMPARE(defaults.ffmpegMemoryBytes, qint64(8) * 1024 * 1024 * 1024);
+        QCOMPARE(defaults.ffprobeMemoryBytes, qint64(1024) * 1024 * 1024);
+        QCOMPARE(defaults.ffmpegNice, 10);
+        QCOMPARE(defaults.ffmpegIoPriority, 7);
+        // Every core busy for the whole job timeout.
+        QCOMPARE(defaults.ffmpegCpuSeconds, 600 * qMax(1, QThread::idealThreadCount()));
+        QCOMPARE(load({QStringLiteral("--job-timeout"), QStringLiteral("10")}).config.ffmpegCpuSeconds,
+                 10 * qMax(1, QThread::idealThreadCount()));
+
+        const ConfigOutcome off = load({QStringLiteral("--ffmpeg-max-output"), QStringLiteral("0"),
+                                        QStringLiteral("--ffmpeg-memory-limit"), QStringLiteral("0"),
+                                        QStringLiteral("--ffmpeg-cpu-limit"), QStringLiteral("0"),
+                                        QStringLiteral("--ffmpeg-io-priority"), QStringLiteral("-1")},
+                                       {{QStringLiteral("MEDIAFORGE_FFPROBE_MEMORY_LIMIT"), QStringLiteral("2G")},
+                                        {QStringLiteral("MEDIAFORGE_FFMPEG_NICE"), QStringLiteral("0")}});
+        QCOMPARE(off.action, ConfigOutcome::Action::Run);
+        QCOMPARE(off.config.ffmpegMaxOutputBytes, 0);
+        QCOMPARE(off.config.ffmpegMemoryBytes, 0);
+        QCOMPARE(off.config.ffmpegCpuSeconds, 0);
+        QCOMPARE(off.config.ffmpegIoPriority, -1);
+        QCOMPARE(off.config.ffmpegNice, 0);
+        QCOMPARE(off.config.ffprobeMemoryBytes, qint64(2) * 1024 * 1024 * 1024);
     }
 
     void publicBindIsAllowedWithExplicitOptOut()

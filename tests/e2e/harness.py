@@ -35,6 +35,16 @@ FFPROBE = shutil.which("ffprobe") or "ffprobe"
 
 _MEDIA_DIR = tempfile.mkdtemp(prefix="mediaforge-e2e-media-")
 
+# ./dev test --sanitize runs the suite against an ASan build: its shadow memory, redzones and
+# quarantine make every process larger by an amount that does not grow with the input.
+SANITIZED = os.environ.get("MEDIAFORGE_TEST_SANITIZED") == "1"
+SANITIZER_RSS_ALLOWANCE = 160 * 1000 * 1000
+
+
+def rss_limit(limit):
+    """A bound on the service's resident memory, plus the sanitizer's own share when it runs."""
+    return limit + SANITIZER_RSS_ALLOWANCE if SANITIZED else limit
+
 
 def _cleanup_media():
     shutil.rmtree(_MEDIA_DIR, ignore_errors=True)
@@ -136,19 +146,56 @@ def unframe(message):
 # The service
 
 
+def require_service_binary():
+    """A missing binary fails the test that needs it: a suite that skips proves nothing."""
+    if not MEDIAFORGED or not os.access(MEDIAFORGED, os.X_OK):
+        raise AssertionError(f"MEDIAFORGED does not point at the built service: {MEDIAFORGED!r}")
+    return MEDIAFORGED
+
+
+@functools.lru_cache(maxsize=None)
+def service_environment_variables():
+    """Every variable mediaforged reads for its configuration (MEDIAFORGE_* and the legacy
+    names of the services it replaces), from the service's own settings table so that the list
+    cannot fall behind the code."""
+    table = subprocess.run([require_service_binary(), "--config-table"], check=True, capture_output=True,
+                           text=True, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}).stdout
+    names = set()
+    for line in table.splitlines():
+        cells = [cell.strip().strip("`") for cell in line.split("|")]
+        if len(cells) > 3 and cells[2] and cells[2] != "environment" and not cells[2].startswith("-"):
+            names.add(cells[2])
+            if cells[3]:
+                names.add(cells[3])
+    if not names:
+        raise AssertionError("mediaforged --config-table listed no environment variables:\n" + table)
+    return frozenset(names)
+
+
+def clean_environment(extra=None):
+    """The caller's environment without anything that would configure a service: what the test
+    runner exported for its own service (MEDIAFORGE_PORT, WS_PORT, LOG_LEVEL, ...) must not
+    reach the one under test. `extra` is what the test itself means to set."""
+    read = service_environment_variables()
+    env = {name: value for name, value in os.environ.items()
+           if name not in read and not name.startswith("MEDIAFORGE_")}
+    env.update(extra or {})
+    return env
+
+
 class Service:
-    """The real mediaforged on free loopback ports, with its own temp dir."""
+    """The real mediaforged on free loopback ports, with its own temp dir and a clean
+    environment (plus `env`, what the test sets on purpose)."""
 
     def __init__(self, *args, env=None):
-        if not MEDIAFORGED or not os.path.exists(MEDIAFORGED):
-            raise unittest.SkipTest("MEDIAFORGED does not point at the built service")
+        require_service_binary()
         self.temp_dir = tempfile.mkdtemp(prefix="mediaforge-e2e-")
         self.log_path = os.path.join(self.temp_dir, "service.log")
         self.work_dir = os.path.join(self.temp_dir, "work")
         self.data_dir = os.path.join(self.temp_dir, "data")
         self.args = [MEDIAFORGED, "--port", "0", "--http-port", "0", "--temp-dir", self.work_dir,
                      "--data-dir", self.data_dir, *args]
-        self.env = dict(os.environ, **(env or {}))
+        self.env = clean_environment(env)
         self.process = None
         self.ws_url = None
         self.http_url = None
@@ -263,8 +310,10 @@ class Service:
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
 
-    def wait_clean(self, timeout=5.0):
-        """The job directories of finished jobs disappear; returns what is left after timeout."""
+    def wait_clean(self, timeout=30.0):
+        """The job directories of finished jobs disappear; returns what is left after timeout.
+        It returns as soon as all is clean: the bound is generous for a machine that ctest
+        --parallel keeps busy, not a promise about speed."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.job_dirs() and not self.ffmpeg_children():

@@ -177,9 +177,9 @@ class BrowserOrigins(unittest.TestCase):
 class BindRules(unittest.TestCase):
     def test_a_public_bind_without_tokens_is_refused_at_start_up(self):
         import subprocess
-        from harness import MEDIAFORGED
-        result = subprocess.run([MEDIAFORGED, "--host", "0.0.0.0", "--port", "0", "--http-port", "0", "--check-config"],
-                                capture_output=True, text=True)
+        from harness import clean_environment, require_service_binary
+        result = subprocess.run([require_service_binary(), "--host", "0.0.0.0", "--port", "0", "--http-port", "0",
+                                 "--check-config"], capture_output=True, text=True, env=clean_environment())
         self.assertEqual(result.returncode, 2)
         self.assertIn("--tokens-file", result.stderr)
 

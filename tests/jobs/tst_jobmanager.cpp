@@ -7,6 +7,7 @@
 #include "testmedia.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -547,6 +548,25 @@ private slots:
         const QString id = submit(*m, Operation::Probe, "{}", {m_clip}, JobPriority::Normal, false);
         QVERIFY(!m->writeUpload(id, m_connection, 0, 0, "abc", false));
         QVERIFY(waitFinished(*m, id, 3000));
+        QCOMPARE(m->job(id)->error->code, ErrorCode::Timeout);
+        QCOMPARE(m->job(id)->error->details[QLatin1StringView("reason")].toString(), QStringLiteral("stalled"));
+    }
+
+    void emptyChunksDoNotKeepAnUploadAlive()
+    {
+        // A peer that sends empty chunks forever sends nothing: the stall limit still applies.
+        JobManagerSettings s = settings();
+        s.uploadStallTimeout = std::chrono::milliseconds(500);
+        auto m = manager(s);
+        const QString id = submit(*m, Operation::Probe, "{}", {m_clip}, JobPriority::Normal, false);
+        QVERIFY(!m->writeUpload(id, m_connection, 0, 0, "abc", false));
+        QElapsedTimer dripping;
+        dripping.start();
+        while (dripping.elapsed() < 10000 && !isFinished(m->job(id)->status)) {
+            QVERIFY(!m->writeUpload(id, m_connection, 0, 3, QByteArrayView(), false) || isFinished(m->job(id)->status));
+            QTest::qWait(50);
+        }
+        QVERIFY2(isFinished(m->job(id)->status), "10 s of empty chunks kept a 0.5 s stall limit from firing");
         QCOMPARE(m->job(id)->error->code, ErrorCode::Timeout);
         QCOMPARE(m->job(id)->error->details[QLatin1StringView("reason")].toString(), QStringLiteral("stalled"));
     }

@@ -36,7 +36,7 @@ QStringList args(const char *text)
 
 QStringList input(const QString &path, const QString &seek = QString(), const QString &duration = QString())
 {
-    QStringList list{u"-protocol_whitelist"_s, u"file,pipe"_s, u"-format_whitelist"_s, allowedDemuxers()};
+    QStringList list{u"-protocol_whitelist"_s, u"file"_s, u"-format_whitelist"_s, allowedDemuxers()};
     if (!seek.isEmpty())
         list += {u"-ss"_s, seek};
     if (!duration.isEmpty())
@@ -227,6 +227,10 @@ private slots:
     void concatListQuotesPaths();
     void threadsGoWithEveryOutput();
     void probeHasNoCommand();
+    void outputSizeLimitPrecedesEveryOutputFile_data();
+    void outputSizeLimitPrecedesEveryOutputFile();
+    void noInputAllowsAProtocolButFile();
+    void burnSubtitlesReadsTheInputOnlyThroughWhitelists();
     void escapeFilterValue_data();
     void escapeFilterValue();
     void defaultOutputFormat_data();
@@ -635,7 +639,7 @@ void TestCommandBuilder::addTrimRows()
 
 void TestCommandBuilder::addConcatRows()
 {
-    const QString list = u"-f concat -safe 0 -protocol_whitelist file,pipe -format_whitelist"_s;
+    const QString list = u"-f concat -safe 0 -protocol_whitelist file -format_whitelist"_s;
     const QStringList demuxer = list.split(u' ') + QStringList{u"concat,"_s + allowedDemuxers(), u"-i"_s, u"file:/job/dir/concat.txt"_s};
     QTest::newRow("concat of matching inputs: demuxer and copy")
             << Operation::Concat << QJsonObject() << QList<MediaInfo>{hdMp4(), hdMp4()}
@@ -834,12 +838,12 @@ void TestCommandBuilder::addSubtitleRows()
             << in + args("-map 0:4 -c:s srt") + output(u"srt"_s, u"subtitles.srt"_s) << QStringList{u"subtitles.srt"_s} << 10.0;
     QTest::newRow("burn_subtitles: first stream, audio copied")
             << Operation::BurnSubtitles << QJsonObject() << QList<MediaInfo>{oddMkv()}
-            << in + args("-map 0:0 -vf subtitles=filename=/job/input.mkv:si=0,scale=320:240") + kX264 + args("-map 0:1 -c:a copy")
+            << in + args("-map 0:0 -vf ass=filename=/job/dir/burn_input.ass,scale=320:240") + kX264 + args("-map 0:1 -c:a copy")
                     + output(u"matroska"_s, u"output.mkv"_s)
             << QStringList{u"output.mkv"_s} << 10.0;
     QTest::newRow("burn_subtitles si counts subtitle streams")
             << Operation::BurnSubtitles << json(R"({"subtitle_index": 2})") << QList<MediaInfo>{oddMkv()}
-            << in + args("-map 0:0 -vf subtitles=filename=/job/input.mkv:si=2,scale=320:240") + kX264 + args("-map 0:1 -c:a copy")
+            << in + args("-map 0:0 -vf ass=filename=/job/dir/burn_input.ass,scale=320:240") + kX264 + args("-map 0:1 -c:a copy")
                     + output(u"matroska"_s, u"output.mkv"_s)
             << QStringList{u"output.mkv"_s} << 10.0;
 }
@@ -921,6 +925,18 @@ void TestCommandBuilder::mediaErrors_data()
                                                        << ErrorCode::UnsupportedInput << u"options.subtitle_index"_s;
     QTest::newRow("burn into sound") << Operation::BurnSubtitles << QJsonObject() << QList<MediaInfo>{mp3Audio()}
                                      << ErrorCode::UnsupportedInput << QString();
+    // Picture bounds that depend on the input's aspect ratio (validation cannot see it).
+    const MediaInfo tall = media(kMp4Names, 10, {video(0, u"h264"_s, 400, 8000)}, u"isom"_s);
+    QTest::newRow("gif of a very tall video at the default width") << Operation::Gif << json(R"({"duration": 1})")
+                                                                  << QList<MediaInfo>{tall} << ErrorCode::ValidationError << u"options.width"_s;
+    QTest::newRow("thumbnail 7680 wide of a portrait video") << Operation::Thumbnail << json(R"({"width": 7680})")
+                                                              << QList<MediaInfo>{phoneMov()} << ErrorCode::ValidationError << u"options.width"_s;
+    QTest::newRow("thumbnail series 7680 wide of a portrait video") << Operation::Thumbnail << json(R"({"width": 7680, "count": 2})")
+                                                                     << QList<MediaInfo>{phoneMov()} << ErrorCode::ValidationError << u"options.width"_s;
+    QTest::newRow("contact sheet of tall cells") << Operation::Thumbnail << json(R"({"tile": {"columns": 2, "rows": 10}})")
+                                                 << QList<MediaInfo>{tall} << ErrorCode::ValidationError << u"options.tile"_s;
+    QTest::newRow("scale a portrait video to 7680 wide") << Operation::Filter << json(R"({"filters": [{"type": "scale", "width": 7680}]})")
+                                                         << QList<MediaInfo>{phoneMov()} << ErrorCode::ValidationError << u"options.filters"_s;
     QTest::newRow("two inputs for speed") << Operation::Speed << json(R"({"speed_factor": 2})") << QList<MediaInfo>{hdMp4(), hdMp4()}
                                           << ErrorCode::InternalError << QString();
 }
@@ -976,6 +992,113 @@ void TestCommandBuilder::probeHasNoCommand()
     const auto plan = buildCommand(Operation::Probe, QJsonObject(), {{u"/job/input.mp4"_s, hdMp4()}}, {kWork, 0});
     QVERIFY(!plan.ok());
     QCOMPARE(plan.error().code, ErrorCode::InternalError);
+}
+
+void TestCommandBuilder::outputSizeLimitPrecedesEveryOutputFile_data()
+{
+    QTest::addColumn<Operation>("operation");
+    QTest::addColumn<QJsonObject>("options");
+    QTest::addColumn<QList<MediaInfo>>("inputs");
+
+    QTest::newRow("compress") << Operation::Compress << QJsonObject() << QList<MediaInfo>{hdMp4()};
+    QTest::newRow("thumbnail series") << Operation::Thumbnail << json(R"({"count": 3})") << QList<MediaInfo>{hdMp4()};
+    QTest::newRow("contact sheet") << Operation::Thumbnail << json(R"({"tile": {"columns": 2, "rows": 2}})") << QList<MediaInfo>{hdMp4()};
+    QTest::newRow("gif") << Operation::Gif << json(R"({"duration": 2})") << QList<MediaInfo>{hdMp4()};
+    QTest::newRow("extract_audio") << Operation::ExtractAudio << QJsonObject() << QList<MediaInfo>{hdMp4()};
+    QTest::newRow("extract_subtitles") << Operation::ExtractSubtitles << QJsonObject() << QList<MediaInfo>{oddMkv()};
+    QTest::newRow("burn_subtitles (both runs)") << Operation::BurnSubtitles << QJsonObject() << QList<MediaInfo>{oddMkv()};
+    QTest::newRow("concat") << Operation::Concat << QJsonObject() << QList<MediaInfo>{hdMp4(), hdMp4()};
+}
+
+// -fs is an output option: it binds the file named after it and must come before that file.
+void TestCommandBuilder::outputSizeLimitPrecedesEveryOutputFile()
+{
+    QFETCH(Operation, operation);
+    QFETCH(QJsonObject, options);
+    QFETCH(QList<MediaInfo>, inputs);
+    const auto normalized = validateOptions(operation, options);
+    QVERIFY(normalized.ok());
+
+    CommandContext limited{kWork, 0, 5'000'000};
+    const auto plan = buildCommand(operation, *normalized, commandInputs(inputs), limited);
+    QVERIFY2(plan.ok(), plan.ok() ? "" : qPrintable(plan.error().message));
+    for (const CommandStep &step : plan->steps()) {
+        QVERIFY(!step.outputPaths.isEmpty());
+        QCOMPARE(step.arguments.count(u"-fs"_s), step.outputPaths.size());
+        for (const QString &path : step.outputPaths) {
+            const qsizetype at = step.arguments.indexOf(u"file:"_s + path);
+            QVERIFY2(at >= 4, qPrintable(path));
+            // ... -fs 5000000 -f <muxer> file:<path>
+            QCOMPARE(step.arguments.at(at - 4), u"-fs"_s);
+            QCOMPARE(step.arguments.at(at - 3), u"5000000"_s);
+            QCOMPARE(step.arguments.at(at - 2), u"-f"_s);
+        }
+    }
+
+    const auto unlimited = buildCommand(operation, *normalized, commandInputs(inputs), {kWork, 0});
+    QVERIFY(unlimited.ok());
+    for (const CommandStep &step : unlimited->steps())
+        QVERIFY(!step.arguments.contains(u"-fs"_s));
+}
+
+// -progress pipe:1 is an output FfmpegProcess adds; no input may name the pipe protocol.
+void TestCommandBuilder::noInputAllowsAProtocolButFile()
+{
+    const QList<std::pair<Operation, QList<MediaInfo>>> cases{
+            {Operation::Compress, {hdMp4()}},
+            {Operation::Concat, {hdMp4(), hdMp4()}},
+            {Operation::BurnSubtitles, {oddMkv()}},
+            {Operation::Thumbnail, {hdMp4()}},
+    };
+    for (const auto &[operation, inputs] : cases) {
+        const auto normalized = validateOptions(operation, QJsonObject());
+        QVERIFY(normalized.ok());
+        const auto plan = buildCommand(operation, *normalized, commandInputs(inputs), {kWork, 0});
+        QVERIFY(plan.ok());
+        for (const CommandStep &step : plan->steps()) {
+            const qsizetype inputCount = step.arguments.count(u"-i"_s);
+            QVERIFY(inputCount > 0);
+            QCOMPARE(step.arguments.count(u"-protocol_whitelist"_s), inputCount);
+            for (qsizetype i = 0; i < step.arguments.size(); ++i) {
+                if (step.arguments.at(i) == "-protocol_whitelist"_L1)
+                    QCOMPARE(step.arguments.at(i + 1), u"file"_s);
+            }
+            // (Demuxer names such as png_pipe are formats, not the protocol.)
+            for (const QString &argument : step.arguments)
+                QVERIFY2(!argument.startsWith("pipe:"_L1), qPrintable(argument));
+        }
+    }
+}
+
+// Issue 8, defect 9: the subtitles filter opened the client's file itself, without the
+// whitelists. Now every mention of the input, in every run, is an -i with both whitelists,
+// and the filter draws a file a previous run of the same plan wrote.
+void TestCommandBuilder::burnSubtitlesReadsTheInputOnlyThroughWhitelists()
+{
+    const QString in = u"/job/input.mkv"_s;
+    const auto plan = build(Operation::BurnSubtitles, json(R"({"subtitle_index": 2})"), {oddMkv()});
+    QVERIFY(plan.ok());
+    QCOMPARE(plan->preparation.size(), 1);
+    const CommandStep &extraction = plan->preparation.first();
+    const QString extracted = kWork + u"/burn_input.ass"_s;
+    QCOMPARE(extraction.arguments, input(in) + args("-map 0:4 -c:s ass") + output(u"ass"_s, u"burn_input.ass"_s));
+    QCOMPARE(extraction.outputPaths, QStringList{extracted});
+
+    for (const CommandStep &step : plan->steps()) {
+        for (qsizetype i = 0; i < step.arguments.size(); ++i) {
+            if (!step.arguments.at(i).contains(in))
+                continue;
+            QCOMPARE(step.arguments.at(i), u"file:"_s + in);
+            QVERIFY(i >= 5);
+            QCOMPARE(step.arguments.mid(i - 5, 5),
+                     (QStringList{u"-protocol_whitelist"_s, u"file"_s, u"-format_whitelist"_s, allowedDemuxers(), u"-i"_s}));
+        }
+    }
+    const QString graph = plan->arguments.at(plan->arguments.indexOf(u"-vf"_s) + 1);
+    QVERIFY2(graph.startsWith(u"ass=filename="_s + extracted + u','), qPrintable(graph));
+    QVERIFY(!graph.contains("subtitles="_L1));
+    // The extracted file is the service's, not an output.
+    QVERIFY(!plan->outputPaths.contains(extracted));
 }
 
 void TestCommandBuilder::escapeFilterValue_data()

@@ -197,14 +197,17 @@ std::optional<CommandPlan> TestCommandBuilderRun::run(Operation operation, const
         if (!out.open(QIODevice::WriteOnly) || out.write(file.contents) != file.contents.size())
             return std::nullopt;
     }
-    QProcess ffmpeg;
-    ffmpeg.start(TestMedia::ffmpegPath(), QStringList{u"-hide_banner"_s, u"-nostdin"_s, u"-y"_s, u"-nostats"_s,
-                                                       u"-loglevel"_s, u"error"_s}
-                                                  + plan->arguments);
-    if (!ffmpeg.waitForFinished(60000) || ffmpeg.exitStatus() != QProcess::NormalExit || ffmpeg.exitCode() != 0) {
-        qWarning("ffmpeg %s\nfailed: %s", qPrintable(plan->arguments.join(u' ')),
-                 ffmpeg.readAllStandardError().constData());
-        return std::nullopt;
+    // Every run of the plan in order (burn_subtitles prepares its subtitle file in a first one).
+    for (const CommandStep &step : plan->steps()) {
+        QProcess ffmpeg;
+        ffmpeg.start(TestMedia::ffmpegPath(), QStringList{u"-hide_banner"_s, u"-nostdin"_s, u"-y"_s, u"-nostats"_s,
+                                                           u"-loglevel"_s, u"error"_s}
+                                                      + step.arguments);
+        if (!ffmpeg.waitForFinished(60000) || ffmpeg.exitStatus() != QProcess::NormalExit || ffmpeg.exitCode() != 0) {
+            qWarning("ffmpeg %s\nfailed: %s", qPrintable(step.arguments.join(u' ')),
+                     ffmpeg.readAllStandardError().constData());
+            return std::nullopt;
+        }
     }
     for (const QString &output : plan->outputPaths) {
         if (QFileInfo(output).size() <= 0) {

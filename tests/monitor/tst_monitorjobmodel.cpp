@@ -99,7 +99,9 @@ void TestJobModel::acceptedInsertsOneRow()
     // `accepted` is sent as the job is created: it has just begun, whatever this machine's clock says.
     QCOMPARE(f.model.index(0, JobModel::ElapsedColumn).data().toString(), QStringLiteral("0:00"));
     QCOMPARE(f.model.index(0, 0).data(JobModel::IdRole).toString(), QStringLiteral("a1"));
-    QVERIFY(f.model.index(0, JobModel::InputColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("1.0 MiB")));
+    // Sizes and speeds follow the operator's locale ("1,0 MiB", "3,1×" in German): ctest runs
+    // this test under C.UTF-8 and once more under de_DE.UTF-8.
+    QVERIFY(f.model.index(0, JobModel::InputColumn).data(Qt::ToolTipRole).toString().contains(QLocale().formattedDataSize(1024 * 1024, 1)));
     QVERIFY(!f.model.index(0, JobModel::StatusColumn).data(Qt::DecorationRole).value<QIcon>().isNull());
 }
 
@@ -126,7 +128,7 @@ void TestJobModel::progressChangesOnlyTheProgressCells()
              (QSet<int>{JobModel::ProgressColumn, JobModel::SpeedColumn, JobModel::EtaColumn}));
     QCOMPARE(f.model.index(1, JobModel::ProgressColumn).data(JobModel::ProgressRole).toDouble(), 42.5);
     QCOMPARE(f.model.index(1, JobModel::ProgressColumn).data().toString(), QStringLiteral("42 %"));
-    QCOMPARE(f.model.index(1, JobModel::SpeedColumn).data().toString(), QStringLiteral("3.1\u00d7"));
+    QCOMPARE(f.model.index(1, JobModel::SpeedColumn).data().toString(), QLocale().toString(3.1, 'f', 1) + u'\u00d7');
     QCOMPARE(f.model.index(1, JobModel::EtaColumn).data().toString(), QStringLiteral("0:07"));
     // The same snapshot again changes nothing.
     changed.clear();
@@ -151,7 +153,7 @@ void TestJobModel::stageChangeMovesTheCounts()
     QVERIFY(changedColumns(changed).contains(JobModel::StatusColumn));
     QVERIFY(!changedColumns(changed).contains(JobModel::JobColumn));
     QCOMPARE(f.model.index(0, JobModel::StatusColumn).data().toString(), QStringLiteral("Running"));
-    QCOMPARE(f.model.index(0, JobModel::SpeedColumn).data().toString(), QStringLiteral("2.5\u00d7"));
+    QCOMPARE(f.model.index(0, JobModel::SpeedColumn).data().toString(), QLocale().toString(2.5, 'f', 1) + u'\u00d7');
     // After ffmpeg: the service starts the finalizing stage at 0 %; the bar stays full.
     QJsonObject finalizing = snapshot(QStringLiteral("a1"), QStringLiteral("processing"), 0);
     finalizing.insert(QStringLiteral("stage"), QStringLiteral("finalizing"));

@@ -61,6 +61,10 @@ private slots:
     void invalid_data();
     void invalid();
     void errorNamesEveryPath();
+    void pictureBoundsRefuseOversizedOutputs_data();
+    void pictureBoundsRefuseOversizedOutputs();
+    void pictureBoundsAcceptOutputsAtTheLimit_data();
+    void pictureBoundsAcceptOutputsAtTheLimit();
     void parseOptionValue_data();
     void parseOptionValue();
     void schemaIntrospection();
@@ -381,6 +385,68 @@ void TestOperations::errorNamesEveryPath()
     QVERIFY(!tooMany.ok());
     QCOMPARE(pathsOf(tooMany.error()), QStringList{u"options.filters"_s});
     QVERIFY(validateOptions(Operation::Filter, QJsonDocument::fromJson(filtersWith(20).toUtf8()).object()).ok());
+}
+
+void TestOperations::pictureBoundsRefuseOversizedOutputs_data()
+{
+    QTest::addColumn<Operation>("operation");
+    QTest::addColumn<QJsonObject>("options");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("limit");   // the message names the limit
+
+    // Issue 8, defect 4: this made a 16000x16000 PNG and 2.9 GiB of ffmpeg memory.
+    QTest::newRow("contact sheet 10x10 of 1600 px (the reported attack)")
+            << Operation::Thumbnail << json(R"({"tile": {"columns": 10, "rows": 10}, "width": 1600})")
+            << u"options.width"_s << u"16000 pixels wide (10 columns of 1600); the limit is 7680"_s;
+    QTest::newRow("contact sheet 10 rows of 800 px")
+            << Operation::Thumbnail << json(R"({"tile": {"columns": 1, "rows": 10}, "height": 800})")
+            << u"options.height"_s << u"the limit is 7680"_s;
+    QTest::newRow("contact sheet sides within, pixels beyond")
+            << Operation::Thumbnail << json(R"({"tile": {"columns": 10, "rows": 10}, "width": 768, "height": 768})")
+            << u"options.tile"_s << u"33.2 Mpx (7680x4320)"_s;
+    QTest::newRow("one image of 7680x7680")
+            << Operation::Thumbnail << json(R"({"width": 7680, "height": 7680})")
+            << u"options.height"_s << u"33.2 Mpx (7680x4320)"_s;
+    // Issue 8, defect 4: this grew its output by 21 MiB/s.
+    QTest::newRow("gif 7680 px wide (the reported attack)")
+            << Operation::Gif << json(R"({"duration": 30, "fps": 30, "width": 7680})")
+            << u"options.width"_s << u"from 16 to 1920"_s;
+    QTest::newRow("scale to 7680x7680")
+            << Operation::Filter << json(R"({"filters": [{"type": "scale", "width": 7680, "height": 7680}]})")
+            << u"options.filters[0]"_s << u"33.2 Mpx (7680x4320)"_s;
+}
+
+void TestOperations::pictureBoundsRefuseOversizedOutputs()
+{
+    QFETCH(Operation, operation);
+    QFETCH(QJsonObject, options);
+    QFETCH(QString, path);
+    QFETCH(QString, limit);
+    const auto result = validateOptions(operation, options);
+    QVERIFY(!result.ok());
+    QCOMPARE(result.error().code, ErrorCode::ValidationError);
+    QCOMPARE(pathsOf(result.error()), QStringList{path});
+    QVERIFY2(result.error().message.contains(limit), qPrintable(result.error().message));
+}
+
+void TestOperations::pictureBoundsAcceptOutputsAtTheLimit_data()
+{
+    QTest::addColumn<Operation>("operation");
+    QTest::addColumn<QJsonObject>("options");
+
+    QTest::newRow("contact sheet 10x10 of 768 px wide") << Operation::Thumbnail << json(R"({"tile": {"columns": 10, "rows": 10}, "width": 768})");
+    QTest::newRow("contact sheet 10x10 of 768x432") << Operation::Thumbnail << json(R"({"tile": {"columns": 10, "rows": 10}, "width": 768, "height": 432})");
+    QTest::newRow("one image of 7680x4320") << Operation::Thumbnail << json(R"({"width": 7680, "height": 4320})");
+    QTest::newRow("gif 1920 px wide") << Operation::Gif << json(R"({"duration": 30, "fps": 30, "width": 1920})");
+    QTest::newRow("scale to 4320x7680") << Operation::Filter << json(R"({"filters": [{"type": "scale", "width": 4320, "height": 7680}]})");
+}
+
+void TestOperations::pictureBoundsAcceptOutputsAtTheLimit()
+{
+    QFETCH(Operation, operation);
+    QFETCH(QJsonObject, options);
+    const auto result = validateOptions(operation, options);
+    QVERIFY2(result.ok(), result.ok() ? "" : qPrintable(result.error().message));
 }
 
 void TestOperations::parseOptionValue_data()

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "testservice.h"
 
+#include "config/config.h"
+
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
@@ -12,6 +14,21 @@ TestService::TestService() = default;
 TestService::~TestService()
 {
     stop();
+}
+
+QProcessEnvironment TestService::cleanEnvironment()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    const QStringList read = Mediaforge::ConfigLoader::environmentVariables();
+    for (const QString &name : read)
+        environment.remove(name);
+    // Also the MEDIAFORGE_* names a newer service may read; MEDIAFORGED (the binary) stays.
+    const QStringList keys = environment.keys();
+    for (const QString &name : keys) {
+        if (name.startsWith(QLatin1StringView("MEDIAFORGE_")))
+            environment.remove(name);
+    }
+    return environment;
 }
 
 bool TestService::start(const QStringList &extraArguments, int wsPort, const QString &jobsDirectory)
@@ -31,6 +48,9 @@ bool TestService::start(const QStringList &extraArguments, int wsPort, const QSt
                                        QStringLiteral("--data-dir"), m_temp.filePath(QStringLiteral("data")),
                                        QStringLiteral("--log-level"), QStringLiteral("warning")}
                            + extraArguments);
+    QProcessEnvironment environment = cleanEnvironment();
+    environment.insert(m_extraEnvironment);
+    m_process.setProcessEnvironment(environment);
     // Read only when a test fails; a pipe nobody reads would stall the service.
     m_process.setStandardErrorFile(m_temp.filePath(QStringLiteral("service.log")), QIODevice::Append);
     m_process.start();

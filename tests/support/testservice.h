@@ -2,17 +2,25 @@
 #pragma once
 
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
 
 // The real mediaforged (environment variable MEDIAFORGED) for end-to-end tests in C++: started
 // on free loopback ports with its own temp dir; the ports come from its `listening` lines.
+// It runs in a clean environment: nothing the caller set for a service of its own (MEDIAFORGE_*
+// or the legacy variables) reaches it, only what the test asks for.
 class TestService
 {
 public:
     TestService();
     ~TestService();
+
+    // The caller's environment without any variable mediaforged reads for its configuration.
+    static QProcessEnvironment cleanEnvironment();
+    // Variables for the next start(), on top of the clean environment (a test of MEDIAFORGE_*).
+    void setExtraEnvironment(const QProcessEnvironment &extra) { m_extraEnvironment = extra; }
 
     // `extraArguments` are more mediaforged flags; `wsPort` 0 picks a free port (a fixed one
     // lets a test restart the service where its clients expect it); `jobsDirectory` empty
@@ -34,6 +42,7 @@ public:
 private:
     QTemporaryDir m_temp;
     QProcess m_process;
+    QProcessEnvironment m_extraEnvironment;
     QString m_jobsDirectory;
     QString m_wsUrl;
     QString m_httpUrl;
