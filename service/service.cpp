@@ -3,7 +3,9 @@
 
 #include "config/descriptorlimit.h"
 #include "input/urlguard.h"
+#include "jobs/directorylock.h"
 #include "jobs/jobmanager.h"
+#include "jobs/memoryjobstore.h"
 #include "logging/logging.h"
 #include "server/authenticator.h"
 #include "server/httpapi.h"
@@ -11,8 +13,11 @@
 #include "server/signalwatcher.h"
 #include "server/systemdnotifier.h"
 #include "server/websocketserver.h"
+#include "sqlitejobstore.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QTimer>
 #include <QHostAddress>
@@ -83,11 +88,48 @@ int Service::run(const Config &config)
         authenticator = loaded.value();
     }
 
+    // One instance per data dir: two would race on the store and sweep each other's files.
+    DirectoryLock dataLock;
+    if (const QString refused = dataLock.acquire(config.dataDir); !refused.isEmpty()) {
+        std::fprintf(stderr, "mediaforged: --data-dir: %s\n", qPrintable(refused));
+        return 2;
+    }
+    std::unique_ptr<JobStore> store;
+    if (config.store == QLatin1StringView("memory")) {
+        qCWarning(lcServer) << "--store memory: jobs do not survive a restart";
+        store = std::make_unique<MemoryJobStore>();
+    } else {
+        const QString storePath = config.store.startsWith(QLatin1StringView("sqlite:"))
+                ? QDir(config.dataDir).absoluteFilePath(config.store.mid(7))
+                : QDir(config.dataDir).filePath(QStringLiteral("jobs.db"));
+        if (config.resetStore && QFileInfo::exists(storePath)) {
+            QString problem;
+            // Only a store that cannot be opened is moved: --reset-store left in a unit file
+            // must not throw away a healthy queue at every start.
+            if (auto healthy = SqliteJobStore::open(storePath, &problem)) {
+                qCInfo(lcServer).noquote() << "--reset-store: the job store" << storePath << "opens fine; keeping it";
+            } else {
+                const QString movedTo = SqliteJobStore::moveAside(storePath, &problem);
+                if (movedTo.isEmpty()) {
+                    std::fprintf(stderr, "mediaforged: --reset-store: %s\n", qPrintable(problem));
+                    return 2;
+                }
+                qCWarning(lcServer).noquote() << "--reset-store: moved the job store aside to" << movedTo;
+            }
+        }
+        QString storeProblem;
+        store = SqliteJobStore::open(storePath, &storeProblem);
+        if (!store) {
+            std::fprintf(stderr, "mediaforged: %s\n", qPrintable(storeProblem));
+            return 2;
+        }
+    }
+
     QNetworkAccessManager network;
     // Downloads go straight to the checked address; a proxy would connect elsewhere.
     network.setProxy(QNetworkProxy::NoProxy);
     SystemHostResolver resolver;
-    JobManager manager(JobManagerSettings::fromConfig(config), network, resolver);
+    JobManager manager(JobManagerSettings::fromConfig(config), network, resolver, *store);
     if (const auto problem = manager.initialize()) {
         std::fprintf(stderr, "mediaforged: invalid --temp-dir %s: %s\n", qPrintable(config.tempDir), qPrintable(*problem));
         return 2;
@@ -136,6 +178,12 @@ int Service::run(const Config &config)
             workers.append(worker);
         }
         stats.insert(QStringLiteral("workers"), workers);
+        const StoreLatency &latency = manager.storeLatency();
+        stats.insert(QStringLiteral("store"),
+                     QJsonObject{{QStringLiteral("kind"), manager.storeDescription().section(u':', 0, 0)},
+                                 {QStringLiteral("writes"), latency.count()},
+                                 {QStringLiteral("write_p50_ms"), double(latency.percentile(0.5)) / 1000.0},
+                                 {QStringLiteral("write_p99_ms"), double(latency.percentile(0.99)) / 1000.0}});
         return stats;
     };
     WebSocketServer webSockets(context);
@@ -183,7 +231,10 @@ int Service::run(const Config &config)
     });
 
     const int code = QCoreApplication::exec();
-    qCInfo(lcServer) << "stopped";
+    const StoreLatency &latency = manager.storeLatency();
+    qCInfo(lcServer).noquote() << "stopped;" << latency.count() << "store writes, p50"
+                               << double(latency.percentile(0.5)) / 1000.0 << "ms, p99"
+                               << double(latency.percentile(0.99)) / 1000.0 << "ms";
     return code;
 }
 

@@ -40,8 +40,11 @@ constexpr std::array kCodeNames{
     CodeName{ErrorCode::Timeout, "TIMEOUT"},
     CodeName{ErrorCode::ShuttingDown, "SHUTTING_DOWN"},
     CodeName{ErrorCode::ResourceLimit, "RESOURCE_LIMIT"},
+    CodeName{ErrorCode::AttemptsExhausted, "ATTEMPTS_EXHAUSTED"},
+    CodeName{ErrorCode::FilesLost, "FILES_LOST"},
+    CodeName{ErrorCode::Interrupted, "INTERRUPTED"},
 };
-static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::ResourceLimit) + 1,
+static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::Interrupted) + 1,
               "every ErrorCode needs its wire name");
 } // namespace
 

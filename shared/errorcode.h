@@ -42,6 +42,10 @@ enum class ErrorCode {
     Timeout,
     ShuttingDown,
     ResourceLimit,   // ffmpeg/ffprobe stopped by its memory or CPU-time limit
+    // Durability (job store, crash recovery).
+    AttemptsExhausted,
+    FilesLost,
+    Interrupted,
 };
 
 QString errorCodeName(ErrorCode code);

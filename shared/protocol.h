@@ -94,6 +94,10 @@ inline constexpr QLatin1StringView Jobs{"jobs"};
 inline constexpr QLatin1StringView Stats{"stats"};
 inline constexpr QLatin1StringView Workers{"workers"};
 inline constexpr QLatin1StringView FileCount{"file_count"};
+// History paging (list_jobs) and crash recovery.
+inline constexpr QLatin1StringView Before{"before"};
+inline constexpr QLatin1StringView NextBefore{"next_before"};
+inline constexpr QLatin1StringView Attempts{"attempts"};
 } // namespace Field
 
 } // namespace Mediaforge::Protocol

@@ -4,6 +4,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QStandardPaths>
 #include <QThread>
 #include <QUrl>
 
@@ -165,10 +166,33 @@ QList<Setting> settings()
                  QStringLiteral("FFMPEG_THREADS"), QStringLiteral("n"),
                  QStringLiteral("Threads per ffmpeg run (-threads); 0 lets ffmpeg decide."), QStringLiteral("0"),
                  intSetting(&Config::ffmpegThreads, 0, 256)});
+    list.append({QStringLiteral("data-dir"), QStringLiteral("MEDIAFORGE_DATA_DIR"), QString(), QStringLiteral("path"),
+                 QStringLiteral("Directory of the job store (jobs.db) and, unless --temp-dir says otherwise, the job files; one instance per directory (locked)."),
+                 QStringLiteral("<XDG data home>/mediaforge"), stringSetting(&Config::dataDir)});
+    list.append({QStringLiteral("store"), QStringLiteral("MEDIAFORGE_STORE"), QString(), QStringLiteral("store"),
+                 QStringLiteral("Job store: sqlite (<data dir>/jobs.db), sqlite:PATH, or memory (nothing survives a restart; benchmarks and throw-away instances)."),
+                 QStringLiteral("sqlite"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     const QString store = value.trimmed();
+                     if (store != QLatin1StringView("sqlite") && store != QLatin1StringView("memory")
+                         && !(store.startsWith(QLatin1StringView("sqlite:")) && store.size() > 7))
+                         return QStringLiteral("sqlite, sqlite:PATH or memory");
+                     config.store = store;
+                     return std::nullopt;
+                 }});
     list.append({QStringLiteral("temp-dir"), QStringLiteral("MEDIAFORGE_TEMP_DIR"), QStringLiteral("TEMP_DIR"),
                  QStringLiteral("path"),
-                 QStringLiteral("Directory for job files (one sub-directory per job, removed when it ends)."),
-                 QStringLiteral("<system temp>/mediaforge"), stringSetting(&Config::tempDir)});
+                 QStringLiteral("Directory for job files (one sub-directory per job, removed when it ends); one instance per directory (locked)."),
+                 QStringLiteral("<data dir>/jobs"), stringSetting(&Config::tempDir)});
+    list.append({QStringLiteral("history-days"), QStringLiteral("MEDIAFORGE_HISTORY_DAYS"), QString(),
+                 QStringLiteral("days"), QStringLiteral("How long records of finished jobs stay in the store (list_jobs history)."),
+                 QStringLiteral("7"), intSetting(&Config::historyDays, 1, 3650)});
+    list.append({QStringLiteral("max-attempts"), QStringLiteral("MEDIAFORGE_MAX_ATTEMPTS"), QString(),
+                 QStringLiteral("n"),
+                 QStringLiteral("Runs a job may start: one interrupted by a crash runs again until then, and fails with ATTEMPTS_EXHAUSTED after."),
+                 QStringLiteral("2"), intSetting(&Config::maxAttempts, 1, 100)});
+    list.append({QStringLiteral("reset-store"), QStringLiteral("MEDIAFORGE_RESET_STORE"), QString(), QString(),
+                 QStringLiteral("Move a job store that cannot be opened (damaged or foreign) aside to jobs.db.broken-<time> and start with an empty one."),
+                 QStringLiteral("off"), boolSetting(&Config::resetStore)});
     list.append({QStringLiteral("max-file-size"), QStringLiteral("MEDIAFORGE_MAX_FILE_SIZE"),
                  QStringLiteral("MAX_FILE_SIZE_MB"), QStringLiteral("bytes"),
                  QStringLiteral("Largest input file, uploaded or downloaded (K, M, G suffixes; the legacy variable is in MB)."),
@@ -362,7 +386,7 @@ QString describe(const Config &config)
 {
     return QStringLiteral(
                    "host=%1 port=%2 http-port=%3 max-concurrent-jobs=%4 job-timeout=%5 stall-seconds=%6 "
-                   "temp-dir=%7 max-file-size=%8 retention=%9 log-level=%10 auth=%11")
+                   "temp-dir=%7 max-file-size=%8 retention=%9 log-level=%10 auth=%11 data-dir=%12")
             .arg(config.host)
             .arg(config.port)
             .arg(config.httpPort)
@@ -373,7 +397,7 @@ QString describe(const Config &config)
             .arg(config.maxFileBytes)
             .arg(config.retentionSeconds)
             .arg(config.logLevel,
-                 config.tokensFile.isEmpty() ? QStringLiteral("none") : QStringLiteral("tokens"));
+                 config.tokensFile.isEmpty() ? QStringLiteral("none") : QStringLiteral("tokens"), config.dataDir);
 }
 
 } // namespace
@@ -390,7 +414,8 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
     ConfigOutcome outcome;
     Config &config = outcome.config;
     config.maxConcurrentJobs = qMax(1, QThread::idealThreadCount());
-    config.tempDir = QDir(QDir::tempPath()).filePath(QStringLiteral("mediaforge"));
+    config.dataDir = QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation))
+                             .filePath(QStringLiteral("mediaforge"));
 
     const QList<Setting> all = settings();
     QCommandLineParser parser;
@@ -475,6 +500,9 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
     }
 
     // Rules that span settings.
+    config.dataDir = QDir::cleanPath(QDir(config.dataDir).absolutePath());
+    config.tempDir = config.tempDir.isEmpty() ? QDir(config.dataDir).filePath(QStringLiteral("jobs"))
+                                              : QDir::cleanPath(QDir(config.tempDir).absolutePath());
     if (config.ffmpegCpuSeconds < 0) {
         // A run that used every core for the whole job timeout is the most a job may take.
         config.ffmpegCpuSeconds = int(std::min<qint64>(qint64(config.jobTimeoutSeconds) * qMax(1, QThread::idealThreadCount()),

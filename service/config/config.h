@@ -24,7 +24,12 @@ struct Config
     int jobTimeoutSeconds = 600;
     int stallSeconds = 120;
     int ffmpegThreads = 0;             // 0: ffmpeg decides
-    QString tempDir;                   // default: <system temp>/mediaforge
+    QString dataDir;                   // default: <XDG data home>/mediaforge
+    QString store = QStringLiteral("sqlite");   // sqlite, sqlite:PATH or memory
+    QString tempDir;                   // default: <data dir>/jobs
+    int historyDays = 7;
+    int maxAttempts = 2;
+    bool resetStore = false;
     qint64 maxFileBytes = qint64(2) * 1024 * 1024 * 1024;
     int retentionSeconds = 3600;
     QString logLevel = QStringLiteral("info");

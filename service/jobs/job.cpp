@@ -109,6 +109,7 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
                          {QString(Field::Percentage), round3(progress.percentage)},
                          {QString(Field::Priority), jobPriorityName(priority)},
                          {QString(Field::Detach), detach},
+                         {QString(Field::Attempts), attempts},
                          {QStringLiteral("created_at"), createdAt.toString(Qt::ISODateWithMs)},
                          {QString(Field::Input), input},
                          {QString(Field::Options), options}};

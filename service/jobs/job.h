@@ -80,6 +80,13 @@ struct Job
     JobPriority priority = JobPriority::Normal;
     bool detach = false;
     quint64 sequence = 0;     // arrival order, for the queue
+    // What crash recovery needs to know about the owner: a level 0 client or an owner without a
+    // token (the connection itself) can never come back for its job.
+    int protocolLevel = 1;
+    bool tokenOwner = false;
+    // Runs started, this one included: 1 on the first run. A crash during processing adds one;
+    // past --max-attempts the job fails (a poison input must not crash-loop the service).
+    int attempts = 1;
 
     JobStatus status = JobStatus::AwaitingUpload;
     JobStage stage = JobStage::Uploading;

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "jobmanager.h"
+#include "jobmanager_p.h"
 
 #include "config/config.h"
+#include "jobrecovery.h"
 #include "logging/logging.h"
+#include "memoryjobstore.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -19,61 +22,7 @@
 
 namespace Mediaforge {
 
-namespace {
-
-// Job directories carry this prefix so that the start-up sweep never touches anything else
-// in a shared temp dir such as /tmp.
-const QString kJobDirPrefix = QStringLiteral("job-");
-
-Logging::Fields jobFields(const Job &job)
-{
-    return Logging::Fields{{QStringLiteral("job"), job.id},
-                           {QStringLiteral("job_id"), job.jobId},
-                           {QStringLiteral("operation"), operationName(job.operation)}};
-}
-
-bool queuedBefore(const Job &a, const Job &b)
-{
-    if (a.priority != b.priority)
-        return a.priority > b.priority;
-    return a.sequence < b.sequence;
-}
-
-} // namespace
-
-struct JobManager::Runtime
-{
-    std::vector<std::unique_ptr<QFile>> uploads;   // one per input, opened on first write
-    QPointer<Downloader> downloader;
-    int downloadIndex = -1;
-    QPointer<JobRunner> runner;
-    int slot = -1;
-    QTimer *uploadStallTimer = nullptr;
-    QTimer *progressTimer = nullptr;
-    QElapsedTimer sinceProgress;     // since the last jobProgress emission
-    bool progressPending = false;
-    double lastSentPercentage = -1;  // of the current stage
-    QElapsedTimer stageClock;        // since the current stage began: rates and ETAs
-
-    ~Runtime()
-    {
-        delete uploadStallTimer;
-        delete progressTimer;
-        // deleteLater: the runtime may end inside one of these objects' own signals.
-        if (downloader) {
-            downloader->cancel();
-            downloader->deleteLater();
-        }
-        if (runner) {
-            runner->abort();
-            runner->deleteLater();
-        }
-        for (auto &file : uploads) {
-            if (file)
-                file->close();
-        }
-    }
-};
+using namespace JobManagerDetail;
 
 JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
 {
@@ -98,28 +47,60 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.download.stallTimeout = std::chrono::seconds(config.stallSeconds);
     settings.download.totalTimeout = std::chrono::seconds(config.downloadTimeoutSeconds);
     settings.urlPolicy.allowPrivate = config.allowPrivateUrls;
+    settings.historyDays = config.historyDays;
+    settings.maxAttempts = config.maxAttempts;
     return settings;
 }
 
 JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver,
                        QObject *parent)
-    : QObject(parent), m_settings(std::move(settings)), m_network(network), m_resolver(resolver)
+    : JobManager(std::move(settings), network, resolver, *new MemoryJobStore, parent)
+{
+    m_ownedStore.reset(m_store);
+}
+
+JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver,
+                       JobStore &store, QObject *parent)
+    : QObject(parent), m_settings(std::move(settings)), m_network(network), m_resolver(resolver), m_store(&store)
 {
     m_slots.resize(std::max(1, m_settings.maxConcurrentJobs));
     m_expiryTimer = new QTimer(this);
     m_expiryTimer->setInterval(std::chrono::seconds(1));
     connect(m_expiryTimer, &QTimer::timeout, this, &JobManager::expireOutputs);
     m_expiryTimer->start();
+    auto *purgeTimer = new QTimer(this);
+    purgeTimer->setInterval(std::chrono::hours(1));
+    connect(purgeTimer, &QTimer::timeout, this, &JobManager::purgeHistory);
+    purgeTimer->start();
 }
 
 JobManager::~JobManager()
 {
     // Runtimes first: they stop downloads and ffmpeg before the files go.
     m_runtimes.clear();
+    // With a durable store the files are the records' (the next start recovers or sweeps
+    // them); without one nothing can ever claim them again.
+    if (!m_ownedStore)
+        return;
     for (auto &[id, job] : m_jobs) {
         if (!job.outputsRemoved || !isFinished(job.status))
             QDir(job.directory).removeRecursively();
     }
+}
+
+void JobManager::persistProgress(Job &job)
+{
+    auto it = m_runtimes.find(job.id);
+    if (it == m_runtimes.end())
+        return;
+    Runtime &rt = **it;
+    if (rt.sinceStoreWrite.isValid() && rt.sinceStoreWrite.elapsed() < 1000)
+        return;
+    rt.sinceStoreWrite.restart();
+    QElapsedTimer clock;
+    clock.start();
+    m_store->saveProgress(job.id, job.stage, job.progress.percentage);
+    m_storeLatency.add(clock.nsecsElapsed() / 1000);
 }
 
 std::optional<QString> JobManager::initialize()
@@ -127,17 +108,19 @@ std::optional<QString> JobManager::initialize()
     QDir root(m_settings.tempDir);
     if (!root.mkpath(QStringLiteral(".")))
         return QStringLiteral("cannot create the temp dir %1").arg(m_settings.tempDir);
-    // Without persistence, every job directory found at start-up belongs to a previous run
-    // that crashed or was killed.
-    const QStringList leftovers = root.entryList({kJobDirPrefix + u'*'}, QDir::Dirs | QDir::NoDotAndDotDot);
-    for (const QString &name : leftovers) {
-        QDir(root.filePath(name)).removeRecursively();
-    }
-    if (!leftovers.isEmpty())
-        qCInfo(lcJobs) << "removed" << leftovers.size() << "job directories left by a previous run";
+    // The sweep below deletes what no record owns: another instance's live files must never
+    // look like that.
+    if (const QString refused = m_tempLock.acquire(m_settings.tempDir); !refused.isEmpty())
+        return refused;
     QTemporaryFile probe(root.filePath(QStringLiteral(".write-test-XXXXXX")));
     if (!probe.open())
         return QStringLiteral("the temp dir %1 is not writable").arg(m_settings.tempDir);
+    m_sequence = m_store->maxSequence();
+    recover();
+    sweep();
+    purgeHistory();
+    // After the caller has connected its listeners and the event loop runs.
+    QMetaObject::invokeMethod(this, &JobManager::schedule, Qt::QueuedConnection);
     return std::nullopt;
 }
 
@@ -241,6 +224,8 @@ Result<QString> JobManager::submit(SubmitRequest request)
     job.inputs = request.inputs;
     job.priority = request.priority;
     job.detach = request.detach;
+    job.protocolLevel = request.protocolLevel;
+    job.tokenOwner = request.tokenOwner;
     job.sequence = ++m_sequence;
     job.createdAt = now;
     job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + job.id);
@@ -261,6 +246,17 @@ Result<QString> JobManager::submit(SubmitRequest request)
     for (const JobInput &input : std::as_const(job.inputs))
         declaredTotal = input.declaredSize >= 0 && declaredTotal >= 0 ? declaredTotal + input.declaredSize : -1;
     job.progress.totalBytes = download ? -1 : declaredTotal;
+
+    // Recorded before anyone hears of it: an `ack` is a promise the store must keep.
+    QElapsedTimer clock;
+    clock.start();
+    const bool recorded = m_store->insert(job);
+    m_storeLatency.add(clock.nsecsElapsed() / 1000);
+    if (!recorded) {
+        qCWarning(lcJobs).noquote() << jobFields(job) << "cannot record the job:" << m_store->lastError();
+        QDir(job.directory).removeRecursively();
+        return Error(ErrorCode::InternalError, QStringLiteral("the job store cannot record the job; try again later"));
+    }
 
     const QString id = job.id;
     m_jobs.emplace(id, std::move(job));
@@ -299,7 +295,7 @@ void JobManager::startInput(Job &job)
     QMetaObject::invokeMethod(
             this,
             [this, id] {
-                if (Job *pending = mutableJob(id); pending && pending->status == JobStatus::Downloading)
+                if (Job *pending = mutableJob(id); pending && pending->status == JobStatus::Downloading && m_runtimes.contains(id))
                     startDownload(*pending, 0);
             },
             Qt::QueuedConnection);
@@ -313,7 +309,7 @@ void JobManager::startDownload(Job &job, int index)
     rt.downloadIndex = index;
     const QString id = job.id;
     connect(downloader, &Downloader::progress, this, [this, id, index](qint64 received, qint64 total) {
-        Job *current = mutableJob(id);
+        Job *current = m_runtimes.contains(id) ? mutableJob(id) : nullptr;
         if (!current)
             return;
         qint64 done = 0;
@@ -332,7 +328,7 @@ void JobManager::startDownload(Job &job, int index)
     });
     connect(downloader, &Downloader::finished, this, [this, id, index, downloader] {
         downloader->deleteLater();
-        Job *current = mutableJob(id);
+        Job *current = m_runtimes.contains(id) ? mutableJob(id) : nullptr;
         if (!current || isFinished(current->status))
             return;
         if (const auto &error = downloader->error()) {
@@ -486,9 +482,24 @@ void JobManager::schedule()
     for (int slot = 0; slot < m_slots.size() && !m_queue.empty(); ++slot) {
         if (!m_slots.at(slot).isEmpty())
             continue;
-        const QString id = m_queue.front();
-        m_queue.pop_front();
-        startProcessing(m_jobs.at(id), slot);
+        // The store decides what runs next (on a shared database, among every node's jobs);
+        // m_queue mirrors its order for queue positions.
+        QElapsedTimer clock;
+        clock.start();
+        const std::optional<Job> claimed = m_store->claimNext(QDateTime::currentDateTimeUtc());
+        m_storeLatency.add(clock.nsecsElapsed() / 1000);
+        if (!claimed) {
+            qCWarning(lcJobs) << "the store has no queued job although" << m_queue.size() << "wait:" << m_store->lastError();
+            return;
+        }
+        Job *job = mutableJob(claimed->id);
+        if (!job || job->status != JobStatus::Queued) {
+            qCWarning(lcJobs) << "the store handed out job" << claimed->id << "that this instance does not hold queued";
+            continue;
+        }
+        m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), job->id), m_queue.end());
+        job->startedAt = claimed->startedAt;
+        startProcessing(*job, slot);
     }
 }
 
@@ -497,8 +508,7 @@ void JobManager::startProcessing(Job &job, int slot)
     Runtime &rt = runtime(job.id);
     m_slots[slot] = job.id;
     rt.slot = slot;
-    job.startedAt = QDateTime::currentDateTimeUtc();
-    setStage(job, JobStatus::Processing, JobStage::Processing);
+    setStage(job, JobStatus::Processing, JobStage::Processing, true);   // the claim wrote it
 
     JobRunner::Request request;
     request.id = job.id;
@@ -514,7 +524,7 @@ void JobManager::startProcessing(Job &job, int slot)
     connect(runner, &JobRunner::processingProgress, this,
             [this, id](const FfmpegProgress &progress, double expected) { onProcessingProgress(id, progress, expected); });
     connect(runner, &JobRunner::finalizing, this, [this, id] {
-        if (Job *current = mutableJob(id); current && !isFinished(current->status)) {
+        if (Job *current = mutableJob(id); current && !isFinished(current->status) && m_runtimes.contains(id)) {
             current->progress.percentage = 100;
             current->progress.etaSeconds = 0;
             // The stage's last message says 100, exactly once.
@@ -566,7 +576,7 @@ void JobManager::onProcessingProgress(const QString &id, const FfmpegProgress &p
 
 void JobManager::onRunnerFinished(const QString &id)
 {
-    Job *job = mutableJob(id);
+    Job *job = m_runtimes.contains(id) ? mutableJob(id) : nullptr;
     if (!job || isFinished(job->status))
         return;
     Runtime &rt = runtime(id);
@@ -584,7 +594,7 @@ void JobManager::onRunnerFinished(const QString &id)
     finishJob(*job, JobStatus::Completed, std::nullopt);
 }
 
-void JobManager::setStage(Job &job, JobStatus status, JobStage stage)
+void JobManager::setStage(Job &job, JobStatus status, JobStage stage, bool persisted)
 {
     Runtime &rt = runtime(job.id);
     if (job.stage != stage)
@@ -600,6 +610,9 @@ void JobManager::setStage(Job &job, JobStatus status, JobStage stage)
     rt.sinceProgress.restart();
     rt.progressPending = false;
     rt.lastSentPercentage = -1;
+    rt.sinceStoreWrite.restart();
+    if (!persisted)
+        persist(job);
     qCDebug(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("state"), jobStatusName(status)}}
                               << "stage" << jobStageName(stage);
     emit jobStageChanged(job.id);
@@ -650,6 +663,7 @@ void JobManager::flushProgress(Job &job)
     rt.lastSentPercentage = job.progress.percentage;
     if (rt.progressTimer)
         rt.progressTimer->stop();
+    persistProgress(job);
     emit jobProgress(job.id);
 }
 
@@ -679,7 +693,7 @@ void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> erro
                 QFile::remove(path);
         }
         if (job.outputs.isEmpty()) {
-            removeFiles(job);
+            removeFiles(job, false);
         } else {
             job.retained = job.detach;
             // Even undelivered outputs of an attached job go at the end of the retention
@@ -688,16 +702,20 @@ void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> erro
         }
     } else {
         status == JobStatus::Failed ? ++m_failed : ++m_cancelled;
-        removeFiles(job);
+        removeFiles(job, false);
     }
+    m_parked.remove(id);
+    persist(job);
     Logging::Fields fields = jobFields(job);
     fields.add(QStringLiteral("state"), jobStatusName(status));
     fields.add(QStringLiteral("duration_ms"), QString::number(job.createdAt.msecsTo(job.finishedAt)));
     if (job.error)
         fields.add(QStringLiteral("code"), errorCodeName(job.error->code));
     qCInfo(lcJobs).noquote() << fields << jobStatusName(status) << (job.error ? job.error->message : QString());
+    if (job.outputsRemoved && !job.outputs.isEmpty())
+        emit outputsRemoved(id);
     emit jobFinished(id);
-    trimHistory();
+    scheduleEviction();
     schedule();
     checkDrained();
 }
@@ -713,21 +731,29 @@ void JobManager::stopRuntime(const QString &id)
         m_slots[rt->slot].clear();   // the slot is free at once; ffmpeg dies in the background
 }
 
-void JobManager::removeFiles(Job &job)
+void JobManager::removeFiles(Job &job, bool announce)
 {
     QDir(job.directory).removeRecursively();
     if (!job.outputsRemoved) {
         job.outputsRemoved = true;
+        if (!announce)
+            return;
+        persist(job);
         if (!job.outputs.isEmpty())
             emit outputsRemoved(job.id);
+        scheduleEviction();
     }
 }
 
 std::optional<Error> JobManager::cancel(const QString &id)
 {
     Job *job = mutableJob(id);
-    if (!job)
+    if (!job) {
+        // Finished jobs leave memory; their record still says how they ended.
+        if (const Job *stored = this->job(id))
+            return Error(ErrorCode::CancelFailed, QStringLiteral("job already %1").arg(jobStatusName(stored->status)));
         return Error(ErrorCode::NotFound, QStringLiteral("no such job"));
+    }
     if (isFinished(job->status)) {
         return Error(ErrorCode::CancelFailed,
                      QStringLiteral("job already %1").arg(jobStatusName(job->status)));
@@ -755,6 +781,7 @@ void JobManager::retainOutputs(const QString &id)
     if (Job *job = mutableJob(id); job && job->status == JobStatus::Completed && !job->outputsRemoved) {
         job->retained = true;
         job->retainUntil = QDateTime::currentDateTimeUtc().addSecs(m_settings.retention.count());
+        persist(*job);
     }
 }
 
@@ -762,7 +789,10 @@ void JobManager::connectionClosed(quint64 connectionId)
 {
     QStringList toCancel;
     for (auto &[id, job] : m_jobs) {
-        if (job.connectionId != connectionId || job.detach)
+        // During a shutdown, jobs whose owner can come back belong to the next start, not to
+        // a connection that closes with this one.
+        if (job.connectionId != connectionId || job.detach || m_parked.contains(id)
+            || (m_shuttingDown && ownerCanReturn(job)))
             continue;
         if (!isFinished(job.status))
             toCancel.append(id);
@@ -802,31 +832,6 @@ void JobManager::expireOutputs()
     }
 }
 
-void JobManager::trimHistory()
-{
-    qsizetype finished = 0;
-    for (const auto &[id, job] : m_jobs)
-        finished += isFinished(job.status) ? 1 : 0;
-    for (qsizetype i = 0; i < m_order.size() && finished > m_settings.maxFinishedRecords;) {
-        const QString id = m_order.at(i);
-        Job &job = m_jobs.at(id);
-        if (!isFinished(job.status) || !job.outputsRemoved) {
-            ++i;
-            continue;
-        }
-        m_jobs.erase(id);
-        m_order.removeAt(i);
-        --finished;
-        emit jobRemoved(id);
-    }
-}
-
-const Job *JobManager::job(const QString &id) const
-{
-    const auto it = m_jobs.find(id);
-    return it == m_jobs.end() ? nullptr : &it->second;
-}
-
 Job *JobManager::mutableJob(const QString &id)
 {
     const auto it = m_jobs.find(id);
@@ -836,16 +841,6 @@ Job *JobManager::mutableJob(const QString &id)
 JobManager::Runtime &JobManager::runtime(const QString &id)
 {
     return *m_runtimes.value(id);
-}
-
-const Job *JobManager::findJob(const QString &owner, const QString &jobId) const
-{
-    for (auto it = m_order.crbegin(); it != m_order.crend(); ++it) {
-        const Job &candidate = m_jobs.at(*it);
-        if (candidate.owner == owner && candidate.jobId == jobId)
-            return &candidate;
-    }
-    return nullptr;
 }
 
 QList<const Job *> JobManager::jobs() const
@@ -880,50 +875,6 @@ JobStats JobManager::stats() const
     }
     stats.workerJobs = m_slots;
     return stats;
-}
-
-void JobManager::shutdown(std::chrono::milliseconds drain)
-{
-    if (m_shuttingDown)
-        return;
-    m_shuttingDown = true;
-    const Error shuttingDown(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down"));
-    QStringList waiting;
-    for (const auto &[id, job] : m_jobs) {
-        if (!isFinished(job.status) && job.status != JobStatus::Processing)
-            waiting.append(id);
-    }
-    for (const QString &id : std::as_const(waiting))
-        finishJob(m_jobs.at(id), JobStatus::Cancelled, shuttingDown);
-    m_drainTimer = new QTimer(this);
-    m_drainTimer->setSingleShot(true);
-    connect(m_drainTimer, &QTimer::timeout, this, [this, shuttingDown] {
-        QStringList running;
-        for (const auto &[id, job] : m_jobs) {
-            if (!isFinished(job.status))
-                running.append(id);
-        }
-        for (const QString &id : std::as_const(running))
-            finishJob(m_jobs.at(id), JobStatus::Cancelled, shuttingDown);
-    });
-    m_drainTimer->start(drain);
-    checkDrained();
-}
-
-void JobManager::checkDrained()
-{
-    if (!m_shuttingDown)
-        return;
-    for (const auto &[id, job] : m_jobs) {
-        if (!isFinished(job.status))
-            return;
-    }
-    if (m_drainTimer) {
-        m_drainTimer->stop();
-        m_drainTimer->deleteLater();
-        m_drainTimer = nullptr;
-        QMetaObject::invokeMethod(this, &JobManager::drained, Qt::QueuedConnection);
-    }
 }
 
 } // namespace Mediaforge

@@ -4,20 +4,24 @@
 #include "errorcode.h"
 #include "input/downloader.h"
 #include "input/urlguard.h"
+#include "directorylock.h"
 #include "job.h"
 #include "jobrunner.h"
+#include "jobstore.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 #include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 class QFile;
 class QNetworkAccessManager;
@@ -40,7 +44,8 @@ struct JobManagerSettings
     std::chrono::seconds retention{3600};
     std::chrono::milliseconds uploadStallTimeout = std::chrono::seconds(120);
     std::chrono::milliseconds progressInterval = std::chrono::milliseconds(250);   // <= 4 a second
-    int maxFinishedRecords = 5000;
+    int historyDays = 7;               // finished records stay in the store this long
+    int maxAttempts = 2;               // runs a job may start (crash recovery)
     RunnerSettings runner;
     DownloadLimits download;
     UrlPolicy urlPolicy;
@@ -59,6 +64,22 @@ struct SubmitRequest
     QList<JobInput> inputs;        // source, url / display name, declared size
     JobPriority priority = JobPriority::Normal;
     bool detach = false;
+    int protocolLevel = 1;         // for crash recovery: level 0 jobs end with their connection
+    bool tokenOwner = false;       // the owner is a token's name, not the connection
+};
+
+// How long store writes keep the event loop waiting: the last samples, in microseconds.
+class StoreLatency
+{
+public:
+    void add(qint64 microseconds);
+    qint64 percentile(double fraction) const;   // 0 when nothing was measured
+    qint64 count() const { return m_count; }
+
+private:
+    std::vector<qint64> m_samples;   // a ring of the last kCapacity writes
+    qint64 m_count = 0;
+    static constexpr size_t kCapacity = 4096;
 };
 
 struct JobStats
@@ -76,17 +97,24 @@ struct JobStats
 
 // The job engine. Owns every job from start_job to the removal of its last file: input stage
 // (uploads, downloads; no worker slot), the priority queue, worker slots running JobRunners,
-// retention of outputs. Knows nothing of WebSockets: sessions, metrics and the event feed all
-// listen to the same signals.
+// retention of outputs. Knows nothing of WebSockets or SQL: sessions, metrics and the event feed
+// all listen to the same signals, and every job is recorded in a JobStore before a change is
+// announced. Memory holds the live jobs (unfinished, or with outputs still on disk); finished
+// records are read back from the store.
 class JobManager : public QObject
 {
     Q_OBJECT
 public:
+    // Without a store: records live in memory only and die with the manager (unit tests).
     JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver,
+               QObject *parent = nullptr);
+    JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver, JobStore &store,
                QObject *parent = nullptr);
     ~JobManager() override;
 
-    // Creates the temp dir, removes what a crash left there, checks it is writable.
+    // Locks and creates the temp dir, recovers the stored jobs (crash recovery: queued jobs
+    // queue again, interrupted ones run again within --max-attempts, jobs nobody can come back
+    // for end), removes job directories no record owns, checks the dir is writable.
     std::optional<QString> initialize();
 
     // Creates the job and starts its input stage. Errors: DUPLICATE_JOB, QUEUE_FULL,
@@ -114,10 +142,16 @@ public:
     // for it removed.
     void connectionClosed(quint64 connectionId);
 
+    // Live jobs from memory, others from the store. A pointer stays valid until control
+    // returns to the event loop.
     const Job *job(const QString &id) const;
     // The newest job of `owner` with that client id.
     const Job *findJob(const QString &owner, const QString &jobId) const;
-    QList<const Job *> jobs() const;   // oldest first
+    QList<const Job *> jobs() const;   // the live jobs, oldest first
+    // Finished jobs from the store, newest-finished first.
+    HistoryPage history(const HistoryQuery &query) const;
+    const StoreLatency &storeLatency() const { return m_storeLatency; }
+    QString storeDescription() const { return m_store->describe(); }
     int queuePosition(const QString &id) const;   // 1-based; 0 when not queued
     JobStats stats() const;
     int maxConcurrentJobs() const { return m_settings.maxConcurrentJobs; }
@@ -126,8 +160,11 @@ public:
     // Owners with a submit inside the rate window (what the rate limit remembers).
     int rateLimitedOwners() const { return int(m_recentSubmits.size()); }
 
-    // Stops accepting jobs, cancels those not yet processing, lets running ones finish for
-    // `drain`, then cancels the rest; drained() when nothing runs any more.
+    // Stops accepting jobs and lets running ones finish for `drain`. Jobs whose owner can come
+    // back (ownerCanReturn) keep their place: waiting ones stay queued in the store, running
+    // ones still unfinished at the end are stored as queued again (attempts unchanged: the
+    // service stopped them, not the job). Other unfinished jobs are cancelled as before.
+    // drained() when nothing runs any more.
     void shutdown(std::chrono::milliseconds drain);
 
 signals:
@@ -135,7 +172,7 @@ signals:
     void jobStageChanged(const QString &id);   // status or stage changed (not to a final state)
     void jobProgress(const QString &id);       // throttled to progressInterval per job
     void jobFinished(const QString &id);       // completed, failed or cancelled
-    void jobRemoved(const QString &id);        // the record is gone (history limit)
+    void jobRemoved(const QString &id);        // no longer live: the record is in the store only
     void outputsRemoved(const QString &id);    // delivered or expired: no longer fetchable
     void bytesReceivedChanged(qint64 delta);
     void drained();
@@ -153,15 +190,23 @@ private:
     void startProcessing(Job &job, int slot);
     void onRunnerFinished(const QString &id);
     void onProcessingProgress(const QString &id, const FfmpegProgress &progress, double expected);
-    void setStage(Job &job, JobStatus status, JobStage stage);
+    void setStage(Job &job, JobStatus status, JobStage stage, bool persisted = false);
     void updateProgress(Job &job);
     void flushProgress(Job &job);
     void finishJob(Job &job, JobStatus status, std::optional<Error> error);
     void stopRuntime(const QString &id);
-    void removeFiles(Job &job);
+    // announce: record and signal the change now (finishJob does both itself).
+    void removeFiles(Job &job, bool announce = true);
     void expireOutputs();
     void pruneRecentSubmits(const QDateTime &now);
-    void trimHistory();
+    void scheduleEviction();
+    void evictFinished();
+    void purgeHistory();
+    void recover();
+    void sweep();
+    void park(Job &job);
+    bool persist(const Job &job);
+    void persistProgress(Job &job);
     void checkDrained();
     QString newId() const;
     int unfinishedJobsOfConnection(quint64 connectionId) const;
@@ -169,6 +214,14 @@ private:
     JobManagerSettings m_settings;
     QNetworkAccessManager &m_network;
     HostResolver &m_resolver;
+    std::unique_ptr<JobStore> m_ownedStore;             // only without a given store
+    JobStore *m_store = nullptr;
+    StoreLatency m_storeLatency;
+    DirectoryLock m_tempLock;
+    mutable std::map<QString, Job> m_loaded;            // finished records read back, until the event loop
+    mutable bool m_loadedPrune = false;
+    QSet<QString> m_parked;                             // kept for the next start (shutdown)
+    bool m_evictionPending = false;
     std::map<QString, Job> m_jobs;                      // by id
     QHash<QString, std::shared_ptr<Runtime>> m_runtimes;   // unfinished jobs only
     QList<QString> m_order;                             // ids by creation

@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "input/urlguard.h"
 #include "jobs/jobmanager.h"
+#include "joblist.h"
 #include "logging/logging.h"
 #include "outputsender.h"
 #include "peersocket.h"
@@ -465,6 +466,8 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
     submit.options = request.options;
     submit.priority = jobPriorityFromName(request.priority).value_or(JobPriority::Normal);
     submit.detach = request.detach;
+    submit.protocolLevel = m_level;
+    submit.tokenOwner = m_context.authenticator->enabled();
     for (const StartJobRequest::Input &input : request.inputs) {
         JobInput jobInput;
         if (input.isUrl) {
@@ -607,24 +610,21 @@ void Session::handleListJobs(const QJsonObject &object, const QJsonValue &reques
             limit = int(value);
         }
     }
+    std::optional<HistoryCursor> before;
+    if (object.contains(Field::Before)) {
+        before = HistoryCursor::decode(object.value(Field::Before).toString());
+        if (!before)
+            issues.add(QStringLiteral("before"), QStringLiteral("must be a next_before value from an earlier jobs reply"));
+    }
     if (!issues.isEmpty()) {
         sendError(issues.toError(), QString(), requestId);
         countInvalid();
         return;
     }
-    const QList<const Job *> all = m_context.manager->jobs();
-    QJsonArray list;
     const bool admin = m_identity.role == Role::Admin;
-    // Newest first: the jobs someone asks about are almost always the recent ones.
-    for (auto it = all.crbegin(); it != all.crend() && list.size() < limit; ++it) {
-        const Job *job = *it;
-        if (!canAccess(*job) || (!states.isEmpty() && !states.contains(job->status)))
-            continue;
-        // Admins (every connection when auth is off) see every job; clients only their own.
-        list.append(job->toSnapshot(admin, m_context.manager->queuePosition(job->id)));
-    }
+    // Admins (every connection when auth is off) see every job; clients only their own.
     QJsonObject reply = message(Type::Jobs);
-    reply.insert(QString(Field::Jobs), list);
+    listJobs(*m_context.manager, JobListQuery{states, limit, before, admin ? QString() : m_owner, admin}, reply);
     send(reply, requestId);
 }
 

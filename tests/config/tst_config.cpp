@@ -45,7 +45,26 @@ private slots:
         QCOMPARE(config.maxConnections, 1000);
         QCOMPARE(config.pingIntervalSeconds, 30);
         QCOMPARE(config.stallSeconds, 120);
-        QVERIFY(config.tempDir.endsWith(QStringLiteral("/mediaforge")));
+        QVERIFY(config.dataDir.endsWith(QStringLiteral("/mediaforge")));
+        // Job files live with the store by default: a restart must find them, /tmp may not.
+        QCOMPARE(config.tempDir, config.dataDir + QStringLiteral("/jobs"));
+        QCOMPARE(config.historyDays, 7);
+        QCOMPARE(config.maxAttempts, 2);
+        QVERIFY(!config.resetStore);
+    }
+
+    void dataDirFromEnvironmentMovesTheJobFiles()
+    {
+        QProcessEnvironment environment;
+        environment.insert(QStringLiteral("MEDIAFORGE_DATA_DIR"), QStringLiteral("/var/lib/mediaforge"));
+        const ConfigOutcome outcome = ConfigLoader::load({QStringLiteral("mediaforged")}, environment);
+        QCOMPARE(outcome.action, ConfigOutcome::Action::Run);
+        QCOMPARE(outcome.config.dataDir, QStringLiteral("/var/lib/mediaforge"));
+        QCOMPARE(outcome.config.tempDir, QStringLiteral("/var/lib/mediaforge/jobs"));
+        const ConfigOutcome overridden = ConfigLoader::load(
+                {QStringLiteral("mediaforged"), QStringLiteral("--temp-dir"), QStringLiteral("/srv/scratch")}, environment);
+        QCOMPARE(overridden.config.tempDir, QStringLiteral("/srv/scratch"));
+        QCOMPARE(overridden.config.dataDir, QStringLiteral("/var/lib/mediaforge"));
     }
 
     void sourcesInPrecedence_data()

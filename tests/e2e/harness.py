@@ -192,7 +192,9 @@ class Service:
         self.temp_dir = tempfile.mkdtemp(prefix="mediaforge-e2e-")
         self.log_path = os.path.join(self.temp_dir, "service.log")
         self.work_dir = os.path.join(self.temp_dir, "work")
-        self.args = [MEDIAFORGED, "--port", "0", "--http-port", "0", "--temp-dir", self.work_dir, *args]
+        self.data_dir = os.path.join(self.temp_dir, "data")
+        self.args = [MEDIAFORGED, "--port", "0", "--http-port", "0", "--temp-dir", self.work_dir,
+                     "--data-dir", self.data_dir, *args]
         self.env = clean_environment(env)
         self.process = None
         self.ws_url = None
@@ -207,7 +209,7 @@ class Service:
         shutil.rmtree(self.temp_dir, ignore_errors=True)
 
     def start(self):
-        self.log = open(self.log_path, "wb")
+        self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log, env=self.env)
         deadline = time.monotonic() + 20
         while (self.ws_url is None or self.http_url is None) and time.monotonic() < deadline:
@@ -235,6 +237,14 @@ class Service:
         if hasattr(self, "log"):
             self.log.close()
         return self.process.returncode if self.process else None
+
+    def restart(self, sig=signal.SIGKILL):
+        """Stops the service with `sig` and starts it again on the same data and temp dirs."""
+        self.stop(sig)
+        if self.process and self.process.stdout:
+            self.process.stdout.close()
+        self.ws_url = self.http_url = None
+        self.start()
 
     def log_tail(self, lines=40):
         with contextlib.suppress(OSError), open(self.log_path, "rb") as f:

@@ -525,7 +525,10 @@ private slots:
         QCOMPARE(perConnection.error().code, ErrorCode::QueueFull);
         QCOMPARE(m->submit(request(QStringLiteral("x"), 3)).error().code, ErrorCode::QueueFull);   // 3 waiting overall
         QCOMPARE(m->submit(request(QStringLiteral("big"), 4, 5000)).error().code, ErrorCode::QueueFull);
-        auto fresh = manager(s);
+        // A temp dir belongs to one manager (locked): the fresh one gets its own.
+        JobManagerSettings f = settings();
+        f.maxFileBytes = 1000;
+        auto fresh = manager(f);
         QCOMPARE(fresh->submit(request(QStringLiteral("big"), 4, 5000)).error().code, ErrorCode::TooLarge);
         // Rate limit per owner: 5 a minute.
         JobManagerSettings r = settings();

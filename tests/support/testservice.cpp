@@ -45,6 +45,7 @@ bool TestService::start(const QStringList &extraArguments, int wsPort, const QSt
     m_process.setProgram(program);
     m_process.setArguments(QStringList{QStringLiteral("--port"), QString::number(wsPort), QStringLiteral("--http-port"),
                                        QStringLiteral("0"), QStringLiteral("--temp-dir"), m_jobsDirectory,
+                                       QStringLiteral("--data-dir"), m_temp.filePath(QStringLiteral("data")),
                                        QStringLiteral("--log-level"), QStringLiteral("warning")}
                            + extraArguments);
     QProcessEnvironment environment = cleanEnvironment();

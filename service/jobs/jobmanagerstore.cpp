@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// JobManager, continued: what ties it to its JobStore. Crash recovery at start-up, the sweep of
+// files no record owns, history (records read back, purged after --history-days, finished jobs
+// leaving memory) and the graceful stop that keeps the queue.
+#include "jobmanager.h"
+#include "jobmanager_p.h"
+#include "jobrecovery.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include <algorithm>
+#include <cmath>
+
+namespace Mediaforge {
+
+using namespace JobManagerDetail;
+
+void StoreLatency::add(qint64 microseconds)
+{
+    if (m_samples.size() < kCapacity)
+        m_samples.push_back(microseconds);
+    else
+        m_samples[size_t(m_count % qint64(kCapacity))] = microseconds;
+    ++m_count;
+}
+
+qint64 StoreLatency::percentile(double fraction) const
+{
+    if (m_samples.empty())
+        return 0;
+    std::vector<qint64> sorted = m_samples;
+    const size_t rank = std::min(sorted.size() - 1, size_t(std::ceil(fraction * double(sorted.size()))) - 1);
+    std::nth_element(sorted.begin(), sorted.begin() + qsizetype(rank), sorted.end());
+    return sorted[rank];
+}
+
+bool JobManager::persist(const Job &job)
+{
+    QElapsedTimer clock;
+    clock.start();
+    const bool ok = m_store->save(job);
+    m_storeLatency.add(clock.nsecsElapsed() / 1000);
+    if (!ok)
+        qCWarning(lcJobs).noquote() << jobFields(job) << "cannot record the job's state:" << m_store->lastError();
+    return ok;
+}
+
+void JobManager::recover()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QList<Job> records = m_store->live();
+    int queued = 0;
+    int ended = 0;
+    int kept = 0;
+    for (const Job &record : records) {
+        Recovered recovered = recoverJob(record, m_settings.maxAttempts, now);
+        Job &job = recovered.job;
+        const bool changed = recovered.action != Recovered::Action::KeepOutputs || job.outputsRemoved != record.outputsRemoved;
+        if (changed)
+            persist(job);
+        if (recovered.action == Recovered::Action::End) {
+            QDir(job.directory).removeRecursively();
+            if (record.status != job.status) {
+                qCInfo(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("state"), jobStatusName(job.status)}}
+                                         << "ended at start-up:" << (job.error ? job.error->message : QString());
+            }
+            ++ended;
+            continue;
+        }
+        const QString id = job.id;
+        m_jobs.emplace(id, std::move(job));
+        m_order.append(id);
+        Job &stored = m_jobs.at(id);
+        if (recovered.action == Recovered::Action::KeepOutputs) {
+            ++kept;
+            continue;
+        }
+        auto runtime = std::make_shared<Runtime>();
+        runtime->stageClock.start();
+        m_runtimes.insert(id, runtime);
+        if (recovered.action == Recovered::Action::Queue) {
+            // What an interrupted run left (partial outputs, work files) goes; the inputs stay.
+            QDir directory(stored.directory);
+            const QStringList entries = directory.entryList(QDir::Files | QDir::NoDotAndDotDot);
+            for (const QString &entry : entries) {
+                const QString path = directory.filePath(entry);
+                if (std::none_of(stored.inputs.cbegin(), stored.inputs.cend(),
+                                 [&path](const JobInput &input) { return input.path == path; }))
+                    QFile::remove(path);
+            }
+            const auto position = std::upper_bound(m_queue.begin(), m_queue.end(), id, [this](const QString &a, const QString &b) {
+                return queuedBefore(m_jobs.at(a), m_jobs.at(b));
+            });
+            m_queue.insert(position, id);
+            ++queued;
+        } else {
+            startInput(stored);
+        }
+    }
+    if (!records.isEmpty()) {
+        qCInfo(lcJobs).noquote() << "recovered from" << m_store->describe() << ":" << queued << "queued," << kept
+                                 << "with outputs kept," << ended << "ended";
+    }
+}
+
+void JobManager::sweep()
+{
+    // Whatever a crash left behind that no record owns any more.
+    QDir root(m_settings.tempDir);
+    const QStringList entries = root.entryList({kJobDirPrefix + u'*'}, QDir::Dirs | QDir::NoDotAndDotDot);
+    int removed = 0;
+    for (const QString &name : entries) {
+        const QString id = name.mid(kJobDirPrefix.size());
+        if (m_jobs.count(id) && QFileInfo(m_jobs.at(id).directory) == QFileInfo(root.filePath(name)))
+            continue;
+        QDir(root.filePath(name)).removeRecursively();
+        ++removed;
+    }
+    if (removed)
+        qCInfo(lcJobs) << "removed" << removed << "job directories no record owns";
+}
+
+void JobManager::purgeHistory()
+{
+    const int removed = m_store->purgeFinishedBefore(QDateTime::currentDateTimeUtc().addDays(-m_settings.historyDays));
+    if (removed > 0)
+        qCInfo(lcJobs) << "removed" << removed << "job records older than" << m_settings.historyDays << "days";
+}
+
+void JobManager::scheduleEviction()
+{
+    if (m_evictionPending)
+        return;
+    m_evictionPending = true;
+    // Deferred: whoever reacts to the signal that ended the job still reads it from memory.
+    QMetaObject::invokeMethod(this, &JobManager::evictFinished, Qt::QueuedConnection);
+}
+
+void JobManager::evictFinished()
+{
+    m_evictionPending = false;
+    for (qsizetype i = 0; i < m_order.size();) {
+        const QString id = m_order.at(i);
+        const Job &job = m_jobs.at(id);
+        if (!isFinished(job.status) || !job.outputsRemoved) {
+            ++i;
+            continue;
+        }
+        m_jobs.erase(id);
+        m_order.removeAt(i);
+        emit jobRemoved(id);
+    }
+}
+
+const Job *JobManager::job(const QString &id) const
+{
+    if (const auto it = m_jobs.find(id); it != m_jobs.end())
+        return &it->second;
+    if (const auto it = m_loaded.find(id); it != m_loaded.end())
+        return &it->second;
+    std::optional<Job> stored = m_store->load(id);
+    if (!stored)
+        return nullptr;
+    if (!m_loadedPrune) {
+        // Records read back live until the event loop runs again: long enough for the request
+        // that asked, short enough that memory holds only live jobs.
+        m_loadedPrune = true;
+        QMetaObject::invokeMethod(
+                const_cast<JobManager *>(this),
+                [this] {
+                    m_loaded.clear();
+                    m_loadedPrune = false;
+                },
+                Qt::QueuedConnection);
+    }
+    return &m_loaded.emplace(id, std::move(*stored)).first->second;
+}
+
+HistoryPage JobManager::history(const HistoryQuery &query) const
+{
+    return m_store->history(query);
+}
+
+const Job *JobManager::findJob(const QString &owner, const QString &jobId) const
+{
+    for (auto it = m_order.crbegin(); it != m_order.crend(); ++it) {
+        const Job &candidate = m_jobs.at(*it);
+        if (candidate.owner == owner && candidate.jobId == jobId)
+            return &candidate;
+    }
+    const std::optional<Job> stored = m_store->findLatest(owner, jobId);
+    return stored ? job(stored->id) : nullptr;
+}
+
+void JobManager::shutdown(std::chrono::milliseconds drain)
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    const Error shuttingDown(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down"));
+    QStringList waiting;
+    for (auto &[id, job] : m_jobs) {
+        if (isFinished(job.status) || job.status == JobStatus::Processing)
+            continue;
+        // Queued jobs and downloads (which start again) of owners who can come back stay for
+        // the next start; an upload cannot continue without its connection.
+        if (ownerCanReturn(job) && (job.status == JobStatus::Queued || job.status == JobStatus::Downloading))
+            park(job);
+        else
+            waiting.append(id);
+    }
+    for (const QString &id : std::as_const(waiting))
+        finishJob(m_jobs.at(id), JobStatus::Cancelled, shuttingDown);
+    m_drainTimer = new QTimer(this);
+    m_drainTimer->setSingleShot(true);
+    connect(m_drainTimer, &QTimer::timeout, this, [this, shuttingDown] {
+        QStringList running;
+        for (const auto &[id, job] : m_jobs) {
+            if (!isFinished(job.status) && !m_parked.contains(id))
+                running.append(id);
+        }
+        for (const QString &id : std::as_const(running)) {
+            Job &job = m_jobs.at(id);
+            if (ownerCanReturn(job))
+                park(job);
+            else
+                finishJob(job, JobStatus::Cancelled, shuttingDown);
+        }
+        checkDrained();
+    });
+    m_drainTimer->start(drain);
+    checkDrained();
+}
+
+void JobManager::park(Job &job)
+{
+    m_parked.insert(job.id);
+    if (job.status == JobStatus::Queued)
+        return;   // already stored as queued
+    stopRuntime(job.id);
+    if (job.status == JobStatus::Processing) {
+        // Partial outputs and work files go; the inputs stay for the next run. The service
+        // stopped this run, not the job: attempts stay as they are.
+        QDir directory(job.directory);
+        const QStringList entries = directory.entryList(QDir::Files | QDir::NoDotAndDotDot);
+        for (const QString &entry : entries) {
+            const QString path = directory.filePath(entry);
+            const bool isInput = std::any_of(job.inputs.cbegin(), job.inputs.cend(),
+                                             [&path](const JobInput &input) { return input.path == path; });
+            if (!isInput)
+                QFile::remove(path);
+        }
+        job.outputs.clear();
+        job.probeResult = QJsonObject();
+        job.startedAt = QDateTime();
+        job.status = JobStatus::Queued;
+        job.stage = JobStage::Queued;
+        job.progress = JobProgress{};
+        persist(job);
+        qCInfo(lcJobs).noquote() << jobFields(job) << "stopped by the shutdown; queued for the next start";
+        emit jobStageChanged(job.id);
+    }
+}
+
+void JobManager::checkDrained()
+{
+    if (!m_shuttingDown)
+        return;
+    for (const auto &[id, job] : m_jobs) {
+        if (!isFinished(job.status) && !m_parked.contains(id))
+            return;
+    }
+    if (m_drainTimer) {
+        m_drainTimer->stop();
+        m_drainTimer->deleteLater();
+        m_drainTimer = nullptr;
+        QMetaObject::invokeMethod(this, &JobManager::drained, Qt::QueuedConnection);
+    }
+}
+
+} // namespace Mediaforge

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "jobrecovery.h"
+
+#include <QFileInfo>
+
+namespace Mediaforge {
+
+namespace {
+
+bool inputsPresent(const Job &job)
+{
+    for (const JobInput &input : job.inputs) {
+        const QFileInfo info(input.path);
+        if (!info.isFile() || (input.complete && info.size() != input.bytes))
+            return false;
+    }
+    return true;
+}
+
+bool outputsPresent(const Job &job)
+{
+    for (const JobOutput &output : job.outputs) {
+        const QFileInfo info(output.path);
+        if (!info.isFile() || info.size() != output.size)
+            return false;
+    }
+    return true;
+}
+
+Recovered end(Job job, JobStatus status, Error error, const QDateTime &now)
+{
+    job.status = status;
+    job.finishedAt = now;
+    job.error = std::move(error);
+    job.outputsRemoved = true;
+    return Recovered{std::move(job), Recovered::Action::End};
+}
+
+} // namespace
+
+bool ownerCanReturn(const Job &job)
+{
+    return job.protocolLevel >= 1 && (job.detach || job.tokenOwner);
+}
+
+Recovered recoverJob(Job job, int maxAttempts, const QDateTime &now)
+{
+    if (isFinished(job.status)) {
+        if (job.outputsRemoved)
+            return Recovered{std::move(job), Recovered::Action::End};
+        // Outputs waiting for a connection that is gone go as they would have on its close.
+        const bool kept = job.retained || ownerCanReturn(job);
+        const bool expired = job.retainUntil.isValid() && job.retainUntil <= now;
+        if (!kept || expired || !outputsPresent(job)) {
+            job.outputsRemoved = true;
+            return Recovered{std::move(job), Recovered::Action::End};
+        }
+        return Recovered{std::move(job), Recovered::Action::KeepOutputs};
+    }
+
+    if (!ownerCanReturn(job)) {
+        return end(std::move(job), JobStatus::Cancelled,
+                   Error(ErrorCode::JobCancelled,
+                         QStringLiteral("the service restarted and the connection that started the job is gone"),
+                         QJsonObject{{QStringLiteral("reason"), QStringLiteral("restart")}}),
+                   now);
+    }
+    job.connectionId = 0;
+    job.progress = JobProgress{};
+    switch (job.status) {
+    case JobStatus::AwaitingUpload:
+        return end(std::move(job), JobStatus::Failed,
+                   Error(ErrorCode::Interrupted,
+                         QStringLiteral("the upload was interrupted by a restart of the service; start the job again")),
+                   now);
+    case JobStatus::Downloading:
+        for (JobInput &input : job.inputs) {
+            input.bytes = 0;
+            input.complete = false;
+        }
+        job.stage = JobStage::Downloading;
+        return Recovered{std::move(job), Recovered::Action::Download};
+    case JobStatus::Processing:
+        // The service died under this run: count it, so that an input that kills the service
+        // every time stops after --max-attempts instead of crash-looping it.
+        ++job.attempts;
+        if (job.attempts > maxAttempts) {
+            const int runs = job.attempts - 1;
+            return end(std::move(job), JobStatus::Failed,
+                       Error(ErrorCode::AttemptsExhausted,
+                             QStringLiteral("the service stopped unexpectedly during each of this job's %1 runs; "
+                                            "it is not run again (--max-attempts %2)")
+                                     .arg(runs)
+                                     .arg(maxAttempts),
+                             QJsonObject{{QStringLiteral("attempts"), runs}, {QStringLiteral("max_attempts"), maxAttempts}}),
+                       now);
+        }
+        job.outputs.clear();
+        job.probeResult = QJsonObject();
+        job.startedAt = QDateTime();
+        [[fallthrough]];
+    case JobStatus::Queued:
+        if (!inputsPresent(job)) {
+            return end(std::move(job), JobStatus::Failed,
+                       Error(ErrorCode::FilesLost,
+                             QStringLiteral("the job's input files vanished while the service was stopped")),
+                       now);
+        }
+        job.status = JobStatus::Queued;
+        job.stage = JobStage::Queued;
+        return Recovered{std::move(job), Recovered::Action::Queue};
+    case JobStatus::Completed:
+    case JobStatus::Failed:
+    case JobStatus::Cancelled:
+        break;
+    }
+    return Recovered{std::move(job), Recovered::Action::End};
+}
+
+} // namespace Mediaforge

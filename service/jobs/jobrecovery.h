@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "job.h"
+
+#include <QDateTime>
+
+namespace Mediaforge {
+
+// What start-up does with one stored record that still holds something (JobStore::live()).
+// A pure decision over the record and the files on disk, so that every rule of crash recovery
+// is testable without a service.
+struct Recovered
+{
+    enum class Action {
+        Queue,        // back into the queue (queued, or processing interrupted within its attempts)
+        Download,     // the download starts again from the beginning
+        KeepOutputs,  // finished, outputs still fetchable until their retention ends
+        End,          // finished now (failed or cancelled) or its outputs are gone: remove the files
+    };
+    Job job;           // the record as it must be stored
+    Action action = Action::End;
+};
+
+// Whether a job's owner can come back for it after its connection is gone: a level 1 owner
+// with a token, or any detached job. Level 0 jobs and token-less (connection-bound) owners'
+// attached jobs cannot.
+bool ownerCanReturn(const Job &job);
+
+Recovered recoverJob(Job job, int maxAttempts, const QDateTime &now);
+
+} // namespace Mediaforge

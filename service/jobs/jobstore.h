@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "job.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QSet>
+#include <QString>
+
+#include <optional>
+
+namespace Mediaforge {
+
+// Where a page of finished jobs ends: the next page starts strictly after it. Finished jobs are
+// ordered newest-finished first, ties broken by arrival (sequence), so the order is total and
+// stable while new jobs finish.
+struct HistoryCursor
+{
+    qint64 finishedMs = 0;
+    quint64 sequence = 0;
+
+    // Opaque to clients: "<finished ms>.<sequence>".
+    QString encode() const;
+    static std::optional<HistoryCursor> decode(const QString &text);
+};
+
+struct HistoryQuery
+{
+    QString owner;                 // empty: every owner (admins)
+    QSet<JobStatus> states;        // finished states wanted; empty: all three
+    int limit = 100;
+    std::optional<HistoryCursor> before;
+};
+
+struct HistoryPage
+{
+    QList<Job> jobs;
+    std::optional<HistoryCursor> next;   // set when older finished jobs remain
+};
+
+// The durable record of every job. The store is the source of truth for job state; the job
+// manager's memory is a cache of the live jobs. The engine sees only this interface: the SQL
+// lives in service/store, so that the embedded SQLite store and the cluster's PostgreSQL store
+// are interchangeable (both pass tests/store/tst_jobstore.cpp).
+//
+// Calls are synchronous and made on the event loop's thread; implementations keep each one to
+// a single short transaction. A method that returns false (or nullopt for a lookup that failed)
+// has logged why; lastError() repeats it for callers that report it.
+class JobStore
+{
+public:
+    virtual ~JobStore() = default;
+
+    // For logs and /health: "sqlite:/var/lib/mediaforge/jobs.db", "memory".
+    virtual QString describe() const = 0;
+    virtual QString lastError() const = 0;
+
+    // A new job (any state). Fails when the id exists.
+    virtual bool insert(const Job &job) = 0;
+    // Every field of an existing job: state changes, outputs, retention, error.
+    virtual bool save(const Job &job) = 0;
+    // Progress only (stage and percentage), for the batched writes between state changes.
+    virtual bool saveProgress(const QString &id, JobStage stage, double percentage) = 0;
+
+    // Takes the first queued job in the queue order (priority, then arrival) and marks it
+    // processing (stage processing, started_at = now) in one step; nullopt when none is queued.
+    // On a shared database this is the cluster's claim: two callers never get the same job.
+    virtual std::optional<Job> claimNext(const QDateTime &now) = 0;
+
+    virtual std::optional<Job> load(const QString &id) = 0;
+    // The newest job of `owner` with that client id.
+    virtual std::optional<Job> findLatest(const QString &owner, const QString &jobId) = 0;
+    // Jobs that still hold something: unfinished ones, and finished ones whose outputs are not
+    // yet removed. Arrival order. Crash recovery starts from these.
+    virtual QList<Job> live() = 0;
+    // Finished jobs, newest-finished first.
+    virtual HistoryPage history(const HistoryQuery &query) = 0;
+    // Removes finished records whose files are gone and that finished before `cutoff`.
+    virtual int purgeFinishedBefore(const QDateTime &cutoff) = 0;
+    // The highest arrival sequence ever stored (0 when empty), so that a restart continues it.
+    virtual quint64 maxSequence() = 0;
+};
+
+} // namespace Mediaforge

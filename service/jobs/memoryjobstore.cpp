@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "memoryjobstore.h"
+
+#include <algorithm>
+
+namespace Mediaforge {
+
+bool finishedAfter(const Job &a, const Job &b)
+{
+    const qint64 aMs = a.finishedAt.toMSecsSinceEpoch();
+    const qint64 bMs = b.finishedAt.toMSecsSinceEpoch();
+    if (aMs != bMs)
+        return aMs > bMs;
+    return a.sequence > b.sequence;
+}
+
+HistoryCursor historyCursorOf(const Job &job)
+{
+    return HistoryCursor{job.finishedAt.toMSecsSinceEpoch(), job.sequence};
+}
+
+bool MemoryJobStore::insert(const Job &job)
+{
+    if (m_jobs.count(job.id)) {
+        m_lastError = QStringLiteral("job %1 exists").arg(job.id);
+        return false;
+    }
+    m_jobs.emplace(job.id, job);
+    m_maxSequence = std::max<quint64>(m_maxSequence, job.sequence);
+    return true;
+}
+
+bool MemoryJobStore::save(const Job &job)
+{
+    const auto it = m_jobs.find(job.id);
+    if (it == m_jobs.end()) {
+        m_lastError = QStringLiteral("no job %1").arg(job.id);
+        return false;
+    }
+    it->second = job;
+    m_maxSequence = std::max<quint64>(m_maxSequence, job.sequence);
+    return true;
+}
+
+bool MemoryJobStore::saveProgress(const QString &id, JobStage stage, double percentage)
+{
+    const auto it = m_jobs.find(id);
+    if (it == m_jobs.end()) {
+        m_lastError = QStringLiteral("no job %1").arg(id);
+        return false;
+    }
+    it->second.stage = stage;
+    it->second.progress.percentage = percentage;
+    return true;
+}
+
+std::optional<Job> MemoryJobStore::claimNext(const QDateTime &now)
+{
+    Job *best = nullptr;
+    for (auto &[id, job] : m_jobs) {
+        if (job.status != JobStatus::Queued)
+            continue;
+        if (!best || job.priority > best->priority || (job.priority == best->priority && job.sequence < best->sequence))
+            best = &job;
+    }
+    if (!best)
+        return std::nullopt;
+    best->status = JobStatus::Processing;
+    best->stage = JobStage::Processing;
+    best->startedAt = now;
+    best->progress = JobProgress{};
+    return *best;
+}
+
+std::optional<Job> MemoryJobStore::load(const QString &id)
+{
+    const auto it = m_jobs.find(id);
+    if (it == m_jobs.end())
+        return std::nullopt;
+    return it->second;
+}
+
+std::optional<Job> MemoryJobStore::findLatest(const QString &owner, const QString &jobId)
+{
+    const Job *latest = nullptr;
+    for (const auto &[id, job] : m_jobs) {
+        if (job.owner == owner && job.jobId == jobId && (!latest || job.sequence > latest->sequence))
+            latest = &job;
+    }
+    return latest ? std::optional<Job>(*latest) : std::nullopt;
+}
+
+QList<Job> MemoryJobStore::live()
+{
+    QList<Job> list;
+    for (const auto &[id, job] : m_jobs) {
+        if (!isFinished(job.status) || !job.outputsRemoved)
+            list.append(job);
+    }
+    std::sort(list.begin(), list.end(), [](const Job &a, const Job &b) { return a.sequence < b.sequence; });
+    return list;
+}
+
+HistoryPage MemoryJobStore::history(const HistoryQuery &query)
+{
+    QList<const Job *> matching;
+    for (const auto &[id, job] : m_jobs) {
+        if (!isFinished(job.status) || !job.finishedAt.isValid())
+            continue;
+        if (!query.owner.isEmpty() && job.owner != query.owner)
+            continue;
+        if (!query.states.isEmpty() && !query.states.contains(job.status))
+            continue;
+        if (query.before) {
+            const qint64 ms = job.finishedAt.toMSecsSinceEpoch();
+            if (ms > query.before->finishedMs || (ms == query.before->finishedMs && job.sequence >= query.before->sequence))
+                continue;
+        }
+        matching.append(&job);
+    }
+    std::sort(matching.begin(), matching.end(), [](const Job *a, const Job *b) { return finishedAfter(*a, *b); });
+    HistoryPage page;
+    const int limit = std::max(1, query.limit);
+    for (qsizetype i = 0; i < matching.size() && i < limit; ++i)
+        page.jobs.append(*matching.at(i));
+    if (matching.size() > limit)
+        page.next = historyCursorOf(page.jobs.constLast());
+    return page;
+}
+
+int MemoryJobStore::purgeFinishedBefore(const QDateTime &cutoff)
+{
+    int removed = 0;
+    for (auto it = m_jobs.begin(); it != m_jobs.end();) {
+        const Job &job = it->second;
+        if (isFinished(job.status) && job.outputsRemoved && job.finishedAt.isValid() && job.finishedAt < cutoff) {
+            it = m_jobs.erase(it);
+            ++removed;
+        } else {
+            ++it;
+        }
+    }
+    return removed;
+}
+
+quint64 MemoryJobStore::maxSequence()
+{
+    return m_maxSequence;
+}
+
+} // namespace Mediaforge

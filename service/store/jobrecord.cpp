@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "jobrecord.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace Mediaforge::JobRecord {
+
+namespace {
+
+// Outputs keep only what `toOutputMetadata()` shows; rebuilding a MediaInfo with exactly
+// those fields makes a loaded output describe itself as the original did.
+MediaInfo metadataFromJson(const QJsonObject &object)
+{
+    MediaInfo info;
+    info.formatName = object.value(QStringLiteral("format")).toString();
+    info.duration = object.value(QStringLiteral("duration")).toDouble();
+    info.size = object.value(QStringLiteral("size_bytes")).toInteger();
+    info.bitRate = object.value(QStringLiteral("bitrate")).toInteger();
+    if (object.value(QStringLiteral("video_codec")).isString()) {
+        StreamInfo video;
+        video.kind = StreamInfo::Kind::Video;
+        video.codec = object.value(QStringLiteral("video_codec")).toString();
+        video.width = object.value(QStringLiteral("width")).toInt();
+        video.height = object.value(QStringLiteral("height")).toInt();
+        video.fps = object.value(QStringLiteral("fps")).toDouble();
+        info.streams.append(video);
+    }
+    if (object.value(QStringLiteral("audio_codec")).isString()) {
+        StreamInfo audio;
+        audio.kind = StreamInfo::Kind::Audio;
+        audio.codec = object.value(QStringLiteral("audio_codec")).toString();
+        info.streams.append(audio);
+    }
+    return info;
+}
+
+} // namespace
+
+QByteArray inputsToJson(const QList<JobInput> &inputs)
+{
+    QJsonArray array;
+    for (const JobInput &input : inputs) {
+        array.append(QJsonObject{
+                {QStringLiteral("source"), input.source == JobInput::Source::Url ? QStringLiteral("url") : QStringLiteral("upload")},
+                {QStringLiteral("url"), input.url.toString(QUrl::FullyEncoded)},
+                {QStringLiteral("name"), input.displayName},
+                {QStringLiteral("declared_size"), input.declaredSize},
+                {QStringLiteral("path"), input.path},
+                {QStringLiteral("bytes"), input.bytes},
+                {QStringLiteral("complete"), input.complete}});
+    }
+    return QJsonDocument(array).toJson(QJsonDocument::Compact);
+}
+
+QList<JobInput> inputsFromJson(const QByteArray &json)
+{
+    QList<JobInput> inputs;
+    const QJsonArray array = QJsonDocument::fromJson(json).array();
+    for (const QJsonValue &value : array) {
+        const QJsonObject object = value.toObject();
+        JobInput input;
+        input.source = object.value(QStringLiteral("source")).toString() == QLatin1StringView("url") ? JobInput::Source::Url
+                                                                                                    : JobInput::Source::Upload;
+        input.url = QUrl(object.value(QStringLiteral("url")).toString(), QUrl::StrictMode);
+        input.displayName = object.value(QStringLiteral("name")).toString();
+        input.declaredSize = object.value(QStringLiteral("declared_size")).toInteger(-1);
+        input.path = object.value(QStringLiteral("path")).toString();
+        input.bytes = object.value(QStringLiteral("bytes")).toInteger();
+        input.complete = object.value(QStringLiteral("complete")).toBool();
+        inputs.append(input);
+    }
+    return inputs;
+}
+
+QByteArray outputsToJson(const QList<JobOutput> &outputs)
+{
+    QJsonArray array;
+    for (const JobOutput &output : outputs) {
+        QJsonObject object = output.toJson();
+        object.insert(QStringLiteral("path"), output.path);
+        array.append(object);
+    }
+    return QJsonDocument(array).toJson(QJsonDocument::Compact);
+}
+
+QList<JobOutput> outputsFromJson(const QByteArray &json)
+{
+    QList<JobOutput> outputs;
+    const QJsonArray array = QJsonDocument::fromJson(json).array();
+    for (const QJsonValue &value : array) {
+        const QJsonObject object = value.toObject();
+        JobOutput output;
+        output.path = object.value(QStringLiteral("path")).toString();
+        output.fileName = object.value(QStringLiteral("filename")).toString();
+        output.size = object.value(QStringLiteral("size_bytes")).toInteger();
+        output.mime = object.value(QStringLiteral("mime")).toString();
+        output.sha256 = object.value(QStringLiteral("sha256")).toString();
+        output.metadata = metadataFromJson(object.value(QStringLiteral("metadata")).toObject());
+        outputs.append(output);
+    }
+    return outputs;
+}
+
+QVariant errorToJson(const std::optional<Error> &error)
+{
+    if (!error)
+        return QVariant(QMetaType(QMetaType::QString));
+    return QString::fromUtf8(QJsonDocument(error->toJson()).toJson(QJsonDocument::Compact));
+}
+
+std::optional<Error> errorFromJson(const QVariant &json)
+{
+    if (json.isNull() || json.toString().isEmpty())
+        return std::nullopt;
+    const QJsonObject object = QJsonDocument::fromJson(json.toString().toUtf8()).object();
+    Error error;
+    error.code = errorCodeFromName(object.value(QStringLiteral("code")).toString()).value_or(ErrorCode::InternalError);
+    error.message = object.value(QStringLiteral("message")).toString();
+    error.details = object.value(QStringLiteral("details"));
+    return error;
+}
+
+QByteArray objectToJson(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+QJsonObject objectFromJson(const QByteArray &json)
+{
+    return QJsonDocument::fromJson(json).object();
+}
+
+QVariant timeToColumn(const QDateTime &time)
+{
+    if (!time.isValid())
+        return QVariant(QMetaType(QMetaType::LongLong));
+    return time.toMSecsSinceEpoch();
+}
+
+QDateTime timeFromColumn(const QVariant &value)
+{
+    if (value.isNull())
+        return QDateTime();
+    return QDateTime::fromMSecsSinceEpoch(value.toLongLong(), Qt::UTC);
+}
+
+} // namespace Mediaforge::JobRecord

@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The JobStore contract, run against every implementation (data-driven: "memory", "sqlite"),
+// plus what only the SQLite file has: migrations, refusal of damaged and foreign files, moving
+// them aside. Real SQLite files in a temporary directory; nothing is faked.
+#include "jobs/memoryjobstore.h"
+#include "migrations.h"
+#include "sqlitejobstore.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUuid>
+
+using namespace Mediaforge;
+
+namespace {
+
+QDateTime at(qint64 seconds)
+{
+    return QDateTime::fromMSecsSinceEpoch(qint64(1'780'000'000'000) + seconds * 1000, Qt::UTC);
+}
+
+Job makeJob(quint64 sequence, const QString &owner = QStringLiteral("alice"))
+{
+    Job job;
+    job.id = QStringLiteral("id%1").arg(sequence, 6, 10, QLatin1Char('0'));
+    job.jobId = QStringLiteral("client-%1").arg(sequence);
+    job.owner = owner;
+    job.ownerLabel = owner + QStringLiteral(" (label)");
+    job.operation = Operation::Compress;
+    job.options = QJsonObject{{QStringLiteral("crf"), 28}, {QStringLiteral("format"), QStringLiteral("mp4")}};
+    JobInput input;
+    input.source = JobInput::Source::Upload;
+    input.displayName = QStringLiteral("clip é.mp4");
+    input.declaredSize = 1234;
+    input.path = QStringLiteral("/data/jobs/job-x/input-0");
+    input.bytes = 1234;
+    input.complete = true;
+    job.inputs = {input};
+    job.priority = JobPriority::Normal;
+    job.sequence = sequence;
+    job.protocolLevel = 1;
+    job.tokenOwner = true;
+    job.status = JobStatus::Queued;
+    job.stage = JobStage::Queued;
+    job.directory = QStringLiteral("/data/jobs/job-") + job.id;
+    job.createdAt = at(qint64(sequence));
+    job.inputCompletedAt = at(qint64(sequence) + 1);
+    return job;
+}
+
+void finish(Job &job, JobStatus status, qint64 finishedSecond, bool filesGone = true)
+{
+    job.status = status;
+    job.finishedAt = at(finishedSecond);
+    job.outputsRemoved = filesGone;
+    if (status != JobStatus::Completed)
+        job.error = Error(ErrorCode::FfmpegFailed, QStringLiteral("it broke"), QJsonObject{{QStringLiteral("exit_code"), 1}});
+}
+
+} // namespace
+
+class TestJobStore : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<JobStore> m_store;
+
+    std::unique_ptr<JobStore> create(const QString &kind)
+    {
+        if (kind == QLatin1StringView("memory"))
+            return std::make_unique<MemoryJobStore>();
+        QString error;
+        auto store = SqliteJobStore::open(m_dir.filePath(QUuid::createUuid().toString(QUuid::WithoutBraces) + QStringLiteral(".db")),
+                                          &error);
+        if (!store)
+            qFatal("%s", qPrintable(error));
+        return store;
+    }
+
+    static QByteArray fileHash(const QString &path)
+    {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return QByteArray();
+        return QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256);
+    }
+
+    // Every contract test runs once per implementation; init() creates the one named by the row.
+    static void implementations()
+    {
+        QTest::addColumn<int>("unused");
+        QTest::newRow("memory") << 0;
+        QTest::newRow("sqlite") << 0;
+    }
+
+private slots:
+    void init()
+    {
+        if (QTest::currentDataTag())
+            m_store = create(QString::fromLatin1(QTest::currentDataTag()));
+    }
+
+    void cleanup() { m_store.reset(); }
+
+    void insertedJobReadsBackWithEveryField_data() { implementations(); }
+    void insertedJobReadsBackWithEveryField()
+    {
+        Job job = makeJob(7);
+        job.priority = JobPriority::High;
+        job.detach = true;
+        job.attempts = 2;
+        job.protocolLevel = 0;
+        job.tokenOwner = false;
+        job.startedAt = at(10);
+        JobOutput output;
+        output.path = QStringLiteral("/data/jobs/job-x/output.mp4");
+        output.fileName = QStringLiteral("clip_compressed.mp4");
+        output.size = 4321;
+        output.mime = QStringLiteral("video/mp4");
+        output.sha256 = QStringLiteral("ab").repeated(32);
+        output.metadata.formatName = QStringLiteral("mov,mp4,m4a,3gp,3g2,mj2");
+        output.metadata.duration = 2.0;
+        output.metadata.size = 4321;
+        output.metadata.bitRate = 17284;
+        StreamInfo video;
+        video.kind = StreamInfo::Kind::Video;
+        video.codec = QStringLiteral("h264");
+        video.width = 320;
+        video.height = 240;
+        video.fps = 25;
+        output.metadata.streams = {video};
+        job.outputs = {output};
+        job.probeResult = QJsonObject{{QStringLiteral("format"), QJsonObject{{QStringLiteral("duration"), 2.0}}}};
+        finish(job, JobStatus::Completed, 20, false);
+        job.retained = true;
+        job.retainUntil = at(3620);
+        job.error.reset();
+        QVERIFY(m_store->insert(job));
+
+        const std::optional<Job> loaded = m_store->load(job.id);
+        QVERIFY(loaded);
+        // The snapshot is what clients see: it must not change by a trip through the store.
+        QCOMPARE(loaded->toSnapshot(true), job.toSnapshot(true));
+        QCOMPARE(loaded->owner, job.owner);
+        QCOMPARE(loaded->sequence, job.sequence);
+        QCOMPARE(loaded->protocolLevel, 0);
+        QCOMPARE(loaded->tokenOwner, false);
+        QCOMPARE(loaded->attempts, 2);
+        QCOMPARE(loaded->directory, job.directory);
+        QCOMPARE(loaded->inputs.constFirst().path, job.inputs.constFirst().path);
+        QCOMPARE(loaded->inputs.constFirst().bytes, qint64(1234));
+        QVERIFY(loaded->inputs.constFirst().complete);
+        QCOMPARE(loaded->outputs.constFirst().path, output.path);
+        QCOMPARE(loaded->outputs.constFirst().sha256, output.sha256);
+        QCOMPARE(loaded->outputs.constFirst().metadata.toOutputMetadata(), output.metadata.toOutputMetadata());
+        QCOMPARE(loaded->retained, true);
+        QCOMPARE(loaded->retainUntil, job.retainUntil);
+        QCOMPARE(loaded->inputCompletedAt, job.inputCompletedAt);
+        QVERIFY(!m_store->load(QStringLiteral("nope")));
+    }
+
+    void emptyTextFieldsAreStoredAsEmpty_data() { implementations(); }
+    void emptyTextFieldsAreStoredAsEmpty()
+    {
+        Job job = makeJob(5);
+        job.ownerLabel = QString();
+        job.jobId = QString();
+        QVERIFY2(m_store->insert(job), qPrintable(m_store->lastError()));
+        QVERIFY(m_store->load(job.id)->ownerLabel.isEmpty());
+    }
+
+    void insertRefusesAnExistingId_data() { implementations(); }
+    void insertRefusesAnExistingId()
+    {
+        const Job job = makeJob(1);
+        QVERIFY(m_store->insert(job));
+        QVERIFY(!m_store->insert(job));
+        QVERIFY(!m_store->lastError().isEmpty());
+    }
+
+    void saveRecordsStateChangesAndErrors_data() { implementations(); }
+    void saveRecordsStateChangesAndErrors()
+    {
+        Job job = makeJob(1);
+        QVERIFY(m_store->insert(job));
+        finish(job, JobStatus::Failed, 30);
+        QVERIFY(m_store->save(job));
+        const std::optional<Job> loaded = m_store->load(job.id);
+        QCOMPARE(loaded->status, JobStatus::Failed);
+        QCOMPARE(loaded->error->code, ErrorCode::FfmpegFailed);
+        QCOMPARE(loaded->error->message, QStringLiteral("it broke"));
+        QCOMPARE(loaded->error->details.toObject().value(QStringLiteral("exit_code")).toInt(), 1);
+        QCOMPARE(loaded->finishedAt, at(30));
+        QVERIFY(!m_store->save(makeJob(99)));
+    }
+
+    void progressIsWrittenWithoutTouchingTheRest_data() { implementations(); }
+    void progressIsWrittenWithoutTouchingTheRest()
+    {
+        Job job = makeJob(1);
+        job.status = JobStatus::Processing;
+        job.stage = JobStage::Processing;
+        QVERIFY(m_store->insert(job));
+        QVERIFY(m_store->saveProgress(job.id, JobStage::Finalizing, 100));
+        const std::optional<Job> loaded = m_store->load(job.id);
+        QCOMPARE(loaded->stage, JobStage::Finalizing);
+        QCOMPARE(loaded->progress.percentage, 100.0);
+        QCOMPARE(loaded->status, JobStatus::Processing);
+        QVERIFY(!m_store->saveProgress(QStringLiteral("nope"), JobStage::Processing, 1));
+    }
+
+    void claimTakesPriorityThenArrivalAndNeverTheSameJobTwice_data() { implementations(); }
+    void claimTakesPriorityThenArrivalAndNeverTheSameJobTwice()
+    {
+        Job low = makeJob(1);
+        low.priority = JobPriority::Low;
+        Job normalEarly = makeJob(2);
+        Job high = makeJob(3);
+        high.priority = JobPriority::High;
+        Job normalLate = makeJob(4);
+        Job uploading = makeJob(5);
+        uploading.priority = JobPriority::High;
+        uploading.status = JobStatus::AwaitingUpload;
+        uploading.stage = JobStage::Uploading;
+        for (const Job &job : {normalLate, low, uploading, high, normalEarly})
+            QVERIFY(m_store->insert(job));
+
+        QStringList order;
+        while (const std::optional<Job> claimed = m_store->claimNext(at(100))) {
+            QCOMPARE(claimed->status, JobStatus::Processing);
+            QCOMPARE(claimed->stage, JobStage::Processing);
+            QCOMPARE(claimed->startedAt, at(100));
+            order.append(claimed->id);
+            QVERIFY(order.size() <= 4);
+        }
+        QCOMPARE(order, (QStringList{high.id, normalEarly.id, normalLate.id, low.id}));
+        QCOMPARE(m_store->load(high.id)->status, JobStatus::Processing);
+        QCOMPARE(m_store->load(uploading.id)->status, JobStatus::AwaitingUpload);
+        QVERIFY(!m_store->claimNext(at(101)));
+    }
+
+    void findLatestIsTheNewestOfThatOwner_data() { implementations(); }
+    void findLatestIsTheNewestOfThatOwner()
+    {
+        Job first = makeJob(1);
+        Job second = makeJob(2);
+        second.jobId = first.jobId;
+        Job other = makeJob(3, QStringLiteral("bob"));
+        other.jobId = first.jobId;
+        for (const Job &job : {first, second, other})
+            QVERIFY(m_store->insert(job));
+        QCOMPARE(m_store->findLatest(QStringLiteral("alice"), first.jobId)->id, second.id);
+        QCOMPARE(m_store->findLatest(QStringLiteral("bob"), first.jobId)->id, other.id);
+        QVERIFY(!m_store->findLatest(QStringLiteral("carol"), first.jobId));
+    }
+
+    void liveHoldsUnfinishedJobsAndKeptOutputsInArrivalOrder_data() { implementations(); }
+    void liveHoldsUnfinishedJobsAndKeptOutputsInArrivalOrder()
+    {
+        Job queued = makeJob(4);
+        Job withOutputs = makeJob(2);
+        finish(withOutputs, JobStatus::Completed, 10, false);
+        Job gone = makeJob(3);
+        finish(gone, JobStatus::Completed, 11, true);
+        Job processing = makeJob(1);
+        processing.status = JobStatus::Processing;
+        for (const Job &job : {queued, withOutputs, gone, processing})
+            QVERIFY(m_store->insert(job));
+        QStringList ids;
+        for (const Job &job : m_store->live())
+            ids.append(job.id);
+        QCOMPARE(ids, (QStringList{processing.id, withOutputs.id, queued.id}));
+    }
+
+    void historyPagesNewestFinishedFirstWithAStableCursor_data() { implementations(); }
+    void historyPagesNewestFinishedFirstWithAStableCursor()
+    {
+        // Seven finished jobs; two finish in the same millisecond (arrival breaks the tie).
+        const QList<QPair<quint64, qint64>> finishedAt{{1, 50}, {2, 10}, {3, 30}, {4, 30}, {5, 20}, {6, 40}, {7, 60}};
+        for (const auto &[sequence, second] : finishedAt) {
+            Job job = makeJob(sequence, sequence == 6 ? QStringLiteral("bob") : QStringLiteral("alice"));
+            finish(job, sequence == 5 ? JobStatus::Cancelled : JobStatus::Completed, second);
+            QVERIFY(m_store->insert(job));
+        }
+        QVERIFY(m_store->insert(makeJob(8)));   // unfinished: never in the history
+
+        QStringList seen;
+        std::optional<HistoryCursor> cursor;
+        int pages = 0;
+        do {
+            HistoryQuery query;
+            query.limit = 3;
+            query.before = cursor;
+            const HistoryPage page = m_store->history(query);
+            for (const Job &job : page.jobs)
+                seen.append(job.id);
+            cursor = page.next;
+            // The cursor survives the trip through a client as text.
+            if (cursor)
+                cursor = HistoryCursor::decode(cursor->encode());
+            QVERIFY(++pages <= 3);
+        } while (cursor);
+        QCOMPARE(pages, 3);
+        QCOMPARE(seen, (QStringList{makeJob(7).id, makeJob(1).id, makeJob(6).id, makeJob(4).id, makeJob(3).id,
+                                    makeJob(5).id, makeJob(2).id}));
+
+        HistoryQuery mine;
+        mine.owner = QStringLiteral("bob");
+        QCOMPARE(m_store->history(mine).jobs.size(), 1);
+        HistoryQuery cancelled;
+        cancelled.states = {JobStatus::Cancelled};
+        const HistoryPage onlyCancelled = m_store->history(cancelled);
+        QCOMPARE(onlyCancelled.jobs.size(), 1);
+        QCOMPARE(onlyCancelled.jobs.constFirst().id, makeJob(5).id);
+        QVERIFY(!onlyCancelled.next);
+    }
+
+    void purgeRemovesOnlyOldRecordsWithoutFiles_data() { implementations(); }
+    void purgeRemovesOnlyOldRecordsWithoutFiles()
+    {
+        Job old = makeJob(1);
+        finish(old, JobStatus::Completed, 10);
+        Job oldWithFiles = makeJob(2);
+        finish(oldWithFiles, JobStatus::Completed, 10, false);
+        Job recent = makeJob(3);
+        finish(recent, JobStatus::Failed, 1000);
+        Job unfinished = makeJob(4);
+        for (const Job &job : {old, oldWithFiles, recent, unfinished})
+            QVERIFY(m_store->insert(job));
+        QCOMPARE(m_store->purgeFinishedBefore(at(500)), 1);
+        QVERIFY(!m_store->load(old.id));
+        QVERIFY(m_store->load(oldWithFiles.id));
+        QVERIFY(m_store->load(recent.id));
+        QVERIFY(m_store->load(unfinished.id));
+    }
+
+    void maxSequenceIsTheHighestStored_data() { implementations(); }
+    void maxSequenceIsTheHighestStored()
+    {
+        QCOMPARE(m_store->maxSequence(), quint64(0));
+        QVERIFY(m_store->insert(makeJob(41)));
+        QVERIFY(m_store->insert(makeJob(7)));
+        QCOMPARE(m_store->maxSequence(), quint64(41));
+    }
+
+    void cursorTextIsValidatedAndRoundTrips()
+    {
+        const HistoryCursor cursor{1234567, 89};
+        const auto decoded = HistoryCursor::decode(cursor.encode());
+        QVERIFY(decoded);
+        QCOMPARE(decoded->finishedMs, qint64(1234567));
+        QCOMPARE(decoded->sequence, quint64(89));
+        for (const char *bad : {"", "12", ".5", "a.b", "-1.2", "1.-2", "1.2.3x"})
+            QVERIFY2(!HistoryCursor::decode(QString::fromLatin1(bad)), bad);
+    }
+
+    // --- SQLite only ------------------------------------------------------------------------
+
+    void emptyFileMigratesToTheLatestSchemaInWalMode()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("fresh.db"));
+        QString error;
+        {
+            auto store = SqliteJobStore::open(path, &error);
+            QVERIFY2(store, qPrintable(error));
+            QCOMPARE(store->schemaVersion(), latestSchemaVersion());
+            QVERIFY(store->insert(makeJob(3)));
+        }
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("inspect-fresh"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        {
+            QSqlQuery query(db);
+            QVERIFY(query.exec(QStringLiteral("PRAGMA journal_mode")) && query.next());
+            QCOMPARE(query.value(0).toString(), QStringLiteral("wal"));
+            QVERIFY(query.exec(QStringLiteral("SELECT version FROM schema_version ORDER BY version")));
+            QList<int> versions;
+            while (query.next())
+                versions.append(query.value(0).toInt());
+            QList<int> expected;
+            for (const Migration &migration : sqliteMigrations())
+                expected.append(migration.version);
+            QCOMPARE(versions, expected);
+        }
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("inspect-fresh"));
+        // A second open finds the records and migrates nothing.
+        auto reopened = SqliteJobStore::open(path, &error);
+        QVERIFY2(reopened, qPrintable(error));
+        QCOMPARE(reopened->maxSequence(), quint64(3));
+    }
+
+    void schemaVersion1ContentsOpenAndReadBack()
+    {
+        // Schema version 1 as released, frozen here: a later migration must carry these rows.
+        const QString path = m_dir.filePath(QStringLiteral("v1.db"));
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("write-v1"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery query(db);
+            QVERIFY(query.exec(QStringLiteral("PRAGMA application_id = 1296461682")));
+            QVERIFY(query.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL, "
+                                              "applied_at INTEGER NOT NULL, description TEXT NOT NULL)")));
+            QVERIFY(migration0001(db).isEmpty());
+            QVERIFY(query.exec(QStringLiteral("INSERT INTO schema_version VALUES (1, 0, 'v1')")));
+            QVERIFY(query.exec(QStringLiteral(
+                    "INSERT INTO jobs (id, seq, owner, owner_label, job_id, token_owner, protocol_level, operation, "
+                    "options, priority, detach, state, stage, percentage, attempts, directory, inputs, outputs, "
+                    "probe_result, error, outputs_removed, retained, retain_until, created_at, input_completed_at, "
+                    "started_at, finished_at, updated_at) VALUES ('v1job', 12, 'alice', 'alice', 'mine', 1, 1, "
+                    "'thumbnail', '{\"time\":1}', 2, 1, 'processing', 'processing', 42.5, 1, '/d/job-v1job', "
+                    "'[{\"source\":\"upload\",\"name\":\"a.mp4\",\"declared_size\":10,\"path\":\"/d/job-v1job/input-0\","
+                    "\"bytes\":10,\"complete\":true}]', '[]', '{}', NULL, 0, 0, NULL, 1780000000000, 1780000001000, "
+                    "1780000002000, NULL, 1780000002000)")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("write-v1"));
+        QString error;
+        auto store = SqliteJobStore::open(path, &error);
+        QVERIFY2(store, qPrintable(error));
+        QCOMPARE(store->schemaVersion(), latestSchemaVersion());
+        const std::optional<Job> job = store->load(QStringLiteral("v1job"));
+        QVERIFY(job);
+        QCOMPARE(job->status, JobStatus::Processing);
+        QCOMPARE(job->operation, Operation::Thumbnail);
+        QCOMPARE(job->priority, JobPriority::High);
+        QCOMPARE(job->options.value(QStringLiteral("time")).toInt(), 1);
+        QCOMPARE(job->inputs.constFirst().path, QStringLiteral("/d/job-v1job/input-0"));
+        QCOMPARE(job->startedAt, QDateTime::fromMSecsSinceEpoch(1780000002000, Qt::UTC));
+        QCOMPARE(store->live().size(), 1);
+        QCOMPARE(store->maxSequence(), quint64(12));
+    }
+
+    void damagedFileIsRefusedClearlyAndLeftUntouched()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("damaged.db"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QByteArray noise(8192, '\0');
+        for (int i = 0; i < noise.size(); ++i)
+            noise[i] = char((i * 131 + 7) % 251);
+        file.write(noise);
+        file.close();
+        const QByteArray before = fileHash(path);
+        QString error;
+        QVERIFY(!SqliteJobStore::open(path, &error));
+        QVERIFY2(error.contains(QStringLiteral("not a readable Mediaforge database")), qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("--reset-store")), qPrintable(error));
+        QVERIFY(!error.contains(u'\n'));
+        QCOMPARE(fileHash(path), before);
+    }
+
+    void truncatedStoreIsRefused()
+    {
+        // A real store cut short, as a full disk or a bad copy leaves it.
+        const QString path = m_dir.filePath(QStringLiteral("truncated.db"));
+        {
+            QString error;
+            auto store = SqliteJobStore::open(path, &error);
+            QVERIFY(store);
+            for (quint64 i = 1; i <= 200; ++i)
+                QVERIFY(store->insert(makeJob(i)));
+        }
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        QVERIFY(file.size() > 8192);
+        // Keep the header, overwrite the pages after it.
+        file.seek(4096);
+        file.write(QByteArray(int(file.size() - 4096), '\x5a'));
+        file.close();
+        QString error;
+        QVERIFY(!SqliteJobStore::open(path, &error));
+        QVERIFY2(error.contains(QStringLiteral("not a readable Mediaforge database")), qPrintable(error));
+    }
+
+    void foreignSqliteFileIsRefusedAndLeftUntouched()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("photos.db"));
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("write-foreign"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery query(db);
+            QVERIFY(query.exec(QStringLiteral("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT)")));
+            QVERIFY(query.exec(QStringLiteral("INSERT INTO photos (path) VALUES ('/home/me/cat.jpg')")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("write-foreign"));
+        const QByteArray before = fileHash(path);
+        QString error;
+        QVERIFY(!SqliteJobStore::open(path, &error));
+        QVERIFY2(error.contains(QStringLiteral("another program")), qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("photos")), qPrintable(error));
+        QCOMPARE(fileHash(path), before);
+    }
+
+    void newerSchemaIsRefused()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("newer.db"));
+        {
+            QString error;
+            QVERIFY(SqliteJobStore::open(path, &error));
+        }
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("write-newer"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery query(db);
+            QVERIFY(query.exec(QStringLiteral("INSERT INTO schema_version VALUES (99, 0, 'from the future')")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("write-newer"));
+        QString error;
+        QVERIFY(!SqliteJobStore::open(path, &error));
+        QVERIFY2(error.contains(QStringLiteral("schema version 99")), qPrintable(error));
+    }
+
+    void moveAsideKeepsTheFileAndItsCompanionsUnderANewName()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("aside.db"));
+        for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")}) {
+            QFile file(path + suffix);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write("x" + suffix.toLatin1());
+        }
+        QString error;
+        const QString moved = SqliteJobStore::moveAside(path, &error);
+        QVERIFY2(!moved.isEmpty(), qPrintable(error));
+        QVERIFY(moved.startsWith(path + QStringLiteral(".broken-")));
+        QVERIFY(!QFile::exists(path));
+        QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
+        QVERIFY(QFile::exists(moved));
+        QVERIFY(QFile::exists(moved + QStringLiteral("-wal")));
+        QVERIFY(QFile::exists(moved + QStringLiteral("-shm")));
+        auto fresh = SqliteJobStore::open(path, &error);
+        QVERIFY2(fresh, qPrintable(error));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJobStore)
+#include "tst_jobstore.moc"
