@@ -7,11 +7,11 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QPointer>
+#include <QTcpSocket>
 
 #include <functional>
 #include <optional>
 
-class QTcpSocket;
 class QTimer;
 class QWebSocket;
 
