@@ -160,6 +160,45 @@ class Durability(unittest.TestCase):
             self.assertEqual(service.ffmpeg_children(), [])
 
     @async_test
+    async def test_a_cut_upload_fails_interrupted_and_a_vanished_input_fails_files_lost(self):
+        with self.service() as service:
+            async with connect(service.ws_url) as ws:
+                await hello(ws)
+                # Occupies the only slot, so that the next job stays queued with its input on disk.
+                busy = await submit(ws, "busy", self.long, options={"preset": "high"})
+                await wait_status(ws, busy, {"processing"})
+                queued = await submit(ws, "lost", self.short, operation="remove_audio")
+                self.assertEqual((await wait_status(ws, queued, {"queued"}))["status"], "queued")
+                # An upload that has only its first piece when the service dies.
+                ack = await request(ws, {"type": "start_job", "job_id": "cut", "operation": "remove_audio",
+                                         "input": {"source": "upload", "filename": "cut.mp4",
+                                                   "size": len(self.short)}})
+                self.assertEqual(ack["type"], "ack", ack)
+                cut = ack["id"]
+                await ws.send(frame({"job_id": "cut", "offset": 0, "final": False}, self.short[:1024]))
+                await wait_status(ws, cut, {"awaiting_upload"})
+                inputs = [os.path.join(service.work_dir, f"job-{queued}", name)
+                          for name in os.listdir(os.path.join(service.work_dir, f"job-{queued}"))
+                          if name.startswith("input")]
+                self.assertTrue(inputs, service.log_tail())
+                service.stop(signal.SIGKILL)
+                for path in inputs:
+                    os.unlink(path)
+                service.restart(signal.SIGKILL)
+            async with connect(service.ws_url) as ws:
+                await hello(ws)
+                interrupted = await get_job(ws, cut)
+                self.assertEqual(interrupted["status"], "failed", interrupted)
+                self.assertEqual(interrupted["error"]["code"], "INTERRUPTED", interrupted)
+                lost = await get_job(ws, queued)
+                self.assertEqual(lost["status"], "failed", lost)
+                self.assertEqual(lost["error"]["code"], "FILES_LOST", lost)
+                await request(ws, {"type": "cancel_job", "id": busy})
+                jobs = [await get_job(ws, i) for i in (busy, queued, cut)]
+            self.assertEqual([j["status"] for j in jobs if j["status"] not in ("failed", "cancelled", "completed")], [])
+            self.assert_no_orphans(service, jobs)
+
+    @async_test
     async def test_sigterm_keeps_the_queue_and_the_interrupted_run_without_an_attempt(self):
         with self.service("--drain-seconds", "1") as service:
             async with connect(service.ws_url) as ws:

@@ -86,6 +86,8 @@ class ErrorTable(unittest.TestCase):
             "timeout": Service("--job-timeout", "2").__enter__(),
             "rate": Service("--jobs-per-minute", "2").__enter__(),
             "auth": Service("--tokens-file", tokens).__enter__(),
+            # 512 MiB of address space loads ffmpeg but is too little for x264 at 8K.
+            "limits": Service("--ffmpeg-memory-limit", "512M").__enter__(),
         }
         cls.clip = read(make_video(seconds=1.0))
         cls.long = read(make_video(seconds=30.0, size="640x360"))
@@ -252,6 +254,13 @@ class ErrorTable(unittest.TestCase):
             self.assertEqual(result.error["details"]["reason"], "time_limit")
             return result.error
 
+    async def resource_limit(self, s):
+        async with connect(s.ws_url) as ws:
+            result = await level0_job(ws, start("rl", "filter", {"filters": [
+                {"type": "scale", "width": 7680, "height": 4320}]}), [("c.mp4", self.clip)])
+            self.assertEqual(result.error["details"]["reason"], "memory")
+            return result.error
+
     async def shutting_down(self, s):
         with Service() as doomed:
             async with connect(doomed.ws_url) as ws:
@@ -286,7 +295,11 @@ class ErrorTable(unittest.TestCase):
         ("FFMPEG_FAILED", "main", ffmpeg_failed),
         ("TIMEOUT", "timeout", timeout),
         ("SHUTTING_DOWN", "main", shutting_down),
+        ("RESOURCE_LIMIT", "limits", resource_limit),
     ]
+    # Only a crash or a restart produces these; test_durability.py makes each happen for real
+    # (SIGKILL, then a restart on the same data dir) and checks the code.
+    RESTART_CODES = {"ATTEMPTS_EXHAUSTED", "FILES_LOST", "INTERRUPTED"}
 
     def test_every_error_code_and_the_service_stays_healthy(self):
         codes = set()
@@ -304,7 +317,11 @@ class ErrorTable(unittest.TestCase):
         with open(os.path.join(os.path.dirname(__file__), "..", "..", "shared", "errorcode.cpp")) as f:
             source = f.read()
         documented = {line.split('"')[1] for line in source.splitlines() if "CodeName{ErrorCode::" in line}
-        self.assertEqual(codes, documented, "every error code has a case")
+        self.assertEqual(codes | self.RESTART_CODES, documented, "every error code has a case")
+        with open(os.path.join(os.path.dirname(__file__), "test_durability.py")) as f:
+            durability = f.read()
+        for code in self.RESTART_CODES:
+            self.assertIn(f'"{code}"', durability, f"{code}: no restart case in test_durability.py")
 
 
 if __name__ == "__main__":
