@@ -56,9 +56,9 @@ void OutputSender::fail(const Error &error)
 
 void OutputSender::startNext()
 {
-    m_current.reset();
-    m_file.close();
-    if (m_queue.isEmpty() || !m_socket)
+    // Scheduled after a delivery ends, but enqueue() may have started the next one meanwhile:
+    // that one must not be dropped half sent.
+    if (m_current || m_queue.isEmpty() || !m_socket)
         return;
     m_current = m_queue.dequeue();
     m_indices.clear();
