@@ -97,7 +97,7 @@ async def latencies(service):
 
 
 async def first_progress_and_cancel(service, data):
-    first, gone = [], []
+    first, first_output, gone = [], [], []
     async with connect(service.ws_url) as ws:
         for i in range(3):
             await request(ws, {"type": "start_job", "job_id": f"p{i}", "operation": "compress",
@@ -110,8 +110,12 @@ async def first_progress_and_cancel(service, data):
                     continue
                 if began is None:
                     began = time.perf_counter()   # the stage change to processing
-                elif message.get("out_time_seconds", 0) > 0:
-                    first.append(time.perf_counter() - began)
+                    continue
+                if len(first) == i:
+                    first.append(time.perf_counter() - began)   # ffmpeg's first progress block
+                if message.get("out_time_seconds", 0) > 0:
+                    # The encoder's first output: later by its lookahead (x264: tens of frames).
+                    first_output.append(time.perf_counter() - began)
                     break
             pids = service.ffmpeg_children()
             began = time.perf_counter()
@@ -122,6 +126,7 @@ async def first_progress_and_cancel(service, data):
                 await asyncio.sleep(0.002)
             gone.append(time.perf_counter() - began)
     return {"first_progress_ms": 1000 * common.median(first), "first_progress_max_ms": 1000 * max(first),
+            "first_output_time_ms": 1000 * common.median(first_output),
             "cancel_to_gone_ms": 1000 * common.median(gone), "cancel_to_gone_max_ms": 1000 * max(gone)}
 
 
@@ -176,7 +181,8 @@ def main():
         print(f"   {name:9s} p50 {measured[name]['p50_ms']:6.2f} ms   p99 {measured[name]['p99_ms']:6.2f} ms"
               f"   target p99 <= 5 ms: {'met' if measured[name]['p99_ms'] <= 5 else 'missed'}")
     print(f"B5 processing start -> first progress median {measured['first_progress_ms']:.0f} ms "
-          f"(max {measured['first_progress_max_ms']:.0f}; target <= 500 ms); cancel_job -> ffmpeg gone median "
+          f"(max {measured['first_progress_max_ms']:.0f}; target <= 500 ms; the first with an output time: "
+          f"{measured['first_output_time_ms']:.0f} ms); cancel_job -> ffmpeg gone median "
           f"{measured['cancel_to_gone_ms']:.0f} ms (max {measured['cancel_to_gone_max_ms']:.0f}; target <= 1000 ms)")
     if args.json:
         with open(args.json, "w") as f:
