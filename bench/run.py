@@ -52,8 +52,14 @@ def run_one(name, command, scratch):
 
 
 def node_ws_available():
-    """B3 needs a Node.js `ws` peer (npm install ws into bench/node_modules, not committed)."""
-    return shutil.which("node") and os.path.isdir(os.path.join(HERE, "node_modules", "ws"))
+    """B3 needs a Node.js `ws` peer in bench/node_modules (git-ignored): installed with npm on
+    first use when node and npm are there (Debian: apt-get install nodejs npm)."""
+    if not shutil.which("node"):
+        return False
+    if not os.path.isdir(os.path.join(HERE, "node_modules", "ws")) and shutil.which("npm"):
+        subprocess.run(["npm", "install", "--prefix", HERE, "--no-save", "--no-audit", "--no-fund", "ws"],
+                       stdout=subprocess.DEVNULL, check=False, timeout=300)
+    return os.path.isdir(os.path.join(HERE, "node_modules", "ws"))
 
 
 def mib(value):
@@ -139,7 +145,7 @@ def main():
                 continue
             print(f"== {name}", flush=True)
             if command is None:
-                note = "not run: needs node and bench/node_modules/ws (npm install --prefix bench --no-save ws)"
+                note = "not run: needs node, and npm to install ws into bench/node_modules"
                 results[name] = {"name": name, "note": note}
                 print(f"{name}: {note}")
                 continue
