@@ -8,6 +8,7 @@
 #include "jobs/memoryjobstore.h"
 #include "logging/logging.h"
 #include "server/authenticator.h"
+#include "server/eventrouter.h"
 #include "server/httpapi.h"
 #include "server/metrics.h"
 #include "server/signalwatcher.h"
@@ -157,8 +158,11 @@ int Service::run(const Config &config)
     }
     const QString httpUrl = QStringLiteral("http://") + hostForUrl(address) + u':' + QString::number(httpPort);
 
+    // Before the server: it outlives every session.
+    EventRouter router(&manager);
     SessionContext context;
     context.manager = &manager;
+    context.router = &router;
     context.authenticator = &authenticator;
     context.config = &config;
     context.httpBaseUrl = httpUrl;

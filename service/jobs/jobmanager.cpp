@@ -533,12 +533,32 @@ void JobManager::startProcessing(Job &job, int slot)
                 rt.progressPending = true;
             flushProgress(*current);
             setStage(*current, JobStatus::Processing, JobStage::Finalizing);
+            releaseSlotForFinalizing(id);
         }
     });
     connect(runner, &JobRunner::finished, this, [this, id] { onRunnerFinished(id); });
     qCInfo(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("worker"), QString::number(slot)}}
                              << "processing";
     runner->start();
+}
+
+// ffmpeg is done: probing and hashing the outputs (an ffprobe start and a read of each output)
+// need no worker slot, so the next job's ffmpeg may start meanwhile. As many jobs as there are
+// slots may finalize that way; past that a job finalizes in its slot, so that a burst of large
+// outputs cannot start ffprobes and hashes without bound.
+void JobManager::releaseSlotForFinalizing(const QString &id)
+{
+    auto it = m_runtimes.find(id);
+    if (it == m_runtimes.end())
+        return;
+    Runtime &rt = **it;
+    if (rt.slot < 0 || m_finalizingOffSlot >= m_slots.size())
+        return;
+    m_slots[rt.slot].clear();
+    rt.slot = -1;
+    rt.finalizingOffSlot = true;
+    ++m_finalizingOffSlot;
+    schedule();
 }
 
 void JobManager::onProcessingProgress(const QString &id, const FfmpegProgress &progress, double expected)
@@ -729,6 +749,8 @@ void JobManager::stopRuntime(const QString &id)
     m_runtimes.erase(it);
     if (rt->slot >= 0)
         m_slots[rt->slot].clear();   // the slot is free at once; ffmpeg dies in the background
+    if (rt->finalizingOffSlot)
+        --m_finalizingOffSlot;
 }
 
 void JobManager::removeFiles(Job &job, bool announce)

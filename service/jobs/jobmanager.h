@@ -188,6 +188,7 @@ private:
     void enqueue(Job &job);
     void schedule();
     void startProcessing(Job &job, int slot);
+    void releaseSlotForFinalizing(const QString &id);
     void onRunnerFinished(const QString &id);
     void onProcessingProgress(const QString &id, const FfmpegProgress &progress, double expected);
     void setStage(Job &job, JobStatus status, JobStage stage, bool persisted = false);
@@ -227,6 +228,7 @@ private:
     QList<QString> m_order;                             // ids by creation
     std::deque<QString> m_queue;                        // queued ids, kept sorted
     QList<QString> m_slots;                             // job id per worker slot; empty = free
+    int m_finalizingOffSlot = 0;                        // jobs finalizing after giving their slot back
     QHash<QString, std::deque<QDateTime>> m_recentSubmits;   // rate limit per owner
     QTimer *m_expiryTimer = nullptr;
     QTimer *m_drainTimer = nullptr;

@@ -45,6 +45,7 @@ struct JobManager::Runtime
     int downloadIndex = -1;
     QPointer<JobRunner> runner;
     int slot = -1;
+    bool finalizingOffSlot = false;  // probing and hashing its outputs after giving its slot back
     QTimer *uploadStallTimer = nullptr;
     QTimer *progressTimer = nullptr;
     QElapsedTimer sinceProgress;     // since the last jobProgress emission

@@ -82,12 +82,14 @@ FfmpegProcess::~FfmpegProcess()
 QStringList FfmpegProcess::globalArguments()
 {
     // -loglevel warning: keeps the errors that explain a failure and the warnings that often
-    // precede one, and drops the per-stream info chatter. -stats_period (ffmpeg >= 5.0) makes
-    // -progress blocks arrive twice a second instead of every 0.5-1 s at ffmpeg's whim.
+    // precede one, and drops the per-stream info chatter. -stats_period (ffmpeg >= 5.0) sets
+    // how often -progress blocks arrive; ffmpeg sends its first one only a whole period after
+    // encoding began, so the period is what a client waits for its first processing progress
+    // (issue 11, B5: <= 500 ms). 0.25 s matches the engine's own progress throttle.
     return {QStringLiteral("-hide_banner"), QStringLiteral("-nostdin"), QStringLiteral("-y"),
             QStringLiteral("-nostats"),     QStringLiteral("-loglevel"), QStringLiteral("warning"),
             QStringLiteral("-progress"),    QStringLiteral("pipe:1"),   QStringLiteral("-stats_period"),
-            QStringLiteral("0.5")};
+            QStringLiteral("0.25")};
 }
 
 void FfmpegProcess::setLimits(const ProcessLimits &limits, qint64 maxOutputBytes)

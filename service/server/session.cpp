@@ -118,15 +118,7 @@ Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, con
                 sendError(error, jobId, requestId);
             });
 
-    JobManager *manager = m_context.manager;
-    connect(manager, &JobManager::jobAccepted, this, &Session::onJobAccepted);
-    connect(manager, &JobManager::jobStageChanged, this, &Session::onJobStageChanged);
-    connect(manager, &JobManager::jobProgress, this, &Session::onJobProgress);
-    connect(manager, &JobManager::jobFinished, this, &Session::onJobFinished);
-    connect(manager, &JobManager::jobRemoved, this, [this](const QString &id) {
-        m_lastEventProgress.remove(id);
-        m_pendingEventProgress.remove(id);
-    });
+    m_context.router->addSink(this);
 
     m_keepAlive = new QTimer(this);
     m_keepAlive->setInterval(std::chrono::seconds(config.pingIntervalSeconds));
@@ -152,6 +144,7 @@ Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, con
 
 Session::~Session()
 {
+    m_context.router->removeSink(this);
     m_sender->abort();
     // The socket is a child and goes after this destructor; it must not call back into a
     // half-destroyed session while it closes.
@@ -491,6 +484,7 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
     }
     const QString id = submitted.value();
     m_jobs.insert(id);
+    m_context.router->subscribe(this, id);
     const Job *job = m_context.manager->job(id);
     QJsonObject ack = message(Type::Ack);
     ack.insert(QString(Field::JobId), job->jobId);
@@ -636,6 +630,10 @@ void Session::handleSubscribe(bool subscribe, const QJsonValue &requestId)
         return;
     }
     m_subscribed = subscribe;
+    if (subscribe)
+        m_context.router->subscribeAll(this);
+    else
+        m_context.router->unsubscribeAll(this);
     send(message(subscribe ? Type::Subscribed : Type::Unsubscribed), requestId);
     if (subscribe) {
         if (!m_subscriberTimer) {
@@ -654,6 +652,8 @@ void Session::handleSubscribe(bool subscribe, const QJsonValue &requestId)
     } else if (m_subscriberTimer) {
         m_subscriberTimer->stop();
         m_pendingEventProgress.clear();
+        // Off the feed, the router no longer brings the removals that would prune this.
+        m_lastEventProgress.clear();
     }
 }
 

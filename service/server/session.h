@@ -3,6 +3,7 @@
 
 #include "authenticator.h"
 #include "errorcode.h"
+#include "eventrouter.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -22,6 +23,7 @@ namespace Mediaforge {
 
 struct Config;
 class ByteBudget;
+class EventRouter;
 class JobManager;
 class OutputSender;
 class PeerSocket;
@@ -39,12 +41,13 @@ struct SessionContext
     std::function<void(qint64)> addBytesSent;
     QString httpBaseUrl;                       // for TOO_LARGE messages: where outputs can be fetched
     ByteBudget *level0OutputBudget = nullptr;  // whole level 0 outputs in socket buffers, service-wide
+    EventRouter *router = nullptr;             // brings each session the job events it follows; outlives them
 };
 
 // One WebSocket connection: its protocol level (0 until `hello`), role and owner namespace.
 // Turns messages into JobManager calls and JobManager signals into messages, in the order
 // PROTOCOL.md gives per job.
-class Session : public QObject
+class Session : public QObject, public JobEventSink
 {
     Q_OBJECT
 public:
@@ -58,6 +61,7 @@ public:
     // Server-wide notices (SHUTTING_DOWN).
     void sendError(const Error &error, const QString &jobId = QString(), const QJsonValue &requestId = QJsonValue());
     void sendStats();
+    void jobEvent(JobEventKind kind, const QString &id) override;
 
 signals:
     void closed(quint64 connectionId);
@@ -95,10 +99,9 @@ private:
     Result<const Job *> resolveJob(const QJsonObject &message) const;
     bool canAccess(const Job &job) const;
 
-    void onJobStageChanged(const QString &id);
-    void onJobProgress(const QString &id);
-    void onJobFinished(const QString &id);
-    void onJobAccepted(const QString &id);
+    void onJobStageChanged(const Job &job);
+    void onJobProgress(const Job &job);
+    void onJobFinished(const Job &job);
     void sendProgress(const Job &job);
     void sendCompleted(const Job &job);
     void sendJobEvent(const QString &event, const Job &job);

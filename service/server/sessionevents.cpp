@@ -29,40 +29,52 @@ QJsonObject message(QLatin1StringView type)
 
 } // namespace
 
-void Session::onJobAccepted(const QString &id)
+void Session::jobEvent(JobEventKind kind, const QString &id)
 {
-    if (!m_subscribed)
+    // The router brings only the jobs this connection started or attached to, and every job
+    // while it is on the event feed.
+    if (kind == JobEventKind::Removed) {
+        m_lastEventProgress.remove(id);
+        m_pendingEventProgress.remove(id);
         return;
-    if (const Job *job = m_context.manager->job(id))
-        sendJobEvent(QStringLiteral("accepted"), *job);
-}
-
-void Session::onJobStageChanged(const QString &id)
-{
-    // Every session hears every job: most return here, before any lookup.
-    if (!m_subscribed && !m_jobs.contains(id))
-        return;
+    }
     const Job *job = m_context.manager->job(id);
     if (!job)
         return;
-    if (m_jobs.contains(id))
-        sendProgress(*job);
-    if (m_subscribed) {
-        m_pendingEventProgress.remove(id);
-        sendJobEvent(QStringLiteral("stage"), *job);
+    switch (kind) {
+    case JobEventKind::Accepted:
+        if (m_subscribed)
+            sendJobEvent(QStringLiteral("accepted"), *job);
+        break;
+    case JobEventKind::StageChanged:
+        onJobStageChanged(*job);
+        break;
+    case JobEventKind::Progress:
+        onJobProgress(*job);
+        break;
+    case JobEventKind::Finished:
+        onJobFinished(*job);
+        break;
+    case JobEventKind::Removed:
+        break;
     }
 }
 
-void Session::onJobProgress(const QString &id)
+void Session::onJobStageChanged(const Job &job)
 {
-    // Every session hears every job: most return here, before any lookup.
-    if (!m_subscribed && !m_jobs.contains(id))
-        return;
-    const Job *job = m_context.manager->job(id);
-    if (!job)
-        return;
+    if (m_jobs.contains(job.id))
+        sendProgress(job);
+    if (m_subscribed) {
+        m_pendingEventProgress.remove(job.id);
+        sendJobEvent(QStringLiteral("stage"), job);
+    }
+}
+
+void Session::onJobProgress(const Job &job)
+{
+    const QString &id = job.id;
     if (m_jobs.contains(id))
-        sendProgress(*job);
+        sendProgress(job);
     if (m_subscribed) {
         const qint64 now = m_clock.elapsed();
         const auto last = m_lastEventProgress.constFind(id);
@@ -71,7 +83,7 @@ void Session::onJobProgress(const QString &id)
         } else if (last == m_lastEventProgress.constEnd() || now - *last >= kSubscriberProgressIntervalMs) {
             m_lastEventProgress.insert(id, now);
             m_pendingEventProgress.remove(id);
-            sendJobEvent(QStringLiteral("progress"), *job);
+            sendJobEvent(QStringLiteral("progress"), job);
         } else {
             m_pendingEventProgress.insert(id);
         }
@@ -154,14 +166,10 @@ void Session::sendProgress(const Job &job)
     send(progress);
 }
 
-void Session::onJobFinished(const QString &id)
+void Session::onJobFinished(const Job &finished)
 {
-    // Every session hears every job: most return here, before any lookup.
-    if (!m_subscribed && !m_jobs.contains(id))
-        return;
-    const Job *job = m_context.manager->job(id);
-    if (!job)
-        return;
+    const Job *job = &finished;
+    const QString id = job->id;
     m_deferredProgress.remove(id);
     if (m_subscribed) {
         m_pendingEventProgress.remove(id);

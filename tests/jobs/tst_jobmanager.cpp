@@ -17,6 +17,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -427,6 +428,32 @@ private slots:
         QVERIFY(m->job(high)->startedAt <= m->job(normal)->startedAt);
         QVERIFY(m->job(normal)->startedAt <= m->job(low)->startedAt);
         QVERIFY(!m->cancel(waiting));
+    }
+
+    void aFinalizingJobGivesItsSlotToTheNextJob()
+    {
+        JobManagerSettings s = settings();
+        s.maxConcurrentJobs = 1;
+        auto m = manager(s);
+        const QString first = submit(*m, Operation::Thumbnail, R"({"timestamp":0.5,"width":160})", {m_clip});
+        const QString second = submit(*m, Operation::Thumbnail, R"({"timestamp":1.0,"width":160})", {m_clip});
+        // What the first job was doing when the one slot went to the second.
+        std::optional<JobStage> firstStageWhenSecondStarted;
+        connect(m.get(), &JobManager::jobStageChanged, this, [&](const QString &id) {
+            if (id == second && m->job(second)->stage == JobStage::Processing && !firstStageWhenSecondStarted)
+                firstStageWhenSecondStarted = m->job(first)->status == JobStatus::Processing ? m->job(first)->stage
+                                                                                           : JobStage::Queued;
+        });
+        QVERIFY(waitFinished(*m, first));
+        QVERIFY(waitFinished(*m, second));
+        QCOMPARE(m->job(first)->status, JobStatus::Completed);
+        QCOMPARE(m->job(second)->status, JobStatus::Completed);
+        // Its output probed and hashed all the same, after the slot went.
+        QCOMPARE(m->job(first)->outputs.size(), 1);
+        QCOMPARE(m->job(first)->outputs.constFirst().metadata.firstVideo()->width, 160);
+        QCOMPARE(m->job(first)->outputs.constFirst().sha256.size(), 64);
+        QVERIFY(firstStageWhenSecondStarted.has_value());
+        QCOMPARE(*firstStageWhenSecondStarted, JobStage::Finalizing);
     }
 
     void uploadMistakesFailTheJobAndRemoveItsFiles()

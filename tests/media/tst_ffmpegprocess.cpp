@@ -201,7 +201,7 @@ void TestFfmpegProcess::globalArgumentsComeFirst()
         QVERIFY2(global.contains(QLatin1StringView(option)), option);
     QCOMPARE(global.at(global.indexOf(QStringLiteral("-progress")) + 1), QStringLiteral("pipe:1"));
     QCOMPARE(global.at(global.indexOf(QStringLiteral("-loglevel")) + 1), QStringLiteral("warning"));
-    QCOMPARE(global.at(global.indexOf(QStringLiteral("-stats_period")) + 1), QStringLiteral("0.5"));
+    QCOMPARE(global.at(global.indexOf(QStringLiteral("-stats_period")) + 1), QStringLiteral("0.25"));
     // ffmpeg 5.1 accepts every one of them (an unknown option would fail this run).
     QProcess ffmpeg;
     ffmpeg.start(m_ffmpeg, global + QStringList{QStringLiteral("-f"), QStringLiteral("lavfi"), QStringLiteral("-i"),

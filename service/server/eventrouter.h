@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QSet>
+#include <QString>
+
+namespace Mediaforge {
+
+class JobManager;
+
+// What a job's event is, as the engine signals it.
+enum class JobEventKind { Accepted, StageChanged, Progress, Finished, Removed };
+
+// Whoever wants a job's events (a Session; a recorder in the tests).
+class JobEventSink
+{
+public:
+    virtual ~JobEventSink() = default;
+    virtual void jobEvent(JobEventKind kind, const QString &id) = 0;
+};
+
+// Delivers each JobManager signal only to the sinks that follow that job (the connection that
+// started it, a connection that attached to it) and to the sinks that follow every job (admins
+// on the event feed), by lookup: one job event costs O(its followers), not O(connections).
+// A sink following a job and every job hears each event once. Sinks are registered per
+// connection and must be removed before they are destroyed.
+class EventRouter : public QObject
+{
+    Q_OBJECT
+public:
+    explicit EventRouter(JobManager *manager, QObject *parent = nullptr);
+
+    void addSink(JobEventSink *sink);
+    // Forgets everything the sink followed.
+    void removeSink(JobEventSink *sink);
+
+    // The sink hears this job's events from now on, until the job is no longer live (Removed is
+    // the last) or unsubscribe. False (and nothing kept) for a job the engine does not hold live
+    // or a sink not added.
+    bool subscribe(JobEventSink *sink, const QString &id);
+    void unsubscribe(JobEventSink *sink, const QString &id);
+    // Every job's events, Accepted included.
+    void subscribeAll(JobEventSink *sink);
+    void unsubscribeAll(JobEventSink *sink);
+
+    bool follows(JobEventSink *sink, const QString &id) const;
+    qsizetype followedJobCount() const { return m_byJob.size(); }
+
+    // What the JobManager signals call; public so that a test can drive a sequence directly.
+    void route(JobEventKind kind, const QString &id);
+
+private:
+    JobManager *m_manager;
+    QHash<QString, QList<JobEventSink *>> m_byJob;       // job id -> sinks following it
+    QHash<JobEventSink *, QSet<QString>> m_jobsOf;        // every added sink -> the jobs it follows
+    QList<JobEventSink *> m_all;                           // sinks following every job, in order
+};
+
+} // namespace Mediaforge
