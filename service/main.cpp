@@ -4,6 +4,7 @@
 #include "service.h"
 
 #include <QCoreApplication>
+#include <QEvent>
 
 #include <cstdio>
 
@@ -21,5 +22,9 @@ int main(int argc, char *argv[])
             std::fprintf(stderr, "%s\n", qPrintable(outcome.error));
         return outcome.exitCode;
     }
-    return Mediaforge::Service::run(outcome.config);
+    const int status = Mediaforge::Service::run(outcome.config);
+    // What the service's parts handed to deleteLater() on their way out (sessions, transfers)
+    // goes now: the event loop that would have deleted it has ended.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    return status;
 }

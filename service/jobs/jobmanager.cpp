@@ -76,7 +76,10 @@ JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &netwo
 
 JobManager::~JobManager()
 {
-    // Runtimes first: they stop downloads and ffmpeg before the files go.
+    // Runtimes first: they stop downloads and ffmpeg before the files go, at once, since the
+    // event loop has ended.
+    for (auto &runtime : m_runtimes)
+        runtime->shuttingDown = true;
     m_runtimes.clear();
     // With a durable store the files are the records' (the next start recovers or sweeps
     // them); without one nothing can ever claim them again.

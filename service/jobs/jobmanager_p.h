@@ -53,19 +53,29 @@ struct JobManager::Runtime
     double lastSentPercentage = -1;  // of the current stage
     QElapsedTimer stageClock;        // since the current stage began: rates and ETAs
     QElapsedTimer sinceStoreWrite;   // progress reaches the store at most once a second
+    bool shuttingDown = false;       // the manager is being destroyed after the event loop
 
     ~Runtime()
     {
         delete uploadStallTimer;
         delete progressTimer;
         // deleteLater: the runtime may end inside one of these objects' own signals.
+        // At shutdown no event loop is left to run a deleteLater(): everything goes now.
         if (downloader) {
             downloader->cancel();
-            downloader->deleteLater();
+            if (shuttingDown)
+                delete downloader;
+            else
+                downloader->deleteLater();
         }
         if (runner) {
-            runner->abort();
-            runner->deleteLater();
+            if (shuttingDown) {
+                runner->abortNow();
+                delete runner;
+            } else {
+                runner->abort();
+                runner->deleteLater();
+            }
         }
         for (auto &file : uploads) {
             if (file)

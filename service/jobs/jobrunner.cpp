@@ -110,6 +110,23 @@ void JobRunner::start()
     probeNext();
 }
 
+void JobRunner::abortNow()
+{
+    m_done = true;
+    if (m_probe) {
+        m_probe->cancel();
+        delete m_probe;
+    }
+    if (m_ffmpeg) {
+        m_ffmpeg->disconnect(this);
+        m_ffmpeg->killNow();
+        delete m_ffmpeg;
+        m_ffmpeg = nullptr;
+    }
+    if (m_timeoutTimer)
+        m_timeoutTimer->stop();
+}
+
 void JobRunner::abort()
 {
     m_done = true;

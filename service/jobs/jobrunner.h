@@ -56,6 +56,9 @@ public:
     void start();
     // Stops whatever runs (ffprobe, ffmpeg: SIGTERM then SIGKILL). No signal afterwards.
     void abort();
+    // At shutdown, when no event loop runs any more: ffmpeg and ffprobe are killed and reaped
+    // now, and nothing is left to a deleteLater() that would never come.
+    void abortNow();
 
     const std::optional<Error> &error() const { return m_error; }
     // For admins' job details: the redacted ffmpeg command line and the last lines of its

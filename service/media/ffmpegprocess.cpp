@@ -183,6 +183,15 @@ void FfmpegProcess::stop(std::chrono::milliseconds grace)
     m_killTimer->start(grace);
 }
 
+void FfmpegProcess::killNow()
+{
+    if (m_process->state() == QProcess::NotRunning)
+        return;
+    m_killTimer->stop();
+    signalGroup(SIGKILL);
+    m_process->waitForFinished(5000);
+}
+
 qint64 FfmpegProcess::processId() const
 {
     return m_process->state() == QProcess::NotRunning ? 0 : m_process->processId();

@@ -42,6 +42,9 @@ public:
     void start(const QList<CommandStep> &steps, const QString &workDirectory);
     // SIGTERM now, SIGKILL after `grace`; finished() is still emitted (success = false).
     void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
+    // The service is going away and its event loop with it: the group is killed and reaped
+    // here, since no timer or signal would run any more.
+    void killNow();
 
     qint64 processId() const;   // 0 when not running
     bool isRunning() const;

@@ -37,6 +37,13 @@ WebSocketServer::WebSocketServer(const SessionContext &context, QObject *parent)
 WebSocketServer::~WebSocketServer()
 {
     closeAll();
+    // Sockets still in their handshake carry a PeerSocket whose budget share points at
+    // m_receiveBudget: they go before the budgets, which are older children and would be
+    // destroyed first.
+    delete m_server;
+    m_server = nullptr;
+    delete m_listener;
+    m_listener = nullptr;
 }
 
 bool WebSocketServer::isOriginAllowed(const QString &origin, const QStringList &allowed)
