@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QPointer>
 #include <QTimer>
+#include <QUuid>
 
 namespace Mediaforge::Cli {
 
@@ -114,8 +115,12 @@ void RunCommand::start()
     });
     connect(&m_connection, &ClientConnection::uploadFinished, this, &RunCommand::onUploadFinished);
     m_state = State::Submitting;
+    // One key per run: a repeat of this start_job (after a dropped connection) is then the
+    // same job on the service, never a second one.
+    m_startJob = message.value();
+    m_startJob.insert(QString(Field::IdempotencyKey), QUuid::createUuid().toString(QUuid::WithoutBraces));
     QPointer<RunCommand> self(this);
-    m_connection.request(message.value(), [self](const QJsonObject &reply) {
+    m_connection.request(m_startJob, [self](const QJsonObject &reply) {
         if (self)
             self->onSubmitReply(reply);
     });

@@ -58,6 +58,7 @@ private:
     ProgressReporter m_progress;
     OutputReceiver m_receiver;
     QJsonObject m_completed;
+    QJsonObject m_startJob;   // as sent, idempotency key included: what a retry sends again
     QString m_jobId;
     QString m_id;
     int m_interruptSignal = 0;

@@ -146,6 +146,8 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
     }
     if (error)
         snapshot.insert(QString(Field::Error), error->toJson());
+    if (graceUntil.isValid())
+        snapshot.insert(QStringLiteral("reconnect_until"), graceUntil.toString(Qt::ISODateWithMs));
     if (includeOwner) {
         snapshot.insert(QStringLiteral("owner"), ownerLabel);
         // What an operator needs to explain a failure; clients see only their error.

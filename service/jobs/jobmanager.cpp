@@ -49,6 +49,7 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.urlPolicy.allowPrivate = config.allowPrivateUrls;
     settings.historyDays = config.historyDays;
     settings.maxAttempts = config.maxAttempts;
+    settings.reconnectGrace = std::chrono::seconds(config.reconnectGraceSeconds);
     return settings;
 }
 
@@ -145,8 +146,19 @@ int JobManager::unfinishedJobsOfConnection(quint64 connectionId) const
     return count;
 }
 
-Result<QString> JobManager::submit(SubmitRequest request)
+Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
 {
+    if (replayed)
+        *replayed = false;
+    // Before every limit: a retry of an accepted job is not a new job, whatever the load now.
+    const QString requestHash = request.idempotencyKey.isEmpty() ? QString() : JobManagerDetail::requestHash(request);
+    if (!request.idempotencyKey.isEmpty()) {
+        if (auto replay = replayIdempotent(request, requestHash)) {
+            if (replayed && replay->ok())
+                *replayed = true;
+            return *replay;
+        }
+    }
     if (m_shuttingDown)
         return Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down; no new jobs"));
     if (request.inputs.isEmpty())
@@ -226,6 +238,9 @@ Result<QString> JobManager::submit(SubmitRequest request)
     job.detach = request.detach;
     job.protocolLevel = request.protocolLevel;
     job.tokenOwner = request.tokenOwner;
+    job.idempotencyKey = request.idempotencyKey;
+    job.idempotencyOwner = request.idempotencyKey.isEmpty() ? QString() : request.idempotencyOwner;
+    job.requestHash = requestHash;
     job.sequence = ++m_sequence;
     job.createdAt = now;
     job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + job.id);
@@ -792,7 +807,7 @@ void JobManager::connectionClosed(quint64 connectionId)
         // During a shutdown, jobs whose owner can come back belong to the next start, not to
         // a connection that closes with this one.
         if (job.connectionId != connectionId || job.detach || m_parked.contains(id)
-            || (m_shuttingDown && ownerCanReturn(job)))
+            || (m_shuttingDown && ownerCanReturn(job)) || holdForOwner(job))
             continue;
         if (!isFinished(job.status))
             toCancel.append(id);

@@ -36,6 +36,10 @@ inline bool queuedBefore(const Job &a, const Job &b)
     return a.sequence < b.sequence;
 }
 
+// SHA-256 (hex) of what makes a request the same request: a retry with its idempotency key
+// must ask for the same work (jobmanageridempotency.cpp).
+QString requestHash(const SubmitRequest &request);
+
 } // namespace JobManagerDetail
 
 struct JobManager::Runtime

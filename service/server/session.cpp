@@ -123,6 +123,7 @@ Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, con
     connect(manager, &JobManager::jobStageChanged, this, &Session::onJobStageChanged);
     connect(manager, &JobManager::jobProgress, this, &Session::onJobProgress);
     connect(manager, &JobManager::jobFinished, this, &Session::onJobFinished);
+    connect(manager, &JobManager::jobAttached, this, &Session::onJobAttached);
     connect(manager, &JobManager::jobRemoved, this, [this](const QString &id) {
         m_lastEventProgress.remove(id);
         m_pendingEventProgress.remove(id);
@@ -374,6 +375,8 @@ void Session::onTextMessage(const QString &text)
         handleSubscribe(type == Type::Subscribe, requestId);
     } else if (type == Type::FetchOutput) {
         handleFetchOutput(object, requestId);
+    } else if (type == Type::Attach) {
+        handleAttach(object, requestId);
     } else {
         sendError(Error(ErrorCode::UnknownMessageType,
                         type.isEmpty() ? QStringLiteral("a message needs a \"type\"")
@@ -468,6 +471,11 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
     submit.detach = request.detach;
     submit.protocolLevel = m_level;
     submit.tokenOwner = m_context.authenticator->enabled();
+    if (m_level >= 1 && !request.idempotencyKey.isEmpty()) {
+        submit.idempotencyKey = request.idempotencyKey;
+        // Without tokens every local client is an admin already: they share one key space.
+        submit.idempotencyOwner = submit.tokenOwner ? m_owner : QStringLiteral("local");
+    }
     for (const StartJobRequest::Input &input : request.inputs) {
         JobInput jobInput;
         if (input.isUrl) {
@@ -482,7 +490,8 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
         jobInput.declaredSize = input.size;
         submit.inputs.append(jobInput);
     }
-    const Result<QString> submitted = m_context.manager->submit(submit);
+    bool replayed = false;
+    const Result<QString> submitted = m_context.manager->submit(submit, &replayed);
     if (!submitted.ok()) {
         Error error = submitted.error();
         error.code = submitErrorCode(error.code);
@@ -490,14 +499,19 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
         return;
     }
     const QString id = submitted.value();
-    m_jobs.insert(id);
     const Job *job = m_context.manager->job(id);
+    // A replay on another connection does not move the job here (that is what `attach` is for).
+    if (job->connectionId == m_connectionId)
+        m_jobs.insert(id);
     QJsonObject ack = message(Type::Ack);
     ack.insert(QString(Field::JobId), job->jobId);
     ack.insert(QString(Field::Id), id);
-    ack.insert(QString(Field::Message), job->status == JobStatus::AwaitingUpload
+    ack.insert(QString(Field::Message), replayed ? QStringLiteral("Job already accepted with this idempotency_key")
+                                        : job->status == JobStatus::AwaitingUpload
                                                 ? QStringLiteral("Job accepted; waiting for the upload")
                                                 : QStringLiteral("Job accepted; downloading the input"));
+    if (replayed)
+        ack.insert(QString(Field::Replayed), true);
     ack.insert(QString(Field::Status), jobStatusName(job->status));
     if (const int position = m_context.manager->queuePosition(id))
         ack.insert(QString(Field::QueuePosition), position);
