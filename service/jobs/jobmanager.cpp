@@ -398,6 +398,14 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
     JobInput &input = job->inputs[index];
     if (input.complete)
         return Error(ErrorCode::InvalidState, QStringLiteral("input %1 is already complete").arg(index));
+    Runtime &rt = runtime(id);
+    if (offset != input.bytes && rt.uploadResumed) {
+        return Error(ErrorCode::BadOffset,
+                     QStringLiteral("the upload goes on at offset %1, not %2").arg(input.bytes).arg(offset),
+                     QJsonObject{{QStringLiteral("expected_offset"), input.bytes},
+                                 {QStringLiteral("offset"), offset},
+                                 {QStringLiteral("index"), index}});
+    }
     if (offset != input.bytes) {
         finishJob(*job, JobStatus::Failed,
                   Error(ErrorCode::BadOffset,
@@ -418,11 +426,14 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
         return std::nullopt;
     }
 
-    Runtime &rt = runtime(id);
     auto &file = rt.uploads.at(size_t(index));
     if (!file) {
+        // Unbuffered: a byte counted in input.bytes has reached the operating system, so a
+        // crash of the service never loses what a resumed upload starts after. ReadWrite
+        // instead of Truncate: after a restart the file holds the bytes received before.
         file = std::make_unique<QFile>(input.path);
-        if (!file->open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        if (!file->open(QIODevice::ReadWrite | QIODevice::Unbuffered) || !file->resize(input.bytes)
+            || !file->seek(input.bytes)) {
             finishJob(*job, JobStatus::Failed, Error(ErrorCode::InternalError, QStringLiteral("cannot store the upload")));
             return std::nullopt;
         }
@@ -433,6 +444,7 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
         return std::nullopt;
     }
     input.bytes = after;
+    rt.uploadResumed = false;
     m_bytesReceived += data.size();
     emit bytesReceivedChanged(data.size());
     // Only bytes are progress: a peer sending empty chunks must not hold the job open forever.

@@ -50,6 +50,9 @@ struct JobManager::Runtime
     QPointer<JobRunner> runner;
     int slot = -1;
     QTimer *uploadStallTimer = nullptr;
+    // The upload continues on another connection or after a restart: until one chunk fits, a
+    // chunk at the wrong offset is refused (BAD_OFFSET) without failing the job.
+    bool uploadResumed = false;
     QTimer *progressTimer = nullptr;
     QElapsedTimer sinceProgress;     // since the last jobProgress emission
     bool progressPending = false;

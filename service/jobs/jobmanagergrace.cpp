@@ -14,7 +14,9 @@ using namespace JobManagerDetail;
 
 bool JobManager::holdForOwner(Job &job)
 {
-    if (job.protocolLevel < 1 || !job.tokenOwner || job.detach || m_settings.reconnectGrace.count() <= 0)
+    // A detached job runs on by itself; only its upload needs its owner back.
+    const bool waitsForOwner = !job.detach || job.status == JobStatus::AwaitingUpload;
+    if (job.protocolLevel < 1 || !job.tokenOwner || !waitsForOwner || m_settings.reconnectGrace.count() <= 0)
         return false;
     // A finished job holds nothing for its owner once its outputs are gone or kept anyway.
     if (isFinished(job.status) && (job.outputsRemoved || job.retained))
@@ -64,6 +66,8 @@ Result<const Job *> JobManager::attach(const QString &id, quint64 connectionId)
     const quint64 previous = live->connectionId;
     live->connectionId = connectionId;
     live->graceUntil = QDateTime();
+    if (live->status == JobStatus::AwaitingUpload && m_runtimes.contains(id))
+        runtime(id).uploadResumed = true;
     if (previous != connectionId) {
         qCInfo(lcJobs).noquote() << jobFields(*live) << "attached to another connection";
         emit jobAttached(id, connectionId);

@@ -98,6 +98,7 @@ void JobManager::recover()
             ++queued;
         } else {
             startInput(stored);
+            runtime->uploadResumed = recovered.action == Recovered::Action::Upload;
         }
     }
     if (!records.isEmpty()) {

@@ -9,7 +9,12 @@ keys are per owner with tokens and shared by every local client without.
 Reconnect grace and attach: a token owner's level 1 job outlives its dropped connection (and a
 SIGKILL restart); the owner attaches on a new connection and gets `completed` and outputs
 byte-identical to what the service recorded; nobody else may attach, an admin included; past
-the grace the job is cancelled."""
+the grace the job is cancelled.
+
+Upload resume: an upload cut by a dropped connection or by a SIGKILL restart goes on from the
+`received_bytes` the snapshot reports, after `attach`; a chunk at another offset is refused with
+BAD_OFFSET naming the expected offset and leaves the job as it was; the output's SHA-256 equals
+that of the same job uploaded in one go."""
 
 import asyncio
 import json
@@ -146,10 +151,12 @@ class IdempotentSubmission(unittest.TestCase):
                     self.assertIn("idempotency_key", paths, reply)
 
 
-async def upload(ws, job_id, data, start=0, chunk=256 * 1024):
-    for offset in range(start, len(data), chunk):
-        await ws.send(frame({"job_id": job_id, "offset": offset, "final": offset + chunk >= len(data)},
-                            data[offset:offset + chunk]))
+async def upload(ws, job_id, data, start=0, chunk=256 * 1024, end=None):
+    """Sends data[start:end] in chunks; the last chunk is final only when `end` is the end."""
+    end = len(data) if end is None else end
+    for offset in range(start, end, chunk):
+        await ws.send(frame({"job_id": job_id, "offset": offset, "final": min(offset + chunk, end) >= len(data)},
+                            data[offset:min(offset + chunk, end)]))
 
 
 async def get_job(ws, key):
@@ -297,6 +304,100 @@ class ReconnectGrace(unittest.TestCase):
                 self.assertNotIn("reconnect_until", ended)
                 refused = await request(ws, {"type": "attach", "id": ack["id"]})
                 self.assertEqual(refused["code"], "FORBIDDEN", refused)
+
+
+class UploadResume(unittest.TestCase):
+    def setUp(self):
+        self.tokens = tempfile.NamedTemporaryFile("w", suffix=".tokens", delete=False)
+        self.tokens.write(f"client {ALICE} alice\n")
+        self.tokens.close()
+        # Several chunks of 64 KiB; remove_audio copies the video, so equal inputs give equal outputs.
+        self.clip = read(make_video(seconds=4.0, size="640x360"))
+        self.half = (len(self.clip) // 2) // 65536 * 65536
+
+    def tearDown(self):
+        os.unlink(self.tokens.name)
+
+    async def uninterrupted_sha(self, service):
+        async with connect(service.ws_url) as ws:
+            await hello(ws, ALICE)
+            ack = await request(ws, start_job(None, self.clip, job_id="whole", detach=False))
+            await upload(ws, "whole", self.clip, chunk=65536)
+            completed, data, _ = await receive_until_delivered(ws)
+            self.assertEqual(sha256(data), completed["outputs"][0]["sha256"])
+            self.assertEqual(completed["id"], ack["id"])
+            return sha256(data)
+
+    async def cut_upload(self, ws, job_id):
+        """Starts an upload job and sends its first half; returns its id once the service has
+        taken every chunk sent (a ping is answered after them)."""
+        await hello(ws, ALICE)
+        ack = await request(ws, start_job(None, self.clip, job_id=job_id, detach=False))
+        self.assertEqual(ack["type"], "ack", ack)
+        await upload(ws, job_id, self.clip, chunk=65536, end=self.half)
+        pong = await request(ws, {"type": "ping"})
+        self.assertEqual(pong["type"], "pong")
+        return ack["id"]
+
+    async def resume(self, ws, job_id):
+        """On a new connection: the snapshot says where to go on, a wrong offset changes
+        nothing, the right one finishes the upload; returns the output's SHA-256."""
+        await hello(ws, ALICE)
+        attached = await request(ws, {"type": "attach", "job_id": job_id})
+        self.assertEqual(attached["type"], "job", attached)
+        snapshot = attached["job"]
+        self.assertEqual(snapshot["status"], "awaiting_upload", snapshot)
+        received = snapshot["uploads"][0]["received_bytes"]
+        self.assertEqual(received, self.half, snapshot)
+        self.assertEqual(snapshot["input"]["received_bytes"], self.half, snapshot)
+
+        # A chunk from anywhere else (here: the start again) is refused and harms nothing.
+        await ws.send(frame({"job_id": job_id, "offset": 0, "final": False}, self.clip[:65536]))
+        refused = await recv_any(ws)
+        self.assertEqual((refused["type"], refused["code"]), ("error", "BAD_OFFSET"), refused)
+        self.assertEqual(refused["details"]["expected_offset"], self.half, refused)
+        unchanged = await get_job(ws, {"job_id": job_id})
+        self.assertEqual(unchanged["status"], "awaiting_upload", unchanged)
+        self.assertEqual(unchanged["uploads"][0]["received_bytes"], self.half, unchanged)
+
+        await upload(ws, job_id, self.clip, start=received, chunk=65536)
+        completed, data, _ = await receive_until_delivered(ws)
+        self.assertEqual(sha256(data), completed["outputs"][0]["sha256"])
+        return sha256(data)
+
+    @async_test
+    async def test_an_upload_cut_by_a_dropped_connection_goes_on_after_attach(self):
+        with Service("--tokens-file", self.tokens.name) as service:
+            expected = await self.uninterrupted_sha(service)
+            ws = await connect(service.ws_url)
+            await self.cut_upload(ws, "dropped")
+            await ws.close()
+            async with connect(service.ws_url) as ws:
+                self.assertEqual(await self.resume(ws, "dropped"), expected)
+            await asyncio.to_thread(service.wait_clean)
+
+    @async_test
+    async def test_an_upload_cut_by_a_sigkill_restart_goes_on_after_attach(self):
+        with Service("--tokens-file", self.tokens.name) as service:
+            expected = await self.uninterrupted_sha(service)
+            ws = await connect(service.ws_url)
+            await self.cut_upload(ws, "crashed")
+            service.restart(signal.SIGKILL)
+            async with connect(service.ws_url) as ws:
+                self.assertEqual(await self.resume(ws, "crashed"), expected)
+            await asyncio.to_thread(service.wait_clean)
+
+    @async_test
+    async def test_a_level0_upload_stays_bound_to_its_connection(self):
+        with Service("--tokens-file", self.tokens.name) as service:
+            async with connect(service.ws_url + f"/?token={ALICE}") as ws0:
+                ack = await request(ws0, {"type": "start_job", "job_id": "zero", "operation": "remove_audio",
+                                          "input": {"source": "upload"}})
+                self.assertEqual(ack["type"], "ack", ack)
+                async with connect(service.ws_url) as ws:
+                    await hello(ws, ALICE)
+                    refused = await request(ws, {"type": "attach", "id": ack["id"]})
+                    self.assertEqual((refused["type"], refused["code"]), ("error", "INVALID_STATE"), refused)
 
 
 if __name__ == "__main__":
