@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "runcommand.h"
 
+#include "application.h"
 #include "clientconnection.h"
 #include "console.h"
 #include "format.h"
@@ -12,6 +13,7 @@
 #include <QJsonDocument>
 #include <QPointer>
 #include <QTimer>
+#include <QUuid>
 
 namespace Mediaforge::Cli {
 
@@ -21,6 +23,9 @@ namespace {
 
 // How long Ctrl-C waits for the service to confirm the cancel before exiting anyway.
 constexpr int kCancelWaitMs = 3000;
+// With --token: attempts to get a dropped connection back, waiting 1, 2, 4, 4, ... s between
+// them; well inside the service's default reconnect grace of 60 s.
+constexpr int kMaxReconnects = 8;
 
 ProgressReporter::Mode reporterMode(const Command &command, const Console &console)
 {
@@ -91,6 +96,11 @@ QString RunCommand::inputDisplayName() const
 
 void RunCommand::start()
 {
+    // Application starts its task on every welcome: after a reconnect, this one goes on.
+    if (m_reconnecting) {
+        resumeAfterReconnect();
+        return;
+    }
     m_clock.start();
     const Result<QJsonObject> message = CommandLine::startJobMessage(m_command);
     if (!message.ok()) {
@@ -114,8 +124,12 @@ void RunCommand::start()
     });
     connect(&m_connection, &ClientConnection::uploadFinished, this, &RunCommand::onUploadFinished);
     m_state = State::Submitting;
+    // One key per run: a repeat of this start_job (after a dropped connection) is then the
+    // same job on the service, never a second one.
+    m_startJob = message.value();
+    m_startJob.insert(QString(Field::IdempotencyKey), QUuid::createUuid().toString(QUuid::WithoutBraces));
     QPointer<RunCommand> self(this);
-    m_connection.request(message.value(), [self](const QJsonObject &reply) {
+    m_connection.request(m_startJob, [self](const QJsonObject &reply) {
         if (self)
             self->onSubmitReply(reply);
     });
@@ -155,6 +169,11 @@ void RunCommand::onSubmitReply(const QJsonObject &reply)
         sendCancel();
         return;
     }
+    // The first ack was lost with a connection: the job exists, bound to that connection.
+    if (reply.value(Field::Replayed).toBool()) {
+        attachJob();
+        return;
+    }
     if (reply.value(Field::Status).toString() == QLatin1StringView("awaiting_upload")) {
         startUploads();
         return;
@@ -186,6 +205,9 @@ void RunCommand::onUploadFinished(const QString &jobId, const QString &error)
     if (jobId != m_jobId || m_state == State::Finished)
         return;
     // Success needs no action: the service says when it has everything (the stage moves on).
+    // An upload cut with the connection goes on after the reconnect.
+    if (!error.isEmpty() && m_connection.state() != ClientConnection::State::Connected && canReconnect())
+        return;
     if (!error.isEmpty()) {
         sendCancel();
         failRun(Failure{QStringLiteral("UPLOAD_FAILED"), error}, toInt(ExitCode::JobFailed));
@@ -359,6 +381,10 @@ void RunCommand::connectionLost(const QString &reason, int closeCode)
         return;
     if (m_interruptSignal) {
         finishInterrupted(m_jobId.isEmpty() ? CancelOutcome::NoJob : CancelOutcome::ClosedWithConnection);
+        return;
+    }
+    if (closeCode != 1008 && canReconnect()) {
+        scheduleReconnect(reason);
         return;
     }
     m_progress.finish();
@@ -552,6 +578,111 @@ void RunCommand::printProbe(const QJsonObject &result)
         text += u'\n' + table.render();
     }
     m_console.out(text);
+}
+
+bool RunCommand::canReconnect() const
+{
+    // Without a token the service cancels the job with the connection: nothing to come back to.
+    if (m_command.global.token.isEmpty() || m_interruptSignal || m_reconnects >= kMaxReconnects)
+        return false;
+    return m_state == State::Submitting || m_state == State::Uploading || m_state == State::Waiting
+            || m_state == State::Receiving;
+}
+
+void RunCommand::scheduleReconnect(const QString &reason)
+{
+    ++m_reconnects;
+    m_reconnecting = true;
+    // Outputs are sent again from the start after the attach.
+    m_receiver.abort();
+    const int delaySeconds = std::min(4, 1 << std::min(m_reconnects - 1, 2));
+    if (jsonMode()) {
+        if (m_progress.mode() == ProgressReporter::Mode::Quiet)
+            return scheduleReopen(delaySeconds);
+        printJsonLine(QJsonObject{{QStringLiteral("event"), QStringLiteral("reconnecting")},
+                                  {QStringLiteral("attempt"), m_reconnects},
+                                  {QStringLiteral("max_attempts"), kMaxReconnects},
+                                  {QStringLiteral("reason"), reason}});
+    } else if (!quiet()) {
+        m_console.errLine(tr("connection to %1 lost (%2); reconnecting in %3 s (attempt %4 of %5)")
+                                  .arg(serverText(), reason.isEmpty() ? tr("closed") : reason)
+                                  .arg(delaySeconds)
+                                  .arg(m_reconnects)
+                                  .arg(kMaxReconnects));
+    }
+    scheduleReopen(delaySeconds);
+}
+
+void RunCommand::scheduleReopen(int delaySeconds)
+{
+    QTimer::singleShot(std::chrono::seconds(delaySeconds), this, [this] {
+        if (m_state != State::Finished)
+            m_connection.open(m_command.global.server, m_command.global.token, Application::clientName());
+    });
+}
+
+void RunCommand::resumeAfterReconnect()
+{
+    m_reconnecting = false;
+    if (!jsonMode() && !quiet())
+        m_console.errLine(tr("reconnected to %1").arg(serverText()));
+    else if (jsonMode() && m_progress.mode() != ProgressReporter::Mode::Quiet)
+        printJsonLine(QJsonObject{{QStringLiteral("event"), QStringLiteral("reconnected")}});
+    if (m_id.isEmpty()) {
+        // No ack yet: the same start_job with the same key is the same job, never a second one.
+        m_state = State::Submitting;
+        QPointer<RunCommand> self(this);
+        m_connection.request(m_startJob, [self](const QJsonObject &reply) {
+            if (self)
+                self->onSubmitReply(reply);
+        });
+        return;
+    }
+    attachJob();
+}
+
+void RunCommand::attachJob()
+{
+    QPointer<RunCommand> self(this);
+    m_connection.request(QJsonObject{{QString(Field::Type), QString(Type::Attach)}, {QString(Field::Id), m_id}},
+                         [self](const QJsonObject &reply) {
+                             if (self)
+                                 self->onAttached(reply);
+                         });
+}
+
+void RunCommand::onAttached(const QJsonObject &reply)
+{
+    if (m_state == State::Finished)
+        return;
+    if (reply.value(Field::Type).toString() != Type::Job) {
+        m_progress.finish();
+        m_state = State::Finished;
+        failWithServiceError(reply, toInt(ExitCode::JobFailed));
+        return;
+    }
+    const QJsonObject job = reply.value(Field::Job).toObject();
+    const QString status = job.value(Field::Status).toString();
+    if (status != QLatin1StringView("awaiting_upload")) {
+        // Its progress, completed (with the outputs) or error follow on this connection.
+        m_state = State::Waiting;
+        if (m_command.detach && status != QLatin1StringView("downloading"))
+            finishDetached();
+        return;
+    }
+    m_state = State::Uploading;
+    const bool several = m_command.inputs.size() > 1;
+    const QJsonArray uploads = job.value(QStringLiteral("uploads")).toArray();
+    for (const QJsonValue &value : uploads) {
+        const QJsonObject input = value.toObject();
+        const int index = input.value(Field::Index).toInt();
+        if (input.value(QStringLiteral("complete")).toBool() || index < 0 || index >= m_command.inputs.size())
+            continue;
+        const qint64 received = input.value(QStringLiteral("received_bytes")).toInteger();
+        if (!jsonMode() && !quiet() && received > 0)
+            m_console.errLine(tr("resuming the upload at byte %1").arg(received));
+        m_connection.upload(m_jobId, m_command.inputs.at(index), several ? index : -1, received);
+    }
 }
 
 } // namespace Mediaforge::Cli

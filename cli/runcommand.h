@@ -44,6 +44,13 @@ private:
     void onChunk(const QString &jobId, int index, qint64 offset, bool final, const QByteArray &payload);
     void onUploadFinished(const QString &jobId, const QString &error);
     void startUploads();
+    // --token: a dropped connection is opened again, the job attached and its upload resumed.
+    bool canReconnect() const;
+    void scheduleReconnect(const QString &reason);
+    void scheduleReopen(int delaySeconds);
+    void resumeAfterReconnect();
+    void attachJob();
+    void onAttached(const QJsonObject &reply);
     void sendCancel();
     void finishDetached();
     void finishSuccess();
@@ -58,6 +65,9 @@ private:
     ProgressReporter m_progress;
     OutputReceiver m_receiver;
     QJsonObject m_completed;
+    QJsonObject m_startJob;   // as sent, idempotency key included: what a retry sends again
+    int m_reconnects = 0;
+    bool m_reconnecting = false;
     QString m_jobId;
     QString m_id;
     int m_interruptSignal = 0;

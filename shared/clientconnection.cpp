@@ -207,15 +207,15 @@ void ClientConnection::onDisconnected()
     socket->disconnect(this);
     socket->deleteLater();
     m_pending.clear();
-    // Handlers may touch the queue; they see it empty.
+    // Handlers may touch the queue; they see it empty, and the connection already closed.
+    setState(State::Disconnected);
     const QQueue<Upload> unfinished = std::exchange(m_uploads, {});
     for (const Upload &upload : unfinished)
         emit uploadFinished(upload.jobId, tr("the connection closed"));
-    setState(State::Disconnected);
     emit disconnected(reason, code, unreachable);
 }
 
-void ClientConnection::upload(const QString &jobId, const QString &path, int index)
+void ClientConnection::upload(const QString &jobId, const QString &path, int index, qint64 startOffset)
 {
     Upload upload;
     upload.jobId = jobId;
@@ -226,6 +226,13 @@ void ClientConnection::upload(const QString &jobId, const QString &path, int ind
         return;
     }
     upload.size = upload.file->size();
+    if (startOffset > 0) {
+        if (startOffset > upload.size || !upload.file->seek(startOffset)) {
+            emit uploadFinished(jobId, tr("cannot go on at byte %1 of %2").arg(startOffset).arg(path));
+            return;
+        }
+        upload.offset = startOffset;
+    }
     m_uploads.enqueue(upload);
     pumpUploads();
 }

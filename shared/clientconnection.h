@@ -54,7 +54,8 @@ public:
 
     // Uploads a local file as level 1 chunks for `jobId` (the client's job id); at most a few
     // chunks wait in the socket at any time, so memory stays small for any file size.
-    void upload(const QString &jobId, const QString &path, int index = -1);
+    // `startOffset`: where a resumed upload goes on (the service's received_bytes).
+    void upload(const QString &jobId, const QString &path, int index = -1, qint64 startOffset = 0);
     void cancelUploads(const QString &jobId);
 
     // One binary message as the service sends it: header fields and payload.

@@ -21,6 +21,7 @@ inline constexpr QLatin1StringView GetStats{"get_stats"};
 inline constexpr QLatin1StringView Subscribe{"subscribe"};
 inline constexpr QLatin1StringView Unsubscribe{"unsubscribe"};
 inline constexpr QLatin1StringView FetchOutput{"fetch_output"};
+inline constexpr QLatin1StringView Attach{"attach"};
 // Service -> client
 inline constexpr QLatin1StringView Ack{"ack"};
 inline constexpr QLatin1StringView Progress{"progress"};
@@ -48,6 +49,8 @@ inline constexpr QLatin1StringView Inputs{"inputs"};
 inline constexpr QLatin1StringView Options{"options"};
 inline constexpr QLatin1StringView Priority{"priority"};
 inline constexpr QLatin1StringView Detach{"detach"};
+inline constexpr QLatin1StringView IdempotencyKey{"idempotency_key"};
+inline constexpr QLatin1StringView Replayed{"replayed"};
 inline constexpr QLatin1StringView Source{"source"};
 inline constexpr QLatin1StringView Url{"url"};
 inline constexpr QLatin1StringView Filename{"filename"};

@@ -77,6 +77,13 @@ bool StartJobRequest::isValidJobId(const QString &jobId)
     return pattern.match(jobId).hasMatch();
 }
 
+bool StartJobRequest::isValidIdempotencyKey(const QString &key)
+{
+    // Wide enough for a UUID, a ULID or a hash in hex; narrow enough to index and to log.
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9_.:-]{8,128}$"));
+    return pattern.match(key).hasMatch();
+}
+
 bool isValidRequestId(const QJsonValue &value)
 {
     return value.isString() && value.toString().size() <= 64;
@@ -128,6 +135,15 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
             issues.add(QStringLiteral("detach"), QStringLiteral("must be true or false"));
         else
             request.detach = message.value(Field::Detach).toBool();
+    }
+
+    if (message.contains(Field::IdempotencyKey)) {
+        const QJsonValue key = message.value(Field::IdempotencyKey);
+        if (!key.isString() || !isValidIdempotencyKey(key.toString()))
+            issues.add(QStringLiteral("idempotency_key"),
+                       QStringLiteral("must be 8-128 characters of A-Z a-z 0-9 _ . : -"));
+        else
+            request.idempotencyKey = key.toString();
     }
 
     const bool hasInput = message.contains(Field::Input);

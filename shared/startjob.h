@@ -29,11 +29,15 @@ struct StartJobRequest
     QJsonObject options;       // normalized (defaults filled in)
     QString priority = QStringLiteral("normal");
     bool detach = false;
+    // Level 1: a retry with the same key by the same owner returns the job the first request
+    // made instead of a second one. Empty: none given.
+    QString idempotencyKey;
 
     // VALIDATION_ERROR (details: [{path, message}] for every offending field) or the request.
     // URL schemes are checked later by the service (URL_NOT_ALLOWED), not here.
     static Result<StartJobRequest> fromJson(const QJsonObject &message);
     static bool isValidJobId(const QString &jobId);
+    static bool isValidIdempotencyKey(const QString &key);
 };
 
 // A `request_id` is echoed on every direct reply; it must be a string of at most 64 characters.

@@ -190,6 +190,10 @@ QList<Setting> settings()
                  QStringLiteral("n"),
                  QStringLiteral("Runs a job may start: one interrupted by a crash runs again until then, and fails with ATTEMPTS_EXHAUSTED after."),
                  QStringLiteral("2"), intSetting(&Config::maxAttempts, 1, 100)});
+    list.append({QStringLiteral("reconnect-grace"), QStringLiteral("MEDIAFORGE_RECONNECT_GRACE"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("How long a level 1 job of a token owner waits for its owner to attach again after its connection dropped (also after a restart) before it is cancelled; 0: cancel at once."),
+                 QStringLiteral("60"), intSetting(&Config::reconnectGraceSeconds, 0, 86400)});
     list.append({QStringLiteral("reset-store"), QStringLiteral("MEDIAFORGE_RESET_STORE"), QString(), QString(),
                  QStringLiteral("Move a job store that cannot be opened (damaged or foreign) aside to jobs.db.broken-<time> and start with an empty one."),
                  QStringLiteral("off"), boolSetting(&Config::resetStore)});

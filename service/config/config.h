@@ -29,6 +29,7 @@ struct Config
     QString tempDir;                   // default: <data dir>/jobs
     int historyDays = 7;
     int maxAttempts = 2;
+    int reconnectGraceSeconds = 60;
     bool resetStore = false;
     qint64 maxFileBytes = qint64(2) * 1024 * 1024 * 1024;
     int retentionSeconds = 3600;

@@ -100,6 +100,18 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
         input.insert(QStringLiteral("count"), int(inputs.size()));
     if (sizeKnown && !inputs.isEmpty())
         input.insert(QString(Field::Size), inputBytes);
+    // Where an interrupted upload goes on: the bytes the service holds, per input.
+    const bool upload = !inputs.isEmpty() && inputs.constFirst().source == JobInput::Source::Upload;
+    QJsonArray uploads;
+    qint64 received = 0;
+    for (qsizetype i = 0; upload && i < inputs.size(); ++i) {
+        received += inputs.at(i).bytes;
+        uploads.append(QJsonObject{{QString(Field::Index), int(i)},
+                                   {QStringLiteral("received_bytes"), inputs.at(i).bytes},
+                                   {QStringLiteral("complete"), inputs.at(i).complete}});
+    }
+    if (upload)
+        input.insert(QStringLiteral("received_bytes"), received);
 
     QJsonObject snapshot{{QString(Field::Id), id},
                          {QString(Field::JobId), jobId},
@@ -146,6 +158,10 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
     }
     if (error)
         snapshot.insert(QString(Field::Error), error->toJson());
+    if (upload && status == JobStatus::AwaitingUpload)
+        snapshot.insert(QStringLiteral("uploads"), uploads);
+    if (graceUntil.isValid())
+        snapshot.insert(QStringLiteral("reconnect_until"), graceUntil.toString(Qt::ISODateWithMs));
     if (includeOwner) {
         snapshot.insert(QStringLiteral("owner"), ownerLabel);
         // What an operator needs to explain a failure; clients see only their error.

@@ -87,6 +87,12 @@ struct Job
     // Runs started, this one included: 1 on the first run. A crash during processing adds one;
     // past --max-attempts the job fails (a poison input must not crash-loop the service).
     int attempts = 1;
+    // Idempotent submission (level 1): the key the client sent, the owner it counts for (the
+    // token's name; one shared name for every local client without authentication) and a
+    // fingerprint of the request, so that a retry with other content is told apart.
+    QString idempotencyKey;
+    QString idempotencyOwner;
+    QString requestHash;
 
     JobStatus status = JobStatus::AwaitingUpload;
     JobStage stage = JobStage::Uploading;
@@ -106,6 +112,9 @@ struct Job
     QDateTime retainUntil;        // outputs are removed at the latest then
     QString ffmpegCommand;        // redacted, for admins (`ffmpeg_command`)
     QString ffmpegStderr;         // redacted last lines, for admins (`ffmpeg_stderr`)
+    // In memory only: its connection dropped and it waits for its owner to `attach` until then
+    // (reconnect grace); invalid while a connection has it. A restart starts the grace again.
+    QDateTime graceUntil;
 
     // PROTOCOL.md job snapshot. `queuePosition` (1-based) only for queued jobs.
     QJsonObject toSnapshot(bool includeOwner, int queuePosition = 0) const;

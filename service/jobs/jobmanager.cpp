@@ -49,6 +49,7 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.urlPolicy.allowPrivate = config.allowPrivateUrls;
     settings.historyDays = config.historyDays;
     settings.maxAttempts = config.maxAttempts;
+    settings.reconnectGrace = std::chrono::seconds(config.reconnectGraceSeconds);
     return settings;
 }
 
@@ -148,8 +149,19 @@ int JobManager::unfinishedJobsOfConnection(quint64 connectionId) const
     return count;
 }
 
-Result<QString> JobManager::submit(SubmitRequest request)
+Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
 {
+    if (replayed)
+        *replayed = false;
+    // Before every limit: a retry of an accepted job is not a new job, whatever the load now.
+    const QString requestHash = request.idempotencyKey.isEmpty() ? QString() : JobManagerDetail::requestHash(request);
+    if (!request.idempotencyKey.isEmpty()) {
+        if (auto replay = replayIdempotent(request, requestHash)) {
+            if (replayed && replay->ok())
+                *replayed = true;
+            return *replay;
+        }
+    }
     if (m_shuttingDown)
         return Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down; no new jobs"));
     if (request.inputs.isEmpty())
@@ -229,6 +241,9 @@ Result<QString> JobManager::submit(SubmitRequest request)
     job.detach = request.detach;
     job.protocolLevel = request.protocolLevel;
     job.tokenOwner = request.tokenOwner;
+    job.idempotencyKey = request.idempotencyKey;
+    job.idempotencyOwner = request.idempotencyKey.isEmpty() ? QString() : request.idempotencyOwner;
+    job.requestHash = requestHash;
     job.sequence = ++m_sequence;
     job.createdAt = now;
     job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + job.id);
@@ -386,6 +401,14 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
     JobInput &input = job->inputs[index];
     if (input.complete)
         return Error(ErrorCode::InvalidState, QStringLiteral("input %1 is already complete").arg(index));
+    Runtime &rt = runtime(id);
+    if (offset != input.bytes && rt.uploadResumed) {
+        return Error(ErrorCode::BadOffset,
+                     QStringLiteral("the upload goes on at offset %1, not %2").arg(input.bytes).arg(offset),
+                     QJsonObject{{QStringLiteral("expected_offset"), input.bytes},
+                                 {QStringLiteral("offset"), offset},
+                                 {QStringLiteral("index"), index}});
+    }
     if (offset != input.bytes) {
         finishJob(*job, JobStatus::Failed,
                   Error(ErrorCode::BadOffset,
@@ -406,11 +429,14 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
         return std::nullopt;
     }
 
-    Runtime &rt = runtime(id);
     auto &file = rt.uploads.at(size_t(index));
     if (!file) {
+        // Unbuffered: a byte counted in input.bytes has reached the operating system, so a
+        // crash of the service never loses what a resumed upload starts after. ReadWrite
+        // instead of Truncate: after a restart the file holds the bytes received before.
         file = std::make_unique<QFile>(input.path);
-        if (!file->open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        if (!file->open(QIODevice::ReadWrite | QIODevice::Unbuffered) || !file->resize(input.bytes)
+            || !file->seek(input.bytes)) {
             finishJob(*job, JobStatus::Failed, Error(ErrorCode::InternalError, QStringLiteral("cannot store the upload")));
             return std::nullopt;
         }
@@ -421,6 +447,7 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
         return std::nullopt;
     }
     input.bytes = after;
+    rt.uploadResumed = false;
     m_bytesReceived += data.size();
     emit bytesReceivedChanged(data.size());
     // Only bytes are progress: a peer sending empty chunks must not hold the job open forever.
@@ -817,7 +844,7 @@ void JobManager::connectionClosed(quint64 connectionId)
         // During a shutdown, jobs whose owner can come back belong to the next start, not to
         // a connection that closes with this one.
         if (job.connectionId != connectionId || job.detach || m_parked.contains(id)
-            || (m_shuttingDown && ownerCanReturn(job)))
+            || (m_shuttingDown && ownerCanReturn(job)) || holdForOwner(job))
             continue;
         if (!isFinished(job.status))
             toCancel.append(id);

@@ -46,6 +46,7 @@ struct JobManagerSettings
     std::chrono::milliseconds progressInterval = std::chrono::milliseconds(250);   // <= 4 a second
     int historyDays = 7;               // finished records stay in the store this long
     int maxAttempts = 2;               // runs a job may start (crash recovery)
+    std::chrono::seconds reconnectGrace{60};   // a token owner's dropped job waits this long for `attach`
     RunnerSettings runner;
     DownloadLimits download;
     UrlPolicy urlPolicy;
@@ -66,6 +67,8 @@ struct SubmitRequest
     bool detach = false;
     int protocolLevel = 1;         // for crash recovery: level 0 jobs end with their connection
     bool tokenOwner = false;       // the owner is a token's name, not the connection
+    QString idempotencyKey;        // level 1, optional: a retry with it returns the same job
+    QString idempotencyOwner;      // the name the key counts for (all local clients share one)
 };
 
 // How long store writes keep the event loop waiting: the last samples, in microseconds.
@@ -119,7 +122,10 @@ public:
 
     // Creates the job and starts its input stage. Errors: DUPLICATE_JOB, QUEUE_FULL,
     // RATE_LIMITED, TOO_LARGE (declared size), SHUTTING_DOWN, INTERNAL_ERROR.
-    Result<QString> submit(SubmitRequest request);
+    // With an idempotency key that its owner used in the last 24 h for the same request, the
+    // earlier job's id comes back (`replayed` set) and nothing new starts; for another request
+    // it is DUPLICATE_JOB (details: idempotency_key, id).
+    Result<QString> submit(SubmitRequest request, bool *replayed = nullptr);
 
     // One piece of upload for input `index` (-1: the first input still incomplete). Returns an
     // error for requests that do not touch the job (NOT_FOUND, FORBIDDEN, INVALID_STATE);
@@ -139,8 +145,13 @@ public:
     // Keep the outputs for the retention period (detached jobs, level 0 TOO_LARGE).
     void retainOutputs(const QString &id);
     // The connection is gone: its non-detached unfinished jobs are cancelled, outputs waiting
-    // for it removed.
+    // for it removed; except level 1 jobs of token owners, which wait --reconnect-grace for
+    // their owner to attach again (cancelled, outputs removed, when nobody did).
     void connectionClosed(quint64 connectionId);
+    // Binds a job to `connectionId` from now on (its events, outputs and uploads), ending its
+    // reconnect grace; whoever had it before lets go (jobAttached). The caller checked that the
+    // connection's owner owns the job. NOT_FOUND for an unknown id.
+    Result<const Job *> attach(const QString &id, quint64 connectionId);
 
     // Live jobs from memory, others from the store. A pointer stays valid until control
     // returns to the event loop.
@@ -176,6 +187,7 @@ signals:
     void outputsRemoved(const QString &id);    // delivered or expired: no longer fetchable
     void bytesReceivedChanged(qint64 delta);
     void drained();
+    void jobAttached(const QString &id, quint64 connectionId);
 
 private:
     struct Runtime;
@@ -210,6 +222,11 @@ private:
     void persistProgress(Job &job);
     void checkDrained();
     QString newId() const;
+    // Reconnect grace (jobmanagergrace.cpp).
+    bool holdForOwner(Job &job);
+    void startGrace(Job &job, const QDateTime &until);
+    void endGrace(const QString &id, const QDateTime &until);
+    std::optional<Result<QString>> replayIdempotent(const SubmitRequest &request, const QString &requestHash);
     int unfinishedJobsOfConnection(quint64 connectionId) const;
 
     JobManagerSettings m_settings;

@@ -36,6 +36,10 @@ inline bool queuedBefore(const Job &a, const Job &b)
     return a.sequence < b.sequence;
 }
 
+// SHA-256 (hex) of what makes a request the same request: a retry with its idempotency key
+// must ask for the same work (jobmanageridempotency.cpp).
+QString requestHash(const SubmitRequest &request);
+
 } // namespace JobManagerDetail
 
 struct JobManager::Runtime
@@ -47,6 +51,9 @@ struct JobManager::Runtime
     int slot = -1;
     bool finalizingOffSlot = false;  // probing and hashing its outputs after giving its slot back
     QTimer *uploadStallTimer = nullptr;
+    // The upload continues on another connection or after a restart: until one chunk fits, a
+    // chunk at the wrong offset is refused (BAD_OFFSET) without failing the job.
+    bool uploadResumed = false;
     QTimer *progressTimer = nullptr;
     QElapsedTimer sinceProgress;     // since the last jobProgress emission
     bool progressPending = false;

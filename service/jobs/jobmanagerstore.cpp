@@ -72,6 +72,8 @@ void JobManager::recover()
         m_jobs.emplace(id, std::move(job));
         m_order.append(id);
         Job &stored = m_jobs.at(id);
+        // Nobody is connected after a start: an owner that can come back gets the grace again.
+        holdForOwner(stored);
         if (recovered.action == Recovered::Action::KeepOutputs) {
             ++kept;
             continue;
@@ -96,6 +98,7 @@ void JobManager::recover()
             ++queued;
         } else {
             startInput(stored);
+            runtime->uploadResumed = recovered.action == Recovered::Action::Upload;
         }
     }
     if (!records.isEmpty()) {

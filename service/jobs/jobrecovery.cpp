@@ -69,6 +69,27 @@ Recovered recoverJob(Job job, int maxAttempts, const QDateTime &now)
     job.progress = JobProgress{};
     switch (job.status) {
     case JobStatus::AwaitingUpload:
+        // A token owner comes back (attach) and goes on from the last byte the file holds:
+        // written unbuffered, every byte counted reached the operating system before the
+        // crash, and after a power cut the file's size is what the disk kept.
+        if (job.tokenOwner) {
+            qint64 received = 0;
+            for (JobInput &input : job.inputs) {
+                const QFileInfo info(input.path);
+                if (input.complete && (!info.isFile() || info.size() != input.bytes)) {
+                    return end(std::move(job), JobStatus::Failed,
+                               Error(ErrorCode::FilesLost,
+                                     QStringLiteral("the job's uploaded files vanished while the service was stopped")),
+                               now);
+                }
+                if (!input.complete)
+                    input.bytes = info.isFile() ? info.size() : 0;
+                received += input.bytes;
+            }
+            job.progress.bytes = received;
+            job.stage = JobStage::Uploading;
+            return Recovered{std::move(job), Recovered::Action::Upload};
+        }
         return end(std::move(job), JobStatus::Failed,
                    Error(ErrorCode::Interrupted,
                          QStringLiteral("the upload was interrupted by a restart of the service; start the job again")),

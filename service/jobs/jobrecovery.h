@@ -15,6 +15,7 @@ struct Recovered
     enum class Action {
         Queue,        // back into the queue (queued, or processing interrupted within its attempts)
         Download,     // the download starts again from the beginning
+        Upload,       // the upload goes on from the bytes on disk once its owner attaches
         KeepOutputs,  // finished, outputs still fetchable until their retention ends
         End,          // finished now (failed or cancelled) or its outputs are gone: remove the files
     };

@@ -71,6 +71,8 @@ public:
     virtual std::optional<Job> load(const QString &id) = 0;
     // The newest job of `owner` with that client id.
     virtual std::optional<Job> findLatest(const QString &owner, const QString &jobId) = 0;
+    // The newest job `owner` submitted with that idempotency key at or after `since`.
+    virtual std::optional<Job> findByIdempotencyKey(const QString &owner, const QString &key, const QDateTime &since) = 0;
     // Jobs that still hold something: unfinished ones, and finished ones whose outputs are not
     // yet removed. Arrival order. Crash recovery starts from these.
     virtual QList<Job> live() = 0;

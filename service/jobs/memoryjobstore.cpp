@@ -90,6 +90,17 @@ std::optional<Job> MemoryJobStore::findLatest(const QString &owner, const QStrin
     return latest ? std::optional<Job>(*latest) : std::nullopt;
 }
 
+std::optional<Job> MemoryJobStore::findByIdempotencyKey(const QString &owner, const QString &key, const QDateTime &since)
+{
+    const Job *latest = nullptr;
+    for (const auto &[id, job] : m_jobs) {
+        if (!key.isEmpty() && job.idempotencyOwner == owner && job.idempotencyKey == key && job.createdAt >= since
+            && (!latest || job.sequence > latest->sequence))
+            latest = &job;
+    }
+    return latest ? std::optional<Job>(*latest) : std::nullopt;
+}
+
 QList<Job> MemoryJobStore::live()
 {
     QList<Job> list;

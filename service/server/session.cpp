@@ -119,6 +119,8 @@ Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, con
             });
 
     m_context.router->addSink(this);
+    // Another connection of the owner took one of this connection's jobs over (attach).
+    connect(m_context.manager, &JobManager::jobAttached, this, &Session::onJobAttached);
 
     m_keepAlive = new QTimer(this);
     m_keepAlive->setInterval(std::chrono::seconds(config.pingIntervalSeconds));
@@ -367,6 +369,8 @@ void Session::onTextMessage(const QString &text)
         handleSubscribe(type == Type::Subscribe, requestId);
     } else if (type == Type::FetchOutput) {
         handleFetchOutput(object, requestId);
+    } else if (type == Type::Attach) {
+        handleAttach(object, requestId);
     } else {
         sendError(Error(ErrorCode::UnknownMessageType,
                         type.isEmpty() ? QStringLiteral("a message needs a \"type\"")
@@ -461,6 +465,11 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
     submit.detach = request.detach;
     submit.protocolLevel = m_level;
     submit.tokenOwner = m_context.authenticator->enabled();
+    if (m_level >= 1 && !request.idempotencyKey.isEmpty()) {
+        submit.idempotencyKey = request.idempotencyKey;
+        // Without tokens every local client is an admin already: they share one key space.
+        submit.idempotencyOwner = submit.tokenOwner ? m_owner : QStringLiteral("local");
+    }
     for (const StartJobRequest::Input &input : request.inputs) {
         JobInput jobInput;
         if (input.isUrl) {
@@ -475,7 +484,8 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
         jobInput.declaredSize = input.size;
         submit.inputs.append(jobInput);
     }
-    const Result<QString> submitted = m_context.manager->submit(submit);
+    bool replayed = false;
+    const Result<QString> submitted = m_context.manager->submit(submit, &replayed);
     if (!submitted.ok()) {
         Error error = submitted.error();
         error.code = submitErrorCode(error.code);
@@ -483,15 +493,21 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
         return;
     }
     const QString id = submitted.value();
-    m_jobs.insert(id);
-    m_context.router->subscribe(this, id);
     const Job *job = m_context.manager->job(id);
+    // A replay on another connection does not move the job here (that is what `attach` is for).
+    if (job->connectionId == m_connectionId) {
+        m_jobs.insert(id);
+        m_context.router->subscribe(this, id);
+    }
     QJsonObject ack = message(Type::Ack);
     ack.insert(QString(Field::JobId), job->jobId);
     ack.insert(QString(Field::Id), id);
-    ack.insert(QString(Field::Message), job->status == JobStatus::AwaitingUpload
+    ack.insert(QString(Field::Message), replayed ? QStringLiteral("Job already accepted with this idempotency_key")
+                                        : job->status == JobStatus::AwaitingUpload
                                                 ? QStringLiteral("Job accepted; waiting for the upload")
                                                 : QStringLiteral("Job accepted; downloading the input"));
+    if (replayed)
+        ack.insert(QString(Field::Replayed), true);
     ack.insert(QString(Field::Status), jobStatusName(job->status));
     if (const int position = m_context.manager->queuePosition(id))
         ack.insert(QString(Field::QueuePosition), position);

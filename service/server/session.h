@@ -93,6 +93,8 @@ private:
     void handleListJobs(const QJsonObject &message, const QJsonValue &requestId);
     void handleSubscribe(bool subscribe, const QJsonValue &requestId);
     void handleFetchOutput(const QJsonObject &message, const QJsonValue &requestId);
+    void handleAttach(const QJsonObject &message, const QJsonValue &requestId);   // sessionattach.cpp
+    void onJobAttached(const QString &id, quint64 connectionId);
 
     // Finds the job a request names by `id` or by `job_id` (in this owner's namespace) and
     // checks that this session may see it: NOT_FOUND / FORBIDDEN otherwise.

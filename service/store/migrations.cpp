@@ -7,6 +7,7 @@ const QList<Migration> &sqliteMigrations()
 {
     static const QList<Migration> list{
             {1, "jobs table, queue and history indexes", &migration0001},
+            {2, "idempotency keys of start_job", &migration0002},
     };
     return list;
 }

@@ -26,5 +26,6 @@ int latestSchemaVersion();
 
 // Each migration in its own file.
 QString migration0001(QSqlDatabase &database);
+QString migration0002(QSqlDatabase &database);
 
 } // namespace Mediaforge

@@ -26,7 +26,9 @@ constexpr qint32 kApplicationId = 0x4D466F72;
 const QString kColumns = QStringLiteral(
         "id, seq, owner, owner_label, job_id, token_owner, protocol_level, operation, options, priority, detach, "
         "state, stage, percentage, attempts, directory, inputs, outputs, probe_result, error, outputs_removed, "
-        "retained, retain_until, created_at, input_completed_at, started_at, finished_at, updated_at");
+        "retained, retain_until, created_at, input_completed_at, started_at, finished_at, updated_at, "
+        // Schema version 2.
+        "idempotency_owner, idempotency_key, request_hash");
 
 qint64 nowMs()
 {
@@ -70,6 +72,10 @@ Job jobFromQuery(const QSqlQuery &query)
     job.inputCompletedAt = timeFromColumn(query.value(c++));
     job.startedAt = timeFromColumn(query.value(c++));
     job.finishedAt = timeFromColumn(query.value(c++));
+    ++c;   // updated_at: for operators reading the file
+    job.idempotencyOwner = query.value(c++).toString();
+    job.idempotencyKey = query.value(c++).toString();
+    job.requestHash = query.value(c++).toString();
     return job;
 }
 
@@ -242,14 +248,15 @@ bool SqliteJobStore::write(const Job &job, bool insert)
     if (insert) {
         query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
                       + QStringLiteral(") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "?, ?, ?, ?)"));
+                                       "?, ?, ?, ?, ?, ?, ?)"));
     } else {
         query.prepare(QStringLiteral(
                 "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
                 "protocol_level = ?, operation = ?, options = ?, priority = ?, detach = ?, state = ?, stage = ?, "
                 "percentage = ?, attempts = ?, directory = ?, inputs = ?, outputs = ?, probe_result = ?, error = ?, "
                 "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
-                "started_at = ?, finished_at = ?, updated_at = ? WHERE id = ?"));
+                "started_at = ?, finished_at = ?, updated_at = ?, idempotency_owner = ?, idempotency_key = ?, "
+                "request_hash = ? WHERE id = ?"));
     }
     // A null QString binds as SQL NULL; the text columns hold "" for "none".
     const auto text = [](const QString &value) { return value.isNull() ? QStringLiteral("") : value; };
@@ -281,6 +288,11 @@ bool SqliteJobStore::write(const Job &job, bool insert)
     query.addBindValue(timeToColumn(job.startedAt));
     query.addBindValue(timeToColumn(isFinished(job.status) ? job.finishedAt : QDateTime()));
     query.addBindValue(nowMs());
+    // NULL without a key: the partial index then holds only the jobs that have one.
+    const bool keyed = !job.idempotencyKey.isEmpty();
+    query.addBindValue(keyed ? QVariant(job.idempotencyOwner) : QVariant(QMetaType(QMetaType::QString)));
+    query.addBindValue(keyed ? QVariant(job.idempotencyKey) : QVariant(QMetaType(QMetaType::QString)));
+    query.addBindValue(keyed ? QVariant(job.requestHash) : QVariant(QMetaType(QMetaType::QString)));
     if (!insert)
         query.addBindValue(job.id);
     if (!exec(query, insert ? "insert" : "save"))
@@ -353,6 +365,14 @@ std::optional<Job> SqliteJobStore::load(const QString &id)
 std::optional<Job> SqliteJobStore::findLatest(const QString &owner, const QString &jobId)
 {
     const QList<Job> found = select(QStringLiteral("WHERE owner = ? AND job_id = ? ORDER BY seq DESC LIMIT 1"), {owner, jobId});
+    return found.isEmpty() ? std::nullopt : std::optional<Job>(found.constFirst());
+}
+
+std::optional<Job> SqliteJobStore::findByIdempotencyKey(const QString &owner, const QString &key, const QDateTime &since)
+{
+    const QList<Job> found = select(QStringLiteral("WHERE idempotency_owner = ? AND idempotency_key = ? AND created_at >= ? "
+                                                   "ORDER BY seq DESC LIMIT 1"),
+                                    {owner, key, since.toMSecsSinceEpoch()});
     return found.isEmpty() ? std::nullopt : std::optional<Job>(found.constFirst());
 }
 

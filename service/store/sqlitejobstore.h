@@ -39,6 +39,7 @@ public:
     std::optional<Job> claimNext(const QDateTime &now) override;
     std::optional<Job> load(const QString &id) override;
     std::optional<Job> findLatest(const QString &owner, const QString &jobId) override;
+    std::optional<Job> findByIdempotencyKey(const QString &owner, const QString &key, const QDateTime &since) override;
     QList<Job> live() override;
     HistoryPage history(const HistoryQuery &query) override;
     int purgeFinishedBefore(const QDateTime &cutoff) override;

@@ -154,7 +154,9 @@ class AccessMatrix:
              {"none": auth, "alice": "CANCEL_FAILED", "bob": "CANCEL_FAILED", "admin": "CANCEL_FAILED"}),
             ("upload to another connection's job", lambda: [frame({"id": new_pending(), "filename": "x.mp4"}, b"data")],
              {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "FORBIDDEN"}),
-            ("unknown type", lambda: [dumps({"type": "attach"})],
+            ("attach by id", lambda: [dumps({"type": "attach", "id": new_pending()})],
+             {"none": auth, "alice": "job", "bob": "FORBIDDEN", "admin": "FORBIDDEN"}),
+            ("unknown type", lambda: [dumps({"type": "teleport"})],
              {"none": auth, "alice": "UNKNOWN_MESSAGE_TYPE", "bob": "UNKNOWN_MESSAGE_TYPE",
               "admin": "UNKNOWN_MESSAGE_TYPE"}),
         ]

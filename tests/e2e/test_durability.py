@@ -160,7 +160,7 @@ class Durability(unittest.TestCase):
             self.assertEqual(service.ffmpeg_children(), [])
 
     @async_test
-    async def test_a_cut_upload_fails_interrupted_and_a_vanished_input_fails_files_lost(self):
+    async def test_a_cut_upload_waits_for_its_owner_and_a_vanished_input_fails_files_lost(self):
         with self.service() as service:
             async with connect(service.ws_url) as ws:
                 await hello(ws)
@@ -187,9 +187,12 @@ class Durability(unittest.TestCase):
                 service.restart(signal.SIGKILL)
             async with connect(service.ws_url) as ws:
                 await hello(ws)
-                interrupted = await get_job(ws, cut)
-                self.assertEqual(interrupted["status"], "failed", interrupted)
-                self.assertEqual(interrupted["error"]["code"], "INTERRUPTED", interrupted)
+                # A token owner's upload goes on where it stopped (test_resume.py resumes one).
+                waiting = await get_job(ws, cut)
+                self.assertEqual(waiting["status"], "awaiting_upload", waiting)
+                self.assertEqual(waiting["uploads"][0]["received_bytes"], 1024, waiting)
+                self.assertIn("reconnect_until", waiting)
+                await request(ws, {"type": "cancel_job", "id": cut})
                 lost = await get_job(ws, queued)
                 self.assertEqual(lost["status"], "failed", lost)
                 self.assertEqual(lost["error"]["code"], "FILES_LOST", lost)
@@ -197,6 +200,27 @@ class Durability(unittest.TestCase):
                 jobs = [await get_job(ws, i) for i in (busy, queued, cut)]
             self.assertEqual([j["status"] for j in jobs if j["status"] not in ("failed", "cancelled", "completed")], [])
             self.assert_no_orphans(service, jobs)
+
+    @async_test
+    async def test_a_cut_upload_of_an_owner_without_a_token_fails_interrupted(self):
+        # Without authentication nobody can come back for the upload (the owner was the
+        # connection): a detached job whose upload a crash cut ends INTERRUPTED at the start.
+        with Service("--max-concurrent-jobs", "1") as service:
+            async with connect(service.ws_url) as ws:
+                await request(ws, {"type": "hello", "protocol": 1, "client": "e2e-durability/1"})
+                ack = await request(ws, {"type": "start_job", "job_id": "cut", "operation": "remove_audio",
+                                         "detach": True,
+                                         "input": {"source": "upload", "filename": "cut.mp4", "size": len(self.short)}})
+                self.assertEqual(ack["type"], "ack", ack)
+                await ws.send(frame({"job_id": "cut", "offset": 0, "final": False}, self.short[:1024]))
+                await wait_status(ws, ack["id"], {"awaiting_upload"})
+                service.restart(signal.SIGKILL)
+            async with connect(service.ws_url) as ws:
+                await request(ws, {"type": "hello", "protocol": 1, "client": "e2e-durability/1"})
+                interrupted = await get_job(ws, ack["id"])
+                self.assertEqual(interrupted["status"], "failed", interrupted)
+                self.assertEqual(interrupted["error"]["code"], "INTERRUPTED", interrupted)
+            self.assertEqual(service.job_dirs(), [])
 
     @async_test
     async def test_sigterm_keeps_the_queue_and_the_interrupted_run_without_an_attempt(self):

@@ -131,9 +131,22 @@ private slots:
         }
     }
 
-    void interruptedUploadFailsAndDownloadStartsOver()
+    void interruptedUploadGoesOnForATokenOwnerFailsOtherwiseAndDownloadStartsOver()
     {
-        const Recovered upload = recoverJob(makeJob(JobStatus::AwaitingUpload, QStringLiteral("up")), 2, m_now);
+        // The record counted 2 bytes; the file holds 5: the file is what reached the disk.
+        Job cut = makeJob(JobStatus::AwaitingUpload, QStringLiteral("up"));
+        cut.inputs[0].bytes = 2;
+        const Recovered resumed = recoverJob(cut, 2, m_now);
+        QCOMPARE(resumed.action, Recovered::Action::Upload);
+        QCOMPARE(resumed.job.status, JobStatus::AwaitingUpload);
+        QCOMPARE(resumed.job.inputs.constFirst().bytes, qint64(5));
+        QCOMPARE(resumed.job.progress.bytes, qint64(5));
+        QVERIFY(!resumed.job.inputs.constFirst().complete);
+
+        Job local = makeJob(JobStatus::AwaitingUpload, QStringLiteral("local"));
+        local.tokenOwner = false;
+        local.detach = true;
+        const Recovered upload = recoverJob(local, 2, m_now);
         QCOMPARE(upload.action, Recovered::Action::End);
         QCOMPARE(upload.job.error->code, ErrorCode::Interrupted);
         Job download = makeJob(JobStatus::Downloading, QStringLiteral("down"));

@@ -260,6 +260,40 @@ private slots:
         QVERIFY(!m_store->findLatest(QStringLiteral("carol"), first.jobId));
     }
 
+    void idempotencyKeyFindsTheOwnersRecentJobOnly_data() { implementations(); }
+    void idempotencyKeyFindsTheOwnersRecentJobOnly()
+    {
+        Job keyed = makeJob(1);
+        keyed.idempotencyKey = QStringLiteral("key-0001-abcd");
+        keyed.idempotencyOwner = QStringLiteral("alice");
+        keyed.requestHash = QStringLiteral("hash-a");
+        Job unkeyed = makeJob(2);
+        Job otherOwner = makeJob(3, QStringLiteral("bob"));
+        otherOwner.idempotencyKey = keyed.idempotencyKey;
+        otherOwner.idempotencyOwner = QStringLiteral("bob");
+        otherOwner.requestHash = QStringLiteral("hash-b");
+        for (const Job &job : {keyed, unkeyed, otherOwner})
+            QVERIFY(m_store->insert(job));
+
+        const std::optional<Job> found = m_store->findByIdempotencyKey(QStringLiteral("alice"), keyed.idempotencyKey, at(0));
+        QVERIFY(found);
+        QCOMPARE(found->id, keyed.id);
+        QCOMPARE(found->requestHash, QStringLiteral("hash-a"));
+        QCOMPARE(found->idempotencyOwner, QStringLiteral("alice"));
+        QCOMPARE(m_store->findByIdempotencyKey(QStringLiteral("bob"), keyed.idempotencyKey, at(0))->id, otherOwner.id);
+        // Older than the window: the key is free again.
+        QVERIFY(!m_store->findByIdempotencyKey(QStringLiteral("alice"), keyed.idempotencyKey, at(2)));
+        QVERIFY(!m_store->findByIdempotencyKey(QStringLiteral("carol"), keyed.idempotencyKey, at(0)));
+        QVERIFY(!m_store->findByIdempotencyKey(QStringLiteral("alice"), QStringLiteral("key-other-1"), at(0)));
+        // A job without a key is never found by the empty key.
+        QVERIFY(!m_store->findByIdempotencyKey(QString(), QString(), at(0)));
+        // A save keeps the key.
+        finish(keyed, JobStatus::Completed, 5);
+        QVERIFY(m_store->save(keyed));
+        QCOMPARE(m_store->findByIdempotencyKey(QStringLiteral("alice"), keyed.idempotencyKey, at(0))->status,
+                 JobStatus::Completed);
+    }
+
     void liveHoldsUnfinishedJobsAndKeptOutputsInArrivalOrder_data() { implementations(); }
     void liveHoldsUnfinishedJobsAndKeptOutputsInArrivalOrder()
     {
@@ -437,6 +471,17 @@ private slots:
         QCOMPARE(job->startedAt, QDateTime::fromMSecsSinceEpoch(1780000002000, Qt::UTC));
         QCOMPARE(store->live().size(), 1);
         QCOMPARE(store->maxSequence(), quint64(12));
+        // Migration 2: the version 1 row has no key, and new rows can carry one.
+        QVERIFY(job->idempotencyKey.isEmpty());
+        QVERIFY(!store->findByIdempotencyKey(QStringLiteral("alice"), QStringLiteral("anything-1"), at(-1'000'000)));
+        Job keyed = makeJob(13);
+        keyed.idempotencyKey = QStringLiteral("after-migration-2");
+        keyed.idempotencyOwner = QStringLiteral("alice");
+        keyed.requestHash = QStringLiteral("h");
+        QVERIFY(store->insert(keyed));
+        QCOMPARE(store->findByIdempotencyKey(QStringLiteral("alice"), keyed.idempotencyKey, at(0))->id, keyed.id);
+        QVERIFY(store->save(*store->load(QStringLiteral("v1job"))));
+        QVERIFY(store->load(QStringLiteral("v1job"))->idempotencyKey.isEmpty());
     }
 
     void damagedFileIsRefusedClearlyAndLeftUntouched()
