@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "jobmanager.h"
 #include "jobmanager_p.h"
+#include "fairqueue.h"
 
 #include "config/config.h"
 #include "jobrecovery.h"
@@ -467,10 +468,8 @@ void JobManager::inputComplete(Job &job)
 void JobManager::enqueue(Job &job)
 {
     // Into the queue first, so that the `queued` announcement can say where it stands.
-    const auto position = std::upper_bound(m_queue.begin(), m_queue.end(), job.id, [this](const QString &id, const QString &other) {
-        return queuedBefore(m_jobs.at(id), m_jobs.at(other));
-    });
-    m_queue.insert(position, job.id);
+    m_queue.push_back(job.id);
+    reorderQueue();
     setStage(job, JobStatus::Queued, JobStage::Queued);
     schedule();
 }
@@ -501,6 +500,25 @@ void JobManager::schedule()
         job->startedAt = claimed->startedAt;
         startProcessing(*job, slot);
     }
+    // A claim or a finished run changed who holds slots, and with it the fair order.
+    reorderQueue();
+}
+
+void JobManager::reorderQueue()
+{
+    if (m_queue.size() < 2)
+        return;
+    QHash<QString, int> running;
+    for (const QString &id : std::as_const(m_slots)) {
+        if (!id.isEmpty())
+            ++running[m_jobs.at(id).owner];
+    }
+    QList<FairQueue::Entry> queued;
+    queued.reserve(qsizetype(m_queue.size()));
+    for (const QString &id : m_queue)
+        queued.append(FairQueue::entryOf(m_jobs.at(id)));
+    const QStringList order = FairQueue::claimOrder(queued, running);
+    m_queue.assign(order.cbegin(), order.cend());
 }
 
 void JobManager::startProcessing(Job &job, int slot)

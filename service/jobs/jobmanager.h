@@ -187,6 +187,7 @@ private:
     void inputComplete(Job &job);
     void enqueue(Job &job);
     void schedule();
+    void reorderQueue();   // m_queue into the order the store claims (FairQueue)
     void startProcessing(Job &job, int slot);
     void onRunnerFinished(const QString &id);
     void onProcessingProgress(const QString &id, const FfmpegProgress &progress, double expected);
@@ -225,7 +226,7 @@ private:
     std::map<QString, Job> m_jobs;                      // by id
     QHash<QString, std::shared_ptr<Runtime>> m_runtimes;   // unfinished jobs only
     QList<QString> m_order;                             // ids by creation
-    std::deque<QString> m_queue;                        // queued ids, kept sorted
+    std::deque<QString> m_queue;                        // queued ids in claim order
     QList<QString> m_slots;                             // job id per worker slot; empty = free
     QHash<QString, std::deque<QDateTime>> m_recentSubmits;   // rate limit per owner
     QTimer *m_expiryTimer = nullptr;

@@ -29,13 +29,6 @@ inline Logging::Fields jobFields(const Job &job)
                            {QStringLiteral("operation"), operationName(job.operation)}};
 }
 
-inline bool queuedBefore(const Job &a, const Job &b)
-{
-    if (a.priority != b.priority)
-        return a.priority > b.priority;
-    return a.sequence < b.sequence;
-}
-
 } // namespace JobManagerDetail
 
 struct JobManager::Runtime

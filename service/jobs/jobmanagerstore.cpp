@@ -89,15 +89,13 @@ void JobManager::recover()
                                  [&path](const JobInput &input) { return input.path == path; }))
                     QFile::remove(path);
             }
-            const auto position = std::upper_bound(m_queue.begin(), m_queue.end(), id, [this](const QString &a, const QString &b) {
-                return queuedBefore(m_jobs.at(a), m_jobs.at(b));
-            });
-            m_queue.insert(position, id);
+            m_queue.push_back(id);
             ++queued;
         } else {
             startInput(stored);
         }
     }
+    reorderQueue();
     if (!records.isEmpty()) {
         qCInfo(lcJobs).noquote() << "recovered from" << m_store->describe() << ":" << queued << "queued," << kept
                                  << "with outputs kept," << ended << "ended";
