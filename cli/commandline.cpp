@@ -400,6 +400,20 @@ bool Parser::handleSubcommandFlag(qsizetype &i, const QString &flag, const std::
         m_command.limit = limit;
         return true;
     }
+    if (subcommand == Subcommand::Jobs && flag == QLatin1StringView("--before")) {
+        if (!takeValue(i, flag, inlineValue, value))
+            return true;
+        if (value.isEmpty() || value.size() > 64) {
+            fail(usageLine(CommandLine::tr("--before takes the cursor a previous page printed"), helpName()));
+            return true;
+        }
+        m_command.before = value;
+        return true;
+    }
+    if (subcommand == Subcommand::Jobs && flag == QLatin1StringView("--all")) {
+        m_command.allPages = true;
+        return true;
+    }
     if (subcommand == Subcommand::Fetch && flag == QLatin1StringView("--index")) {
         if (!takeValue(i, flag, inlineValue, value))
             return true;

@@ -60,6 +60,8 @@ struct Command
     // jobs
     QStringList states;
     int limit = 0;            // 0: the service's default
+    QString before;           // --before: a next_before cursor from an earlier page
+    bool allPages = false;    // --all: follow next_before to the end of the history
 
     // status, cancel, fetch
     QString job;              // a job_id or a service id

@@ -166,7 +166,7 @@ QString CommandLine::mainHelp()
     text += tr("  probe INPUT             the format and streams of a file or URL\n"
                "\n"
                "The service:\n"
-               "  jobs                    list jobs (--state, --limit)\n"
+               "  jobs                    list jobs (--state, --limit, --before, --all)\n"
                "  status JOB              one job's state\n"
                "  cancel JOB              cancel a job\n"
                "  fetch JOB               save the outputs of a detached job (waits for it)\n"
@@ -218,14 +218,19 @@ QString CommandLine::subcommandHelp(const QString &name)
                 + globalOptions() + u'\n' + exitCodes();
     }
     if (topic == QLatin1StringView("jobs")) {
-        return tr("Usage: mediaforge jobs [--state STATE[,STATE...]] [--limit N] [--json]\n"
+        return tr("Usage: mediaforge jobs [--state STATE[,STATE...]] [--limit N] [--before CURSOR | --all] [--json]\n"
                   "\n"
                   "Lists jobs, newest first: yours, or every job for an admin.\n"
                   "\n"
                   "Options:\n"
                   "  --state STATES          only these: awaiting_upload, downloading, queued, processing,\n"
                   "                          completed, failed, cancelled (repeatable or comma-separated)\n"
-                  "  --limit N               at most N jobs, 1 to 1000 (default 100)\n"
+                  "  --limit N               at most N jobs, 1 to 1000 (default 100); with --all, per page\n"
+                  "  --before CURSOR         the next older page: the cursor the previous page printed\n"
+                  "  --all                   every page, down to the oldest job the service keeps\n"
+                  "\n"
+                  "Unfinished jobs come first, then finished ones from the service's history\n"
+                  "(--history-days). When older jobs remain, the command says how to list them.\n"
                   "\n")
                 + globalOptions() + u'\n' + exitCodes();
     }

@@ -15,11 +15,18 @@ using namespace Protocol;
 
 void JobsCommand::start()
 {
+    requestPage(m_command.before);
+}
+
+void JobsCommand::requestPage(const QString &before)
+{
     QJsonObject request{{QString(Field::Type), QString(Type::ListJobs)}};
     if (!m_command.states.isEmpty())
         request.insert(QString(Field::States), QJsonArray::fromStringList(m_command.states));
     if (m_command.limit > 0)
         request.insert(QString(Field::Limit), m_command.limit);
+    if (!before.isEmpty())
+        request.insert(QString(Field::Before), before);
     QPointer<JobsCommand> self(this);
     m_connection.request(request, [self](const QJsonObject &reply) {
         if (!self || self->isDone())
@@ -28,22 +35,35 @@ void JobsCommand::start()
             self->failWithServiceError(reply, toInt(ExitCode::JobFailed));
             return;
         }
-        const QJsonArray jobs = reply.value(Field::Jobs).toArray();
-        if (self->jsonMode()) {
-            self->printJsonDocument(jobs);
-        } else if (jobs.isEmpty()) {
-            self->m_console.out(tr("no jobs") + u'\n');
-        } else {
-            QList<QJsonObject> list;
-            bool withOwner = false;
-            for (const QJsonValue &job : jobs) {
-                list.append(job.toObject());
-                withOwner = withOwner || job.toObject().contains(QStringLiteral("owner"));
-            }
-            self->m_console.out(JobView::table(list, withOwner));
-        }
-        self->done(toInt(ExitCode::Success));
+        for (const QJsonValue &job : reply.value(Field::Jobs).toArray())
+            self->m_jobs.append(job.toObject());
+        const QString nextBefore = reply.value(Field::NextBefore).toString();
+        if (self->m_command.allPages && !nextBefore.isEmpty())
+            self->requestPage(nextBefore);
+        else
+            self->finish(nextBefore);
     });
+}
+
+void JobsCommand::finish(const QString &nextBefore)
+{
+    if (jsonMode()) {
+        QJsonArray jobs;
+        for (const QJsonObject &job : std::as_const(m_jobs))
+            jobs.append(job);
+        printJsonDocument(jobs);
+    } else if (m_jobs.isEmpty()) {
+        m_console.out(tr("no jobs") + u'\n');
+    } else {
+        bool withOwner = false;
+        for (const QJsonObject &job : std::as_const(m_jobs))
+            withOwner = withOwner || job.contains(QStringLiteral("owner"));
+        m_console.out(JobView::table(m_jobs, withOwner));
+    }
+    // The way on, where it does not mix with what scripts read (stdout, the JSON array).
+    if (!nextBefore.isEmpty() && !quiet())
+        m_console.err(tr("older jobs remain: mediaforge jobs --before %1 (or --all)").arg(nextBefore) + u'\n');
+    done(toInt(ExitCode::Success));
 }
 
 void StatusCommand::start()

@@ -5,13 +5,20 @@
 
 namespace Mediaforge::Cli {
 
-// `jobs`: list_jobs as a table, or the service's array with --json.
+// `jobs`: list_jobs as a table, or the service's array with --json; one page, or with --all
+// every page of the history (list_jobs `before` / `next_before`).
 class JobsCommand : public Task
 {
     Q_OBJECT
 public:
     using Task::Task;
     void start() override;
+
+private:
+    void requestPage(const QString &before);
+    void finish(const QString &nextBefore);
+
+    QList<QJsonObject> m_jobs;
 };
 
 // `status JOB`: one job's snapshot.

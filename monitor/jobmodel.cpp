@@ -8,6 +8,7 @@
 #include <QGuiApplication>
 #include <QJsonArray>
 #include <QPalette>
+#include <QSet>
 #include <QTimer>
 
 #include <algorithm>
@@ -480,6 +481,29 @@ void JobModel::resync(const QJsonArray &snapshots, bool truncated)
     emit batchApplied(int(order.size()));
     if (!(before == m_counts))
         emit countsChanged();
+}
+
+int JobModel::addHistory(const QJsonArray &snapshots)
+{
+    const Counts before = m_counts;
+    QList<JobRecord> fresh;
+    QSet<QString> seen;
+    // The page is newest first; rows are appended oldest first, as resync() does.
+    for (qsizetype i = snapshots.size() - 1; i >= 0; --i) {
+        std::optional<JobRecord> record = JobRecord::fromSnapshot(snapshots.at(i).toObject());
+        if (!record || rowOfId(record->id) >= 0 || seen.contains(record->id))
+            continue;
+        seen.insert(record->id);
+        fresh.append(std::move(*record));
+    }
+    const int added = int(fresh.size());
+    appendRows(std::move(fresh));
+    trimFinished();
+    qCDebug(lcMonitor) << "history:" << added << "older jobs added";
+    emit batchApplied(added);
+    if (!(before == m_counts))
+        emit countsChanged();
+    return added;
 }
 
 void JobModel::clear()

@@ -74,6 +74,10 @@ public:
     // older than its oldest entry, which lie outside the window the list covers. Events queued
     // before the reply are older than it and are dropped.
     void resync(const QJsonArray &snapshots, bool truncated);
+    // An older page of the service's history (list_jobs with `before`): its jobs are added
+    // below what is listed; a job already in the table keeps its row, which is newer.
+    // Returns how many rows were added.
+    int addHistory(const QJsonArray &snapshots);
     void clear();
 
     int rowOfId(const QString &id) const { return m_rowOfId.value(id, -1); }

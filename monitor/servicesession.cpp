@@ -22,7 +22,6 @@ using namespace Mediaforge::Protocol;
 
 namespace {
 
-constexpr int kListLimit = 1000;
 
 QJsonObject requestOf(QLatin1StringView type)
 {
@@ -255,7 +254,8 @@ void ServiceSession::onConnected(const QJsonObject &welcome)
     // Sent after subscribe on the same socket: every job_event that arrives before this reply
     // describes a state the list already contains.
     QJsonObject list = requestOf(Type::ListJobs);
-    list.insert(QString(Field::Limit), kListLimit);
+    list.insert(QString(Field::Limit), m_timing.listPageSize);
+    m_loadingOlder = false;
     m_connection->request(list, [this](const QJsonObject &reply) {
         heard();
         if (reply.value(Field::Type).toString() != Type::Jobs) {
@@ -265,7 +265,9 @@ void ServiceSession::onConnected(const QJsonObject &welcome)
             return;
         }
         const QJsonArray jobs = reply.value(Field::Jobs).toArray();
-        m_model->resync(jobs, jobs.size() >= kListLimit);
+        m_nextBefore = reply.value(Field::NextBefore).toString();
+        m_model->resync(jobs, !m_nextBefore.isEmpty());
+        emit historyChanged();
         m_synchronised = true;
         m_backoff.reset();
         emit synchronised();
@@ -277,6 +279,30 @@ void ServiceSession::onConnected(const QJsonObject &welcome)
     });
     fetchHealth();
     m_healthTimer->start(m_timing.healthIntervalMs);
+}
+
+void ServiceSession::loadOlderJobs()
+{
+    if (m_loadingOlder || m_nextBefore.isEmpty() || !m_synchronised || !isUp())
+        return;
+    QJsonObject list = requestOf(Type::ListJobs);
+    list.insert(QString(Field::Limit), m_timing.listPageSize);
+    list.insert(QString(Field::Before), m_nextBefore);
+    m_loadingOlder = true;
+    emit historyChanged();
+    m_connection->request(list, [this](const QJsonObject &reply) {
+        heard();
+        m_loadingOlder = false;
+        if (reply.value(Field::Type).toString() != Type::Jobs) {
+            m_lastError = tr("The service refused to list older jobs (%1).").arg(StatusText::errorName(reply.value(Field::Code).toString()));
+            qCWarning(lcMonitor).noquote() << displayName() << "list_jobs (older) failed:" << m_lastError;
+            emit historyChanged();
+            return;
+        }
+        m_nextBefore = reply.value(Field::NextBefore).toString();
+        m_model->addHistory(reply.value(Field::Jobs).toArray());
+        emit historyChanged();
+    });
 }
 
 void ServiceSession::onMessage(const QJsonObject &message)

@@ -54,6 +54,8 @@ public:
         int healthTimeoutMs = 5000;
         // Stats arrive every second: after this much silence what is on screen is no longer live.
         int staleAfterMs = 5000;
+        // Jobs per list_jobs page: the first page on (re)connect and each older one.
+        int listPageSize = 1000;
     };
 
     ServiceSession(const QUrl &url, const QString &token, QNetworkAccessManager *network, QObject *parent = nullptr);
@@ -106,6 +108,11 @@ public:
     // cancel_job by the service-wide id; `handler` runs when the service has answered (or at
     // once when not connected). It does not run when the connection drops meanwhile.
     void cancelJob(const QString &id, CancelHandler handler);
+    // The service keeps finished jobs for --history-days, more than the first page lists:
+    // the next older page, when there is one, goes into the model.
+    bool hasOlderJobs() const { return !m_nextBefore.isEmpty(); }
+    bool isLoadingOlderJobs() const { return m_loadingOlder; }
+    void loadOlderJobs();
     void fetchHealth();
 
 signals:
@@ -115,6 +122,8 @@ signals:
     void statsChanged();
     void healthChanged();
     void synchronised();
+    // hasOlderJobs() or isLoadingOlderJobs() may have changed.
+    void historyChanged();
     // isLive() changed.
     void liveChanged(bool live);
 
@@ -139,6 +148,8 @@ private:
     ThroughputHistory m_history;
     ReconnectBackoff m_backoff;
     Timing m_timing;
+    QString m_nextBefore;       // list_jobs cursor of the next older page, empty at the end
+    bool m_loadingOlder = false;
     State m_state = State::Stopped;
     QString m_lastError;
     QString m_serviceText;

@@ -122,7 +122,21 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     scroll->setMinimumWidth(line * 19);
     m_healthScroll = scroll;
     m_splitter = new QSplitter(Qt::Horizontal, this);
-    m_splitter->addWidget(m_table);
+    // The table lists the live jobs and the newest history; the rest is a page away, asked for
+    // from right under the table.
+    auto *tableSide = new QWidget(this);
+    auto *tableLayout = new QVBoxLayout(tableSide);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    tableLayout->setSpacing(line / 4);
+    tableLayout->addWidget(m_table, 1);
+    m_olderButton = new QPushButton(tr("Load older jobs"), tableSide);
+    m_olderButton->setToolTip(tr("Adds the next page of finished jobs the service keeps (--history-days)"));
+    connect(m_olderButton, &QPushButton::clicked, m_session, &ServiceSession::loadOlderJobs);
+    auto *historyRow = new QHBoxLayout;
+    historyRow->addWidget(m_olderButton);
+    historyRow->addStretch(1);
+    tableLayout->addLayout(historyRow);
+    m_splitter->addWidget(tableSide);
     m_splitter->addWidget(scroll);
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 0);
@@ -141,6 +155,7 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
         setTabOrder(previous, chip);
         previous = chip;
     }
+    setTabOrder(previous, m_olderButton);
 
     connect(m_summary, &SummaryStrip::soloRequested, this, &ServiceView::applySolo);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &JobFilterProxy::setSearchText);
@@ -164,9 +179,19 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     connect(m_session, &ServiceSession::stateChanged, this, &ServiceView::updateBanner);
     connect(m_session, &ServiceSession::countdownChanged, this, &ServiceView::updateBanner);
     connect(m_session, &ServiceSession::liveChanged, this, &ServiceView::updateBanner);
+    connect(m_session, &ServiceSession::historyChanged, this, &ServiceView::updateHistory);
+    connect(m_session, &ServiceSession::stateChanged, this, &ServiceView::updateHistory);
+    updateHistory();
     m_summary->setCounts(model->counts());
     updateBanner();
     updateEmptyText();
+}
+
+void ServiceView::updateHistory()
+{
+    m_olderButton->setVisible(m_session->hasOlderJobs() || m_session->isLoadingOlderJobs());
+    m_olderButton->setEnabled(m_session->isUp() && !m_session->isLoadingOlderJobs());
+    m_olderButton->setText(m_session->isLoadingOlderJobs() ? tr("Loading older jobs\u2026") : tr("Load older jobs"));
 }
 
 QWidget *ServiceView::banner() const

@@ -59,6 +59,8 @@ public:
     bool isHealthPanelVisible() const;
     QSplitter *splitter() const { return m_splitter; }
     QToolButton *statusButton() const { return m_statusButton; }
+    // "Load older jobs": shown while the service has more history than the table lists.
+    QPushButton *olderJobsButton() const { return m_olderButton; }
     // Selects the first row the filter leaves and gives the table the keyboard.
     void selectFirstMatch();
 
@@ -72,11 +74,13 @@ private:
     void updateBanner();
     void updateEmptyText();
     void updateStatusMenu();
+    void updateHistory();
     void applySolo(std::optional<StatusGroup> group);
 
     ServiceSession *m_session;
     JobFilterProxy *m_proxy;
     JobTableView *m_table;
+    QPushButton *m_olderButton = nullptr;
     SummaryStrip *m_summary;
     HealthPanel *m_health;
     QWidget *m_healthScroll;

@@ -829,6 +829,10 @@ Dienst-ID: %2</translation>
         <source>The service stopped answering.</source>
         <translation>Der Dienst antwortet nicht mehr.</translation>
     </message>
+    <message>
+        <source>The service refused to list older jobs (%1).</source>
+        <translation>Der Dienst hat es abgelehnt, ältere Aufträge aufzulisten (%1).</translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::ServiceView</name>
@@ -993,6 +997,18 @@ Dienst-ID: %2</translation>
     <message>
         <source>Connect with a token of role admin (“Change token…”).</source>
         <translation>Verbinden Sie sich mit einem Token der Rolle admin („Token ändern…“).</translation>
+    </message>
+    <message>
+        <source>Load older jobs</source>
+        <translation>Ältere Aufträge laden</translation>
+    </message>
+    <message>
+        <source>Adds the next page of finished jobs the service keeps (--history-days)</source>
+        <translation>Fügt die nächste Seite beendeter Aufträge hinzu, die der Dienst aufbewahrt (--history-days)</translation>
+    </message>
+    <message>
+        <source>Loading older jobs…</source>
+        <translation>Ältere Aufträge werden geladen…</translation>
     </message>
 </context>
 <context>

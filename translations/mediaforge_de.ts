@@ -342,38 +342,6 @@ Aufträge:
 </translation>
     </message>
     <message>
-        <source>  probe INPUT             the format and streams of a file or URL
-
-The service:
-  jobs                    list jobs (--state, --limit)
-  status JOB              one job&apos;s state
-  cancel JOB              cancel a job
-  fetch JOB               save the outputs of a detached job (waits for it)
-  health                  the service&apos;s health (HTTP /health)
-  watch                   live view of every job (admin)
-  help COMMAND            help for one command
-
-INPUT is a local file (uploaded) or an http(s) URL (downloaded by the service).
-JOB is a job_id or the id the service gave the job.
-
-</source>
-        <translation>  probe INPUT             Format und Spuren einer Datei oder URL
-
-Der Dienst:
-  jobs                    Aufträge auflisten (--state, --limit)
-  status JOB              der Zustand eines Auftrags
-  cancel JOB              einen Auftrag abbrechen
-  fetch JOB               die Ausgaben eines abgekoppelten Auftrags speichern (wartet darauf)
-  health                  der Zustand des Dienstes (HTTP /health)
-  watch                   Live-Ansicht aller Aufträge (Admin)
-  help BEFEHL             Hilfe zu einem Befehl
-
-INPUT ist eine lokale Datei (wird hochgeladen) oder eine http(s)-URL (lädt der Dienst).
-JOB ist eine job_id oder die id, die der Dienst dem Auftrag gab.
-
-</translation>
-    </message>
-    <message>
         <source>
 Examples:
   mediaforge compress clip.mov --preset high
@@ -420,28 +388,6 @@ URL (downloaded by the service). --json prints the service&apos;s result as it i
 
 Zeigt das Containerformat und jede Spur einer lokalen Datei (wird hochgeladen) oder einer
 http(s)-URL (lädt der Dienst). --json gibt das Ergebnis des Dienstes unverändert aus.
-
-</translation>
-    </message>
-    <message>
-        <source>Usage: mediaforge jobs [--state STATE[,STATE...]] [--limit N] [--json]
-
-Lists jobs, newest first: yours, or every job for an admin.
-
-Options:
-  --state STATES          only these: awaiting_upload, downloading, queued, processing,
-                          completed, failed, cancelled (repeatable or comma-separated)
-  --limit N               at most N jobs, 1 to 1000 (default 100)
-
-</source>
-        <translation>Aufruf: mediaforge jobs [--state ZUSTAND[,ZUSTAND...]] [--limit N] [--json]
-
-Listet Aufträge auf, die neuesten zuerst: Ihre, oder für Admins alle.
-
-Optionen:
-  --state ZUSTÄNDE        nur diese: awaiting_upload, downloading, queued, processing,
-                          completed, failed, cancelled (wiederholbar oder mit Kommas)
-  --limit N               höchstens N Aufträge, 1 bis 1000 (Vorgabe 100)
 
 </translation>
     </message>
@@ -578,6 +524,74 @@ des Dienstes. Endet mit Strg-C (Rückgabewert 0).
     <message>
         <source>INPUT [--format srt|vtt|ass]</source>
         <translation>INPUT [--format srt|vtt|ass]</translation>
+    </message>
+    <message>
+        <source>--before takes the cursor a previous page printed</source>
+        <translation>--before nimmt den Zeiger, den eine vorige Seite ausgab</translation>
+    </message>
+    <message>
+        <source>  probe INPUT             the format and streams of a file or URL
+
+The service:
+  jobs                    list jobs (--state, --limit, --before, --all)
+  status JOB              one job&apos;s state
+  cancel JOB              cancel a job
+  fetch JOB               save the outputs of a detached job (waits for it)
+  health                  the service&apos;s health (HTTP /health)
+  watch                   live view of every job (admin)
+  help COMMAND            help for one command
+
+INPUT is a local file (uploaded) or an http(s) URL (downloaded by the service).
+JOB is a job_id or the id the service gave the job.
+
+</source>
+        <translation>  probe INPUT             Format und Spuren einer Datei oder URL
+
+Der Dienst:
+  jobs                    Aufträge auflisten (--state, --limit, --before, --all)
+  status JOB              der Zustand eines Auftrags
+  cancel JOB              einen Auftrag abbrechen
+  fetch JOB               die Ausgaben eines abgekoppelten Auftrags speichern (wartet darauf)
+  health                  der Zustand des Dienstes (HTTP /health)
+  watch                   Live-Ansicht aller Aufträge (Admin)
+  help BEFEHL             Hilfe zu einem Befehl
+
+INPUT ist eine lokale Datei (wird hochgeladen) oder eine http(s)-URL (lädt der Dienst).
+JOB ist eine job_id oder die id, die der Dienst dem Auftrag gab.
+
+</translation>
+    </message>
+    <message>
+        <source>Usage: mediaforge jobs [--state STATE[,STATE...]] [--limit N] [--before CURSOR | --all] [--json]
+
+Lists jobs, newest first: yours, or every job for an admin.
+
+Options:
+  --state STATES          only these: awaiting_upload, downloading, queued, processing,
+                          completed, failed, cancelled (repeatable or comma-separated)
+  --limit N               at most N jobs, 1 to 1000 (default 100); with --all, per page
+  --before CURSOR         the next older page: the cursor the previous page printed
+  --all                   every page, down to the oldest job the service keeps
+
+Unfinished jobs come first, then finished ones from the service&apos;s history
+(--history-days). When older jobs remain, the command says how to list them.
+
+</source>
+        <translation>Aufruf: mediaforge jobs [--state ZUSTAND[,ZUSTAND...]] [--limit N] [--before ZEIGER | --all] [--json]
+
+Listet Aufträge auf, die neuesten zuerst: Ihre, oder für Admins alle.
+
+Optionen:
+  --state ZUSTÄNDE        nur diese: awaiting_upload, downloading, queued, processing,
+                          completed, failed, cancelled (wiederholbar oder mit Kommas)
+  --limit N               höchstens N Aufträge, 1 bis 1000 (Vorgabe 100); mit --all je Seite
+  --before ZEIGER         die nächste ältere Seite: der Zeiger, den die vorige Seite ausgab
+  --all                   alle Seiten, bis zum ältesten Auftrag, den der Dienst aufbewahrt
+
+Erst kommen unbeendete Aufträge, dann beendete aus dem Verlauf des Dienstes
+(--history-days). Gibt es noch ältere, sagt der Befehl, wie man sie auflistet.
+
+</translation>
     </message>
 </context>
 <context>
@@ -859,6 +873,10 @@ des Dienstes. Endet mit Strg-C (Rückgabewert 0).
     <message>
         <source>no jobs</source>
         <translation>keine Aufträge</translation>
+    </message>
+    <message>
+        <source>older jobs remain: mediaforge jobs --before %1 (or --all)</source>
+        <translation>ältere Aufträge gibt es noch: mediaforge jobs --before %1 (oder --all)</translation>
     </message>
 </context>
 <context>

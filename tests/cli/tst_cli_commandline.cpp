@@ -18,6 +18,7 @@ class TestCommandLine : public QObject
 
 private slots:
     void initTestCase();
+    void jobsPagingFlags();
 
     void globalOptionsBeforeOrAfter_data();
     void globalOptionsBeforeOrAfter();
@@ -314,6 +315,7 @@ void TestCommandLine::usageErrors_data()
             << "jobs --state running"
             << "mediaforge: unknown state 'running'; states are awaiting_upload, downloading, queued, processing, completed, failed, cancelled (see 'mediaforge jobs --help')";
     QTest::newRow("bad limit") << "jobs --limit 0" << "mediaforge: --limit must be a whole number from 1 to 1000 (see 'mediaforge jobs --help')";
+    QTest::newRow("empty cursor") << "jobs --before=" << "mediaforge: --before takes the cursor a previous page printed (see 'mediaforge jobs --help')";
     QTest::newRow("status without job") << "status" << "mediaforge: missing the job (its job_id or id) (see 'mediaforge status --help')";
     QTest::newRow("switch with value") << "jobs --json=yes" << "mediaforge: option --json takes no value (see 'mediaforge jobs --help')";
     QTest::newRow("bad filter") << "filter @in.mp4 --filter scale:640" << "mediaforge: cannot read the filter 'scale:640'; write it as type or type:key=value,key=value (see 'mediaforge filter --help')";
@@ -367,6 +369,18 @@ void TestCommandLine::jobSubcommands()
     QCOMPARE(outcome.command.output, output);
     const ParseOutcome health = parse(QStringLiteral("health --http 127.0.0.1:8081"));
     QCOMPARE(health.command.httpUrl.toString(), QStringLiteral("http://127.0.0.1:8081"));
+}
+
+void TestCommandLine::jobsPagingFlags()
+{
+    const ParseOutcome page = parse(QStringLiteral("jobs --limit 20 --before 1780000040000.17"));
+    QCOMPARE(page.text, QString());
+    QCOMPARE(page.command.before, QStringLiteral("1780000040000.17"));
+    QVERIFY(!page.command.allPages);
+    const ParseOutcome all = parse(QStringLiteral("jobs --all --json"));
+    QCOMPARE(all.text, QString());
+    QVERIFY(all.command.allPages);
+    QCOMPARE(all.command.before, QString());
 }
 
 void TestCommandLine::helpAndVersion_data()

@@ -5,6 +5,9 @@
 #include "testmedia.h"
 
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
 
 #include <csignal>
 
@@ -24,6 +27,7 @@ private slots:
     void healthReportsTheHttpEndpoint();
     void watchShowsEveryJobLive();
     void serverDownIsOneClearLine();
+    void jobsPagesThroughTheHistory();
 
 private:
     Result cli(QStringList arguments, const QProcessEnvironment &extra = {})
@@ -232,6 +236,50 @@ void TestCliService::serverDownIsOneClearLine()
     const Result json = run({QStringLiteral("jobs"), QStringLiteral("--json"), QStringLiteral("--server"), server}, m_work->path());
     QCOMPARE(json.exitCode, 3);
     QCOMPARE(json.events().constFirst().value(QStringLiteral("code")).toString(), QStringLiteral("UNREACHABLE"));
+}
+
+void TestCliService::jobsPagesThroughTheHistory()
+{
+    // Three finished jobs, newest last.
+    QStringList ids;
+    for (int i = 1; i <= 3; ++i) {
+        const QString jobId = QStringLiteral("paged-%1").arg(i);
+        const Result result = cli({QStringLiteral("compress"), m_clip, QStringLiteral("--job-id"), jobId, QStringLiteral("--force")});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+        ids.prepend(jobId);
+    }
+    const auto jobIdsOf = [](const Result &result) {
+        QStringList list;
+        const QJsonArray array = QJsonDocument::fromJson(result.out).array();
+        for (const QJsonValue &job : array) {
+            const QString jobId = job.toObject().value(QStringLiteral("job_id")).toString();
+            if (jobId.startsWith(QStringLiteral("paged-")))
+                list.append(jobId);
+        }
+        return list;
+    };
+
+    // One page of one: the newest, and on stderr the way to the next page.
+    Result result = cli({QStringLiteral("jobs"), QStringLiteral("--json"), QStringLiteral("--limit"), QStringLiteral("1"),
+                         QStringLiteral("--state"), QStringLiteral("completed")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+    QCOMPARE(jobIdsOf(result), QStringList{ids.at(0)});
+    const QRegularExpressionMatch cursor =
+            QRegularExpression(QStringLiteral("mediaforge jobs --before (\\S+) \\(or --all\\)")).match(result.errText());
+    QVERIFY2(cursor.hasMatch(), qPrintable(result.describe()));
+
+    // The cursor leads to the next one, in the table too.
+    result = cli({QStringLiteral("jobs"), QStringLiteral("--limit"), QStringLiteral("1"), QStringLiteral("--state"),
+                  QStringLiteral("completed"), QStringLiteral("--before"), cursor.captured(1)});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+    QVERIFY2(result.outText().contains(ids.at(1)) && !result.outText().contains(ids.at(0)), qPrintable(result.describe()));
+
+    // --all follows the pages to the end: every job once, newest first, and no cursor left.
+    result = cli({QStringLiteral("jobs"), QStringLiteral("--json"), QStringLiteral("--limit"), QStringLiteral("1"),
+                  QStringLiteral("--state"), QStringLiteral("completed"), QStringLiteral("--all")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+    QCOMPARE(jobIdsOf(result), ids);
+    QVERIFY2(!result.errText().contains(QStringLiteral("--before")), qPrintable(result.describe()));
 }
 
 QTEST_GUILESS_MAIN(TestCliService)

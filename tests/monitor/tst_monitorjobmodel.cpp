@@ -66,6 +66,7 @@ private slots:
     void finishedJobsDoNotComeBack();
     void burstsAreCoalescedIntoOneInsert();
     void resyncRemovesUpdatesAndInserts();
+    void olderHistoryIsAddedWithoutTouchingListedRows();
     void truncatedResyncKeepsOlderRows();
     void resyncDropsEventsQueuedBeforeIt();
     void oldFinishedRowsAreTrimmed();
@@ -275,6 +276,37 @@ void TestJobModel::resyncRemovesUpdatesAndInserts()
     QCOMPARE(f.model.counts().total(), 3);
     // A failure found at resync is history, not news.
     QCOMPARE(failed.count(), 0);
+}
+
+void TestJobModel::olderHistoryIsAddedWithoutTouchingListedRows()
+{
+    Fixture f;
+    // The first page: one running job and the newest finished one.
+    f.model.resync(QJsonArray{snapshot(QStringLiteral("running"), QStringLiteral("processing"), 40, 100),
+                              snapshot(QStringLiteral("newest"), QStringLiteral("completed"), 100, 90)},
+                   true);
+    QSignalSpy failed(&f.model, &JobModel::jobFailed);
+    QSignalSpy counts(&f.model, &JobModel::countsChanged);
+    // The next page, newest first; "newest" overlaps (a job that finished between the pages)
+    // and must keep the row it has.
+    const QJsonArray older{snapshot(QStringLiteral("newest"), QStringLiteral("failed"), 100, 90),
+                           snapshot(QStringLiteral("older"), QStringLiteral("failed"), 100, 50),
+                           snapshot(QStringLiteral("oldest"), QStringLiteral("cancelled"), 10, 10)};
+    QCOMPARE(f.model.addHistory(older), 2);
+    QCOMPARE(f.model.rowCount(), 4);
+    QCOMPARE(f.model.recordById(QStringLiteral("newest"))->state, JobState::Completed);
+    QCOMPARE(f.model.recordById(QStringLiteral("older"))->state, JobState::Failed);
+    QCOMPARE(f.model.recordById(QStringLiteral("oldest"))->state, JobState::Cancelled);
+    for (int row = 0; row < f.model.rowCount(); ++row)
+        QCOMPARE(f.model.rowOfId(f.model.recordAt(row)->id), row);
+    QCOMPARE(f.model.counts().of(StatusGroup::Failed), 1);
+    QCOMPARE(f.model.counts().total(), 4);
+    QCOMPARE(counts.count(), 1);
+    // Old failures are history, not news.
+    QCOMPARE(failed.count(), 0);
+    // The same page again adds nothing.
+    QCOMPARE(f.model.addHistory(older), 0);
+    QCOMPARE(f.model.rowCount(), 4);
 }
 
 void TestJobModel::truncatedResyncKeepsOlderRows()

@@ -14,6 +14,7 @@
 #include "jobtableview.h"
 #include "mainwindow.h"
 #include "testservice.h"
+#include "testsubmitter.h"
 #include "servicesession.h"
 #include "serviceview.h"
 #include "summarystrip.h"
@@ -48,67 +49,6 @@ using namespace Mediaforge::Monitor;
 using ServiceProcess = TestService;
 
 namespace {
-
-// A client of the service, as the test's own second opinion: submits jobs with level 1
-// uploads and asks the service directly what became of them.
-class Submitter
-{
-public:
-    bool open(const QUrl &url, const QString &token = {})
-    {
-        QSignalSpy connected(&connection, &ClientConnection::connected);
-        connection.open(url, token, QStringLiteral("tst_monitorservice"));
-        return connected.wait(10000);
-    }
-
-    // Returns the service-wide id from the ack.
-    QString start(const QString &jobId, const QString &operation, const QJsonObject &options, const QString &path)
-    {
-        QString id;
-        QJsonObject message{{QStringLiteral("type"), QStringLiteral("start_job")},
-                            {QStringLiteral("job_id"), jobId},
-                            {QStringLiteral("operation"), operation},
-                            {QStringLiteral("options"), options},
-                            {QStringLiteral("input"), QJsonObject{{QStringLiteral("source"), QStringLiteral("upload")},
-                                                                  {QStringLiteral("filename"), QFileInfo(path).fileName()},
-                                                                  {QStringLiteral("size"), QFileInfo(path).size()}}}};
-        bool answered = false;
-        connection.request(message, [&](const QJsonObject &reply) {
-            answered = true;
-            id = reply.value(QStringLiteral("id")).toString();
-            if (id.isEmpty())
-                qWarning() << "start_job refused:" << reply;
-        });
-        connection.upload(jobId, path);
-        if (!QTest::qWaitFor([&] { return answered; }, 10000))
-            qWarning() << "no answer to" << message.value(QStringLiteral("type"));
-        return id;
-    }
-
-    QJsonObject ask(const QJsonObject &message)
-    {
-        QJsonObject answer;
-        bool answered = false;
-        connection.request(message, [&](const QJsonObject &reply) {
-            answer = reply;
-            answered = true;
-        });
-        if (!QTest::qWaitFor([&] { return answered; }, 10000))
-            qWarning() << "no answer to" << message.value(QStringLiteral("type"));
-        return answer;
-    }
-
-    QString statusOf(const QString &id)
-    {
-        return ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("get_job")}, {QStringLiteral("id"), id}})
-                .value(QStringLiteral("job"))
-                .toObject()
-                .value(QStringLiteral("status"))
-                .toString();
-    }
-
-    ClientConnection connection;
-};
 
 QString junkFile(const QString &directory)
 {
@@ -161,7 +101,7 @@ private:
     std::unique_ptr<ConnectionSettings> m_connections;
     QNetworkAccessManager m_network;
     std::unique_ptr<MainWindow> m_window;
-    Submitter m_submitter;
+    TestSubmitter m_submitter;
     QString m_shortClip;
     QString m_longClip;
     QString m_longId;
