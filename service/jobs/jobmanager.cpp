@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "jobmanager.h"
 #include "jobmanager_p.h"
-#include "fairqueue.h"
 
 #include "config/config.h"
 #include "jobrecovery.h"
@@ -517,23 +516,6 @@ void JobManager::schedule()
     }
     // A claim or a finished run changed who holds slots, and with it the fair order.
     reorderQueue();
-}
-
-void JobManager::reorderQueue()
-{
-    if (m_queue.size() < 2)
-        return;
-    QHash<QString, int> running;
-    for (const QString &id : std::as_const(m_slots)) {
-        if (!id.isEmpty())
-            ++running[m_jobs.at(id).owner];
-    }
-    QList<FairQueue::Entry> queued;
-    queued.reserve(qsizetype(m_queue.size()));
-    for (const QString &id : m_queue)
-        queued.append(FairQueue::entryOf(m_jobs.at(id)));
-    const QStringList order = FairQueue::claimOrder(queued, running);
-    m_queue.assign(order.cbegin(), order.cend());
 }
 
 void JobManager::startProcessing(Job &job, int slot)

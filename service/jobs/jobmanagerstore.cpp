@@ -4,6 +4,7 @@
 // leaving memory) and the graceful stop that keeps the queue.
 #include "jobmanager.h"
 #include "jobmanager_p.h"
+#include "fairqueue.h"
 #include "jobrecovery.h"
 
 #include <QDir>
@@ -275,6 +276,25 @@ void JobManager::checkDrained()
         m_drainTimer = nullptr;
         QMetaObject::invokeMethod(this, &JobManager::drained, Qt::QueuedConnection);
     }
+}
+
+// m_queue mirrors the order in which the store's claimNext takes queued jobs (FairQueue), so
+// that queue positions say where a job really stands.
+void JobManager::reorderQueue()
+{
+    if (m_queue.size() < 2)
+        return;
+    QHash<QString, int> running;
+    for (const QString &id : std::as_const(m_slots)) {
+        if (const auto it = m_jobs.find(id); !id.isEmpty() && it != m_jobs.end())
+            ++running[it->second.owner];
+    }
+    QList<FairQueue::Entry> queued;
+    queued.reserve(qsizetype(m_queue.size()));
+    for (const QString &id : m_queue)
+        queued.append(FairQueue::entryOf(m_jobs.at(id)));
+    const QStringList order = FairQueue::claimOrder(queued, running);
+    m_queue.assign(order.cbegin(), order.cend());
 }
 
 } // namespace Mediaforge
