@@ -100,6 +100,7 @@ void TestCliClientConnection::closeCode1008ReachesTheUser()
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     connect(&server, &QWebSocketServer::newConnection, this, [&server] {
         QWebSocket *socket = server.nextPendingConnection();
+        socket->setParent(&server);   // the caller owns what nextPendingConnection() returns
         socket->sendTextMessage(QStringLiteral(R"({"type":"error","code":"UNAUTHORIZED","message":"authentication required: invalid token"})"));
         socket->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("invalid token"));
     });
@@ -124,6 +125,7 @@ void TestCliClientConnection::welcomeMakesItConnected()
     QByteArray authorization;
     connect(&server, &QWebSocketServer::newConnection, this, [&] {
         QWebSocket *socket = server.nextPendingConnection();
+        socket->setParent(&server);   // the caller owns what nextPendingConnection() returns
         authorization = socket->request().rawHeader("Authorization");
         connect(socket, &QWebSocket::textMessageReceived, socket, [socket](const QString &text) {
             const QJsonObject hello = QJsonDocument::fromJson(text.toUtf8()).object();

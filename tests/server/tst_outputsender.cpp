@@ -63,6 +63,8 @@ void TestOutputSender::init()
     QVERIFY(connected.wait(10000));
     m_serverSide = m_server->nextPendingConnection();
     QVERIFY(m_serverSide);
+    // The caller owns what nextPendingConnection() returns.
+    m_serverSide->setParent(m_server.get());
     QTRY_COMPARE_WITH_TIMEOUT(m_client->state(), QAbstractSocket::ConnectedState, 10000);
 }
 
