@@ -40,6 +40,7 @@ constexpr std::array kCodeNames{
     CodeName{ErrorCode::Timeout, "TIMEOUT"},
     CodeName{ErrorCode::ShuttingDown, "SHUTTING_DOWN"},
     CodeName{ErrorCode::ResourceLimit, "RESOURCE_LIMIT"},
+    CodeName{ErrorCode::InsufficientStorage, "INSUFFICIENT_STORAGE"},
     CodeName{ErrorCode::AttemptsExhausted, "ATTEMPTS_EXHAUSTED"},
     CodeName{ErrorCode::FilesLost, "FILES_LOST"},
     CodeName{ErrorCode::Interrupted, "INTERRUPTED"},

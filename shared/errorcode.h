@@ -42,6 +42,7 @@ enum class ErrorCode {
     Timeout,
     ShuttingDown,
     ResourceLimit,   // ffmpeg/ffprobe stopped by its memory or CPU-time limit
+    InsufficientStorage,   // the disk budget or the free-space floor refuses more input
     // Durability (job store, crash recovery).
     AttemptsExhausted,
     FilesLost,

@@ -204,6 +204,22 @@ QList<Setting> settings()
                      return applyBytes(config.maxFileBytes, legacy ? value.trimmed() + u'M' : value, 1,
                                        qint64(1) << 44);
                  }});
+    list.append({QStringLiteral("max-job-input"), QStringLiteral("MEDIAFORGE_MAX_JOB_INPUT"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Input bytes of one job, all its inputs together (concat); TOO_LARGE beyond, before the bytes are stored."),
+                 QStringLiteral("4G"), bytesSetting(&Config::maxJobInputBytes, 1, qint64(1) << 46)});
+    list.append({QStringLiteral("disk-budget"), QStringLiteral("MEDIAFORGE_DISK_BUDGET"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Disk space all job files in the temp dir may take together; new input beyond it is refused with INSUFFICIENT_STORAGE. 0: no budget."),
+                 QStringLiteral("20G"), [](Config &config, const QString &value, bool) {
+                     return applyLimitBytes(config.diskBudgetBytes, value, kMiB);
+                 }});
+    list.append({QStringLiteral("min-free-disk"), QStringLiteral("MEDIAFORGE_MIN_FREE_DISK"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Free space the temp dir's file system keeps; new input that would go below it is refused with INSUFFICIENT_STORAGE. 0: no floor."),
+                 QStringLiteral("1G"), [](Config &config, const QString &value, bool) {
+                     return applyLimitBytes(config.minFreeDiskBytes, value, 1);
+                 }});
     list.append({QStringLiteral("retention"), QStringLiteral("MEDIAFORGE_RETENTION_SECONDS"), QString(),
                  QStringLiteral("seconds"),
                  QStringLiteral("How long finished outputs are kept: for detached jobs, level 0 outputs too large for one message, and undelivered outputs (then removed)."),

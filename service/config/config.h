@@ -32,6 +32,9 @@ struct Config
     int reconnectGraceSeconds = 60;
     bool resetStore = false;
     qint64 maxFileBytes = qint64(2) * 1024 * 1024 * 1024;
+    qint64 maxJobInputBytes = qint64(4) * 1024 * 1024 * 1024;   // all inputs of one job
+    qint64 diskBudgetBytes = qint64(20) * 1024 * 1024 * 1024;    // job files together; 0: none
+    qint64 minFreeDiskBytes = qint64(1024) * 1024 * 1024;        // kept free; 0: no floor
     int retentionSeconds = 3600;
     QString logLevel = QStringLiteral("info");
     LogFormat logFormat = LogFormat::Text;

@@ -11,13 +11,15 @@ namespace Mediaforge::DescriptorLimit {
 
 namespace {
 constexpr qint64 kPerConnection = 2;
+constexpr qint64 kPerHttpConnection = 2;   // the socket and an output file it sends
 constexpr qint64 kPerWorker = 16;
 constexpr qint64 kReserve = 128;
 } // namespace
 
 qint64 needed(const Config &config)
 {
-    return kPerConnection * config.maxConnections + kPerWorker * config.maxConcurrentJobs + kReserve;
+    return kPerConnection * config.maxConnections + kPerHttpConnection * config.httpMaxConnections
+            + kPerWorker * config.maxConcurrentJobs + kReserve;
 }
 
 std::optional<QString> raise(const Config &config, qint64 *soft)
@@ -37,9 +39,11 @@ std::optional<QString> raise(const Config &config, qint64 *soft)
         *soft = current;
     const qint64 wanted = needed(config);
     if (current < wanted) {
-        return QStringLiteral("mediaforged: --max-connections %1 with %2 workers needs about %3 open files, but the "
-                              "limit (ulimit -n) is %4; lower --max-connections or raise the limit")
+        return QStringLiteral("mediaforged: --max-connections %1 and --http-max-connections %2 with %3 workers need "
+                              "about %4 open files, but the limit (ulimit -n) is %5; lower --max-connections or "
+                              "--http-max-connections, or raise the limit")
                 .arg(config.maxConnections)
+                .arg(config.httpMaxConnections)
                 .arg(config.maxConcurrentJobs)
                 .arg(wanted)
                 .arg(current);

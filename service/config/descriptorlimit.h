@@ -14,7 +14,8 @@ struct Config;
 namespace DescriptorLimit {
 
 // Descriptors the configuration may need at once: two per WebSocket connection (its socket and
-// the file it uploads or downloads), sixteen per worker slot (ffmpeg's and ffprobe's pipes, the
+// the file it uploads or downloads), two per HTTP connection (its socket and an output file it
+// sends), sixteen per worker slot (ffmpeg's and ffprobe's pipes, the
 // inputs and outputs they open in the service), and a reserve for the listening sockets, the
 // HTTP port, downloads, logs and the store.
 qint64 needed(const Config &config);

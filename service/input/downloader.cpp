@@ -351,6 +351,12 @@ void Downloader::onMetaDataChanged()
                                {QStringLiteral("content_length"), m_total}}));
         return;
     }
+    if (m_total > 0 && m_limits.admit) {
+        if (auto refused = m_limits.admit(0, m_total, true)) {
+            fail(*refused);
+            return;
+        }
+    }
     QString name = sanitizeFileName(
             fileNameFromContentDisposition(m_reply->rawHeader("Content-Disposition")));
     if (name.isEmpty())
@@ -428,6 +434,12 @@ void Downloader::onReadyRead()
                        QStringLiteral("download aborted: more than %1 bytes").arg(m_limits.maxBytes),
                        QJsonObject{{QStringLiteral("max_bytes"), m_limits.maxBytes}}));
             return;
+        }
+        if (m_limits.admit) {
+            if (auto refused = m_limits.admit(m_received, count, false)) {
+                fail(*refused);
+                return;
+            }
         }
         if (m_file.write(buffer.constData(), count) != count) {
             qCWarning(lcInput).noquote() << "writing the download failed:" << m_file.errorString();

@@ -11,6 +11,7 @@
 #include <QUrl>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 
 class QNetworkAccessManager;
@@ -25,6 +26,11 @@ struct DownloadLimits
     int maxRedirects = 5;
     std::chrono::milliseconds stallTimeout = std::chrono::seconds(120);  // no byte for this long
     std::chrono::milliseconds totalTimeout = std::chrono::seconds(600);
+    // Asked before bytes are stored: with the size a server announces (`announced`, `more` is
+    // the Content-Length), then before each chunk is written (`received` so far, `more` about
+    // to be written). An error fails the download with it. The job's input total and the disk
+    // are the caller's business, not this class's.
+    std::function<std::optional<Error>(qint64 received, qint64 more, bool announced)> admit;
 };
 
 // Streams one http(s) URL to a file. Every hop (the first request and each redirect) is

@@ -34,6 +34,8 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.ownerQueueSharePercent = config.ownerQueueSharePercent;
     settings.jobsPerMinute = config.jobsPerMinute;
     settings.maxFileBytes = config.maxFileBytes;
+    settings.maxJobInputBytes = config.maxJobInputBytes;
+    settings.disk = DiskLimits{config.diskBudgetBytes, config.minFreeDiskBytes};
     settings.retention = std::chrono::seconds(config.retentionSeconds);
     settings.uploadStallTimeout = std::chrono::seconds(config.stallSeconds);
     settings.runner.ffmpegPath = config.ffmpegPath;
@@ -62,7 +64,8 @@ JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &netwo
 
 JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver,
                        JobStore &store, QObject *parent)
-    : QObject(parent), m_settings(std::move(settings)), m_network(network), m_resolver(resolver), m_store(&store)
+    : QObject(parent), m_settings(std::move(settings)), m_network(network), m_resolver(resolver), m_store(&store),
+      m_disk(m_settings.tempDir, m_settings.disk)
 {
     m_slots.resize(std::max(1, m_settings.maxConcurrentJobs));
     m_expiryTimer = new QTimer(this);
@@ -227,6 +230,8 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
                          QJsonObject{{QStringLiteral("max_file_bytes"), m_settings.maxFileBytes}});
         }
     }
+    if (auto refused = admitSubmit(request))
+        return *refused;
 
     Job job;
     job.id = newId();
@@ -322,7 +327,13 @@ void JobManager::startInput(Job &job)
 void JobManager::startDownload(Job &job, int index)
 {
     Runtime &rt = runtime(job.id);
-    auto *downloader = new Downloader(m_network, m_resolver, m_settings.urlPolicy, m_settings.download, this);
+    DownloadLimits limits = m_settings.download;
+    const QString jobKey = job.id;
+    limits.admit = [this, jobKey, index](qint64 received, qint64 more, bool announced) -> std::optional<Error> {
+        const Job *current = this->job(jobKey);
+        return current ? admitInputBytes(*current, index, received, more, !announced) : std::nullopt;
+    };
+    auto *downloader = new Downloader(m_network, m_resolver, m_settings.urlPolicy, limits, this);
     rt.downloader = downloader;
     rt.downloadIndex = index;
     const QString id = job.id;
@@ -428,6 +439,10 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
                         QJsonObject{{QStringLiteral("max_bytes"), limit}}));
         return std::nullopt;
     }
+    if (auto refused = admitInputBytes(*job, index, input.bytes, data.size(), true)) {
+        finishJob(*job, JobStatus::Failed, *refused);
+        return std::nullopt;
+    }
 
     auto &file = rt.uploads.at(size_t(index));
     if (!file) {
@@ -497,10 +512,8 @@ void JobManager::inputComplete(Job &job)
 void JobManager::enqueue(Job &job)
 {
     // Into the queue first, so that the `queued` announcement can say where it stands.
-    const auto position = std::upper_bound(m_queue.begin(), m_queue.end(), job.id, [this](const QString &id, const QString &other) {
-        return queuedBefore(m_jobs.at(id), m_jobs.at(other));
-    });
-    m_queue.insert(position, job.id);
+    m_queue.push_back(job.id);
+    reorderQueue();
     setStage(job, JobStatus::Queued, JobStage::Queued);
     schedule();
 }
@@ -531,6 +544,8 @@ void JobManager::schedule()
         job->startedAt = claimed->startedAt;
         startProcessing(*job, slot);
     }
+    // A claim or a finished run changed who holds slots, and with it the fair order.
+    reorderQueue();
 }
 
 void JobManager::startProcessing(Job &job, int slot)
@@ -726,6 +741,7 @@ void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> erro
     const QString id = job.id;
     stopRuntime(id);
     m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), id), m_queue.end());
+    m_disk.filesRemoved();   // every end removes at least the inputs
     job.status = status;
     job.finishedAt = QDateTime::currentDateTimeUtc();
     job.error = std::move(error);
@@ -786,6 +802,7 @@ void JobManager::stopRuntime(const QString &id)
 void JobManager::removeFiles(Job &job, bool announce)
 {
     QDir(job.directory).removeRecursively();
+    m_disk.filesRemoved();
     if (!job.outputsRemoved) {
         job.outputsRemoved = true;
         if (!announce)

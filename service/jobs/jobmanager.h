@@ -5,6 +5,7 @@
 #include "input/downloader.h"
 #include "input/urlguard.h"
 #include "directorylock.h"
+#include "diskguard.h"
 #include "job.h"
 #include "jobrunner.h"
 #include "jobstore.h"
@@ -41,6 +42,8 @@ struct JobManagerSettings
     int jobsPerMinute = 0;             // per owner; 0: unlimited
     std::chrono::seconds rateWindow{60};   // the "minute" of jobsPerMinute (shorter in tests)
     qint64 maxFileBytes = qint64(2) * 1024 * 1024 * 1024;
+    qint64 maxJobInputBytes = qint64(4) * 1024 * 1024 * 1024;   // all inputs of one job together
+    DiskLimits disk;                   // no budget, no floor unless configured
     std::chrono::seconds retention{3600};
     std::chrono::milliseconds uploadStallTimeout = std::chrono::seconds(120);
     std::chrono::milliseconds progressInterval = std::chrono::milliseconds(250);   // <= 4 a second
@@ -199,6 +202,7 @@ private:
     void inputComplete(Job &job);
     void enqueue(Job &job);
     void schedule();
+    void reorderQueue();   // m_queue into the order the store claims (FairQueue)
     void startProcessing(Job &job, int slot);
     void releaseSlotForFinalizing(const QString &id);
     void onRunnerFinished(const QString &id);
@@ -228,6 +232,11 @@ private:
     void endGrace(const QString &id, const QDateTime &until);
     std::optional<Result<QString>> replayIdempotent(const SubmitRequest &request, const QString &requestHash);
     int unfinishedJobsOfConnection(quint64 connectionId) const;
+    // jobmanagerlimits.cpp: the per-job input total and the disk, before bytes are stored.
+    std::optional<Error> admitSubmit(const SubmitRequest &request);
+    // `more` bytes for input `index` of `job`, which holds `received` of them so far;
+    // `counting`: they are about to be written (not just announced).
+    std::optional<Error> admitInputBytes(const Job &job, int index, qint64 received, qint64 more, bool counting);
 
     JobManagerSettings m_settings;
     QNetworkAccessManager &m_network;
@@ -236,6 +245,7 @@ private:
     JobStore *m_store = nullptr;
     StoreLatency m_storeLatency;
     DirectoryLock m_tempLock;
+    DiskGuard m_disk;
     mutable std::map<QString, Job> m_loaded;            // finished records read back, until the event loop
     mutable bool m_loadedPrune = false;
     QSet<QString> m_parked;                             // kept for the next start (shutdown)
@@ -243,7 +253,7 @@ private:
     std::map<QString, Job> m_jobs;                      // by id
     QHash<QString, std::shared_ptr<Runtime>> m_runtimes;   // unfinished jobs only
     QList<QString> m_order;                             // ids by creation
-    std::deque<QString> m_queue;                        // queued ids, kept sorted
+    std::deque<QString> m_queue;                        // queued ids in claim order
     QList<QString> m_slots;                             // job id per worker slot; empty = free
     int m_finalizingOffSlot = 0;                        // jobs finalizing after giving their slot back
     QHash<QString, std::deque<QDateTime>> m_recentSubmits;   // rate limit per owner

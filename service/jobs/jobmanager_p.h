@@ -29,13 +29,6 @@ inline Logging::Fields jobFields(const Job &job)
                            {QStringLiteral("operation"), operationName(job.operation)}};
 }
 
-inline bool queuedBefore(const Job &a, const Job &b)
-{
-    if (a.priority != b.priority)
-        return a.priority > b.priority;
-    return a.sequence < b.sequence;
-}
-
 // SHA-256 (hex) of what makes a request the same request: a retry with its idempotency key
 // must ask for the same work (jobmanageridempotency.cpp).
 QString requestHash(const SubmitRequest &request);

@@ -4,6 +4,7 @@
 // leaving memory) and the graceful stop that keeps the queue.
 #include "jobmanager.h"
 #include "jobmanager_p.h"
+#include "fairqueue.h"
 #include "jobrecovery.h"
 
 #include <QDir>
@@ -91,16 +92,14 @@ void JobManager::recover()
                                  [&path](const JobInput &input) { return input.path == path; }))
                     QFile::remove(path);
             }
-            const auto position = std::upper_bound(m_queue.begin(), m_queue.end(), id, [this](const QString &a, const QString &b) {
-                return queuedBefore(m_jobs.at(a), m_jobs.at(b));
-            });
-            m_queue.insert(position, id);
+            m_queue.push_back(id);
             ++queued;
         } else {
             startInput(stored);
             runtime->uploadResumed = recovered.action == Recovered::Action::Upload;
         }
     }
+    reorderQueue();
     if (!records.isEmpty()) {
         qCInfo(lcJobs).noquote() << "recovered from" << m_store->describe() << ":" << queued << "queued," << kept
                                  << "with outputs kept," << ended << "ended";
@@ -280,6 +279,25 @@ void JobManager::checkDrained()
         m_drainTimer = nullptr;
         QMetaObject::invokeMethod(this, &JobManager::drained, Qt::QueuedConnection);
     }
+}
+
+// m_queue mirrors the order in which the store's claimNext takes queued jobs (FairQueue), so
+// that queue positions say where a job really stands.
+void JobManager::reorderQueue()
+{
+    if (m_queue.size() < 2)
+        return;
+    QHash<QString, int> running;
+    for (const QString &id : std::as_const(m_slots)) {
+        if (const auto it = m_jobs.find(id); !id.isEmpty() && it != m_jobs.end())
+            ++running[it->second.owner];
+    }
+    QList<FairQueue::Entry> queued;
+    queued.reserve(qsizetype(m_queue.size()));
+    for (const QString &id : m_queue)
+        queued.append(FairQueue::entryOf(m_jobs.at(id)));
+    const QStringList order = FairQueue::claimOrder(queued, running);
+    m_queue.assign(order.cbegin(), order.cend());
 }
 
 } // namespace Mediaforge

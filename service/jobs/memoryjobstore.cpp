@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "memoryjobstore.h"
 
+#include "fairqueue.h"
+
 #include <algorithm>
 
 namespace Mediaforge {
@@ -56,11 +58,17 @@ bool MemoryJobStore::saveProgress(const QString &id, JobStage stage, double perc
 
 std::optional<Job> MemoryJobStore::claimNext(const QDateTime &now)
 {
+    QHash<QString, int> running;
+    for (const auto &[id, job] : m_jobs) {
+        if (job.status == JobStatus::Processing)
+            ++running[job.owner];
+    }
     Job *best = nullptr;
     for (auto &[id, job] : m_jobs) {
         if (job.status != JobStatus::Queued)
             continue;
-        if (!best || job.priority > best->priority || (job.priority == best->priority && job.sequence < best->sequence))
+        if (!best || FairQueue::claimedBefore(FairQueue::entryOf(job), running.value(job.owner),
+                                              FairQueue::entryOf(*best), running.value(best->owner)))
             best = &job;
     }
     if (!best)

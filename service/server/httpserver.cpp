@@ -36,6 +36,10 @@ quint16 HttpServer::listen(const QHostAddress &address, quint16 port)
 
 void HttpServer::acceptPending()
 {
+    if (m_acceptWarned) {
+        m_acceptWarned = false;
+        qCInfo(lcHttp) << "accepting HTTP connections again";
+    }
     while (QTcpSocket *socket = m_server.nextPendingConnection()) {
         if (m_connections.size() >= m_limits.maxConnections && !dropOldestIdle()) {
             refuse(socket);
@@ -92,10 +96,13 @@ void HttpServer::refuse(QTcpSocket *socket)
 void HttpServer::onAcceptError(QAbstractSocket::SocketError error)
 {
     // QTcpServer stops accepting after an error such as EMFILE and never resumes by itself.
-    if (!m_lastAcceptWarning.isValid() || m_lastAcceptWarning.elapsed() > 60000) {
-        m_lastAcceptWarning.start();
+    // One line when accepting stops and one when it works again (acceptPending), not one per
+    // retry; accepting flaps while descriptors stay short, so not again within a minute.
+    if (!m_acceptWarned && (!m_sinceAcceptWarning.isValid() || m_sinceAcceptWarning.elapsed() >= 60000)) {
+        m_acceptWarned = true;
+        m_sinceAcceptWarning.start();
         qCWarning(lcHttp) << "cannot accept HTTP connections:" << error << m_server.errorString()
-                          << "- dropping idle ones and retrying";
+                          << "- dropping idle ones and retrying until it works again";
     }
     // With a descriptor freed, accept again at once; with none to free, wait a little rather
     // than spin on the same error. Only a connection idle for a while is dropped: one accepted

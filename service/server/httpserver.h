@@ -45,7 +45,8 @@ private:
     HttpConnection::Handler m_handler;
     QTcpServer m_server;
     QList<HttpConnection *> m_connections;
-    QElapsedTimer m_lastAcceptWarning;
+    QElapsedTimer m_sinceAcceptWarning;
+    bool m_acceptWarned = false;   // an accept error was logged; the next accept logs the end
 };
 
 } // namespace Mediaforge

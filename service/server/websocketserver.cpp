@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "websocketserver.h"
 
+#include "acceptresumer.h"
 #include "bytebudget.h"
 #include "config/config.h"
 #include "logging/logging.h"
@@ -98,6 +99,8 @@ std::optional<QString> WebSocketServer::listen(const QString &host, quint16 port
         m_listener = new QTcpServer(this);
         connect(m_listener, &QTcpServer::newConnection, this, &WebSocketServer::onTcpConnection);
     }
+    // Without it, one accept() failing for want of a file descriptor would close the port for good.
+    m_acceptResumer = new AcceptResumer(m_listener, QStringLiteral("WebSocket"), std::chrono::milliseconds(500), this);
     m_listener->setMaxPendingConnections(128);
     m_server->setMaxPendingConnections(128);
     connect(m_server, &QWebSocketServer::originAuthenticationRequired, this,
@@ -140,6 +143,7 @@ void WebSocketServer::onTcpConnection()
 {
     const Config &config = *m_context.config;
     while (QTcpSocket *tcp = m_listener->nextPendingConnection()) {
+        m_acceptResumer->accepted(tcp->socketDescriptor());
         const QHostAddress address = tcp->peerAddress();
         const int fromAddress = m_unauthenticatedByAddress.value(address);
         // Without tokens on loopback every local peer is an admin the moment its handshake is

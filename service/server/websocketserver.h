@@ -15,6 +15,8 @@ class QWebSocketServer;
 
 namespace Mediaforge {
 
+class AcceptResumer;
+
 class ByteBudget;
 class PeerSocket;
 
@@ -55,6 +57,7 @@ private:
 
     SessionContext m_context;
     QTcpServer *m_listener = nullptr;
+    AcceptResumer *m_acceptResumer = nullptr;
     QWebSocketServer *m_server = nullptr;
     ByteBudget *m_receiveBudget = nullptr;
     ByteBudget *m_outputBudget = nullptr;

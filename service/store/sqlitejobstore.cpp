@@ -327,11 +327,15 @@ bool SqliteJobStore::saveProgress(const QString &id, JobStage stage, double perc
 
 std::optional<Job> SqliteJobStore::claimNext(const QDateTime &now)
 {
-    // One statement: the choice and the claim cannot be separated by another writer.
+    // One statement: the choice and the claim cannot be separated by another writer. The order
+    // is FairQueue's: priority, then the owner holding fewer running slots, then arrival.
     QSqlQuery query(m_database);
     query.prepare(QStringLiteral(
             "UPDATE jobs SET state = 'processing', stage = 'processing', percentage = 0, started_at = ?, updated_at = ? "
-            "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY priority DESC, seq LIMIT 1) RETURNING id"));
+            "WHERE id = (SELECT q.id FROM jobs q "
+            "LEFT JOIN (SELECT owner, COUNT(*) AS slots FROM jobs WHERE state = 'processing' GROUP BY owner) r "
+            "ON r.owner = q.owner "
+            "WHERE q.state = 'queued' ORDER BY q.priority DESC, COALESCE(r.slots, 0), q.seq LIMIT 1) RETURNING id"));
     query.addBindValue(now.toMSecsSinceEpoch());
     query.addBindValue(nowMs());
     if (!exec(query, "claim") || !query.next())

@@ -86,8 +86,9 @@ class ErrorTable(unittest.TestCase):
             "timeout": Service("--job-timeout", "2").__enter__(),
             "rate": Service("--jobs-per-minute", "2").__enter__(),
             "auth": Service("--tokens-file", tokens).__enter__(),
-            # 512 MiB of address space loads ffmpeg but is too little for x264 at 8K.
-            "limits": Service("--ffmpeg-memory-limit", "512M").__enter__(),
+            # 512 MiB of address space loads ffmpeg but is too little for x264 at 8K; a 1 MiB
+            # disk budget holds a small clip but refuses a declared 2 MiB.
+            "limits": Service("--ffmpeg-memory-limit", "512M", "--disk-budget", "1M").__enter__(),
         }
         cls.clip = read(make_video(seconds=1.0))
         cls.long = read(make_video(seconds=30.0, size="640x360"))
@@ -261,6 +262,12 @@ class ErrorTable(unittest.TestCase):
             self.assertEqual(result.error["details"]["reason"], "memory")
             return result.error
 
+    async def insufficient_storage(self, s):
+        async with connect(s.ws_url) as ws:
+            reply = await request(ws, start("is", size=2 * 1024 * 1024))
+            self.assertEqual(reply["details"]["limit"], "disk_budget")
+            return reply
+
     async def shutting_down(self, s):
         with Service() as doomed:
             async with connect(doomed.ws_url) as ws:
@@ -296,6 +303,7 @@ class ErrorTable(unittest.TestCase):
         ("TIMEOUT", "timeout", timeout),
         ("SHUTTING_DOWN", "main", shutting_down),
         ("RESOURCE_LIMIT", "limits", resource_limit),
+        ("INSUFFICIENT_STORAGE", "limits", insufficient_storage),
     ]
     # Only a crash or a restart produces these; test_durability.py makes each happen for real
     # (SIGKILL, then a restart on the same data dir) and checks the code.

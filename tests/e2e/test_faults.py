@@ -98,7 +98,9 @@ class FullDisk(unittest.TestCase):
     async def test_a_full_temp_file_system_fails_the_job_and_frees_the_space(self):
         # A 4 MiB tmpfs as the temp dir: the 1 MB input fits, its 10 MB WAV output does not.
         audio = read(make_audio(seconds=60.0))
-        service = Service("--max-concurrent-jobs", "1")
+        # No free-space floor here: this test is about ffmpeg meeting a full disk (the floor,
+        # which refuses input before that, is test_disk_limits.py's).
+        service = Service("--max-concurrent-jobs", "1", "--min-free-disk", "0")
         os.makedirs(service.work_dir)
         mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", service.work_dir],
                                  capture_output=True, text=True)

@@ -183,6 +183,17 @@ class DescriptorLimitAtStartup(unittest.TestCase):
         self.assertIn("256", lines[0])
         self.assertNotIn(b"listening", out)
 
+    def test_http_connections_count_against_the_limit_too(self):
+        # 40 WebSocket connections and 2 workers fit in 256; 100 HTTP connections on top do not.
+        process = self.run_service(256, 256, "--max-connections", "40", "--http-max-connections", "100",
+                                   "--max-concurrent-jobs", "2")
+        out, err = process.communicate(timeout=60)
+        self.assertEqual(process.returncode, 2, err)
+        lines = err.decode().strip().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("--http-max-connections 100", lines[0])
+        self.assertNotIn(b"listening", out)
+
     def test_soft_limit_is_raised_to_the_hard_one(self):
         process = self.run_service(256, 4096, "--max-connections", "1000", "--max-concurrent-jobs", "2")
         try:
@@ -199,7 +210,8 @@ class DescriptorLimitAtStartup(unittest.TestCase):
             process.communicate(timeout=30)
 
     def test_small_connection_count_starts_under_a_small_limit(self):
-        process = self.run_service(256, 256, "--max-connections", "40", "--max-concurrent-jobs", "2")
+        process = self.run_service(256, 256, "--max-connections", "40", "--http-max-connections", "4",
+                                   "--max-concurrent-jobs", "2")
         try:
             line = process.stdout.readline().decode()
             if not line.startswith("listening"):

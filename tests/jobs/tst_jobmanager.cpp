@@ -102,11 +102,12 @@ private:
     }
 
     QString submit(JobManager &m, Operation operation, const QByteArray &optionsJson, const QStringList &files,
-                   JobPriority priority = JobPriority::Normal, bool upload = true, const QString &jobId = QString())
+                   JobPriority priority = JobPriority::Normal, bool upload = true, const QString &jobId = QString(),
+                   const QString &owner = QStringLiteral("tester"))
     {
         SubmitRequest request;
         request.jobId = jobId;
-        request.owner = QStringLiteral("tester");
+        request.owner = owner;
         request.connectionId = m_connection;
         request.operation = operation;
         request.options = options(operation, optionsJson);
@@ -454,6 +455,65 @@ private slots:
         QCOMPARE(m->job(first)->outputs.constFirst().sha256.size(), 64);
         QVERIFY(firstStageWhenSecondStarted.has_value());
         QCOMPARE(*firstStageWhenSecondStarted, JobStage::Finalizing);
+
+    void ownersShareTheWorkerSlots()
+    {
+        JobManagerSettings s = settings();
+        s.maxConcurrentJobs = 2;
+        s.maxJobsPerConnection = 10;
+        auto m = manager(s);
+        const QString alice = QStringLiteral("alice");
+        const QString bob = QStringLiteral("bob");
+        const QByteArray slow = R"({"preset":"high"})";
+        const QString a1 = submit(*m, Operation::Compress, slow, {m_longClip}, JobPriority::Normal, true, QString(), alice);
+        const QString a2 = submit(*m, Operation::Compress, slow, {m_longClip}, JobPriority::Normal, true, QString(), alice);
+        QVERIFY(waitProcessing(*m, a1));
+        QVERIFY(waitProcessing(*m, a2));
+        const QString a3 = submit(*m, Operation::Compress, slow, {m_longClip}, JobPriority::Normal, true, QString(), alice);
+        const QString a4 = submit(*m, Operation::Compress, slow, {m_longClip}, JobPriority::Normal, true, QString(), alice);
+        ++m_connection;
+        const QString b1 = submit(*m, Operation::Probe, "{}", {m_clip}, JobPriority::Normal, true, QString(), bob);
+        // Bob holds no slot and alice holds both, so bob's later job is next in line.
+        QCOMPARE(m->queuePosition(b1), 1);
+        QCOMPARE(m->queuePosition(a3), 2);
+        QCOMPARE(m->queuePosition(a4), 3);
+
+        // The first slot that frees goes to bob, not to alice's older queued job.
+        QVERIFY(!m->cancel(a1));
+        QCOMPARE(m->job(b1)->status, JobStatus::Processing);
+        QCOMPARE(m->job(a3)->status, JobStatus::Queued);
+        QCOMPARE(m->queuePosition(a3), 1);
+        QVERIFY(waitFinished(*m, b1));
+        QCOMPARE(m->job(b1)->status, JobStatus::Completed);
+        // With bob's job done, alice's jobs take the slot again, oldest first.
+        QVERIFY(waitProcessing(*m, a3));
+        QCOMPARE(m->queuePosition(a4), 1);
+        for (const QString &id : {a2, a3, a4})
+            QVERIFY(!m->cancel(id));
+    }
+
+    void priorityStillComesBeforeTheOwnersShare()
+    {
+        JobManagerSettings s = settings();
+        s.maxConcurrentJobs = 1;
+        s.maxJobsPerConnection = 10;
+        auto m = manager(s);
+        const QString alice = QStringLiteral("alice");
+        const QByteArray slow = R"({"preset":"high"})";
+        const QString busy = submit(*m, Operation::Compress, slow, {m_longClip}, JobPriority::Normal, true, QString(), alice);
+        QVERIFY(waitProcessing(*m, busy));
+        ++m_connection;
+        const QString bobNormal = submit(*m, Operation::Probe, "{}", {m_clip}, JobPriority::Normal, true, QString(),
+                                         QStringLiteral("bob"));
+        ++m_connection;
+        const QString aliceHigh = submit(*m, Operation::Probe, "{}", {m_clip}, JobPriority::High, true, QString(), alice);
+        QCOMPARE(m->queuePosition(aliceHigh), 1);
+        QCOMPARE(m->queuePosition(bobNormal), 2);
+        QVERIFY(!m->cancel(busy));
+        QCOMPARE(m->job(aliceHigh)->status, JobStatus::Processing);
+        QVERIFY(waitFinished(*m, aliceHigh));
+        QVERIFY(waitFinished(*m, bobNormal));
+        QCOMPARE(m->job(bobNormal)->status, JobStatus::Completed);
     }
 
     void uploadMistakesFailTheJobAndRemoveItsFiles()

@@ -39,10 +39,11 @@ void TestProtocol::errorCodesRoundTripAndKeepTheirLevel0Names()
 {
     for (ErrorCode code : allErrorCodes())
         QCOMPARE(errorCodeFromName(errorCodeName(code)), code);
-    QCOMPARE(allErrorCodes().size(), 30);
+    QCOMPARE(allErrorCodes().size(), 31);
     QCOMPARE(errorCodeName(ErrorCode::JobCancelled), QStringLiteral("JOB_CANCELLED"));
     QCOMPARE(errorCodeName(ErrorCode::InvalidJson), QStringLiteral("INVALID_JSON"));
     QCOMPARE(errorCodeName(ErrorCode::UrlNotAllowed), QStringLiteral("URL_NOT_ALLOWED"));
+    QCOMPARE(errorCodeName(ErrorCode::InsufficientStorage), QStringLiteral("INSUFFICIENT_STORAGE"));
     QVERIFY(!errorCodeFromName(u"NOPE"));
 }
 

@@ -2,6 +2,7 @@
 // The JobStore contract, run against every implementation (data-driven: "memory", "sqlite"),
 // plus what only the SQLite file has: migrations, refusal of damaged and foreign files, moving
 // them aside. Real SQLite files in a temporary directory; nothing is faked.
+#include "jobs/fairqueue.h"
 #include "jobs/memoryjobstore.h"
 #include "migrations.h"
 #include "sqlitejobstore.h"
@@ -243,6 +244,43 @@ private slots:
         QCOMPARE(m_store->load(high.id)->status, JobStatus::Processing);
         QCOMPARE(m_store->load(uploading.id)->status, JobStatus::AwaitingUpload);
         QVERIFY(!m_store->claimNext(at(101)));
+    }
+
+    void claimPrefersOwnersHoldingFewerSlotsWithinAPriority_data() { implementations(); }
+    void claimPrefersOwnersHoldingFewerSlotsWithinAPriority()
+    {
+        const QString alice = QStringLiteral("alice");
+        const QString bob = QStringLiteral("bob");
+        Job running = makeJob(1, alice);
+        running.status = JobStatus::Processing;
+        running.stage = JobStage::Processing;
+        Job finished = makeJob(9, bob);   // a finished job holds no slot
+        finish(finished, JobStatus::Completed, 50, false);
+        Job aliceHigh = makeJob(8, alice);
+        aliceHigh.priority = JobPriority::High;
+        QList<Job> queued{makeJob(2, alice), makeJob(3, alice), makeJob(4, alice), makeJob(5, bob), makeJob(6, bob), makeJob(7, bob), aliceHigh};
+        QVERIFY(m_store->insert(running));
+        QVERIFY(m_store->insert(finished));
+        for (const Job &job : std::as_const(queued))
+            QVERIFY(m_store->insert(job));
+
+        // What the job manager shows as queue positions is what the store will claim.
+        QList<FairQueue::Entry> entries;
+        for (const Job &job : std::as_const(queued))
+            entries.append(FairQueue::entryOf(job));
+        const QStringList predicted = FairQueue::claimOrder(entries, {{alice, 1}});
+
+        QStringList order;
+        while (const std::optional<Job> claimed = m_store->claimNext(at(100))) {
+            order.append(claimed->id);
+            QVERIFY(order.size() <= queued.size());
+        }
+        // High priority first whoever holds slots; then bob's twice (alice holds two slots after
+        // her high job, bob none); at two slots each the older job goes first (alice's); then
+        // bob, who holds fewer again; then the rest of alice's.
+        QCOMPARE(order, (QStringList{aliceHigh.id, queued[3].id, queued[4].id, queued[0].id, queued[5].id, queued[1].id,
+                                     queued[2].id}));
+        QCOMPARE(predicted, order);
     }
 
     void findLatestIsTheNewestOfThatOwner_data() { implementations(); }
