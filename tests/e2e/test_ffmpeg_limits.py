@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import FFMPEG, MEDIAFORGED, MediaHttpServer, Service, async_test, connect, level0_job, main, make_video, probe, streams
+from harness import FFMPEG, MEDIAFORGED, clean_environment, MediaHttpServer, Service, async_test, connect, level0_job, main, make_video, probe, streams
 
 _WORK = tempfile.TemporaryDirectory(prefix="mediaforge-limits-")
 
@@ -169,9 +169,10 @@ class DescriptorLimitAtStartup(unittest.TestCase):
             self.fail("MEDIAFORGED does not point at the built service")
         temp = tempfile.mkdtemp(prefix="mediaforge-nofile-")
         self.addCleanup(shutil.rmtree, temp, ignore_errors=True)
+        # Its own data dir and a clean environment: never the job store of the user running the tests.
         return subprocess.Popen([MEDIAFORGED, "--port", "0", "--http-port", "0", "--temp-dir", os.path.join(temp, "work"),
-                                 *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                preexec_fn=with_nofile(soft, hard))
+                                 "--data-dir", os.path.join(temp, "data"), *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, preexec_fn=with_nofile(soft, hard), env=clean_environment())
 
     def test_too_many_connections_for_the_hard_limit_is_refused(self):
         process = self.run_service(256, 256, "--max-connections", "1000")
