@@ -455,6 +455,7 @@ private slots:
         QCOMPARE(m->job(first)->outputs.constFirst().sha256.size(), 64);
         QVERIFY(firstStageWhenSecondStarted.has_value());
         QCOMPARE(*firstStageWhenSecondStarted, JobStage::Finalizing);
+    }
 
     void ownersShareTheWorkerSlots()
     {
