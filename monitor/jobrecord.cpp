@@ -173,6 +173,7 @@ QString StatusText::errorShort(const QString &code)
         {QLatin1StringView("URL_NOT_ALLOWED"), QT_TR_NOOP("URL not allowed")},
         {QLatin1StringView("TOO_LARGE"), QT_TR_NOOP("too large")},
         {QLatin1StringView("RESOURCE_LIMIT"), QT_TR_NOOP("resource limit")},
+        {QLatin1StringView("INSUFFICIENT_STORAGE"), QT_TR_NOOP("disk full")},
         {QLatin1StringView("VALIDATION_ERROR"), QT_TR_NOOP("invalid options")},
         {QLatin1StringView("SHUTTING_DOWN"), QT_TR_NOOP("service stopped")},
         {QLatin1StringView("OUTPUT_SEND_FAILED"), QT_TR_NOOP("delivery failed")},

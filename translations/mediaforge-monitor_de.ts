@@ -1526,5 +1526,9 @@ Dienst-ID: %2</translation>
         <source>no</source>
         <translation>nein</translation>
     </message>
+    <message>
+        <source>disk full</source>
+        <translation>Speicher voll</translation>
+    </message>
 </context>
 </TS>

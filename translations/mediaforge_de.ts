@@ -993,6 +993,22 @@ Erst kommen unbeendete Aufträge, dann beendete aus dem Verlauf des Dienstes
         <source>interrupted; the service did not confirm cancelling job %1: see mediaforge status %2</source>
         <translation>unterbrochen; der Dienst hat den Abbruch von Auftrag %1 nicht bestätigt: siehe mediaforge status %2</translation>
     </message>
+    <message>
+        <source>connection to %1 lost (%2); reconnecting in %3 s (attempt %4 of %5)</source>
+        <translation>Verbindung zu %1 verloren (%2); neuer Versuch in %3 s (Versuch %4 von %5)</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>geschlossen</translation>
+    </message>
+    <message>
+        <source>reconnected to %1</source>
+        <translation>wieder verbunden mit %1</translation>
+    </message>
+    <message>
+        <source>resuming the upload at byte %1</source>
+        <translation>der Upload geht bei Byte %1 weiter</translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Cli::Task</name>
@@ -1085,6 +1101,10 @@ Erst kommen unbeendete Aufträge, dann beendete aus dem Verlauf des Dienstes
     <message>
         <source>cannot read %1</source>
         <translation>%1 nicht lesbar</translation>
+    </message>
+    <message>
+        <source>cannot go on at byte %1 of %2</source>
+        <translation>kann bei Byte %1 von %2 nicht weitermachen</translation>
     </message>
 </context>
 <context>
