@@ -17,8 +17,8 @@ QString migration0002(QSqlDatabase &database)
             "ALTER TABLE jobs ADD COLUMN idempotency_key TEXT",
             "ALTER TABLE jobs ADD COLUMN request_hash TEXT",
             // A retry looks its key up among one owner's recent jobs.
-            "CREATE INDEX jobs_idempotency ON jobs (idempotency_owner, idempotency_key, created_at) "
-            "WHERE idempotency_key IS NOT NULL",
+            ("CREATE INDEX jobs_idempotency ON jobs (idempotency_owner, idempotency_key, created_at) "
+             "WHERE idempotency_key IS NOT NULL"),
     };
     for (const char *statement : statements) {
         QSqlQuery query(database);
