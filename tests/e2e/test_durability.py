@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Durability end to end: the real mediaforged is SIGKILLed (and SIGTERMed) with jobs in every
-state and started again on the same data dir. Queued jobs run again in order, an interrupted
+state (a delivery in flight among them) and started again on the same data dir. Queued jobs run again in order, an interrupted
 run runs again with attempts + 1 and a job whose runs kill the service every time fails after
 --max-attempts, a detached output is fetched byte-identical with the same token, level 0 jobs
 are cancelled, files no record owns are swept, and a graceful stop keeps the queue."""
@@ -13,7 +13,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Service, async_test, connect, frame, main, make_video, recv_any, request, sha256, unframe
+from harness import Service, async_test, connect, frame, main, make_audio, make_video, recv_any, request, sha256, unframe
 
 ALICE = "alice-token-0123456789abcdef"
 
@@ -156,6 +156,41 @@ class Durability(unittest.TestCase):
                 self.assertEqual(status, 200)
                 self.assertEqual(sha256(body), expected_sha)
                 jobs = [await get_job(ws, i) for i in (detached, poison, queued)]
+            self.assert_no_orphans(service, jobs)
+            self.assertEqual(service.ffmpeg_children(), [])
+
+    @async_test
+    async def test_sigkill_during_a_delivery_then_the_whole_output_is_fetched_after_restart(self):
+        with self.service() as service:
+            async with connect(service.ws_url) as ws:
+                await hello(ws)
+                # About 10 MB of WAV: more than the sockets hold, so its delivery waits on the reader.
+                job = await submit(ws, "wav", read(make_audio(seconds=120)), detach=True, operation="extract_audio",
+                                   options={"format": "wav"})
+                done = await wait_status(ws, job, {"completed"})
+                expected_sha = done["outputs"][0]["sha256"]
+                self.assertGreater(done["outputs"][0]["size_bytes"], 4 * 1024 * 1024)
+            # A reader that takes the first chunk and then nothing more: the service dies with the
+            # rest of the delivery still to send.
+            async with connect(service.ws_url, max_queue=1) as reader:
+                await hello(reader)
+                await reader.send(json.dumps({"type": "fetch_output", "id": job}))
+                while True:
+                    message = await recv_any(reader)
+                    if isinstance(message, bytes):
+                        header, _ = unframe(message)
+                        self.assertEqual(header["offset"], 0)
+                        self.assertFalse(header["final"])
+                        break
+                    self.assertNotEqual(message["type"], "error", message)
+                service.restart(signal.SIGKILL)
+            async with connect(service.ws_url) as ws:
+                await hello(ws)
+                again = await get_job(ws, job)
+                self.assertEqual(again["status"], "completed")
+                self.assertTrue(again["outputs_available"])
+                self.assertEqual(sha256(await fetch_output(ws, job)), expected_sha)
+                jobs = [again]
             self.assert_no_orphans(service, jobs)
             self.assertEqual(service.ffmpeg_children(), [])
 
