@@ -59,18 +59,6 @@ esac
 exit 3
 )";
 
-bool waitUntil(const std::function<bool()> &condition, int milliseconds)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!condition()) {
-        if (timer.elapsed() > milliseconds)
-            return false;
-        QTest::qWait(10);
-    }
-    return true;
-}
-
 bool processExists(qint64 pid)
 {
     return QFileInfo::exists(QStringLiteral("/proc/%1").arg(pid));
@@ -86,7 +74,7 @@ bool groupGone(qint64 pgid)
 int reap(qint64 pid, int milliseconds)
 {
     int status = 0;
-    const bool ended = waitUntil([&] { return ::waitpid(pid_t(pid), &status, WNOHANG) == pid_t(pid); },
+    const bool ended = QTest::qWaitFor([&] { return ::waitpid(pid_t(pid), &status, WNOHANG) == pid_t(pid); },
                                  milliseconds);
     if (ended)
         return status;
@@ -345,7 +333,7 @@ void TestFfmpegProcess::stopEndsRunningEncodeWithinGrace()
     QCOMPARE(finished.size(), 1);
     QCOMPARE(finished.first().at(0).toBool(), false);   // stopped is never success
     QVERIFY(!processExists(pid));
-    QVERIFY(waitUntil([&] { return groupGone(pid); }, 2000));
+    QVERIFY(QTest::qWaitFor([&] { return groupGone(pid); }, 2000));
     QVERIFY(!process.isRunning());
 }
 
@@ -375,7 +363,7 @@ void TestFfmpegProcess::stopEscalatesToSigkillWhenTermIsIgnored()
     QVERIFY2(status != -1, "the helper outlived the group kill");
     QVERIFY(WIFSIGNALED(status));
     QCOMPARE(WTERMSIG(status), SIGKILL);
-    QVERIFY(waitUntil([&] { return groupGone(pid); }, 2000));
+    QVERIFY(QTest::qWaitFor([&] { return groupGone(pid); }, 2000));
 }
 
 void TestFfmpegProcess::childrenLeftAfterExitAreKilled()
@@ -428,7 +416,7 @@ void TestFfmpegProcess::destructorKillsTheWholeGroup()
     const int status = reap(helper, 3000);
     QVERIFY2(status != -1, "the helper outlived the FfmpegProcess");
     QCOMPARE(WTERMSIG(status), SIGKILL);
-    QVERIFY(waitUntil([&] { return groupGone(pid); }, 2000));
+    QVERIFY(QTest::qWaitFor([&] { return groupGone(pid); }, 2000));
     QVERIFY(!finishedAfterDelete);
 }
 
@@ -458,7 +446,7 @@ void TestFfmpegProcess::pdeathsigKillsFfmpegWithTheService()
     service.start(QCoreApplication::applicationFilePath(),
                   {QStringLiteral("--pdeathsig-helper"), m_ffmpeg, work});
     QVERIFY(service.waitForStarted(5000));
-    QVERIFY(waitUntil([&] { return service.canReadLine(); }, 15000));
+    QVERIFY(QTest::qWaitFor([&] { return service.canReadLine(); }, 15000));
     const qint64 ffmpegPid = service.readLine().trimmed().toLongLong();
     QVERIFY(ffmpegPid > 0);
     QVERIFY(processExists(ffmpegPid));

@@ -46,18 +46,6 @@ const char kStuckProbe[] = "#!/bin/sh\n# Stand-in for a stuck ffprobe (see tst_p
 // The name every playlist below refers to.
 const QString kFifoName = QStringLiteral("fifo.ts");
 
-bool waitUntil(const std::function<bool()> &condition, int milliseconds)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!condition()) {
-        if (timer.elapsed() > milliseconds)
-            return false;
-        QTest::qWait(10);
-    }
-    return true;
-}
-
 bool processExists(qint64 pid)
 {
     return QFileInfo::exists(QStringLiteral("/proc/%1").arg(pid));
@@ -581,7 +569,7 @@ void TestProbe::withoutWhitelistsThePlaylistIsFollowed()
 
     QProcess process;
     process.start(m_ffprobe, {QStringLiteral("-v"), QStringLiteral("error"), QStringLiteral("file:") + path});
-    const bool opened = waitUntil([&] { return fifoHasReader(fifo); }, 5000);
+    const bool opened = QTest::qWaitFor([&] { return fifoHasReader(fifo); }, 5000);
     process.kill();
     process.waitForFinished(5000);
     QVERIFY2(opened, "ffprobe without whitelists did not open the playlist's segment");

@@ -35,18 +35,6 @@ Q_DECLARE_METATYPE(std::optional<Mediaforge::ErrorCode>)
 
 namespace {
 
-bool waitUntil(const std::function<bool()> &condition, int milliseconds)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!condition()) {
-        if (timer.elapsed() > milliseconds)
-            return false;
-        QTest::qWait(20);
-    }
-    return true;
-}
-
 bool groupGone(qint64 pgid)
 {
     return ::kill(-pid_t(pgid), 0) == -1 && errno == ESRCH;
@@ -266,7 +254,7 @@ void TestProcessLimits::fileSizeRlimitKillsAWriterThatIgnoresFs()
     QCOMPARE(process.limitError()->details.toObject().value("reason"_L1).toString(), u"output_limit"_s);
     // The kernel refused every byte past the limit.
     QVERIFY(QFileInfo(output).size() <= limits.fileSizeBytes);
-    QVERIFY(waitUntil([&] { return groupGone(group); }, 10000));
+    QVERIFY(QTest::qWaitFor([&] { return groupGone(group); }, 10000));
 }
 
 void TestProcessLimits::addressSpaceLimitFailsEncodeWithResourceLimit()
@@ -319,7 +307,7 @@ void TestProcessLimits::cpuTimeLimitStopsEncodeWithResourceLimit()
     const QString reason = process.limitError()->details.toObject().value("reason"_L1).toString();
     // ffmpeg's clean exit on SIGXCPU, or the kernel's SIGKILL at the hard limit 2 s later.
     QVERIFY2(reason == "cpu_time"_L1 || reason == "killed"_L1, qPrintable(reason));
-    QVERIFY(waitUntil([&] { return groupGone(group); }, 10000));
+    QVERIFY(QTest::qWaitFor([&] { return groupGone(group); }, 10000));
 }
 
 void TestProcessLimits::childRunsWithLowerCpuAndIoPriority()
