@@ -218,6 +218,16 @@ void HealthPanel::updateHealth()
         line = dot(color, text);
     }
     m_status->setText(line);
+    // What /health said is as old as the last word from the service: it looks so.
+    for (QLabel *label : {m_version, m_uptime, m_ffmpeg})
+        shade(label, live);
+}
+
+void HealthPanel::shade(QLabel *label, bool live) const
+{
+    QPalette palette = label->palette();
+    palette.setColor(QPalette::WindowText, this->palette().color(live ? QPalette::Active : QPalette::Disabled, QPalette::WindowText));
+    label->setPalette(palette);
 }
 
 void HealthPanel::updateStats()
@@ -289,11 +299,8 @@ void HealthPanel::updateStats()
                                    locale.toString(counts.of(StatusGroup::Failed)),
                                    locale.toString(counts.of(StatusGroup::Cancelled))));
     m_connections->setText(stats.isEmpty() ? Format::unknown() : locale.toString(integer(stats, QLatin1StringView("connections"))));
-    for (QLabel *label : {m_queue, m_totals, m_connections}) {
-        QPalette shade = label->palette();
-        shade.setColor(QPalette::WindowText, palette().color(live ? QPalette::Active : QPalette::Disabled, QPalette::WindowText));
-        label->setPalette(shade);
-    }
+    for (QLabel *label : {m_queue, m_totals, m_connections})
+        shade(label, live);
     updateChart();
 }
 

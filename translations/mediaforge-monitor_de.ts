@@ -1025,6 +1025,16 @@ Dienst-ID: %2</translation>
         <source>Show only jobs that are: %1 (click again to show all)</source>
         <translation>Nur Aufträge zeigen, die %1 sind (erneut klicken zeigt alle)</translation>
     </message>
+    <message>
+        <source>%1, as of %2</source>
+        <extracomment>A count that is not current; %1 is &quot;Running: 2 jobs&quot;, %2 the time it is from</extracomment>
+        <translation>%1, Stand %2</translation>
+    </message>
+    <message>
+        <source>As of %1 (the service is away or not answering)</source>
+        <extracomment>Second line of a count&apos;s tooltip while the service is away; %1 is a time</extracomment>
+        <translation>Stand %1 (der Dienst ist weg oder antwortet nicht)</translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::SummaryStrip</name>
