@@ -33,6 +33,8 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QLabel>
+#include <QStatusBar>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -86,12 +88,38 @@ private:
     bool selectWithKeyboardFocus(const QString &id);
     JobModel *model() const { return view()->session()->model(); }
     int visibleRowOf(const QString &id) const;
+    // A value of the health panel, found by its row's label ("Finished", "Version", ...).
+    QLabel *healthValue(const QString &label) const
+    {
+        for (QLabel *value : view()->healthPanel()->findChildren<QLabel *>()) {
+            if (value->accessibleName() == label)
+                return value;
+        }
+        return nullptr;
+    }
+    // Whether a value is drawn greyed, as data that is not current is.
+    bool greyed(const QLabel *label) const
+    {
+        return label->palette().color(QPalette::WindowText) == QApplication::palette().color(QPalette::Disabled, QPalette::WindowText);
+    }
+    // The health panel's "Finished" and "Queue" from the summary strip's counts: one source.
+    QString finishedFromTheStrip() const
+    {
+        const SummaryStrip *strip = view()->summary();
+        return QStringLiteral("%1 completed \u00b7 %2 failed \u00b7 %3 cancelled")
+                .arg(strip->chip(StatusGroup::Completed)->count())
+                .arg(strip->chip(StatusGroup::Failed)->count())
+                .arg(strip->chip(StatusGroup::Cancelled)->count());
+    }
     // With MEDIAFORGE_MONITOR_SHOTS=DIR, the window as it is now, to look at.
     void shot(const QString &name) const
     {
         const QString directory = qEnvironmentVariable("MEDIAFORGE_MONITOR_SHOTS");
-        if (!directory.isEmpty())
-            m_window->grab().save(directory + QStringLiteral("/service-") + name + QStringLiteral(".png"));
+        if (directory.isEmpty())
+            return;
+        // Layouts follow text changes a turn of the event loop later; the picture shows them done.
+        QCoreApplication::processEvents();
+        m_window->grab().save(directory + QStringLiteral("/service-") + name + QStringLiteral(".png"));
     }
     QString tabText() const { return m_window->findChild<QTabWidget *>()->tabText(m_window->findChild<QTabWidget *>()->currentIndex()); }
 
@@ -226,6 +254,11 @@ void TestMonitorService::keyboardReachesTheJobActions()
     QTest::keyClick(table, Qt::Key_C, Qt::ControlModifier);
     QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("thumb-1"));
 
+    // Ctrl+Shift+C copies the service-wide id and says so in words, not "1 service id(s)".
+    QTest::keyClick(table, Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(QApplication::clipboard()->text(), done);
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Copied the service-wide id %1").arg(done));
+
     // Enter opens the details, with the output and its metadata.
     QTest::keyClick(table, Qt::Key_Return);
     JobDetailsDialog *details = nullptr;
@@ -323,8 +356,9 @@ void TestMonitorService::keyboardAloneFiltersSelectsOpensAndAsksToCancel()
     QTRY_VERIFY(!view()->findChild<JobDetailsDialog *>());
     m_window->activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
-    view()->table()->setFocus();
+    // Back in the window, the keyboard is where it was: on the table, the job still selected.
     QTRY_VERIFY(view()->table()->hasFocus());
+    QCOMPARE(view()->table()->currentId(), m_longId);
     QTest::keyClick(view()->table(), Qt::Key_Delete);
     QMessageBox *box = nullptr;
     QTRY_VERIFY((box = view()->pendingConfirmation()) != nullptr);
@@ -365,6 +399,16 @@ void TestMonitorService::frozenServiceIsShownStale()
     QVERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("last known: Healthy")));
     QVERIFY2(view()->healthPanel()->workersText().contains(QStringLiteral("(as of ")), qPrintable(view()->healthPanel()->workersText()));
     QVERIFY(!m_window->cancelAction()->isEnabled());
+    // The counts are of that list: greyed and "as of" like it.
+    for (SummaryChip *chip : view()->summary()->chipsInOrder()) {
+        QVERIFY(!chip->isCurrent());
+        QVERIFY2(chip->accessibleName().contains(QStringLiteral(", as of ")), qPrintable(chip->accessibleName()));
+    }
+    // What /health said and the counts are greyed as well.
+    for (const QString &label : {QStringLiteral("Version"), QStringLiteral("Uptime"), QStringLiteral("Finished"), QStringLiteral("Queue")}) {
+        QVERIFY2(healthValue(label), qPrintable(label));
+        QVERIFY2(greyed(healthValue(label)), qPrintable(label));
+    }
     // The tray and the window title do not count it as connected either.
     QTRY_VERIFY2(m_window->tray()->summary().contains(QStringLiteral("0 of 1 service")), qPrintable(m_window->tray()->summary()));
     shot(QStringLiteral("frozen"));
@@ -378,6 +422,9 @@ void TestMonitorService::frozenServiceIsShownStale()
     QVERIFY(!model()->index(model()->rowOfId(m_longId), JobModel::JobColumn).data(Qt::ForegroundRole).isValid());
     QTRY_VERIFY_WITH_TIMEOUT(!view()->healthPanel()->workersText().contains(QStringLiteral("as of")), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(tabText(), session->displayName(), 10000);
+    QVERIFY(!greyed(healthValue(QStringLiteral("Version"))));
+    QVERIFY(view()->summary()->chip(StatusGroup::Running)->isCurrent());
+    QVERIFY(!greyed(healthValue(QStringLiteral("Finished"))));
 }
 
 void TestMonitorService::stoppingServiceShowsItsDrainThenGoesStale()
@@ -397,6 +444,16 @@ void TestMonitorService::stoppingServiceShowsItsDrainThenGoesStale()
     QTRY_VERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("Stopping, ")));
     QVERIFY(view()->banner()->isVisible());
     QVERIFY(view()->bannerText().contains(QStringLiteral("shutting down")));
+    // The service's own words are a detail under the monitor's sentence.
+    QVERIFY2(view()->bannerText().contains(QStringLiteral("The service said")), qPrintable(view()->bannerText()));
+    // "Draining" names a cluster node's state, not this one.
+    QVERIFY(!tabText().contains(QStringLiteral("drain"), Qt::CaseInsensitive));
+    QVERIFY(!view()->healthPanel()->statusText().contains(QStringLiteral("drain"), Qt::CaseInsensitive));
+    // The time left counts down on the tab, not only in the session.
+    const QString before = tabText();
+    const int left = session->drainSecondsLeft();
+    QTRY_VERIFY_WITH_TIMEOUT(session->drainSecondsLeft() < left, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(tabText() != before && tabText().contains(QStringLiteral(" s left")), 10000);
     shot(QStringLiteral("stopping"));
     // Still live meanwhile: running jobs may finish.
     QTRY_VERIFY_WITH_TIMEOUT(session->isLive(), 10000);
@@ -416,6 +473,13 @@ void TestMonitorService::stoppingServiceShowsItsDrainThenGoesStale()
     QVERIFY2(view()->healthPanel()->workersText().startsWith(QStringLiteral("Workers: 0 of 1 busy (as of ")),
              qPrintable(view()->healthPanel()->workersText()));
     QVERIFY(view()->healthPanel()->workerRowText(0).contains(QStringLiteral("idle")));
+    // Queue and Finished are the strip's numbers, greyed like the rest.
+    QCOMPARE(healthValue(QStringLiteral("Finished"))->text(), finishedFromTheStrip());
+    QCOMPARE(healthValue(QStringLiteral("Queue"))->text(),
+             QStringLiteral("%1 waiting").arg(view()->summary()->chip(StatusGroup::Queued)->count()));
+    QVERIFY(greyed(healthValue(QStringLiteral("Finished"))));
+    QVERIFY(greyed(healthValue(QStringLiteral("Version"))));
+    QVERIFY(!view()->summary()->chip(StatusGroup::Cancelled)->isCurrent());
     QVERIFY(tabText().contains(QStringLiteral("Reconnecting in")));
     shot(QStringLiteral("stopped"));
 }
@@ -575,6 +639,16 @@ void TestMonitorService::tokenProblemsAreShown()
     QTest::qWait(1500);
     QCOMPARE(wrong->session()->state(), ServiceSession::State::AuthFailed);
     shot(QStringLiteral("token-refused"));
+
+    // Ctrl+O on the failing tab opens the dialog with its URL, too.
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_O, Qt::ControlModifier);
+    ConnectDialog *opened = nullptr;
+    QTRY_VERIFY((opened = m_window->connectDialog()) != nullptr);
+    QCOMPARE(opened->urlBox()->currentText(), wrong->session()->url().toString());
+    opened->reject();
+    QTRY_VERIFY(!m_window->connectDialog());
 
     // Fixed where it is reported: "Change token…" opens the dialog for this service, and a
     // new token reconnects the same tab.
