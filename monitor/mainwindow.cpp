@@ -19,6 +19,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -104,7 +105,9 @@ MainWindow::MainWindow(ConnectionSettings &settings, QNetworkAccessManager *netw
     createMenus();
     updateActions();
     updateStatusBar();
-    resize(line * 80, line * 46);
+    // A first start showed only some columns at its default size; the size the columns ask for
+    // is what the screen is asked for (a remembered geometry replaces it below).
+    resize(firstStartSize(screen() ? screen()->availableGeometry().size() : QSize()));
     restoreLayout();
 }
 
@@ -461,6 +464,20 @@ void MainWindow::updateSortMenu()
             action->setChecked(header && action->data().toInt() == header->sortIndicatorSection());
     }
     m_sortDescending->setChecked(header && header->sortIndicatorOrder() == Qt::DescendingOrder);
+}
+
+QSize MainWindow::firstStartSize(const QSize &available) const
+{
+    const int line = fontMetrics().height();
+    // The widths the table gives its columns, measured on a table of its own.
+    JobModel model;
+    JobTableView table;
+    table.setModel(&model);
+    // Side panel (its splitter share), splitter handle and the margins around them.
+    QSize wanted(table.preferredWidth() + line * 22 + line * 2, line * 56);
+    if (available.isValid())
+        wanted = wanted.boundedTo(available * 0.9);
+    return wanted.expandedTo(QSize(1000, 650));
 }
 
 void MainWindow::saveLayout()

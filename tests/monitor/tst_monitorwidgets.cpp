@@ -109,6 +109,7 @@ private slots:
     void layoutKeepsStatusAndProgressVisible_data();
     void layoutKeepsStatusAndProgressVisible();
     void windowAndColumnLayoutAreRemembered();
+    void firstStartShowsEveryColumnWhereTheScreenAllows();
     void cleanupTestCase();
 };
 
@@ -703,7 +704,14 @@ void TestMonitorWidgets::layoutKeepsStatusAndProgressVisible()
     QVERIFY(shown(JobModel::ProgressColumn));
     QVERIFY(shown(JobModel::JobColumn));
     const int ch = table->fontMetrics().horizontalAdvance(QLatin1Char('0'));
-    QVERIFY(header->sectionSize(JobModel::InputColumn) >= ch * 10);
+    // The input's name stays readable: Speed and the others give way before it.
+    QVERIFY2(header->sectionSize(JobModel::InputColumn) >= ch * 16, qPrintable(QString::number(header->sectionSize(JobModel::InputColumn))));
+    // Every status is whole ("Wird h…eladen" was not).
+    const int icon = table->style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, table);
+    for (JobState state : {JobState::AwaitingUpload, JobState::Downloading, JobState::Queued, JobState::Processing,
+                           JobState::Completed, JobState::Failed, JobState::Cancelled})
+        QVERIFY2(header->sectionSize(JobModel::StatusColumn) > table->fontMetrics().horizontalAdvance(StatusText::state(state)) + icon + ch,
+                 qPrintable(StatusText::state(state)));
     // Column titles are not cut ("Geschwindigk…").
     for (int column = 0; column < JobModel::ColumnCount; ++column) {
         if (column == JobModel::InputColumn || header->isSectionHidden(column))
@@ -740,7 +748,7 @@ void TestMonitorWidgets::layoutKeepsStatusAndProgressVisible()
     panel->trigger();
     QTRY_COMPARE(table->width(), tableWidth);
     QVERIFY(shown(JobModel::StatusColumn) && shown(JobModel::ProgressColumn));
-    QVERIFY(header->sectionSize(JobModel::InputColumn) >= ch * 10);
+    QVERIFY(header->sectionSize(JobModel::InputColumn) >= ch * 16);
 
     const QString shots = qEnvironmentVariable("MEDIAFORGE_MONITOR_SHOTS");
     if (!shots.isEmpty())
@@ -782,6 +790,38 @@ void TestMonitorWidgets::windowAndColumnLayoutAreRemembered()
             action->trigger();
     }
     QCOMPARE(header->sortIndicatorSection(), int(JobModel::StatusColumn));
+}
+
+void TestMonitorWidgets::firstStartShowsEveryColumnWhereTheScreenAllows()
+{
+    // The first start used to open at a size that already hid four columns.
+    QVERIFY(installTranslators(*QCoreApplication::instance(), QStringLiteral("en_US")));
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(QStringLiteral("m.ini")), QSettings::IniFormat);
+    ConnectionSettings connections(settings);
+    MainWindow window(connections, nullptr);
+    // Nothing remembered: the window takes the first-start size for its screen.
+    QVERIFY(window.screen());
+    QCOMPARE(window.size(), window.firstStartSize(window.screen()->availableGeometry().size()));
+    // Never below the smallest layout, never above 90 % of a screen that has room.
+    QCOMPARE(window.firstStartSize(QSize(800, 600)), QSize(1000, 650));
+    const QSize fullHd = window.firstStartSize(QSize(1920, 1040));
+    QVERIFY(fullHd.width() <= 1920 * 9 / 10 && fullHd.height() <= 1040 * 9 / 10);
+    // On a full-HD screen that size shows every column beside the side panel.
+    ServiceView *view = window.addService(QUrl(QStringLiteral("ws://127.0.0.1:9/")), QString());
+    view->session()->model()->setCoalesceInterval(0);
+    feed(view->session()->model());
+    window.resize(fullHd);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_COMPARE(window.size(), fullHd);
+    QVERIFY(view->isHealthPanelVisible());
+    JobTableView *table = view->table();
+    QHeaderView *header = table->horizontalHeader();
+    for (int column = 0; column < JobModel::ColumnCount; ++column) {
+        QTRY_VERIFY2(!header->isSectionHidden(column), qPrintable(table->model()->headerData(column, Qt::Horizontal).toString()));
+        QVERIFY(header->sectionViewportPosition(column) + header->sectionSize(column) <= table->viewport()->width());
+    }
 }
 
 QTEST_MAIN(TestMonitorWidgets)
