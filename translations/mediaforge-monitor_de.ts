@@ -431,6 +431,10 @@
         <source>ffmpeg command line</source>
         <translation>ffmpeg-Befehlszeile</translation>
     </message>
+    <message>
+        <source>Nothing: ffmpeg wrote no warning or error before it ended.</source>
+        <translation>Nichts: ffmpeg hat vor seinem Ende weder Warnung noch Fehler ausgegeben.</translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::JobModel</name>

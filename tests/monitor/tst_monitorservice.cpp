@@ -81,6 +81,7 @@ private slots:
     void hangingServiceIsDetected();
     void silentPeerDoesNotBlockTheInterface();
     void tokenProblemsAreShown();
+    void timedOutJobShowsItsReasonCommandAndFfmpegsLastLines();
 
 private:
     ServiceView *view() const { return m_window->currentView(); }
@@ -683,6 +684,45 @@ void TestMonitorService::tokenProblemsAreShown()
     QCOMPARE(admin.state(), ServiceSession::State::Connected);
     admin.stop();
     client.stop();
+}
+
+void TestMonitorService::timedOutJobShowsItsReasonCommandAndFfmpegsLastLines()
+{
+    // A TIMEOUT used to show only "reason time_limit". A real service stops a real ffmpeg at
+    // its time limit; the details say why in words, with the command line that ran and what
+    // ffmpeg wrote last (both sent to admins only; a service without tokens treats the
+    // monitor as admin).
+    ServiceProcess limited;
+    QVERIFY(limited.start({QStringLiteral("--job-timeout"), QStringLiteral("3"), QStringLiteral("--ffmpeg-threads"),
+                           QStringLiteral("1")}));
+    ServiceSession session(QUrl(limited.wsUrl()), QString(), &m_network);
+    session.model()->setCoalesceInterval(0);
+    session.start();
+    QTRY_VERIFY_WITH_TIMEOUT(session.isSynchronised(), 10000);
+    TestSubmitter submitter;
+    QVERIFY(submitter.open(QUrl(limited.wsUrl())));
+    const QString id = submitter.start(QStringLiteral("slow-1"), QStringLiteral("compress"),
+                                       QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_longClip);
+    QVERIFY(!id.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(session.model()->recordById(id) && session.model()->recordById(id)->state == JobState::Failed, 60000);
+    QCOMPARE(session.model()->recordById(id)->errorCode, QStringLiteral("TIMEOUT"));
+    JobDetailsDialog details(session.model(), id);
+    details.setAttribute(Qt::WA_DeleteOnClose, false);
+    const QString text = details.plainText();
+    QVERIFY2(text.contains(QStringLiteral("the job's time limit was reached")), qPrintable(text));
+    QVERIFY2(!text.contains(QStringLiteral("time_limit")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("ffmpeg command line")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("-i ")), qPrintable(text));
+    // ffmpeg runs with -loglevel warning: stopped at the limit it has usually said nothing,
+    // and the details say that rather than leave the section out.
+    QVERIFY2(text.contains(QStringLiteral("ffmpeg said (last lines)")), qPrintable(text));
+    const QString said = session.model()->recordById(id)->snapshot.value(QStringLiteral("ffmpeg_stderr")).toString();
+    QVERIFY2(said.isEmpty() ? text.contains(QStringLiteral("ffmpeg wrote no warning or error")) : text.contains(said.right(20)),
+             qPrintable(text));
+    QVERIFY(!text.contains(QStringLiteral("Stage")));
+    submitter.connection.close();
+    session.stop();
+    limited.stop();
 }
 
 QTEST_MAIN(TestMonitorService)
