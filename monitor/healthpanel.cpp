@@ -24,6 +24,9 @@ namespace {
 QLabel *sectionTitle(const QString &text, QWidget *parent)
 {
     auto *label = new QLabel(text, parent);
+    // "Worker: 1 von 3 belegt (Stand 00:34:28)" is wider than a narrow panel: it wraps rather
+    // than widen the panel past its scroll area, which cut off every line on the right.
+    label->setWordWrap(true);
     QFont font = label->font();
     font.setBold(true);
     font.setPointSizeF(font.pointSizeF() * 1.1);

@@ -358,7 +358,9 @@ void MainWindow::updateTab(ServiceSession *session)
         m_tabs->setTabIcon(i, Icons::connection(session->state() == State::Connected, failed));
         // The state in words on the tab itself when it is not simply connected: "stopping" and
         // "not answering" must not hide in a tooltip.
-        const bool plain = session->state() == State::Connected || session->state() == State::Connecting;
+        // Connecting again after a loss is not the plain first connect: the data is stale.
+        const bool plain = session->state() == State::Connected
+                || (session->state() == State::Connecting && !session->lastContact().isValid());
         m_tabs->setTabText(i, plain ? session->displayName() : tr("%1 (%2)").arg(session->displayName(), session->stateText()));
         const QString server = session->welcome().value(QLatin1StringView("server")).toObject().value(QLatin1StringView("version")).toString();
         QString tip = session->url().toString() + u'\n' + session->stateText();

@@ -399,6 +399,9 @@ void TestMonitorService::frozenServiceIsShownStale()
     QTRY_VERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("Not answering since")));
     QVERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("last known: Healthy")));
     QVERIFY2(view()->healthPanel()->workersText().contains(QStringLiteral("(as of ")), qPrintable(view()->healthPanel()->workersText()));
+    // The longer title wraps: the panel stays inside its scroll area (it was cut on the right).
+    QTRY_VERIFY2(view()->healthPanel()->width() <= view()->healthPanel()->parentWidget()->width(),
+                 qPrintable(QStringLiteral("%1 > %2").arg(view()->healthPanel()->width()).arg(view()->healthPanel()->parentWidget()->width())));
     QVERIFY(!m_window->cancelAction()->isEnabled());
     // The counts are of that list: greyed and "as of" like it.
     for (SummaryChip *chip : view()->summary()->chipsInOrder()) {
