@@ -101,6 +101,8 @@ HealthPanel::HealthPanel(ServiceSession *session, QWidget *parent)
         connect(m_session, &ServiceSession::healthChanged, this, &HealthPanel::updateHealth);
         connect(m_session, &ServiceSession::statsChanged, this, &HealthPanel::updateStats);
         connect(m_session, &ServiceSession::stateChanged, this, &HealthPanel::updateHealth);
+        // The drain's time left, in step with the tab.
+        connect(m_session, &ServiceSession::countdownChanged, this, &HealthPanel::updateHealth);
         connect(m_session, &ServiceSession::liveChanged, this, [this] {
             updateHealth();
             updateStats();
@@ -198,6 +200,9 @@ void HealthPanel::updateHealth()
     QString line;
     if (state == State::Stopping) {
         line = dot(Icons::groupColor(StatusGroup::Queued), m_session->stateText());
+    } else if (state == State::AuthFailed || state == State::NotAdmin) {
+        // Reached, and it refused the token: "unreachable" would send the operator to the network.
+        line = dot(Icons::groupColor(StatusGroup::Failed), m_session->stateText());
     } else if (state == State::Unresponsive) {
         line = dot(Icons::groupColor(StatusGroup::Failed), m_session->stateText()) + lastKnown;
     } else if (!m_session->isUp() && m_session->lastContact().isValid()) {

@@ -639,6 +639,10 @@ void TestMonitorService::tokenProblemsAreShown()
     QTRY_COMPARE_WITH_TIMEOUT(wrong->session()->state(), ServiceSession::State::AuthFailed, 10000);
     QVERIFY(wrong->banner()->isVisible());
     QVERIFY(wrong->bannerText().contains(QStringLiteral("Authentication failed")));
+    // The service was reached: the health panel says what went wrong, not "Unreachable".
+    QTRY_VERIFY2(wrong->healthPanel()->statusText().contains(QStringLiteral("Authentication failed")),
+                 qPrintable(wrong->healthPanel()->statusText()));
+    QVERIFY(!wrong->healthPanel()->statusText().contains(QStringLiteral("Unreachable")));
     // No retry with a token that cannot work.
     QTest::qWait(1500);
     QCOMPARE(wrong->session()->state(), ServiceSession::State::AuthFailed);
