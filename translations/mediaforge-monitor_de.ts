@@ -184,8 +184,8 @@
     <message numerus="yes">
         <source>%n receiving input</source>
         <translation>
-            <numerusform>%n empfängt Eingabe</numerusform>
-            <numerusform>%n empfangen Eingabe</numerusform>
+            <numerusform>%n empfängt die Eingabe</numerusform>
+            <numerusform>%n empfangen die Eingabe</numerusform>
         </translation>
     </message>
     <message>
