@@ -136,11 +136,13 @@ void JobRunner::abort()
     }
     if (m_ffmpeg) {
         // The process object outlives the runner until the group is dead, so that SIGKILL
-        // escalation still happens; it deletes itself when ffmpeg is gone.
+        // escalation still happens; it deletes itself when ffmpeg is gone. It moves to the
+        // runner's owner (the job manager), so that a service stopping before ffmpeg has
+        // exited still kills, reaps and frees it rather than leaving it to no one.
         FfmpegProcess *process = m_ffmpeg;
         m_ffmpeg = nullptr;
         process->disconnect(this);
-        process->setParent(nullptr);
+        process->setParent(parent());
         if (process->isRunning()) {
             connect(process, &FfmpegProcess::finished, process, &QObject::deleteLater);
             process->stop(m_settings.killGrace);
