@@ -244,7 +244,8 @@ void Probe::start(const QString &path, std::chrono::milliseconds timeout, Origin
     }
     if (m_pool) {
         startBuiltin(origin);
-        m_timer->start(timeout);
+        if (m_prober)   // else it failed to start, and finished() is on its way
+            m_timer->start(timeout);
         return;
     }
     const QStringList args = arguments(m_path, origin);

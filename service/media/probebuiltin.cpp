@@ -46,15 +46,22 @@ void Probe::startBuiltin(Origin origin)
             m_stderrTail.remove(0, m_stderrTail.size() - kStderrTailBytes);
     });
     connect(prober, &QProcess::finished, this, &Probe::onProberDied);
-    connect(prober, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
-        if (error != QProcess::FailedToStart || !m_prober)
-            return;
+    const auto failedToStart = [this] {
         const QString reason = m_prober->errorString();
         m_timer->stop();
         dropProber();
         m_result = Error{ErrorCode::InternalError, QStringLiteral("could not run mediaforge-prober"),
                          QJsonObject{{QStringLiteral("reason"), reason}}};
         finishLater();
+    };
+    // Qt reports some start failures inside start() itself, before anyone could connect.
+    if (prober->state() == QProcess::NotRunning && prober->error() == QProcess::FailedToStart) {
+        failedToStart();
+        return;
+    }
+    connect(prober, &QProcess::errorOccurred, this, [this, failedToStart](QProcess::ProcessError error) {
+        if (error == QProcess::FailedToStart && m_prober)
+            failedToStart();
     });
     qCDebug(lcProbe).noquote() << "asking" << kProgram << prober->processId() << redact(m_path);
     // Written before the process has started is fine: QProcess buffers it until then.
