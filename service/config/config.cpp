@@ -364,6 +364,18 @@ QList<Setting> settings()
     list.append({QStringLiteral("ffprobe"), QStringLiteral("MEDIAFORGE_FFPROBE"), QString(), QStringLiteral("path"),
                  QStringLiteral("ffprobe program."), QStringLiteral("ffprobe (PATH)"),
                  stringSetting(&Config::ffprobePath)});
+    list.append({QStringLiteral("prober"), QStringLiteral("MEDIAFORGE_PROBER"), QString(), QStringLiteral("kind"),
+                 QStringLiteral("builtin: probe with the long-lived mediaforge-prober helper next to mediaforged (no process start per probe; ffprobe when the helper is missing); ffprobe: one ffprobe run per probe."),
+                 QStringLiteral("builtin"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     const QString kind = value.trimmed().toLower();
+                     if (kind == QLatin1StringView("builtin"))
+                         config.prober = Config::ProberKind::Builtin;
+                     else if (kind == QLatin1StringView("ffprobe"))
+                         config.prober = Config::ProberKind::Ffprobe;
+                     else
+                         return QStringLiteral("builtin or ffprobe");
+                     return std::nullopt;
+                 }});
     list.append({QStringLiteral("ffmpeg-max-output"), QStringLiteral("MEDIAFORGE_FFMPEG_MAX_OUTPUT"), QString(),
                  QStringLiteral("bytes"),
                  QStringLiteral("Largest file one ffmpeg run may write (-fs, and RLIMIT_FSIZE 64 MiB above it); the job fails with TOO_LARGE. 0: no limit."),

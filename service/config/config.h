@@ -66,6 +66,10 @@ struct Config
     bool insecureNoAuth = false;
     QString ffmpegPath = QStringLiteral("ffmpeg");
     QString ffprobePath = QStringLiteral("ffprobe");
+    // How inputs and outputs are probed: the long-lived mediaforge-prober helper (libavformat,
+    // no process start per probe) or one ffprobe run per probe.
+    enum class ProberKind { Builtin, Ffprobe };
+    ProberKind prober = ProberKind::Builtin;
     // Limits of every ffmpeg/ffprobe run (docs/security-ffmpeg.md). 0 switches a limit off.
     qint64 ffmpegMaxOutputBytes = qint64(4) * 1024 * 1024 * 1024;   // -fs per output file
     qint64 ffmpegMemoryBytes = qint64(8) * 1024 * 1024 * 1024;      // RLIMIT_AS

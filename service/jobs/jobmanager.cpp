@@ -6,6 +6,7 @@
 #include "jobrecovery.h"
 #include "logging/logging.h"
 #include "memoryjobstore.h"
+#include "media/proberpool.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -44,6 +45,13 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.runner.jobTimeout = std::chrono::seconds(config.jobTimeoutSeconds);
     settings.runner.stallTimeout = std::chrono::seconds(config.stallSeconds);
     settings.runner.limits = MediaLimits::fromConfig(config);
+    if (config.prober == Config::ProberKind::Builtin) {
+        if (const QString prober = ProberPool::findProgram(); !prober.isEmpty())
+            settings.runner.proberPool = std::make_shared<ProberPool>(prober, settings.runner.limits.ffprobe,
+                                                                      config.maxConcurrentJobs);
+        else
+            qCWarning(lcProbe) << "mediaforge-prober is neither next to mediaforged nor on the PATH; probing with ffprobe";
+    }
     settings.download.maxBytes = config.maxFileBytes;
     settings.download.maxRedirects = config.maxRedirects;
     settings.download.stallTimeout = std::chrono::seconds(config.stallSeconds);

@@ -4,6 +4,7 @@
 #include "logging/logging.h"
 #include "media/ffmpegprocess.h"
 #include "media/probe.h"
+#include "media/proberpool.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -172,6 +173,7 @@ void JobRunner::probeNext()
     }
     auto *probe = new Probe(m_settings.ffprobePath, this);
     probe->setLimits(m_settings.limits.ffprobe);
+    probe->setProberPool(m_settings.proberPool.get());
     m_probe = probe;
     connect(probe, &Probe::finished, this, [this, probe] {
         probe->deleteLater();
@@ -282,6 +284,7 @@ void JobRunner::finalizeNext()
     }
     auto *probe = new Probe(m_settings.ffprobePath, this);
     probe->setLimits(m_settings.limits.ffprobe);
+    probe->setProberPool(m_settings.proberPool.get());
     m_probe = probe;
     connect(probe, &Probe::finished, this, [this, probe, path] {
         probe->deleteLater();

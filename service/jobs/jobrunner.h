@@ -12,6 +12,7 @@
 #include <QPointer>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 
 class QTimer;
@@ -20,6 +21,7 @@ namespace Mediaforge {
 
 class FfmpegProcess;
 class Probe;
+class ProberPool;
 
 struct RunnerSettings
 {
@@ -30,6 +32,8 @@ struct RunnerSettings
     std::chrono::milliseconds stallTimeout = std::chrono::seconds(120);
     std::chrono::milliseconds killGrace = std::chrono::seconds(2);
     MediaLimits limits;   // none unless set (MediaLimits::fromConfig)
+    // Long-lived mediaforge-probers (--prober builtin); null: one ffprobe run per probe.
+    std::shared_ptr<ProberPool> proberPool;
 };
 
 // The processing part of one job, once its inputs are on disk and it holds a worker slot:

@@ -2,6 +2,7 @@
 #include "probe.h"
 
 #include "logging/logging.h"
+#include "proberpool.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -167,8 +168,14 @@ Probe::Probe(const QString &ffprobePath, QObject *parent)
     setLimits(ProcessLimits());
     m_timer->setSingleShot(true);
     connect(m_timer, &QTimer::timeout, this, [this] {
-        qCInfo(lcProbe) << "ffprobe exceeded the probe time limit; killing it";
         m_timedOut = true;
+        if (m_prober) {
+            qCInfo(lcProbe) << "mediaforge-prober exceeded the probe time limit; killing it";
+            dropProber();
+            onFinished(0, QProcess::CrashExit);
+            return;
+        }
+        qCInfo(lcProbe) << "ffprobe exceeded the probe time limit; killing it";
         m_process->kill();
     });
     connect(m_process, &QProcess::readyReadStandardOutput, this, &Probe::readStdout);
@@ -186,6 +193,7 @@ Probe::Probe(const QString &ffprobePath, QObject *parent)
 
 Probe::~Probe()
 {
+    dropProber();
     disconnect(m_process, nullptr, this, nullptr);
     if (m_process->state() != QProcess::NotRunning) {
         m_process->kill();
@@ -217,7 +225,7 @@ QStringList Probe::arguments(const QString &path, Origin origin)
 
 void Probe::start(const QString &path, std::chrono::milliseconds timeout, Origin origin)
 {
-    if (m_process->state() != QProcess::NotRunning)
+    if (m_process->state() != QProcess::NotRunning || m_prober)
         cancel();
     ++m_generation;
     m_cancelled = false;
@@ -234,6 +242,12 @@ void Probe::start(const QString &path, std::chrono::milliseconds timeout, Origin
         finishLater();
         return;
     }
+    if (m_pool) {
+        startBuiltin(origin);
+        if (m_prober)   // else it failed to start, and finished() is on its way
+            m_timer->start(timeout);
+        return;
+    }
     const QStringList args = arguments(m_path, origin);
     qCDebug(lcProbe).noquote() << "running" << m_process->program() << redact(args.join(u' '));
     m_process->setArguments(args);
@@ -247,6 +261,7 @@ void Probe::cancel()
     ++m_generation;   // a refusal queued by start() is not delivered either
     m_timer->stop();
     m_result = Error{ErrorCode::InternalError, QStringLiteral("probe cancelled")};
+    dropProber();
     if (m_process->state() != QProcess::NotRunning) {
         m_process->kill();
         // Reap now: after cancel() no ffprobe of ours is left, not even a zombie.
@@ -271,6 +286,8 @@ void Probe::setLimits(const ProcessLimits &limits)
 
 qint64 Probe::processId() const
 {
+    if (m_prober)
+        return m_prober->processId();
     return m_process->state() == QProcess::NotRunning ? 0 : m_process->processId();
 }
 
@@ -335,8 +352,10 @@ void Probe::onFinished(int exitCode, QProcess::ExitStatus status)
     if (m_cancelled)
         return;
     m_timer->stop();
-    readStdout();
-    readStderr();
+    if (m_process->isOpen()) {   // not when a prober, not ffprobe, ran
+        readStdout();
+        readStderr();
+    }
 
     if (m_timedOut) {
         m_result = Error{ErrorCode::Timeout, QStringLiteral("probing the input took too long"),

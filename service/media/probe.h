@@ -6,6 +6,7 @@
 #include "processlimits.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -17,11 +18,14 @@ class QTimer;
 
 namespace Mediaforge {
 
+class ProberPool;
+
 // Runs ffprobe on one local file, asynchronously, and turns its JSON into MediaInfo.
 // Before ffprobe reads anything, the file's first bytes are sniffed: playlists and reference
 // formats (HLS, DASH, ffconcat, SDP, ...) are refused with UNSUPPORTED_INPUT; ffprobe itself runs
 // with `-protocol_whitelist file` and a demuxer whitelist so that nothing a file names is ever
-// opened.
+// opened. With a ProberPool set, the same request goes to a long-lived mediaforge-prober instead
+// of a new ffprobe (same whitelists, limits, time limit and typed errors; see proberpool.h).
 class Probe : public QObject
 {
     Q_OBJECT
@@ -39,8 +43,11 @@ public:
     // Resource limits of the ffprobe runs started afterwards; one that ends a run makes the
     // result RESOURCE_LIMIT.
     void setLimits(const ProcessLimits &limits);
+    // Probes through `pool` from now on (nullptr: ffprobe again). The pool must outlive every
+    // request; a Probe destroyed mid-request discards its prober.
+    void setProberPool(ProberPool *pool);
 
-    qint64 processId() const;   // ffprobe's pid while it runs, else 0 (for tests and logs)
+    qint64 processId() const;   // ffprobe's or the prober's pid while it runs, else 0 (for tests and logs)
 
     // Valid after finished(): MediaInfo, or UNSUPPORTED_INPUT / TIMEOUT / RESOURCE_LIMIT /
     // INTERNAL_ERROR.
@@ -58,11 +65,19 @@ private:
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void readStdout();
     void readStderr();
+    // The mediaforge-prober path (probebuiltin.cpp).
+    void startBuiltin(Origin origin);
+    void readProberStdout();
+    void onProberAnswer(const QByteArray &line);
+    void onProberDied(int exitCode, QProcess::ExitStatus status);
+    void dropProber();                   // kill and reap the leased prober, if any
     void finishLater();                  // queued finished(), unless cancelled or restarted
     Error notMedia() const;              // UNSUPPORTED_INPUT with ffprobe's last stderr line
     QString redact(const QString &text) const;
 
     QProcess *m_process = nullptr;
+    QPointer<ProberPool> m_pool;
+    QPointer<QProcess> m_prober;         // leased from m_pool for the request in flight
     QTimer *m_timer = nullptr;
     QString m_path;
     ProcessLimits m_limits;

@@ -299,6 +299,22 @@ class Service:
             frontier = children
         return sorted(found)
 
+    def probers(self):
+        """Pids of the service's long-lived mediaforge-probers (its pool keeps one per worker slot
+        between jobs; docs/security.md)."""
+        result = []
+        for pid in self.descendants():
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{pid}/comm") as f:
+                    if f.read().strip() == "mediaforge-prob":   # comm holds 15 characters
+                        result.append(pid)
+        return result
+
+    def job_processes(self):
+        """Descendants that belong to jobs: every one but the idle probers."""
+        probers = set(self.probers())
+        return [pid for pid in self.descendants() if pid not in probers]
+
     def job_dirs(self):
         with contextlib.suppress(FileNotFoundError):
             return sorted(d for d in os.listdir(self.work_dir) if d.startswith("job-"))
