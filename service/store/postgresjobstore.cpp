@@ -172,10 +172,8 @@ std::optional<QStringList> PostgresJobStore::renewLeases(const QStringList &runn
     for (const QString &id : running) {
         const auto mine = m_generations.constFind(id);
         const auto found = renewed.constFind(id);
-        if (found == renewed.cend() || (mine != m_generations.cend() && *mine != *found)) {
+        if (found == renewed.cend() || (mine != m_generations.cend() && *mine != *found))
             lost.append(id);
-            m_generations.remove(id);
-        }
     }
     return lost;
 }

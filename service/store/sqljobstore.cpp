@@ -224,10 +224,9 @@ bool SqlJobStore::write(const Job &job, bool insert)
                                        .arg(job.id)
                                        .arg(*generation)
                              : QStringLiteral("save: no job %1").arg(job.id);
-        if (fenced) {
+        // The stale generation stays: every later write of this node to the job is refused too.
+        if (fenced)
             qCWarning(lcStore).noquote() << "job store" << m_lastError;
-            m_generations.remove(job.id);
-        }
         return false;
     }
     // A finished job whose files are gone is never written by its node again.
