@@ -281,8 +281,9 @@ std::optional<Job> SqlJobStore::claimNext(const QDateTime &now)
                           "UPDATE jobs SET state = 'processing', stage = 'processing', percentage = 0, started_at = ?, "
                           "updated_at = ?, lease_expires_at = %1 + ?, lease_generation = lease_generation + 1 "
                           "WHERE id = (SELECT q.id FROM jobs q "
-                          "WHERE q.state = 'queued' AND q.node = ? ORDER BY q.priority DESC, "
-                          "(SELECT COUNT(*) FROM jobs r WHERE r.state = 'processing' AND r.owner = q.owner), q.seq "
+                          "LEFT JOIN (SELECT owner, COUNT(*) AS slots FROM jobs WHERE state = 'processing' GROUP BY owner) r "
+                          "ON r.owner = q.owner "
+                          "WHERE q.state = 'queued' AND q.node = ? ORDER BY q.priority DESC, COALESCE(r.slots, 0), q.seq "
                           "LIMIT 1%2) RETURNING id, lease_generation")
                           .arg(Sql::nowMs(m_dialect), Sql::claimLock(m_dialect)));
     query.addBindValue(now.toMSecsSinceEpoch());
