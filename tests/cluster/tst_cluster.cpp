@@ -13,6 +13,9 @@
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
+#include <QHostAddress>
+#include <QProcess>
+#include <QTcpServer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -135,6 +138,31 @@ private slots:
         spec.height = 480;
         m_clip = TestMedia::makeVideo(m_media.path(), spec);
         m_http.setRoute(QStringLiteral("/clip.mp4"), TestHttpServer::Response::file(m_clip, "video/mp4"));
+    }
+
+    void unreachableStoreStopsTheStartWithOneLineAndExitCode2()
+    {
+        // Nothing listens on a port that was just bound and released.
+        int port = 0;
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+            port = probe.serverPort();
+        }
+        QTemporaryDir data;
+        QProcess node;
+        node.setProcessEnvironment(TestService::cleanEnvironment());
+        node.start(qEnvironmentVariable("MEDIAFORGED"),
+                   {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--http-port"), QStringLiteral("0"),
+                    QStringLiteral("--data-dir"), data.path(), QStringLiteral("--store"),
+                    QStringLiteral("postgresql://postgres:hidden@127.0.0.1:%1/jobs").arg(port)});
+        QVERIFY(node.waitForFinished(60'000));
+        QCOMPARE(node.exitCode(), 2);
+        const QString error = QString::fromUtf8(node.readAllStandardError()).trimmed();
+        QVERIFY2(error.startsWith(QStringLiteral("mediaforged: cannot connect to the job store postgresql://postgres@127.0.0.1:")),
+                 qPrintable(error));
+        QVERIFY2(!error.contains(u'\n'), qPrintable(error));
+        QVERIFY2(!error.contains(QStringLiteral("hidden")), "the password must not be printed");
     }
 
     void killedNodesJobCompletesOnceOnTheOtherNodeWithAttempts2()
