@@ -124,8 +124,10 @@ void JobManager::adoptExpired()
 
 void JobManager::abandon(const QString &id)
 {
+    // Also for a job that finishJob() has just marked finished: its final write was the one
+    // refused, and what it left (outputs) must go the same way.
     Job *job = mutableJob(id);
-    if (!job || isFinished(job->status))
+    if (!job)
         return;
     qCWarning(lcJobs).noquote() << jobFields(*job)
                                 << "another node took the job over (this node's lease ended): its run here stops "
