@@ -24,6 +24,9 @@ namespace {
 QLabel *sectionTitle(const QString &text, QWidget *parent)
 {
     auto *label = new QLabel(text, parent);
+    // "Worker: 1 von 3 belegt (Stand 00:34:28)" is wider than a narrow panel: it wraps rather
+    // than widen the panel past its scroll area, which cut off every line on the right.
+    label->setWordWrap(true);
     QFont font = label->font();
     font.setBold(true);
     font.setPointSizeF(font.pointSizeF() * 1.1);
@@ -98,6 +101,8 @@ HealthPanel::HealthPanel(ServiceSession *session, QWidget *parent)
         connect(m_session, &ServiceSession::healthChanged, this, &HealthPanel::updateHealth);
         connect(m_session, &ServiceSession::statsChanged, this, &HealthPanel::updateStats);
         connect(m_session, &ServiceSession::stateChanged, this, &HealthPanel::updateHealth);
+        // The drain's time left, in step with the tab.
+        connect(m_session, &ServiceSession::countdownChanged, this, &HealthPanel::updateHealth);
         connect(m_session, &ServiceSession::liveChanged, this, [this] {
             updateHealth();
             updateStats();
@@ -195,6 +200,9 @@ void HealthPanel::updateHealth()
     QString line;
     if (state == State::Stopping) {
         line = dot(Icons::groupColor(StatusGroup::Queued), m_session->stateText());
+    } else if (state == State::AuthFailed || state == State::NotAdmin) {
+        // Reached, and it refused the token: "unreachable" would send the operator to the network.
+        line = dot(Icons::groupColor(StatusGroup::Failed), m_session->stateText());
     } else if (state == State::Unresponsive) {
         line = dot(Icons::groupColor(StatusGroup::Failed), m_session->stateText()) + lastKnown;
     } else if (!m_session->isUp() && m_session->lastContact().isValid()) {
@@ -218,6 +226,16 @@ void HealthPanel::updateHealth()
         line = dot(color, text);
     }
     m_status->setText(line);
+    // What /health said is as old as the last word from the service: it looks so.
+    for (QLabel *label : {m_version, m_uptime, m_ffmpeg})
+        shade(label, live);
+}
+
+void HealthPanel::shade(QLabel *label, bool live) const
+{
+    QPalette palette = label->palette();
+    palette.setColor(QPalette::WindowText, this->palette().color(live ? QPalette::Active : QPalette::Disabled, QPalette::WindowText));
+    label->setPalette(palette);
 }
 
 void HealthPanel::updateStats()
@@ -289,11 +307,8 @@ void HealthPanel::updateStats()
                                    locale.toString(counts.of(StatusGroup::Failed)),
                                    locale.toString(counts.of(StatusGroup::Cancelled))));
     m_connections->setText(stats.isEmpty() ? Format::unknown() : locale.toString(integer(stats, QLatin1StringView("connections"))));
-    for (QLabel *label : {m_queue, m_totals, m_connections}) {
-        QPalette shade = label->palette();
-        shade.setColor(QPalette::WindowText, palette().color(live ? QPalette::Active : QPalette::Disabled, QPalette::WindowText));
-        label->setPalette(shade);
-    }
+    for (QLabel *label : {m_queue, m_totals, m_connections})
+        shade(label, live);
     updateChart();
 }
 

@@ -37,6 +37,8 @@ private:
     void updateStats();
     void updateChart();
     QLabel *addRow(QFormLayout *form, const QString &label);
+    // Greys a value that is not current (the service is away or not answering).
+    void shade(QLabel *label, bool live) const;
 
     QPointer<ServiceSession> m_session;
     QLabel *m_status;

@@ -178,9 +178,17 @@ QString JobDetailsDialog::html(const JobRecord &record)
     if (stderrText.isEmpty() && record.state == JobState::Failed)
         stderrText = snapshot.value(QLatin1StringView("error")).toObject().value(QLatin1StringView("details")).toObject()
                              .value(QLatin1StringView("stderr")).toString();
-    if (!stderrText.isEmpty())
-        page += QStringLiteral("<h3>%1</h3><pre>%2</pre>").arg(esc(tr("ffmpeg said (last lines)")), esc(stderrText));
     const QString command = snapshot.value(QLatin1StringView("ffmpeg_command")).toString();
+    if (!stderrText.isEmpty()) {
+        page += QStringLiteral("<h3>%1</h3><pre>%2</pre>").arg(esc(tr("ffmpeg said (last lines)")), esc(stderrText));
+    } else if (record.state == JobState::Failed && !command.isEmpty()) {
+        // ffmpeg ran (there is its command line) and wrote no warning or error: a job stopped at
+        // its time limit usually ends so. Saying so beats a missing section that reads as
+        // "not sent".
+        page += QStringLiteral("<h3>%1</h3><p>%2</p>")
+                        .arg(esc(tr("ffmpeg said (last lines)")),
+                             esc(tr("Nothing: ffmpeg wrote no warning or error before it ended.")));
+    }
     if (!command.isEmpty())
         page += QStringLiteral("<h3>%1</h3><pre>%2</pre>").arg(esc(tr("ffmpeg command line")), esc(command));
 

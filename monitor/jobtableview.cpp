@@ -83,8 +83,14 @@ void JobTableView::applyDefaultColumnWidths()
     width(JobModel::OwnerColumn, 16);
     width(JobModel::OperationColumn, 15);
     width(JobModel::InputColumn, 22);
-    header->resizeSection(JobModel::StatusColumn, std::max(ch * 14 + icon, headerMetrics.horizontalAdvance(
-                                                                                   model()->headerData(JobModel::StatusColumn, Qt::Horizontal).toString()) + sortArrow + icon));
+    // Every status whole in the current language ("Wird hochgeladen" was cut to "Wird h…eladen").
+    int status = std::max(ch * 14, headerMetrics.horizontalAdvance(model()->headerData(JobModel::StatusColumn, Qt::Horizontal).toString())
+                                           + sortArrow);
+    for (JobState state : {JobState::AwaitingUpload, JobState::Downloading, JobState::Processing, JobState::Completed,
+                           JobState::Failed, JobState::Cancelled})
+        status = std::max(status, fontMetrics().horizontalAdvance(StatusText::state(state)) + 2 * ch);
+    status = std::max(status, fontMetrics().horizontalAdvance(JobModel::tr("Queued (#%1)").arg(88)) + 2 * ch);
+    header->resizeSection(JobModel::StatusColumn, status + icon);
     width(JobModel::ProgressColumn, 21);
     width(JobModel::SpeedColumn, 11);
     width(JobModel::EtaColumn, 8);
@@ -103,6 +109,17 @@ constexpr int kGiveUpOrder[] = {JobModel::PriorityColumn, JobModel::ElapsedColum
                                 JobModel::OperationColumn, JobModel::EtaColumn, JobModel::SpeedColumn};
 
 } // namespace
+
+int JobTableView::preferredWidth() const
+{
+    const int ch = fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    int width = 2 * frameWidth() + style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this) + ch * 22;
+    for (int column = 0; column < JobModel::ColumnCount; ++column) {
+        if (column != JobModel::InputColumn && !m_userHidden.contains(column))
+            width += m_widths.value(column, horizontalHeader()->sectionSize(column));
+    }
+    return width;
+}
 
 void JobTableView::resizeEvent(QResizeEvent *event)
 {
@@ -124,8 +141,9 @@ void JobTableView::fitColumns()
             m_widths[column] = header->sectionSize(column);
     }
     QSet<int> hide = m_userHidden;
-    // The stretched Input column needs room for a short name at least.
-    int needed = ch * 12;
+    // The stretched Input column keeps room for a readable name ("produ…r.mp4" is not): the
+    // speed and the rest give way before it.
+    int needed = ch * 18;
     for (int column = 0; column < JobModel::ColumnCount; ++column) {
         if (column != JobModel::InputColumn && !hide.contains(column))
             needed += m_widths.value(column);

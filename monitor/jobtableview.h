@@ -23,6 +23,9 @@ public:
     QStringList selectedIds() const;
     QString currentId() const;
     void applyDefaultColumnWidths();
+    // The width that shows every column the user did not hide, each as wide as it last was
+    // (a column the table gave up counts too), Input at its default width.
+    int preferredWidth() const;
 
     // Columns the user hid (header context menu). Others are hidden only while the table is too
     // narrow for them, least important first; Job, Input, Status and Progress always stay.

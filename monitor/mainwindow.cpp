@@ -19,6 +19,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -104,7 +105,9 @@ MainWindow::MainWindow(ConnectionSettings &settings, QNetworkAccessManager *netw
     createMenus();
     updateActions();
     updateStatusBar();
-    resize(line * 80, line * 46);
+    // A first start showed only some columns at its default size; the size the columns ask for
+    // is what the screen is asked for (a remembered geometry replaces it below).
+    resize(firstStartSize(screen() ? screen()->availableGeometry().size() : QSize()));
     restoreLayout();
 }
 
@@ -355,7 +358,9 @@ void MainWindow::updateTab(ServiceSession *session)
         m_tabs->setTabIcon(i, Icons::connection(session->state() == State::Connected, failed));
         // The state in words on the tab itself when it is not simply connected: "stopping" and
         // "not answering" must not hide in a tooltip.
-        const bool plain = session->state() == State::Connected || session->state() == State::Connecting;
+        // Connecting again after a loss is not the plain first connect: the data is stale.
+        const bool plain = session->state() == State::Connected
+                || (session->state() == State::Connecting && !session->lastContact().isValid());
         m_tabs->setTabText(i, plain ? session->displayName() : tr("%1 (%2)").arg(session->displayName(), session->stateText()));
         const QString server = session->welcome().value(QLatin1StringView("server")).toObject().value(QLatin1StringView("version")).toString();
         QString tip = session->url().toString() + u'\n' + session->stateText();
@@ -461,6 +466,20 @@ void MainWindow::updateSortMenu()
             action->setChecked(header && action->data().toInt() == header->sortIndicatorSection());
     }
     m_sortDescending->setChecked(header && header->sortIndicatorOrder() == Qt::DescendingOrder);
+}
+
+QSize MainWindow::firstStartSize(const QSize &available) const
+{
+    const int line = fontMetrics().height();
+    // The widths the table gives its columns, measured on a table of its own.
+    JobModel model;
+    JobTableView table;
+    table.setModel(&model);
+    // Side panel (its splitter share), splitter handle and the margins around them.
+    QSize wanted(table.preferredWidth() + line * 22 + line * 2, line * 56);
+    if (available.isValid())
+        wanted = wanted.boundedTo(available * 0.9);
+    return wanted.expandedTo(QSize(1000, 650));
 }
 
 void MainWindow::saveLayout()

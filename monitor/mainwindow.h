@@ -45,6 +45,10 @@ public:
     // Window geometry, column layout and side panel, to and from the settings.
     void saveLayout();
     void restoreLayout();
+    // The size of a first start on a screen of `available` size: every column of the table
+    // beside the side panel, as far as 90 % of the screen allows, and never below the
+    // smallest layout the window is made for (1000x650).
+    QSize firstStartSize(const QSize &available) const;
 
     QAction *cancelAction() const { return m_cancel; }
     QAction *copyJobIdAction() const { return m_copyJobId; }

@@ -54,8 +54,17 @@ void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     const int textRoom = bar.rect.width() - 2 * option.fontMetrics.horizontalAdvance(QLatin1Char('0'));
     bar.text = option.fontMetrics.elidedText(bar.text, Qt::ElideRight, std::max(0, textRoom));
     const StatusGroup group = statusGroupOf(state);
-    if (!(bar.state & QStyle::State_Enabled))
+    if (!(bar.state & QStyle::State_Enabled)) {
         bar.palette.setCurrentColorGroup(QPalette::Disabled);
+        // Greyed, but legible: the style's disabled fill is as dark as its disabled label, so
+        // the fill goes pale and the label over it keeps the disabled text colour.
+        const QColor base = option.palette.color(QPalette::Base);
+        const QColor fill = option.palette.color(QPalette::Disabled, QPalette::Highlight);
+        bar.palette.setColor(QPalette::Disabled, QPalette::Highlight,
+                             QColor::fromRgbF((fill.redF() + 2 * base.redF()) / 3, (fill.greenF() + 2 * base.greenF()) / 3,
+                                              (fill.blueF() + 2 * base.blueF()) / 3));
+        bar.palette.setColor(QPalette::Disabled, QPalette::HighlightedText, option.palette.color(QPalette::Disabled, QPalette::Text));
+    }
     else if (group != StatusGroup::Running)
         bar.palette.setColor(QPalette::Highlight, Icons::groupColor(group));
     if (group == StatusGroup::Cancelled || group == StatusGroup::Queued)

@@ -26,6 +26,7 @@
 #include <QScrollArea>
 #include <QSplitter>
 #include <QStyle>
+#include <QStyleOptionFrame>
 #include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -75,9 +76,16 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     m_filter->setPlaceholderText(tr("Filter jobs (Ctrl+F)"));
     m_filter->setAccessibleName(tr("Filter jobs"));
     m_filter->setToolTip(tr("Shows jobs whose id, owner, operation, input, status or error code contain every word"));
-    // Room for the placeholder, but no more than a small window can give.
-    m_filter->setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('x')) * 14);
-    m_filter->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    // Room for the whole placeholder ("Aufträge filtern (Strg+F)" was cut even in a wide
+    // window): the counts beside it shorten their words first.
+    QStyleOptionFrame frame;
+    frame.initFrom(m_filter);
+    const int clearButton = m_filter->style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, m_filter);
+    const int placeholder = m_filter->fontMetrics().horizontalAdvance(m_filter->placeholderText()) + clearButton
+            + fontMetrics().horizontalAdvance(QLatin1Char('x')) * 2;
+    m_filter->setMinimumWidth(
+            m_filter->style()->sizeFromContents(QStyle::CT_LineEdit, &frame, QSize(placeholder, m_filter->fontMetrics().height()), m_filter).width());
+    m_filter->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Fixed);
     auto *clearFilter = new QAction(m_filter);
     clearFilter->setShortcut(Qt::Key_Escape);
     clearFilter->setShortcutContext(Qt::WidgetShortcut);
@@ -179,6 +187,7 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     connect(m_session, &ServiceSession::stateChanged, this, &ServiceView::updateBanner);
     connect(m_session, &ServiceSession::countdownChanged, this, &ServiceView::updateBanner);
     connect(m_session, &ServiceSession::liveChanged, this, &ServiceView::updateBanner);
+    connect(m_session, &ServiceSession::liveChanged, this, [this] { m_summary->setAsOf(m_session->staleSince()); });
     connect(m_session, &ServiceSession::historyChanged, this, &ServiceView::updateHistory);
     connect(m_session, &ServiceSession::stateChanged, this, &ServiceView::updateHistory);
     updateHistory();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "summarystrip.h"
 
+#include "format.h"
 #include "statusicons.h"
 
 #include <QEvent>
@@ -50,12 +51,29 @@ void SummaryChip::setCount(int count)
     update();
 }
 
+void SummaryChip::setAsOf(const QDateTime &when)
+{
+    if (when == m_asOf)
+        return;
+    m_asOf = when;
+    updateTexts();
+    update();
+}
+
 void SummaryChip::updateTexts()
 {
     setText(StatusText::group(m_group));
     //: Accessible name of a summary chip, e.g. "Running: 2 jobs"
-    setAccessibleName(tr("%1: %n job(s)", nullptr, m_count).arg(StatusText::group(m_group)));
-    setToolTip(tr("Show only jobs that are: %1 (click again to show all)").arg(StatusText::group(m_group).toLower()));
+    QString name = tr("%1: %n job(s)", nullptr, m_count).arg(StatusText::group(m_group));
+    QString tip = tr("Show only jobs that are: %1 (click again to show all)").arg(StatusText::group(m_group).toLower());
+    if (m_asOf.isValid()) {
+        //: A count that is not current; %1 is "Running: 2 jobs", %2 the time it is from
+        name = tr("%1, as of %2").arg(name, Format::time(m_asOf));
+        //: Second line of a count's tooltip while the service is away; %1 is a time
+        tip += u'\n' + tr("As of %1 (the service is away or not answering)").arg(Format::time(m_asOf));
+    }
+    setAccessibleName(name);
+    setToolTip(tip);
 }
 
 void SummaryChip::changeEvent(QEvent *event)
@@ -123,7 +141,8 @@ void SummaryChip::paintEvent(QPaintEvent *)
     x += iconSize + pad / 2;
     const QFont numberFont = countFont(font());
     painter.setFont(numberFont);
-    painter.setPen(palette().color(m_count > 0 ? QPalette::Active : QPalette::Disabled, QPalette::WindowText));
+    // A count that is not current is greyed like the rows it counts.
+    painter.setPen(palette().color(m_count > 0 && isCurrent() ? QPalette::Active : QPalette::Disabled, QPalette::WindowText));
     const QString number = QLocale().toString(m_count);
     painter.drawText(QRect(x, 0, width() - x, height()), Qt::AlignLeft | Qt::AlignVCenter, number);
     x += QFontMetrics(numberFont).horizontalAdvance(number) + pad / 2;
@@ -170,6 +189,12 @@ void SummaryStrip::setShownGroups(const QList<StatusGroup> &groups)
 {
     for (SummaryChip *chip : m_chips)
         chip->setChecked(groups.contains(chip->group()));
+}
+
+void SummaryStrip::setAsOf(const QDateTime &when)
+{
+    for (SummaryChip *chip : m_chips)
+        chip->setAsOf(when);
 }
 
 QList<SummaryChip *> SummaryStrip::chipsInOrder() const

@@ -4,6 +4,7 @@
 #include "jobmodel.h"
 
 #include <QAbstractButton>
+#include <QDateTime>
 #include <QWidget>
 
 #include <array>
@@ -20,6 +21,9 @@ public:
     StatusGroup group() const { return m_group; }
     void setCount(int count);
     int count() const { return m_count; }
+    // The count as of `when` (the service is away or not answering); invalid: it is current.
+    void setAsOf(const QDateTime &when);
+    bool isCurrent() const { return !m_asOf.isValid(); }
     QSize sizeHint() const override;
     // Icon and number: the word is elided first when the window is narrow.
     QSize minimumSizeHint() const override;
@@ -33,6 +37,7 @@ private:
 
     StatusGroup m_group;
     int m_count = 0;
+    QDateTime m_asOf;
 };
 
 // The counts an operator reads first: running, queued, receiving input, completed, failed,
@@ -47,6 +52,8 @@ public:
     // Reflects the status filter: the chips of the statuses shown are down; none when
     // `groups` is empty (everything shown).
     void setShownGroups(const QList<StatusGroup> &groups);
+    // The counts are of the list as of `when`, greyed like it; invalid: they are current.
+    void setAsOf(const QDateTime &when);
     SummaryChip *chip(StatusGroup group) const { return m_chips.at(size_t(group)); }
     // Left to right, as the keyboard reaches them.
     QList<SummaryChip *> chipsInOrder() const;

@@ -184,8 +184,8 @@
     <message numerus="yes">
         <source>%n receiving input</source>
         <translation>
-            <numerusform>%n empfängt Eingabe</numerusform>
-            <numerusform>%n empfangen Eingabe</numerusform>
+            <numerusform>%n empfängt die Eingabe</numerusform>
+            <numerusform>%n empfangen die Eingabe</numerusform>
         </translation>
     </message>
     <message>
@@ -430,6 +430,10 @@
     <message>
         <source>ffmpeg command line</source>
         <translation>ffmpeg-Befehlszeile</translation>
+    </message>
+    <message>
+        <source>Nothing: ffmpeg wrote no warning or error before it ended.</source>
+        <translation>Nichts: ffmpeg hat vor seinem Ende weder Warnung noch Fehler ausgegeben.</translation>
     </message>
 </context>
 <context>
@@ -1024,6 +1028,16 @@ Dienst-ID: %2</translation>
     <message>
         <source>Show only jobs that are: %1 (click again to show all)</source>
         <translation>Nur Aufträge zeigen, die %1 sind (erneut klicken zeigt alle)</translation>
+    </message>
+    <message>
+        <source>%1, as of %2</source>
+        <extracomment>A count that is not current; %1 is &quot;Running: 2 jobs&quot;, %2 the time it is from</extracomment>
+        <translation>%1, Stand %2</translation>
+    </message>
+    <message>
+        <source>As of %1 (the service is away or not answering)</source>
+        <extracomment>Second line of a count&apos;s tooltip while the service is away; %1 is a time</extracomment>
+        <translation>Stand %1 (der Dienst ist weg oder antwortet nicht)</translation>
     </message>
 </context>
 <context>

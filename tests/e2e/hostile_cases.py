@@ -235,6 +235,21 @@ def job_id_cases():
                               "NOT_FOUND"))
             cases.append(Case(f"upload header job_id {i}: {job_id[:20]!r}",
                               [frame({"job_id": job_id, "filename": "x.mp4"}, b"data")], "NOT_FOUND"))
+            # attach (issue 9) resolves the id the way get_job does, whoever asks.
+            cases.append(Case(f"attach job_id {i}: {job_id[:20]!r}", text({"type": "attach", "job_id": job_id}),
+                              "NOT_FOUND", hello=True))
+    for i, value in enumerate([1, 1.5, True, None, [], {}, {"k": "v"}]):
+        cases.append(Case(f"attach job_id of type {type(value).__name__} {i}",
+                          text({"type": "attach", "job_id": value}), "VALIDATION_ERROR", path_is("job_id"), hello=True))
+    cases.append(Case("attach without hello", text({"type": "attach", "job_id": "no-such-job"}), "NOT_FOUND"))
+    # idempotency_key (issue 9): 8 to 128 of [A-Za-z0-9_.:-], a string.
+    for i, key in enumerate(["short", "k" * 129, "a b c d e f", "key/../../x", "key\u0000nul00", "ключ-ключ-ключ",
+                             "$(id)-$(id)", 12345678, None, ["abcdefgh"], {"k": "abcdefgh"}, True]):
+        message = dict(start(), idempotency_key=key)
+        cases.append(Case(f"start_job idempotency_key {i}: {str(key)[:20]!r}", text(message), "VALIDATION_ERROR",
+                          path_is("idempotency_key"), hello=True))
+    cases.append(Case("start_job idempotency_key of 128 allowed characters", text(dict(start(), idempotency_key="K." * 64)),
+                      "ack", hello=True))
     # Names made only of the allowed characters are fine, whatever they look like: they never
     # become paths on the service.
     for job_id in ["..", ".", "x" * 64, "-rf", "a:b:c", "..:..", "CON"]:

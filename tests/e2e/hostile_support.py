@@ -11,7 +11,7 @@ import json
 import os
 import time
 
-from harness import connect, frame, recv_json, request
+from harness import connect, frame, recv_json, request, rss_limit
 
 MIB = 1024 * 1024
 
@@ -99,7 +99,7 @@ def rss(service):
     return service.rss_bytes()
 
 
-async def assert_healthy(test, service, bystander=None, rss_limit=400 * MIB, what=""):
+async def assert_healthy(test, service, bystander=None, rss_bound=None, what=""):
     """The state every hostile case must leave behind."""
     status, body = await asyncio.to_thread(service.health)
     test.assertEqual(status, 200, f"{what}: /health {status} {body}")
@@ -107,7 +107,8 @@ async def assert_healthy(test, service, bystander=None, rss_limit=400 * MIB, wha
     left = await wait_for(lambda: set(service.job_dirs()) <= allowed and not service.ffmpeg_children(), 30)
     test.assertTrue(left, f"{what}: left behind {set(service.job_dirs()) - allowed} "
                           f"ffmpeg {service.ffmpeg_children()}")
-    test.assertLess(rss(service), rss_limit, f"{what}: RSS {rss(service) / MIB:.0f} MiB")
+    bound = rss_bound if rss_bound is not None else rss_limit(400 * MIB)
+    test.assertLess(rss(service), bound, f"{what}: RSS {rss(service) / MIB:.0f} MiB")
     if bystander:
         state, received = await bystander.step()
         test.assertEqual(state, "awaiting_upload", f"{what}: the bystander job is {state}")

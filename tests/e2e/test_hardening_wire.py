@@ -24,7 +24,7 @@ import urllib.parse
 import websockets
 
 from harness import (Service, async_test, connect, frame, main, make_audio, recv_any, recv_json, request,
-                     sha256, unframe)
+                     rss_limit, sha256, unframe)
 
 ADMIN = "admin-token-0123456789abcdef"
 ALICE = "alice-token-0123456789abcdef"
@@ -203,7 +203,7 @@ class AnonymousFrames(unittest.TestCase):
         self.assertIn("UNAUTHORIZED", codes)
         self.assertNotIn("TOO_LARGE", codes)
         self.assertEqual(client.close_code(), 1008)
-        self.assertLess(peak, 150 * MiB)
+        self.assertLess(peak, rss_limit(150 * MiB))
         self.assertEqual(self.service.health()[0], 200)
         client.close()
 
@@ -219,7 +219,7 @@ class AnonymousFrames(unittest.TestCase):
         peak = self.service.peak_rss_bytes()
         report("defect 2: three concurrent 150 MiB frames without a token, service VmHWM MiB", peak // MiB)
         self.assertEqual([client.close_code() for client in clients], [1008, 1008, 1008])
-        self.assertLess(peak, 150 * MiB)
+        self.assertLess(peak, rss_limit(150 * MiB))
         self.assertEqual(self.service.health()[0], 200)
         for client in clients:
             client.close()
@@ -264,7 +264,7 @@ class ReceiveBudget(unittest.TestCase):
             peak = service.peak_rss_bytes()
             report("defect 2: six concurrent 56 MiB level 0 uploads, service VmHWM MiB", peak // MiB)
             self.assertEqual(codes, ["UNSUPPORTED_INPUT"] * 6)
-            self.assertLess(peak, 300 * MiB)
+            self.assertLess(peak, rss_limit(300 * MiB))
             self.assertEqual(service.health()[0], 200)
 
 
@@ -307,7 +307,7 @@ class Level0Delivery(unittest.TestCase):
             await asyncio.sleep(8)
             peak = service.peak_rss_bytes()
             report("defect 1: 20 level 0 fetch_output of a 23 MB output, never read, service VmHWM MiB", peak // MiB)
-            self.assertLess(peak, 150 * MiB)
+            self.assertLess(peak, rss_limit(150 * MiB))
             attacker.close()
 
             # A client that reads gets every delivery, whole and in order.
@@ -364,7 +364,7 @@ class Level0Delivery(unittest.TestCase):
             peak = service.peak_rss_bytes()
             report("defect 1: 10 connections each fetching a 23 MB output, never read, service VmHWM MiB",
                    peak // MiB)
-            self.assertLess(peak, 150 * MiB)
+            self.assertLess(peak, rss_limit(150 * MiB))
             async with connect(service.ws_url) as ws:
                 await ws.send(json.dumps({"type": "fetch_output", "id": job}))
                 # Its turn comes once the peers holding the budget are gone.
@@ -529,7 +529,7 @@ class SlowReaders(unittest.TestCase):
                                 dropped = True
                                 break
             self.assertTrue(dropped, "the subscriber that never reads was never dropped")
-            self.assertLess(service.peak_rss_bytes(), 150 * MiB)
+            self.assertLess(service.peak_rss_bytes(), rss_limit(150 * MiB))
             subscriber.close()
             self.assertEqual(service.health()[0], 200)
 

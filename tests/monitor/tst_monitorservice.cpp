@@ -33,6 +33,8 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QLabel>
+#include <QStatusBar>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -79,6 +81,7 @@ private slots:
     void hangingServiceIsDetected();
     void silentPeerDoesNotBlockTheInterface();
     void tokenProblemsAreShown();
+    void timedOutJobShowsItsReasonCommandAndFfmpegsLastLines();
 
 private:
     ServiceView *view() const { return m_window->currentView(); }
@@ -86,12 +89,38 @@ private:
     bool selectWithKeyboardFocus(const QString &id);
     JobModel *model() const { return view()->session()->model(); }
     int visibleRowOf(const QString &id) const;
+    // A value of the health panel, found by its row's label ("Finished", "Version", ...).
+    QLabel *healthValue(const QString &label) const
+    {
+        for (QLabel *value : view()->healthPanel()->findChildren<QLabel *>()) {
+            if (value->accessibleName() == label)
+                return value;
+        }
+        return nullptr;
+    }
+    // Whether a value is drawn greyed, as data that is not current is.
+    bool greyed(const QLabel *label) const
+    {
+        return label->palette().color(QPalette::WindowText) == QApplication::palette().color(QPalette::Disabled, QPalette::WindowText);
+    }
+    // The health panel's "Finished" and "Queue" from the summary strip's counts: one source.
+    QString finishedFromTheStrip() const
+    {
+        const SummaryStrip *strip = view()->summary();
+        return QStringLiteral("%1 completed \u00b7 %2 failed \u00b7 %3 cancelled")
+                .arg(strip->chip(StatusGroup::Completed)->count())
+                .arg(strip->chip(StatusGroup::Failed)->count())
+                .arg(strip->chip(StatusGroup::Cancelled)->count());
+    }
     // With MEDIAFORGE_MONITOR_SHOTS=DIR, the window as it is now, to look at.
     void shot(const QString &name) const
     {
         const QString directory = qEnvironmentVariable("MEDIAFORGE_MONITOR_SHOTS");
-        if (!directory.isEmpty())
-            m_window->grab().save(directory + QStringLiteral("/service-") + name + QStringLiteral(".png"));
+        if (directory.isEmpty())
+            return;
+        // Layouts follow text changes a turn of the event loop later; the picture shows them done.
+        QCoreApplication::processEvents();
+        m_window->grab().save(directory + QStringLiteral("/service-") + name + QStringLiteral(".png"));
     }
     QString tabText() const { return m_window->findChild<QTabWidget *>()->tabText(m_window->findChild<QTabWidget *>()->currentIndex()); }
 
@@ -226,6 +255,11 @@ void TestMonitorService::keyboardReachesTheJobActions()
     QTest::keyClick(table, Qt::Key_C, Qt::ControlModifier);
     QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("thumb-1"));
 
+    // Ctrl+Shift+C copies the service-wide id and says so in words, not "1 service id(s)".
+    QTest::keyClick(table, Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(QApplication::clipboard()->text(), done);
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Copied the service-wide id %1").arg(done));
+
     // Enter opens the details, with the output and its metadata.
     QTest::keyClick(table, Qt::Key_Return);
     JobDetailsDialog *details = nullptr;
@@ -323,8 +357,9 @@ void TestMonitorService::keyboardAloneFiltersSelectsOpensAndAsksToCancel()
     QTRY_VERIFY(!view()->findChild<JobDetailsDialog *>());
     m_window->activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
-    view()->table()->setFocus();
+    // Back in the window, the keyboard is where it was: on the table, the job still selected.
     QTRY_VERIFY(view()->table()->hasFocus());
+    QCOMPARE(view()->table()->currentId(), m_longId);
     QTest::keyClick(view()->table(), Qt::Key_Delete);
     QMessageBox *box = nullptr;
     QTRY_VERIFY((box = view()->pendingConfirmation()) != nullptr);
@@ -364,7 +399,20 @@ void TestMonitorService::frozenServiceIsShownStale()
     QTRY_VERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("Not answering since")));
     QVERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("last known: Healthy")));
     QVERIFY2(view()->healthPanel()->workersText().contains(QStringLiteral("(as of ")), qPrintable(view()->healthPanel()->workersText()));
+    // The longer title wraps: the panel stays inside its scroll area (it was cut on the right).
+    QTRY_VERIFY2(view()->healthPanel()->width() <= view()->healthPanel()->parentWidget()->width(),
+                 qPrintable(QStringLiteral("%1 > %2").arg(view()->healthPanel()->width()).arg(view()->healthPanel()->parentWidget()->width())));
     QVERIFY(!m_window->cancelAction()->isEnabled());
+    // The counts are of that list: greyed and "as of" like it.
+    for (SummaryChip *chip : view()->summary()->chipsInOrder()) {
+        QVERIFY(!chip->isCurrent());
+        QVERIFY2(chip->accessibleName().contains(QStringLiteral(", as of ")), qPrintable(chip->accessibleName()));
+    }
+    // What /health said and the counts are greyed as well.
+    for (const QString &label : {QStringLiteral("Version"), QStringLiteral("Uptime"), QStringLiteral("Finished"), QStringLiteral("Queue")}) {
+        QVERIFY2(healthValue(label), qPrintable(label));
+        QVERIFY2(greyed(healthValue(label)), qPrintable(label));
+    }
     // The tray and the window title do not count it as connected either.
     QTRY_VERIFY2(m_window->tray()->summary().contains(QStringLiteral("0 of 1 service")), qPrintable(m_window->tray()->summary()));
     shot(QStringLiteral("frozen"));
@@ -378,6 +426,9 @@ void TestMonitorService::frozenServiceIsShownStale()
     QVERIFY(!model()->index(model()->rowOfId(m_longId), JobModel::JobColumn).data(Qt::ForegroundRole).isValid());
     QTRY_VERIFY_WITH_TIMEOUT(!view()->healthPanel()->workersText().contains(QStringLiteral("as of")), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(tabText(), session->displayName(), 10000);
+    QVERIFY(!greyed(healthValue(QStringLiteral("Version"))));
+    QVERIFY(view()->summary()->chip(StatusGroup::Running)->isCurrent());
+    QVERIFY(!greyed(healthValue(QStringLiteral("Finished"))));
 }
 
 void TestMonitorService::stoppingServiceShowsItsDrainThenGoesStale()
@@ -397,6 +448,16 @@ void TestMonitorService::stoppingServiceShowsItsDrainThenGoesStale()
     QTRY_VERIFY(view()->healthPanel()->statusText().contains(QStringLiteral("Stopping, ")));
     QVERIFY(view()->banner()->isVisible());
     QVERIFY(view()->bannerText().contains(QStringLiteral("shutting down")));
+    // The service's own words are a detail under the monitor's sentence.
+    QVERIFY2(view()->bannerText().contains(QStringLiteral("The service said")), qPrintable(view()->bannerText()));
+    // "Draining" names a cluster node's state, not this one.
+    QVERIFY(!tabText().contains(QStringLiteral("drain"), Qt::CaseInsensitive));
+    QVERIFY(!view()->healthPanel()->statusText().contains(QStringLiteral("drain"), Qt::CaseInsensitive));
+    // The time left counts down on the tab, not only in the session.
+    const QString before = tabText();
+    const int left = session->drainSecondsLeft();
+    QTRY_VERIFY_WITH_TIMEOUT(session->drainSecondsLeft() < left, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(tabText() != before && tabText().contains(QStringLiteral(" s left")), 10000);
     shot(QStringLiteral("stopping"));
     // Still live meanwhile: running jobs may finish.
     QTRY_VERIFY_WITH_TIMEOUT(session->isLive(), 10000);
@@ -416,6 +477,13 @@ void TestMonitorService::stoppingServiceShowsItsDrainThenGoesStale()
     QVERIFY2(view()->healthPanel()->workersText().startsWith(QStringLiteral("Workers: 0 of 1 busy (as of ")),
              qPrintable(view()->healthPanel()->workersText()));
     QVERIFY(view()->healthPanel()->workerRowText(0).contains(QStringLiteral("idle")));
+    // Queue and Finished are the strip's numbers, greyed like the rest.
+    QCOMPARE(healthValue(QStringLiteral("Finished"))->text(), finishedFromTheStrip());
+    QCOMPARE(healthValue(QStringLiteral("Queue"))->text(),
+             QStringLiteral("%1 waiting").arg(view()->summary()->chip(StatusGroup::Queued)->count()));
+    QVERIFY(greyed(healthValue(QStringLiteral("Finished"))));
+    QVERIFY(greyed(healthValue(QStringLiteral("Version"))));
+    QVERIFY(!view()->summary()->chip(StatusGroup::Cancelled)->isCurrent());
     QVERIFY(tabText().contains(QStringLiteral("Reconnecting in")));
     shot(QStringLiteral("stopped"));
 }
@@ -571,10 +639,24 @@ void TestMonitorService::tokenProblemsAreShown()
     QTRY_COMPARE_WITH_TIMEOUT(wrong->session()->state(), ServiceSession::State::AuthFailed, 10000);
     QVERIFY(wrong->banner()->isVisible());
     QVERIFY(wrong->bannerText().contains(QStringLiteral("Authentication failed")));
+    // The service was reached: the health panel says what went wrong, not "Unreachable".
+    QTRY_VERIFY2(wrong->healthPanel()->statusText().contains(QStringLiteral("Authentication failed")),
+                 qPrintable(wrong->healthPanel()->statusText()));
+    QVERIFY(!wrong->healthPanel()->statusText().contains(QStringLiteral("Unreachable")));
     // No retry with a token that cannot work.
     QTest::qWait(1500);
     QCOMPARE(wrong->session()->state(), ServiceSession::State::AuthFailed);
     shot(QStringLiteral("token-refused"));
+
+    // Ctrl+O on the failing tab opens the dialog with its URL, too.
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_O, Qt::ControlModifier);
+    ConnectDialog *opened = nullptr;
+    QTRY_VERIFY((opened = m_window->connectDialog()) != nullptr);
+    QCOMPARE(opened->urlBox()->currentText(), wrong->session()->url().toString());
+    opened->reject();
+    QTRY_VERIFY(!m_window->connectDialog());
 
     // Fixed where it is reported: "Change token…" opens the dialog for this service, and a
     // new token reconnects the same tab.
@@ -609,6 +691,45 @@ void TestMonitorService::tokenProblemsAreShown()
     QCOMPARE(admin.state(), ServiceSession::State::Connected);
     admin.stop();
     client.stop();
+}
+
+void TestMonitorService::timedOutJobShowsItsReasonCommandAndFfmpegsLastLines()
+{
+    // A TIMEOUT used to show only "reason time_limit". A real service stops a real ffmpeg at
+    // its time limit; the details say why in words, with the command line that ran and what
+    // ffmpeg wrote last (both sent to admins only; a service without tokens treats the
+    // monitor as admin).
+    ServiceProcess limited;
+    QVERIFY(limited.start({QStringLiteral("--job-timeout"), QStringLiteral("3"), QStringLiteral("--ffmpeg-threads"),
+                           QStringLiteral("1")}));
+    ServiceSession session(QUrl(limited.wsUrl()), QString(), &m_network);
+    session.model()->setCoalesceInterval(0);
+    session.start();
+    QTRY_VERIFY_WITH_TIMEOUT(session.isSynchronised(), 10000);
+    TestSubmitter submitter;
+    QVERIFY(submitter.open(QUrl(limited.wsUrl())));
+    const QString id = submitter.start(QStringLiteral("slow-1"), QStringLiteral("compress"),
+                                       QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_longClip);
+    QVERIFY(!id.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(session.model()->recordById(id) && session.model()->recordById(id)->state == JobState::Failed, 60000);
+    QCOMPARE(session.model()->recordById(id)->errorCode, QStringLiteral("TIMEOUT"));
+    JobDetailsDialog details(session.model(), id);
+    details.setAttribute(Qt::WA_DeleteOnClose, false);
+    const QString text = details.plainText();
+    QVERIFY2(text.contains(QStringLiteral("the job's time limit was reached")), qPrintable(text));
+    QVERIFY2(!text.contains(QStringLiteral("time_limit")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("ffmpeg command line")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("-i ")), qPrintable(text));
+    // ffmpeg runs with -loglevel warning: stopped at the limit it has usually said nothing,
+    // and the details say that rather than leave the section out.
+    QVERIFY2(text.contains(QStringLiteral("ffmpeg said (last lines)")), qPrintable(text));
+    const QString said = session.model()->recordById(id)->snapshot.value(QStringLiteral("ffmpeg_stderr")).toString();
+    QVERIFY2(said.isEmpty() ? text.contains(QStringLiteral("ffmpeg wrote no warning or error")) : text.contains(said.right(20)),
+             qPrintable(text));
+    QVERIFY(!text.contains(QStringLiteral("Stage")));
+    submitter.connection.close();
+    session.stop();
+    limited.stop();
 }
 
 QTEST_MAIN(TestMonitorService)

@@ -15,6 +15,7 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
+#include <QLibraryInfo>
 #include <QProcess>
 #include <QLocale>
 #include <QSettings>
@@ -43,6 +44,7 @@ private slots:
     void failureNotifications();
     void detailsPageShowsTheErrorAndOutputs();
     void germanTranslationIsComplete();
+    void germanTranslationHasEveryStringOfTheSources();
     void germanTranslationIsUsed();
     void helpAndVersionNeedNoDisplay();
 
@@ -331,6 +333,31 @@ void TestMonitorSupport::germanTranslationIsComplete()
     QVERIFY(!xml.hasError());
     QVERIFY(messages > 200);
     QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QStringLiteral(" | "))));
+}
+
+void TestMonitorSupport::germanTranslationHasEveryStringOfTheSources()
+{
+    // The check above reads the .ts as committed: a tr() added to the code without running
+    // lupdate would pass it and show English in the German interface. lupdate (Qt's own tool,
+    // needed for the build anyway) merges the sources into a copy; nothing may come out new.
+    const QString lupdate = QLibraryInfo::path(QLibraryInfo::BinariesPath) + QStringLiteral("/lupdate");
+    QVERIFY2(QFileInfo(lupdate).isExecutable(), qPrintable(lupdate));
+    const QString source = qEnvironmentVariable("MEDIAFORGE_SOURCE_DIR");
+    const QString copy = m_dir.filePath(QStringLiteral("mediaforge-monitor_de.ts"));
+    QFile::remove(copy);
+    QVERIFY(QFile::copy(source + QStringLiteral("/translations/mediaforge-monitor_de.ts"), copy));
+    QFile::setPermissions(copy, QFile::ReadOwner | QFile::WriteOwner);
+    QProcess process;
+    process.start(lupdate, {QStringLiteral("-no-obsolete"), QStringLiteral("-locations"), QStringLiteral("none"),
+                            source + QStringLiteral("/monitor"), QStringLiteral("-ts"), copy});
+    QVERIFY(process.waitForFinished(120000));
+    QCOMPARE(process.exitCode(), 0);
+    QFile merged(copy);
+    QVERIFY(merged.open(QIODevice::ReadOnly));
+    const QByteArray text = merged.readAll();
+    QVERIFY(text.contains("<message"));
+    QVERIFY2(!text.contains("type=\"unfinished\""),
+             "strings in monitor/ that translations/mediaforge-monitor_de.ts lacks: run lupdate and translate them");
 }
 
 void TestMonitorSupport::germanTranslationIsUsed()

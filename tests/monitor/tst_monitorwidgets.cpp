@@ -39,6 +39,8 @@
 #include <QJsonArray>
 #include <QTest>
 #include <QMenu>
+#include <QScopeGuard>
+#include <QStyle>
 #include <QToolButton>
 
 using namespace Mediaforge::Monitor;
@@ -101,10 +103,13 @@ private slots:
     void detailsNameTheFieldsAndShowWhatFfmpegDid();
     void timesKeepTheirSecondsInGerman();
     void idleChartWritesNoScale();
+    void chartLegendKeepsClearOfItsTitle_data();
+    void chartLegendKeepsClearOfItsTitle();
     void connectDialogFitsItsTexts();
     void layoutKeepsStatusAndProgressVisible_data();
     void layoutKeepsStatusAndProgressVisible();
     void windowAndColumnLayoutAreRemembered();
+    void firstStartShowsEveryColumnWhereTheScreenAllows();
     void cleanupTestCase();
 };
 
@@ -426,9 +431,15 @@ void TestMonitorWidgets::enterInTheFilterSelectsTheFirstMatchAndTabReachesTheCou
     // Tab leaves the table for the counts (it does not walk the cells).
     QTest::keyClick(view.table(), Qt::Key_Tab);
     QTRY_VERIFY(QApplication::focusWidget() == view.summary()->chipsInOrder().first());
-    // ... and Space on a count filters by it.
     QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
     QCOMPARE(QApplication::focusWidget(), view.summary()->chipsInOrder().at(1));
+    // ... and Space on a count shows only its status; Space again shows them all.
+    SummaryChip *chip = view.summary()->chipsInOrder().at(1);
+    QTest::keyClick(chip, Qt::Key_Space);
+    QVERIFY(chip->isChecked());
+    QVERIFY(!view.proxy()->showsAllGroups());
+    QTest::keyClick(chip, Qt::Key_Space);
+    QVERIFY(view.proxy()->showsAllGroups());
 }
 
 void TestMonitorWidgets::cancelQuestionNamesTheJobsAndWhatHappensToThem()
@@ -466,6 +477,30 @@ void TestMonitorWidgets::cancelQuestionNamesTheJobsAndWhatHappensToThem()
     QVERIFY(box->informativeText().contains(QStringLiteral("leave the queue")));
     box->button(QMessageBox::No)->click();
     QTRY_VERIFY(!view.pendingConfirmation());
+
+    // By keyboard: Enter keeps the job (the default); Tab reaches "Cancel job" and Space
+    // presses it. The session is not connected, so the request comes back refused: what
+    // counts here is that it was sent.
+    QSignalSpy messages(&view, &ServiceView::statusMessage);
+    view.cancelSelected();
+    QTRY_VERIFY((box = view.pendingConfirmation()) != nullptr);
+    box->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(box));
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return);
+    QTRY_VERIFY(!view.pendingConfirmation());
+    QCOMPARE(messages.count(), 0);
+    view.cancelSelected();
+    QTRY_VERIFY((box = view.pendingConfirmation()) != nullptr);
+    box->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(box));
+    for (int i = 0; i < 4 && QApplication::focusWidget() != box->button(QMessageBox::Yes); ++i)
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+    QCOMPARE(QApplication::focusWidget(), box->button(QMessageBox::Yes));
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Space);
+    QTRY_VERIFY(!view.pendingConfirmation());
+    QTRY_VERIFY(messages.count() >= 1);
+    QVERIFY2(messages.first().first().toString().startsWith(QStringLiteral("Cancelling job-q1")),
+             qPrintable(messages.first().first().toString()));
 }
 
 void TestMonitorWidgets::detailsNameTheFieldsAndShowWhatFfmpegDid()
@@ -562,6 +597,50 @@ void TestMonitorWidgets::idleChartWritesNoScale()
     QCOMPARE(pixelsNear(idle, corner, muted), 0);
 }
 
+void TestMonitorWidgets::chartLegendKeepsClearOfItsTitle_data()
+{
+    QTest::addColumn<QString>("language");
+    QTest::addColumn<int>("lines");
+    // The side panel's narrowest (its minimum width) and a comfortable one.
+    QTest::newRow("English narrow") << QStringLiteral("en_US") << 19;
+    QTest::newRow("German narrow") << QStringLiteral("de") << 19;
+    QTest::newRow("English wide") << QStringLiteral("en_US") << 30;
+    QTest::newRow("German wide") << QStringLiteral("de") << 30;
+}
+
+void TestMonitorWidgets::chartLegendKeepsClearOfItsTitle()
+{
+    // "Beendete Aufträge" and the legend "fertig ■ fehlgeschlagen" used to be drawn over each
+    // other in a narrow panel. Where the title is painted, no legend swatch may be.
+    QFETCH(QString, language);
+    QFETCH(int, lines);
+    QVERIFY(installTranslators(*QCoreApplication::instance(), language));
+    auto restore = qScopeGuard([] { installTranslators(*QCoreApplication::instance(), QStringLiteral("en_US")); });
+    ThroughputChart chart;
+    QList<ThroughputHistory::Bucket> buckets;
+    for (int i = 0; i < 15; ++i) {
+        ThroughputHistory::Bucket bucket;
+        bucket.start = MonitorTest::kEpoch.addSecs(60 * i);
+        buckets.append(bucket);   // nothing observed: no bars, only the titles and legends
+    }
+    chart.setBuckets(buckets, 60);
+    const int line = chart.fontMetrics().height();
+    chart.resize(line * lines, chart.sizeHint().height());
+    const QImage image = chart.grab().toImage();
+    QFont bold = chart.font();
+    bold.setBold(true);
+    const int titleWidth = QFontMetrics(bold).horizontalAdvance(ThroughputChart::tr("Jobs finished"));
+    const QColor green = Icons::groupColor(StatusGroup::Completed);
+    const QColor red = Icons::groupColor(StatusGroup::Failed);
+    // The title's line, from the left edge to just past the title.
+    const QRect title(0, 0, titleWidth + line / 4, line);
+    QCOMPARE(pixelsNear(image, title, green), 0);
+    QCOMPARE(pixelsNear(image, title, red), 0);
+    // The legend is there, on the title's line or the next one.
+    QVERIFY(pixelsNear(image, QRect(0, 0, image.width(), line * 2), green) > 4);
+    QVERIFY(pixelsNear(image, QRect(0, 0, image.width(), line * 2), red) > 4);
+}
+
 void TestMonitorWidgets::connectDialogFitsItsTexts()
 {
     QTemporaryDir dir;
@@ -625,7 +704,14 @@ void TestMonitorWidgets::layoutKeepsStatusAndProgressVisible()
     QVERIFY(shown(JobModel::ProgressColumn));
     QVERIFY(shown(JobModel::JobColumn));
     const int ch = table->fontMetrics().horizontalAdvance(QLatin1Char('0'));
-    QVERIFY(header->sectionSize(JobModel::InputColumn) >= ch * 10);
+    // The input's name stays readable: Speed and the others give way before it.
+    QVERIFY2(header->sectionSize(JobModel::InputColumn) >= ch * 16, qPrintable(QString::number(header->sectionSize(JobModel::InputColumn))));
+    // Every status is whole ("Wird h…eladen" was not).
+    const int icon = table->style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, table);
+    for (JobState state : {JobState::AwaitingUpload, JobState::Downloading, JobState::Queued, JobState::Processing,
+                           JobState::Completed, JobState::Failed, JobState::Cancelled})
+        QVERIFY2(header->sectionSize(JobModel::StatusColumn) > table->fontMetrics().horizontalAdvance(StatusText::state(state)) + icon + ch,
+                 qPrintable(StatusText::state(state)));
     // Column titles are not cut ("Geschwindigk…").
     for (int column = 0; column < JobModel::ColumnCount; ++column) {
         if (column == JobModel::InputColumn || header->isSectionHidden(column))
@@ -643,6 +729,11 @@ void TestMonitorWidgets::layoutKeepsStatusAndProgressVisible()
         QVERIFY(chip->mapTo(&window, QPoint(chip->width(), 0)).x() <= window.width());
     }
     QVERIFY(view->statusButton()->mapTo(&window, QPoint(view->statusButton()->width(), 0)).x() <= window.width());
+    // The filter's placeholder is whole ("Aufträge filtern (S…" was cut, even at 1920 px).
+    QLineEdit *filter = view->filterEdit();
+    QVERIFY2(filter->width() > filter->fontMetrics().horizontalAdvance(filter->placeholderText())
+                     + filter->style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, filter),
+             qPrintable(filter->placeholderText()));
 
     // Hiding and showing the side panel gives the table back its width.
     const int tableWidth = table->width();
@@ -657,7 +748,7 @@ void TestMonitorWidgets::layoutKeepsStatusAndProgressVisible()
     panel->trigger();
     QTRY_COMPARE(table->width(), tableWidth);
     QVERIFY(shown(JobModel::StatusColumn) && shown(JobModel::ProgressColumn));
-    QVERIFY(header->sectionSize(JobModel::InputColumn) >= ch * 10);
+    QVERIFY(header->sectionSize(JobModel::InputColumn) >= ch * 16);
 
     const QString shots = qEnvironmentVariable("MEDIAFORGE_MONITOR_SHOTS");
     if (!shots.isEmpty())
@@ -699,6 +790,38 @@ void TestMonitorWidgets::windowAndColumnLayoutAreRemembered()
             action->trigger();
     }
     QCOMPARE(header->sortIndicatorSection(), int(JobModel::StatusColumn));
+}
+
+void TestMonitorWidgets::firstStartShowsEveryColumnWhereTheScreenAllows()
+{
+    // The first start used to open at a size that already hid four columns.
+    QVERIFY(installTranslators(*QCoreApplication::instance(), QStringLiteral("en_US")));
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(QStringLiteral("m.ini")), QSettings::IniFormat);
+    ConnectionSettings connections(settings);
+    MainWindow window(connections, nullptr);
+    // Nothing remembered: the window takes the first-start size for its screen.
+    QVERIFY(window.screen());
+    QCOMPARE(window.size(), window.firstStartSize(window.screen()->availableGeometry().size()));
+    // Never below the smallest layout, never above 90 % of a screen that has room.
+    QCOMPARE(window.firstStartSize(QSize(800, 600)), QSize(1000, 650));
+    const QSize fullHd = window.firstStartSize(QSize(1920, 1040));
+    QVERIFY(fullHd.width() <= 1920 * 9 / 10 && fullHd.height() <= 1040 * 9 / 10);
+    // On a full-HD screen that size shows every column beside the side panel.
+    ServiceView *view = window.addService(QUrl(QStringLiteral("ws://127.0.0.1:9/")), QString());
+    view->session()->model()->setCoalesceInterval(0);
+    feed(view->session()->model());
+    window.resize(fullHd);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_COMPARE(window.size(), fullHd);
+    QVERIFY(view->isHealthPanelVisible());
+    JobTableView *table = view->table();
+    QHeaderView *header = table->horizontalHeader();
+    for (int column = 0; column < JobModel::ColumnCount; ++column) {
+        QTRY_VERIFY2(!header->isSectionHidden(column), qPrintable(table->model()->headerData(column, Qt::Horizontal).toString()));
+        QVERIFY(header->sectionViewportPosition(column) + header->sectionSize(column) <= table->viewport()->width());
+    }
 }
 
 QTEST_MAIN(TestMonitorWidgets)
