@@ -240,9 +240,10 @@ private slots:
         // And it is healthy: it still answers (a new client: the old one may have given up on
         // its connection while the node was frozen).
         TestSubmitter later;
-        QVERIFY(later.open(QUrl(c.wsUrl())));
-        QCOMPARE(later.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("get_stats")}}).value(QStringLiteral("type")).toString(),
-                 QStringLiteral("stats"));
+        QVERIFY2(later.open(QUrl(c.wsUrl())), qPrintable(c.log()));
+        QVERIFY2(later.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("get_stats")}}).value(QStringLiteral("type"))
+                         == QLatin1StringView("stats"),
+                 qPrintable(c.log()));
         later.connection.close();
         client.connection.close();
         c.stop();
