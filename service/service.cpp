@@ -14,6 +14,7 @@
 #include "server/signalwatcher.h"
 #include "server/systemdnotifier.h"
 #include "server/websocketserver.h"
+#include "postgresjobstore.h"
 #include "sqlitejobstore.h"
 
 #include <QCoreApplication>
@@ -99,6 +100,15 @@ int Service::run(const Config &config)
     if (config.store == QLatin1StringView("memory")) {
         qCWarning(lcServer) << "--store memory: jobs do not survive a restart";
         store = std::make_unique<MemoryJobStore>();
+    } else if (config.store.startsWith(QLatin1StringView("postgres"))) {
+        QString storeProblem;
+        store = PostgresJobStore::open(config.store, config.nodeName, std::chrono::seconds(config.leaseSeconds),
+                                       &storeProblem);
+        if (!store) {
+            std::fprintf(stderr, "mediaforged: %s\n", qPrintable(storeProblem));
+            return 2;
+        }
+        qCInfo(lcServer).noquote() << "job store" << store->describe() << "shared as node" << config.nodeName;
     } else {
         const QString storePath = config.store.startsWith(QLatin1StringView("sqlite:"))
                 ? QDir(config.dataDir).absoluteFilePath(config.store.mid(7))

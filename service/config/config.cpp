@@ -4,7 +4,9 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QStandardPaths>
+#include <QSysInfo>
 #include <QThread>
 #include <QUrl>
 
@@ -170,15 +172,32 @@ QList<Setting> settings()
                  QStringLiteral("Directory of the job store (jobs.db) and, unless --temp-dir says otherwise, the job files; one instance per directory (locked)."),
                  QStringLiteral("<XDG data home>/mediaforge"), stringSetting(&Config::dataDir)});
     list.append({QStringLiteral("store"), QStringLiteral("MEDIAFORGE_STORE"), QString(), QStringLiteral("store"),
-                 QStringLiteral("Job store: sqlite (<data dir>/jobs.db), sqlite:PATH, or memory (nothing survives a restart; benchmarks and throw-away instances)."),
+                 QStringLiteral("Job store: sqlite (<data dir>/jobs.db), sqlite:PATH, postgresql://USER@HOST:PORT/DB (a libpq URI: one database that several nodes share, see docs/scaling.md; the password from PGPASSWORD or a libpq password file rather than the URI, which ps shows), or memory (nothing survives a restart; benchmarks and throw-away instances)."),
                  QStringLiteral("sqlite"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
                      const QString store = value.trimmed();
-                     if (store != QLatin1StringView("sqlite") && store != QLatin1StringView("memory")
+                     const QUrl url(store, QUrl::StrictMode);
+                     const bool postgres = (url.scheme() == QLatin1StringView("postgresql")
+                                            || url.scheme() == QLatin1StringView("postgres"))
+                             && url.isValid() && url.path().size() > 1;
+                     if (store != QLatin1StringView("sqlite") && store != QLatin1StringView("memory") && !postgres
                          && !(store.startsWith(QLatin1StringView("sqlite:")) && store.size() > 7))
-                         return QStringLiteral("sqlite, sqlite:PATH or memory");
+                         return QStringLiteral("sqlite, sqlite:PATH, postgresql://USER@HOST:PORT/DB or memory");
                      config.store = store;
                      return std::nullopt;
                  }});
+    list.append({QStringLiteral("node-name"), QStringLiteral("MEDIAFORGE_NODE_NAME"), QString(), QStringLiteral("name"),
+                 QStringLiteral("This node's name in a store that several nodes share (PostgreSQL): the jobs it holds and the leases it renews carry it, so it must differ between nodes and stay the same across restarts of one."),
+                 QStringLiteral("<host name>"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     static const QRegularExpression name(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"));
+                     if (!name.match(value.trimmed()).hasMatch())
+                         return QStringLiteral("1 to 63 letters, digits, dots, dashes or underscores");
+                     config.nodeName = value.trimmed();
+                     return std::nullopt;
+                 }});
+    list.append({QStringLiteral("lease-seconds"), QStringLiteral("MEDIAFORGE_LEASE_SECONDS"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("With a PostgreSQL store: how long a node's claim on a running job lasts without renewal (renewed every third of it, by the database's clock); a job whose node stopped renewing runs again on another node after this."),
+                 QStringLiteral("30"), intSetting(&Config::leaseSeconds, 3, 3600)});
     list.append({QStringLiteral("temp-dir"), QStringLiteral("MEDIAFORGE_TEMP_DIR"), QStringLiteral("TEMP_DIR"),
                  QStringLiteral("path"),
                  QStringLiteral("Directory for job files (one sub-directory per job, removed when it ends); one instance per directory (locked)."),
@@ -533,6 +552,12 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
 
     // Rules that span settings.
     config.dataDir = QDir::cleanPath(QDir(config.dataDir).absolutePath());
+    if (config.nodeName.isEmpty()) {
+        static const QRegularExpression unfit(QStringLiteral("[^A-Za-z0-9._-]"));
+        config.nodeName = QSysInfo::machineHostName().replace(unfit, QStringLiteral("-")).left(63);
+        if (config.nodeName.isEmpty())
+            config.nodeName = QStringLiteral("node");
+    }
     config.tempDir = config.tempDir.isEmpty() ? QDir(config.dataDir).filePath(QStringLiteral("jobs"))
                                               : QDir::cleanPath(QDir(config.tempDir).absolutePath());
     if (config.ffmpegCpuSeconds < 0) {

@@ -25,7 +25,9 @@ struct Config
     int stallSeconds = 120;
     int ffmpegThreads = 0;             // 0: ffmpeg decides
     QString dataDir;                   // default: <XDG data home>/mediaforge
-    QString store = QStringLiteral("sqlite");   // sqlite, sqlite:PATH or memory
+    QString store = QStringLiteral("sqlite");   // sqlite, sqlite:PATH, postgresql://... or memory
+    QString nodeName;                  // default: the host name
+    int leaseSeconds = 30;             // PostgreSQL store: a claim's lease
     QString tempDir;                   // default: <data dir>/jobs
     int historyDays = 7;
     int maxAttempts = 2;

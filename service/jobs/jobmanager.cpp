@@ -134,6 +134,7 @@ std::optional<QString> JobManager::initialize()
     recover();
     sweep();
     purgeHistory();
+    startLeases();
     // After the caller has connected its listeners and the event loop runs.
     QMetaObject::invokeMethod(this, &JobManager::schedule, Qt::QueuedConnection);
     return std::nullopt;
@@ -684,8 +685,8 @@ void JobManager::setStage(Job &job, JobStatus status, JobStage stage, bool persi
     rt.progressPending = false;
     rt.lastSentPercentage = -1;
     rt.sinceStoreWrite.restart();
-    if (!persisted)
-        persist(job);
+    if (!persisted && !persistOrAbandon(job))
+        return;
     qCDebug(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("state"), jobStatusName(status)}}
                               << "stage" << jobStageName(stage);
     emit jobStageChanged(job.id);
@@ -730,6 +731,12 @@ void JobManager::flushProgress(Job &job)
     auto it = m_runtimes.find(job.id);
     if (it == m_runtimes.end() || !(*it)->progressPending)
         return;
+    // A claimed job's progress is announced only while this node surely holds it: after a
+    // freeze longer than the lease it waits for the renewal that says whose the job is.
+    if (job.status == JobStatus::Processing && !leasesConfirmed()) {
+        queueHeartbeat();
+        return;
+    }
     Runtime &rt = **it;
     rt.progressPending = false;
     rt.sinceProgress.restart();
@@ -779,7 +786,8 @@ void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> erro
         removeFiles(job, false);
     }
     m_parked.remove(id);
-    persist(job);
+    if (!persistOrAbandon(job))
+        return;
     Logging::Fields fields = jobFields(job);
     fields.add(QStringLiteral("state"), jobStatusName(status));
     fields.add(QStringLiteral("duration_ms"), QString::number(job.createdAt.msecsTo(job.finishedAt)));

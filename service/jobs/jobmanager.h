@@ -232,6 +232,18 @@ private:
     void endGrace(const QString &id, const QDateTime &until);
     std::optional<Result<QString>> replayIdempotent(const SubmitRequest &request, const QString &requestHash);
     int unfinishedJobsOfConnection(quint64 connectionId) const;
+    // jobmanagerleases.cpp: leases on a store that several nodes share.
+    void startLeases();
+    void heartbeat();
+    void queueHeartbeat();
+    void adoptExpired();
+    // Another node took the job over: its run here stops and publishes nothing more.
+    void abandon(const QString &id);
+    // Whether the last renewal is recent enough that this node's leases surely still hold.
+    bool leasesConfirmed() const;
+    // persist() for a state change about to be announced: false when it must not be, and the
+    // job was abandoned if another node has taken it over.
+    bool persistOrAbandon(Job &job);
     // jobmanagerlimits.cpp: the per-job input total and the disk, before bytes are stored.
     std::optional<Error> admitSubmit(const SubmitRequest &request);
     // `more` bytes for input `index` of `job`, which holds `received` of them so far;
@@ -266,6 +278,9 @@ private:
     qint64 m_cancelled = 0;
     qint64 m_bytesReceived = 0;
     bool m_shuttingDown = false;
+    QTimer *m_leaseTimer = nullptr;
+    QElapsedTimer m_sinceRenewal;                       // since the store last confirmed the leases
+    bool m_heartbeatQueued = false;
 };
 
 } // namespace Mediaforge

@@ -58,8 +58,9 @@ void JobManager::recover()
         Recovered recovered = recoverJob(record, m_settings.maxAttempts, now);
         Job &job = recovered.job;
         const bool changed = recovered.action != Recovered::Action::KeepOutputs || job.outputsRemoved != record.outputsRemoved;
-        if (changed)
-            persist(job);
+        // Fenced: another node took the job over between the read and this write.
+        if (changed && !persist(job) && m_store->lastWriteFenced())
+            continue;
         if (recovered.action == Recovered::Action::End) {
             QDir(job.directory).removeRecursively();
             if (record.status != job.status) {

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "jobrecovery.h"
 
+#include <QDir>
 #include <QFileInfo>
+
+#include <algorithm>
 
 namespace Mediaforge {
 
@@ -136,6 +139,52 @@ Recovered recoverJob(Job job, int maxAttempts, const QDateTime &now)
         break;
     }
     return Recovered{std::move(job), Recovered::Action::End};
+}
+
+bool portableInputs(const Job &job)
+{
+    return !job.inputs.isEmpty() && std::all_of(job.inputs.cbegin(), job.inputs.cend(), [](const JobInput &input) {
+        return input.source == JobInput::Source::Url;
+    });
+}
+
+Recovered adoptJob(Job job, int maxAttempts, const QString &directory, const QDateTime &now)
+{
+    if (!ownerCanReturn(job)) {
+        return end(std::move(job), JobStatus::Cancelled,
+                   Error(ErrorCode::JobCancelled,
+                         QStringLiteral("the node running the job stopped and the connection that started it is gone"),
+                         QJsonObject{{QStringLiteral("reason"), QStringLiteral("node_lost")}}),
+                   now);
+    }
+    ++job.attempts;
+    if (job.attempts > maxAttempts) {
+        const int runs = job.attempts - 1;
+        return end(std::move(job), JobStatus::Failed,
+                   Error(ErrorCode::AttemptsExhausted,
+                         QStringLiteral("the node running this job stopped during each of its %1 runs; it is not run "
+                                        "again (--max-attempts %2)")
+                                 .arg(runs)
+                                 .arg(maxAttempts),
+                         QJsonObject{{QStringLiteral("attempts"), runs}, {QStringLiteral("max_attempts"), maxAttempts}}),
+                   now);
+    }
+    job.connectionId = 0;
+    job.progress = JobProgress{};
+    job.outputs.clear();
+    job.probeResult = QJsonObject();
+    job.startedAt = QDateTime();
+    job.inputCompletedAt = QDateTime();
+    job.directory = directory;
+    for (qsizetype i = 0; i < job.inputs.size(); ++i) {
+        JobInput &input = job.inputs[i];
+        input.path = QDir(directory).filePath(QStringLiteral("input-%1").arg(i));
+        input.bytes = 0;
+        input.complete = false;
+    }
+    job.status = JobStatus::Downloading;
+    job.stage = JobStage::Downloading;
+    return Recovered{std::move(job), Recovered::Action::Download};
 }
 
 } // namespace Mediaforge

@@ -30,4 +30,12 @@ bool ownerCanReturn(const Job &job);
 
 Recovered recoverJob(Job job, int maxAttempts, const QDateTime &now);
 
+// Whether another node can run `job` without its files: every input is a URL it fetches itself.
+bool portableInputs(const Job &job);
+// What a node does with a job it took over from a node whose lease ended (a processing job
+// with portableInputs): the same rules as a restart, since the run it interrupted counts as an
+// attempt (attempts + 1, ATTEMPTS_EXHAUSTED past `maxAttempts`; cancelled when its owner cannot
+// come back); otherwise its inputs are fetched again into `directory`, this node's (Download).
+Recovered adoptJob(Job job, int maxAttempts, const QString &directory, const QDateTime &now);
+
 } // namespace Mediaforge

@@ -7,7 +7,9 @@
 #include <QList>
 #include <QSet>
 #include <QString>
+#include <QStringList>
 
+#include <chrono>
 #include <optional>
 
 namespace Mediaforge {
@@ -82,6 +84,39 @@ public:
     virtual int purgeFinishedBefore(const QDateTime &cutoff) = 0;
     // The highest arrival sequence ever stored (0 when empty), so that a restart continues it.
     virtual quint64 maxSequence() = 0;
+
+    // --- Leases: a store that several nodes share ----------------------------------------------
+    // On such a store a claimed job carries a lease that its node renews; when the lease ends
+    // (the node died or froze), another node takes the job over. Every write of a job is fenced:
+    // it only succeeds while nobody else has taken the job over since this store claimed, read
+    // or inserted it. The embedded stores belong to one process and keep the defaults: no
+    // lease, nothing ever taken over.
+
+    // How long a lease lasts; zero: this store has no leases.
+    virtual std::chrono::seconds leaseDuration() const { return std::chrono::seconds(0); }
+    // Whether the last failed write was refused because another node has taken the job over.
+    virtual bool lastWriteFenced() const { return false; }
+    // Extends the leases of this node's claimed jobs (by the database's clock). Returns those
+    // of `running` that are no longer this node's (taken over): their runs must stop and
+    // publish nothing. nullopt when the store cannot be reached (nothing is known then).
+    virtual std::optional<QStringList> renewLeases(const QStringList &running)
+    {
+        Q_UNUSED(running);
+        return QStringList();
+    }
+    // Jobs of other nodes whose lease ended, oldest first, at most `limit`.
+    virtual QList<Job> expiredLeases(int limit)
+    {
+        Q_UNUSED(limit);
+        return {};
+    }
+    // Makes an expired job (as expiredLeases returned it) this node's, with a new lease and
+    // generation. False when another node was first or its lease was renewed meanwhile.
+    virtual bool takeOver(const Job &expired)
+    {
+        Q_UNUSED(expired);
+        return false;
+    }
 };
 
 } // namespace Mediaforge

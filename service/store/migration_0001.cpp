@@ -3,15 +3,11 @@
 // columns; lists that are only ever read whole (inputs, outputs) are JSON text.
 #include "migrations.h"
 
-#include <QSqlDatabase>
-#include <QSqlError>
-#include <QSqlQuery>
-
 namespace Mediaforge {
 
-QString migration0001(QSqlDatabase &database)
+QString migration0001(QSqlDatabase &database, SqlDialect dialect)
 {
-    static const char *const statements[] = {
+    return runStatements(database, dialect, {
             "CREATE TABLE jobs ("
             " id TEXT PRIMARY KEY NOT NULL,"
             " seq INTEGER NOT NULL,"
@@ -49,13 +45,7 @@ QString migration0001(QSqlDatabase &database)
             "CREATE INDEX jobs_owner_job_id ON jobs (owner, job_id, seq)",
             // What recovery loads: unfinished jobs and finished ones still holding files.
             "CREATE INDEX jobs_live ON jobs (seq) WHERE finished_at IS NULL OR outputs_removed = 0",
-    };
-    for (const char *statement : statements) {
-        QSqlQuery query(database);
-        if (!query.exec(QString::fromLatin1(statement)))
-            return query.lastError().text();
-    }
-    return QString();
+    });
 }
 
 } // namespace Mediaforge

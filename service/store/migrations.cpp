@@ -1,20 +1,35 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "migrations.h"
 
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+
 namespace Mediaforge {
 
-const QList<Migration> &sqliteMigrations()
+const QList<Migration> &jobStoreMigrations()
 {
     static const QList<Migration> list{
             {1, "jobs table, queue and history indexes", &migration0001},
             {2, "idempotency keys of start_job", &migration0002},
+            {3, "nodes and leases of claimed jobs", &migration0003},
     };
     return list;
 }
 
 int latestSchemaVersion()
 {
-    return sqliteMigrations().constLast().version;
+    return jobStoreMigrations().constLast().version;
+}
+
+QString runStatements(QSqlDatabase &database, SqlDialect dialect, const QList<const char *> &statements)
+{
+    for (const char *statement : statements) {
+        QSqlQuery query(database);
+        if (!query.exec(Sql::ddl(dialect, statement)))
+            return query.lastError().text();
+    }
+    return QString();
 }
 
 } // namespace Mediaforge

@@ -51,6 +51,24 @@ private slots:
         QCOMPARE(config.historyDays, 7);
         QCOMPARE(config.maxAttempts, 2);
         QVERIFY(!config.resetStore);
+        QCOMPARE(config.store, QStringLiteral("sqlite"));
+        QCOMPARE(config.leaseSeconds, 30);
+        QVERIFY(!config.nodeName.isEmpty());
+    }
+
+    void sharedStoreTakesAPostgresUriANodeNameAndALease()
+    {
+        const ConfigOutcome outcome = load({QStringLiteral("--store"), QStringLiteral("postgresql://mf@db.internal:5432/jobs"),
+                                            QStringLiteral("--node-name"), QStringLiteral("encoder-2"),
+                                            QStringLiteral("--lease-seconds"), QStringLiteral("9")});
+        QCOMPARE(outcome.action, ConfigOutcome::Action::Run);
+        QCOMPARE(outcome.config.store, QStringLiteral("postgresql://mf@db.internal:5432/jobs"));
+        QCOMPARE(outcome.config.nodeName, QStringLiteral("encoder-2"));
+        QCOMPARE(outcome.config.leaseSeconds, 9);
+        const ConfigOutcome fromEnvironment = load({}, {{QStringLiteral("MEDIAFORGE_STORE"), QStringLiteral("postgres://mf@h/db")},
+                                                        {QStringLiteral("MEDIAFORGE_NODE_NAME"), QStringLiteral("n1")}});
+        QCOMPARE(fromEnvironment.config.store, QStringLiteral("postgres://mf@h/db"));
+        QCOMPARE(fromEnvironment.config.nodeName, QStringLiteral("n1"));
     }
 
     void dataDirFromEnvironmentMovesTheJobFiles()
@@ -169,6 +187,13 @@ private slots:
                                                << QStringLiteral("20") << QStringLiteral("0 to 19");
         QTest::newRow("io priority beyond 7") << QStringList{QStringLiteral("--ffmpeg-io-priority"), QStringLiteral("8")}
                                               << QString() << QString() << QStringLiteral("-1 to 7");
+        QTest::newRow("postgres uri without a database")
+                << QStringList{QStringLiteral("--store"), QStringLiteral("postgresql://mf@db:5432")} << QString() << QString()
+                << QStringLiteral("postgresql://USER@HOST:PORT/DB");
+        QTest::newRow("node name with a space") << QStringList{QStringLiteral("--node-name"), QStringLiteral("node one")}
+                                                << QString() << QString() << QStringLiteral("letters, digits");
+        QTest::newRow("lease too short") << QStringList() << QStringLiteral("MEDIAFORGE_LEASE_SECONDS") << QStringLiteral("1")
+                                         << QStringLiteral("3 to 3600");
         QTest::newRow("bad origin") << QStringList{QStringLiteral("--allowed-origins"), QStringLiteral("not a url/")}
                                     << QString() << QString() << QStringLiteral("origins");
     }

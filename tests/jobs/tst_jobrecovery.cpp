@@ -88,6 +88,49 @@ private slots:
         QCOMPARE(r.job.finishedAt, m_now);
     }
 
+    void jobTakenOverFromAStoppedNodeFetchesItsUrlsAgainWithOneMoreAttempt()
+    {
+        Job job = makeJob(JobStatus::Processing, QStringLiteral("adopted"));
+        job.detach = true;
+        job.inputs[0].source = JobInput::Source::Url;
+        job.inputs[0].url = QUrl(QStringLiteral("http://127.0.0.1:9/a.mp4"));
+        job.stage = JobStage::Finalizing;
+        job.startedAt = m_now;
+        addOutput(job);
+        QVERIFY(portableInputs(job));
+        const QString here = m_dir.filePath(QStringLiteral("here/job-adopted"));
+        const Recovered r = adoptJob(job, 2, here, m_now);
+        QCOMPARE(r.action, Recovered::Action::Download);
+        QCOMPARE(r.job.status, JobStatus::Downloading);
+        QCOMPARE(r.job.stage, JobStage::Downloading);
+        QCOMPARE(r.job.attempts, 2);
+        QCOMPARE(r.job.directory, here);
+        QCOMPARE(r.job.inputs.constFirst().path, QDir(here).filePath(QStringLiteral("input-0")));
+        QVERIFY(!r.job.inputs.constFirst().complete);
+        QCOMPARE(r.job.inputs.constFirst().bytes, qint64(0));
+        QVERIFY(r.job.outputs.isEmpty());
+        QVERIFY(!r.job.startedAt.isValid());
+
+        // The same max-attempts rule as a restart.
+        Job exhausted = job;
+        exhausted.attempts = 2;
+        const Recovered failed = adoptJob(exhausted, 2, here, m_now);
+        QCOMPARE(failed.action, Recovered::Action::End);
+        QCOMPARE(failed.job.status, JobStatus::Failed);
+        QCOMPARE(failed.job.error->code, ErrorCode::AttemptsExhausted);
+
+        // An attached job of an owner without a token: its connection was on the stopped node.
+        Job bound = job;
+        bound.detach = false;
+        bound.tokenOwner = false;
+        const Recovered cancelled = adoptJob(bound, 2, here, m_now);
+        QCOMPARE(cancelled.job.status, JobStatus::Cancelled);
+        QCOMPARE(cancelled.job.error->details.toObject().value(QStringLiteral("reason")).toString(), QStringLiteral("node_lost"));
+
+        // Uploaded inputs are only on the node that received them.
+        QVERIFY(!portableInputs(makeJob(JobStatus::Processing, QStringLiteral("uploaded"))));
+    }
+
     void queuedJobWhoseInputVanishedFailsAsFilesLost()
     {
         Job job = makeJob(JobStatus::Queued, QStringLiteral("lost"));

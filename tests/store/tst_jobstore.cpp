@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The JobStore contract, run against every implementation (data-driven: "memory", "sqlite"),
-// plus what only the SQLite file has: migrations, refusal of damaged and foreign files, moving
-// them aside. Real SQLite files in a temporary directory; nothing is faked.
+// The JobStore contract, run against every implementation (data-driven: "memory", "sqlite",
+// "postgres"), plus what only the SQLite file has: migrations, refusal of damaged and foreign
+// files, moving them aside. Real SQLite files in a temporary directory and a real PostgreSQL 15
+// started for this executable (a fresh database per test); nothing is faked. What only the
+// shared PostgreSQL store does (concurrent claims, leases, fencing) is in tst_postgresjobstore.
 #include "jobs/fairqueue.h"
 #include "jobs/memoryjobstore.h"
 #include "migrations.h"
+#include "postgresjobstore.h"
+#include "postgresserver.h"
 #include "sqlitejobstore.h"
 
 #include <QCryptographicHash>
@@ -70,6 +74,8 @@ class TestJobStore : public QObject
 
 private:
     QTemporaryDir m_dir;
+    PostgresServer m_postgres;
+    int m_databases = 0;
     std::unique_ptr<JobStore> m_store;
 
     std::unique_ptr<JobStore> create(const QString &kind)
@@ -77,6 +83,16 @@ private:
         if (kind == QLatin1StringView("memory"))
             return std::make_unique<MemoryJobStore>();
         QString error;
+        if (kind == QLatin1StringView("postgres")) {
+            const QString database = QStringLiteral("contract%1").arg(++m_databases);
+            if (!m_postgres.createDatabase(database))
+                qFatal("%s", qPrintable(m_postgres.error()));
+            auto store = PostgresJobStore::open(m_postgres.uri(database), QStringLiteral("node-a"), std::chrono::seconds(30),
+                                                &error);
+            if (!store)
+                qFatal("%s", qPrintable(error));
+            return store;
+        }
         auto store = SqliteJobStore::open(m_dir.filePath(QUuid::createUuid().toString(QUuid::WithoutBraces) + QStringLiteral(".db")),
                                           &error);
         if (!store)
@@ -98,9 +114,12 @@ private:
         QTest::addColumn<int>("unused");
         QTest::newRow("memory") << 0;
         QTest::newRow("sqlite") << 0;
+        QTest::newRow("postgres") << 0;
     }
 
 private slots:
+    void initTestCase() { QVERIFY2(m_postgres.start(), qPrintable(m_postgres.error())); }
+
     void init()
     {
         if (QTest::currentDataTag())
@@ -456,7 +475,7 @@ private slots:
             while (query.next())
                 versions.append(query.value(0).toInt());
             QList<int> expected;
-            for (const Migration &migration : sqliteMigrations())
+            for (const Migration &migration : jobStoreMigrations())
                 expected.append(migration.version);
             QCOMPARE(versions, expected);
         }
@@ -481,7 +500,7 @@ private slots:
             QVERIFY(query.exec(QStringLiteral("PRAGMA application_id = 1296461682")));
             QVERIFY(query.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL, "
                                               "applied_at INTEGER NOT NULL, description TEXT NOT NULL)")));
-            QVERIFY(migration0001(db).isEmpty());
+            QVERIFY(migration0001(db, SqlDialect::Sqlite).isEmpty());
             QVERIFY(query.exec(QStringLiteral("INSERT INTO schema_version VALUES (1, 0, 'v1')")));
             QVERIFY(query.exec(QStringLiteral(
                     "INSERT INTO jobs (id, seq, owner, owner_label, job_id, token_owner, protocol_level, operation, "

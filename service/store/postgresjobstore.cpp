@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "postgresjobstore.h"
+
+#include "migrations.h"
+
+#include <QRegularExpression>
+#include <QScopeGuard>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUrl>
+#include <QUrlQuery>
+#include <QUuid>
+
+namespace Mediaforge {
+
+namespace {
+
+// pg_advisory_lock key ("MFor") held while one node checks and migrates the schema.
+constexpr qint64 kMigrationLock = 0x4D466F72;
+
+struct ConnectionParameters
+{
+    QString host;
+    int port = -1;
+    QString user;
+    QString password;
+    QString database;
+    QStringList options;   // key=value, libpq's names
+    QString description;
+};
+
+std::optional<ConnectionParameters> parseUri(const QString &uri, QString *error)
+{
+    const QUrl url(uri, QUrl::StrictMode);
+    if (!url.isValid() || (url.scheme() != QLatin1StringView("postgresql") && url.scheme() != QLatin1StringView("postgres"))) {
+        *error = QStringLiteral("not a postgresql:// URI");
+        return std::nullopt;
+    }
+    ConnectionParameters parameters;
+    parameters.host = url.host();
+    parameters.port = url.port(-1);
+    parameters.user = url.userName();
+    parameters.password = url.password();
+    parameters.database = url.path().mid(1);
+    if (parameters.database.isEmpty() || parameters.database.contains(u'/')) {
+        *error = QStringLiteral("the URI names no database (postgresql://USER@HOST:PORT/DB)");
+        return std::nullopt;
+    }
+    // Qt hands the options to libpq as "key=value key=value": a value with a space or a quote
+    // would be cut there, so such values are refused rather than misread.
+    static const QRegularExpression key(QStringLiteral("^[a-z_]{1,40}$"));
+    static const QRegularExpression value(QStringLiteral("^[^\\s'\";\\\\]{0,1000}$"));
+    bool timeout = false;
+    for (const auto &[name, text] : QUrlQuery(url).queryItems(QUrl::FullyDecoded)) {
+        if (!key.match(name).hasMatch() || !value.match(text).hasMatch() || name == QLatin1StringView("password")) {
+            *error = QStringLiteral("the URI parameter '%1' is not one this store passes on (letters and "
+                                    "underscores; no spaces or quotes in values; the password belongs before the @)")
+                             .arg(name.left(40));
+            return std::nullopt;
+        }
+        timeout = timeout || name == QLatin1StringView("connect_timeout");
+        parameters.options.append(name + u'=' + text);
+    }
+    if (!timeout)
+        parameters.options.append(QStringLiteral("connect_timeout=10"));
+    QUrl shown = url;
+    shown.setPassword(QString());
+    shown.setQuery(QString());
+    parameters.description = shown.toString();
+    return parameters;
+}
+
+} // namespace
+
+PostgresJobStore::PostgresJobStore(QString connectionName, QString node, std::chrono::seconds lease)
+    : SqlJobStore(SqlDialect::Postgres, std::move(connectionName), std::move(node), lease)
+{
+}
+
+QString PostgresJobStore::checkUri(const QString &uri)
+{
+    QString error;
+    return parseUri(uri, &error) ? QString() : error;
+}
+
+std::unique_ptr<PostgresJobStore> PostgresJobStore::open(const QString &uri, const QString &node,
+                                                         std::chrono::seconds lease, QString *error)
+{
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
+        *error = QStringLiteral("Qt's PostgreSQL driver (QPSQL, Debian package libqt6sql6-psql) is not installed");
+        return nullptr;
+    }
+    const std::optional<ConnectionParameters> parameters = parseUri(uri, error);
+    if (!parameters) {
+        *error = QStringLiteral("--store %1: %2").arg(uri.section(u'@', -1), *error);
+        return nullptr;
+    }
+    std::unique_ptr<PostgresJobStore> store(new PostgresJobStore(
+            QStringLiteral("mediaforge-store-") + QUuid::createUuid().toString(QUuid::WithoutBraces), node, lease));
+    store->m_description = parameters->description;
+    QSqlDatabase &database = store->addDatabase(QStringLiteral("QPSQL"));
+    database.setHostName(parameters->host);
+    if (parameters->port > 0)
+        database.setPort(parameters->port);
+    database.setUserName(parameters->user);
+    database.setPassword(parameters->password);
+    database.setDatabaseName(parameters->database);
+    database.setConnectOptions(parameters->options.join(u';'));
+    if (!database.open()) {
+        *error = QStringLiteral("cannot connect to the job store %1: %2")
+                         .arg(store->m_description, database.lastError().text().simplified());
+        return nullptr;
+    }
+    if (QString problem = store->prepare(); !problem.isEmpty()) {
+        *error = problem;
+        return nullptr;
+    }
+    return store;
+}
+
+QString PostgresJobStore::prepare()
+{
+    QSqlQuery query(m_database);
+    // Two nodes starting at once must not both create the tables: the first migrates, the
+    // second waits here and then finds the schema current. A session lock: it ends with the
+    // connection even if this process dies while holding it.
+    if (!query.exec(QStringLiteral("SELECT pg_advisory_lock(%1)").arg(kMigrationLock)))
+        return QStringLiteral("the job store %1: cannot take the migration lock: %2").arg(m_description, query.lastError().text());
+    const auto unlock = qScopeGuard([this] {
+        QSqlQuery release(m_database);
+        release.exec(QStringLiteral("SELECT pg_advisory_unlock(%1)").arg(kMigrationLock));
+    });
+    if (!query.exec(QStringLiteral("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+                                   "AND table_name IN ('schema_version', 'jobs')"))
+        || !query.next())
+        return QStringLiteral("the job store %1 cannot be read: %2").arg(m_description, query.lastError().text());
+    const int tables = query.value(0).toInt();
+    if (tables > 0) {
+        if (const QString problem = readSchemaVersion(); !problem.isEmpty()) {
+            return QStringLiteral("the job store %1 holds a jobs table that is not Mediaforge's (%2); point --store "
+                                  "at another database")
+                    .arg(m_description, problem);
+        }
+        if (m_schemaVersion > latestSchemaVersion()) {
+            return QStringLiteral("the job store %1 has schema version %2, newer than this mediaforged knows (%3); "
+                                  "run the newer version on every node")
+                    .arg(m_description)
+                    .arg(m_schemaVersion)
+                    .arg(latestSchemaVersion());
+        }
+    }
+    return migrate(m_description);
+}
+
+std::optional<QStringList> PostgresJobStore::renewLeases(const QStringList &running)
+{
+    // One statement for every lease of this node: a heartbeat costs one round trip whatever
+    // the number of jobs. A job another node took over is no longer this node's, so it is not
+    // renewed, and shows up as lost.
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("UPDATE jobs SET lease_expires_at = %1 + ? WHERE node = ? AND state = 'processing' "
+                                 "RETURNING id, lease_generation")
+                          .arg(Sql::nowMs(m_dialect)));
+    query.addBindValue(qint64(m_lease.count()) * 1000);
+    query.addBindValue(m_node);
+    if (!exec(query, "renew leases"))
+        return std::nullopt;
+    QHash<QString, qint64> renewed;
+    while (query.next())
+        renewed.insert(query.value(0).toString(), query.value(1).toLongLong());
+    QStringList lost;
+    for (const QString &id : running) {
+        const auto mine = m_generations.constFind(id);
+        const auto found = renewed.constFind(id);
+        if (found == renewed.cend() || (mine != m_generations.cend() && *mine != *found))
+            lost.append(id);
+    }
+    return lost;
+}
+
+QList<Job> PostgresJobStore::expiredLeases(int limit)
+{
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT id, lease_generation FROM jobs WHERE state = 'processing' AND node <> ? "
+                                 "AND lease_expires_at < %1 ORDER BY seq LIMIT %2")
+                          .arg(Sql::nowMs(m_dialect))
+                          .arg(std::max(1, limit)));
+    query.addBindValue(m_node);
+    m_expiredGenerations.clear();
+    if (!exec(query, "expired leases"))
+        return {};
+    QStringList ids;
+    while (query.next()) {
+        ids.append(query.value(0).toString());
+        m_expiredGenerations.insert(ids.constLast(), query.value(1).toLongLong());
+    }
+    query.finish();
+    QList<Job> jobs;
+    for (const QString &id : std::as_const(ids)) {
+        if (std::optional<Job> job = load(id))
+            jobs.append(std::move(*job));
+    }
+    return jobs;
+}
+
+bool PostgresJobStore::takeOver(const Job &expired)
+{
+    const auto seen = m_expiredGenerations.constFind(expired.id);
+    if (seen == m_expiredGenerations.cend())
+        return false;
+    // Fenced by the generation that was read as expired: of two nodes taking over at once,
+    // one succeeds; a lease renewed meanwhile (the node was only slow) keeps its job.
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("UPDATE jobs SET node = ?, lease_generation = lease_generation + 1, lease_expires_at = "
+                                 "%1 + ?, updated_at = ? WHERE id = ? AND state = 'processing' AND lease_generation = ? "
+                                 "AND lease_expires_at < %1 RETURNING lease_generation")
+                          .arg(Sql::nowMs(m_dialect)));
+    query.addBindValue(m_node);
+    query.addBindValue(qint64(m_lease.count()) * 1000);
+    query.addBindValue(QDateTime::currentMSecsSinceEpoch());
+    query.addBindValue(expired.id);
+    query.addBindValue(*seen);
+    if (!exec(query, "take over") || !query.next())
+        return false;
+    m_generations.insert(expired.id, query.value(0).toLongLong());
+    m_expiredGenerations.remove(expired.id);
+    return true;
+}
+
+} // namespace Mediaforge

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sqljobstore.h"
+
+#include "jobrecord.h"
+#include "migrations.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace Mediaforge {
+
+Q_LOGGING_CATEGORY(lcStore, "mediaforge.store")
+
+namespace {
+
+const QString kColumns = QStringLiteral(
+        "id, seq, owner, owner_label, job_id, token_owner, protocol_level, operation, options, priority, detach, "
+        "state, stage, percentage, attempts, directory, inputs, outputs, probe_result, error, outputs_removed, "
+        "retained, retain_until, created_at, input_completed_at, started_at, finished_at, updated_at, "
+        // Schema version 2.
+        "idempotency_owner, idempotency_key, request_hash");
+// Read after kColumns, never written by save(): only claims and take-overs change it.
+constexpr int kGenerationColumn = 31;
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+Job jobFromQuery(const QSqlQuery &query)
+{
+    using namespace JobRecord;
+    Job job;
+    int c = 0;
+    job.id = query.value(c++).toString();
+    job.sequence = query.value(c++).toULongLong();
+    job.owner = query.value(c++).toString();
+    job.ownerLabel = query.value(c++).toString();
+    job.jobId = query.value(c++).toString();
+    job.tokenOwner = query.value(c++).toInt() != 0;
+    job.protocolLevel = query.value(c++).toInt();
+    job.operation = operationFromName(query.value(c++).toString()).value_or(Operation::Probe);
+    job.options = objectFromJson(query.value(c++).toByteArray());
+    job.priority = JobPriority(std::clamp(query.value(c++).toInt(), 0, 2));
+    job.detach = query.value(c++).toInt() != 0;
+    job.status = jobStatusFromName(query.value(c++).toString()).value_or(JobStatus::Failed);
+    const QString stage = query.value(c++).toString();
+    for (JobStage candidate : {JobStage::Uploading, JobStage::Downloading, JobStage::Queued, JobStage::Processing,
+                               JobStage::Finalizing}) {
+        if (jobStageName(candidate) == stage)
+            job.stage = candidate;
+    }
+    job.progress.percentage = query.value(c++).toDouble();
+    job.attempts = query.value(c++).toInt();
+    job.directory = query.value(c++).toString();
+    job.inputs = inputsFromJson(query.value(c++).toByteArray());
+    job.outputs = outputsFromJson(query.value(c++).toByteArray());
+    job.probeResult = objectFromJson(query.value(c++).toByteArray());
+    job.error = errorFromJson(query.value(c++));
+    job.outputsRemoved = query.value(c++).toInt() != 0;
+    job.retained = query.value(c++).toInt() != 0;
+    job.retainUntil = timeFromColumn(query.value(c++));
+    job.createdAt = timeFromColumn(query.value(c++));
+    job.inputCompletedAt = timeFromColumn(query.value(c++));
+    job.startedAt = timeFromColumn(query.value(c++));
+    job.finishedAt = timeFromColumn(query.value(c++));
+    ++c;   // updated_at: for operators reading the file
+    job.idempotencyOwner = query.value(c++).toString();
+    job.idempotencyKey = query.value(c++).toString();
+    job.requestHash = query.value(c++).toString();
+    return job;
+}
+
+} // namespace
+
+SqlJobStore::SqlJobStore(SqlDialect dialect, QString connectionName, QString node, std::chrono::seconds lease)
+    : m_dialect(dialect), m_connectionName(std::move(connectionName)), m_node(std::move(node)), m_lease(lease)
+{
+    // Bound as '' (the embedded store's rows), never as NULL, which equals nothing.
+    if (m_node.isNull())
+        m_node = QStringLiteral("");
+}
+
+SqlJobStore::~SqlJobStore()
+{
+    if (m_database.isValid()) {
+        m_database.close();
+        m_database = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+QSqlDatabase &SqlJobStore::addDatabase(const QString &driver)
+{
+    m_database = QSqlDatabase::addDatabase(driver, m_connectionName);
+    return m_database;
+}
+
+QString SqlJobStore::readSchemaVersion()
+{
+    QSqlQuery query(m_database);
+    if (!query.exec(QStringLiteral("SELECT max(version) FROM schema_version")) || !query.next())
+        return QStringLiteral("no schema version: ") + query.lastError().text();
+    m_schemaVersion = query.value(0).toInt();
+    return QString();
+}
+
+QString SqlJobStore::migrate(const QString &where)
+{
+    QSqlQuery query(m_database);
+    if (m_schemaVersion == 0
+        && !query.exec(Sql::ddl(m_dialect, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY NOT "
+                                           "NULL, applied_at INTEGER NOT NULL, description TEXT NOT NULL)")))
+        return QStringLiteral("cannot create the job store %1: %2").arg(where, query.lastError().text());
+    for (const Migration &migration : jobStoreMigrations()) {
+        if (migration.version <= m_schemaVersion)
+            continue;
+        if (!m_database.transaction())
+            return QStringLiteral("cannot migrate the job store %1: %2").arg(where, m_database.lastError().text());
+        QString problem = migration.apply(m_database, m_dialect);
+        if (problem.isEmpty()) {
+            query.prepare(QStringLiteral("INSERT INTO schema_version (version, applied_at, description) VALUES (?, ?, ?)"));
+            query.addBindValue(migration.version);
+            query.addBindValue(nowMs());
+            query.addBindValue(QString::fromLatin1(migration.description));
+            if (!query.exec())
+                problem = query.lastError().text();
+        }
+        if (!problem.isEmpty() || !m_database.commit()) {
+            m_database.rollback();
+            return QStringLiteral("migrating the job store %1 to schema version %2 failed: %3")
+                    .arg(where)
+                    .arg(migration.version)
+                    .arg(problem.isEmpty() ? m_database.lastError().text() : problem);
+        }
+        qCInfo(lcStore).noquote() << "job store" << where << "migrated to schema version" << migration.version;
+        m_schemaVersion = migration.version;
+    }
+    return QString();
+}
+
+bool SqlJobStore::exec(QSqlQuery &query, const char *what)
+{
+    if (query.exec())
+        return true;
+    m_lastError = QStringLiteral("%1: %2").arg(QString::fromLatin1(what), query.lastError().text());
+    qCWarning(lcStore).noquote() << "job store" << m_lastError;
+    return false;
+}
+
+bool SqlJobStore::write(const Job &job, bool insert)
+{
+    using namespace JobRecord;
+    m_fenced = false;
+    QSqlQuery query(m_database);
+    const auto generation = m_generations.constFind(job.id);
+    const bool fenced = !insert && generation != m_generations.cend();
+    if (insert) {
+        query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
+                      + QStringLiteral(", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    } else {
+        query.prepare(QStringLiteral(
+                "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
+                "protocol_level = ?, operation = ?, options = ?, priority = ?, detach = ?, state = ?, stage = ?, "
+                "percentage = ?, attempts = ?, directory = ?, inputs = ?, outputs = ?, probe_result = ?, error = ?, "
+                "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
+                "started_at = ?, finished_at = ?, updated_at = ?, idempotency_owner = ?, idempotency_key = ?, "
+                "request_hash = ? WHERE id = ?")
+                      + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
+    }
+    // A null QString binds as SQL NULL; the text columns hold "" for "none".
+    const auto text = [](const QString &value) { return value.isNull() ? QStringLiteral("") : value; };
+    query.addBindValue(job.id);
+    query.addBindValue(qint64(job.sequence));
+    query.addBindValue(text(job.owner));
+    query.addBindValue(text(job.ownerLabel));
+    query.addBindValue(text(job.jobId));
+    query.addBindValue(job.tokenOwner ? 1 : 0);
+    query.addBindValue(job.protocolLevel);
+    query.addBindValue(operationName(job.operation));
+    query.addBindValue(QString::fromUtf8(objectToJson(job.options)));
+    query.addBindValue(int(job.priority));
+    query.addBindValue(job.detach ? 1 : 0);
+    query.addBindValue(jobStatusName(job.status));
+    query.addBindValue(jobStageName(job.stage));
+    query.addBindValue(job.progress.percentage);
+    query.addBindValue(job.attempts);
+    query.addBindValue(text(job.directory));
+    query.addBindValue(QString::fromUtf8(inputsToJson(job.inputs)));
+    query.addBindValue(QString::fromUtf8(outputsToJson(job.outputs)));
+    query.addBindValue(QString::fromUtf8(objectToJson(job.probeResult)));
+    query.addBindValue(errorToJson(job.error));
+    query.addBindValue(job.outputsRemoved ? 1 : 0);
+    query.addBindValue(job.retained ? 1 : 0);
+    query.addBindValue(timeToColumn(job.retainUntil));
+    query.addBindValue(timeToColumn(job.createdAt.isValid() ? job.createdAt : QDateTime::currentDateTimeUtc()));
+    query.addBindValue(timeToColumn(job.inputCompletedAt));
+    query.addBindValue(timeToColumn(job.startedAt));
+    query.addBindValue(timeToColumn(isFinished(job.status) ? job.finishedAt : QDateTime()));
+    query.addBindValue(nowMs());
+    // NULL without a key: the partial index then holds only the jobs that have one.
+    const bool keyed = !job.idempotencyKey.isEmpty();
+    query.addBindValue(keyed ? QVariant(job.idempotencyOwner) : QVariant(QMetaType(QMetaType::QString)));
+    query.addBindValue(keyed ? QVariant(job.idempotencyKey) : QVariant(QMetaType(QMetaType::QString)));
+    query.addBindValue(keyed ? QVariant(job.requestHash) : QVariant(QMetaType(QMetaType::QString)));
+    if (insert) {
+        query.addBindValue(text(m_node));
+    } else {
+        query.addBindValue(job.id);
+        if (fenced)
+            query.addBindValue(*generation);
+    }
+    if (!exec(query, insert ? "insert" : "save"))
+        return false;
+    if (insert) {
+        m_generations.insert(job.id, 0);
+        return true;
+    }
+    if (query.numRowsAffected() != 1) {
+        m_fenced = fenced;
+        m_lastError = fenced ? QStringLiteral("save: job %1 was taken over by another node (its lease generation "
+                                              "is no longer %2)")
+                                       .arg(job.id)
+                                       .arg(*generation)
+                             : QStringLiteral("save: no job %1").arg(job.id);
+        // The stale generation stays: every later write of this node to the job is refused too.
+        if (fenced)
+            qCWarning(lcStore).noquote() << "job store" << m_lastError;
+        return false;
+    }
+    // A finished job whose files are gone is never written by its node again.
+    if (isFinished(job.status) && job.outputsRemoved)
+        m_generations.remove(job.id);
+    return true;
+}
+
+bool SqlJobStore::insert(const Job &job)
+{
+    return write(job, true);
+}
+
+bool SqlJobStore::save(const Job &job)
+{
+    return write(job, false);
+}
+
+bool SqlJobStore::saveProgress(const QString &id, JobStage stage, double percentage)
+{
+    m_fenced = false;
+    const auto generation = m_generations.constFind(id);
+    const bool fenced = generation != m_generations.cend();
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("UPDATE jobs SET stage = ?, percentage = ?, updated_at = ? WHERE id = ?")
+                  + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
+    query.addBindValue(jobStageName(stage));
+    query.addBindValue(percentage);
+    query.addBindValue(nowMs());
+    query.addBindValue(id);
+    if (fenced)
+        query.addBindValue(*generation);
+    if (!exec(query, "progress"))
+        return false;
+    if (query.numRowsAffected() != 1) {
+        m_fenced = fenced;
+        m_lastError = QStringLiteral("progress: job %1 is not this node's any more").arg(id);
+        return false;
+    }
+    return true;
+}
+
+std::optional<Job> SqlJobStore::claimNext(const QDateTime &now)
+{
+    // One statement: the choice and the claim cannot be separated by another writer. The order
+    // is FairQueue's: priority, then the owner holding fewer running slots (on a shared
+    // database: on every node), then arrival. A node claims the queued jobs whose files it
+    // holds; the claim starts a lease and a new generation, so that whatever the node writes
+    // from now on is refused once another node has taken the job over.
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral(
+                          "UPDATE jobs SET state = 'processing', stage = 'processing', percentage = 0, started_at = ?, "
+                          "updated_at = ?, lease_expires_at = %1 + ?, lease_generation = lease_generation + 1 "
+                          "WHERE id = (SELECT q.id FROM jobs q "
+                          "LEFT JOIN (SELECT owner, COUNT(*) AS slots FROM jobs WHERE state = 'processing' GROUP BY owner) r "
+                          "ON r.owner = q.owner "
+                          "WHERE q.state = 'queued' AND q.node = ? ORDER BY q.priority DESC, COALESCE(r.slots, 0), q.seq "
+                          "LIMIT 1%2) RETURNING id, lease_generation")
+                          .arg(Sql::nowMs(m_dialect), Sql::claimLock(m_dialect)));
+    query.addBindValue(now.toMSecsSinceEpoch());
+    query.addBindValue(nowMs());
+    query.addBindValue(qint64(m_lease.count()) * 1000);
+    query.addBindValue(m_node);
+    if (!exec(query, "claim") || !query.next())
+        return std::nullopt;
+    const QString id = query.value(0).toString();
+    m_generations.insert(id, query.value(1).toLongLong());
+    query.finish();
+    return load(id);
+}
+
+QList<Job> SqlJobStore::select(const QString &where, const QVariantList &bindings, bool track)
+{
+    QSqlQuery query(m_database);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT ") + kColumns + QStringLiteral(", lease_generation FROM jobs ") + where);
+    for (const QVariant &value : bindings)
+        query.addBindValue(value);
+    QList<Job> jobs;
+    if (!exec(query, "select"))
+        return jobs;
+    while (query.next()) {
+        jobs.append(jobFromQuery(query));
+        if (track)
+            m_generations.insert(jobs.constLast().id, query.value(kGenerationColumn).toLongLong());
+    }
+    return jobs;
+}
+
+std::optional<Job> SqlJobStore::load(const QString &id)
+{
+    const QList<Job> found = select(QStringLiteral("WHERE id = ?"), {id});
+    return found.isEmpty() ? std::nullopt : std::optional<Job>(found.constFirst());
+}
+
+std::optional<Job> SqlJobStore::findLatest(const QString &owner, const QString &jobId)
+{
+    const QList<Job> found = select(QStringLiteral("WHERE owner = ? AND job_id = ? ORDER BY seq DESC LIMIT 1"), {owner, jobId});
+    return found.isEmpty() ? std::nullopt : std::optional<Job>(found.constFirst());
+}
+
+std::optional<Job> SqlJobStore::findByIdempotencyKey(const QString &owner, const QString &key, const QDateTime &since)
+{
+    const QList<Job> found = select(QStringLiteral("WHERE idempotency_owner = ? AND idempotency_key = ? AND created_at >= ? "
+                                                   "ORDER BY seq DESC LIMIT 1"),
+                                    {owner, key, since.toMSecsSinceEpoch()});
+    return found.isEmpty() ? std::nullopt : std::optional<Job>(found.constFirst());
+}
+
+QList<Job> SqlJobStore::live()
+{
+    return select(QStringLiteral("WHERE node = ? AND (finished_at IS NULL OR outputs_removed = 0) ORDER BY seq"), {m_node},
+                  true);
+}
+
+HistoryPage SqlJobStore::history(const HistoryQuery &query)
+{
+    QString where = QStringLiteral("WHERE finished_at IS NOT NULL");
+    QVariantList bindings;
+    if (!query.owner.isEmpty()) {
+        where += QStringLiteral(" AND owner = ?");
+        bindings.append(query.owner);
+    }
+    if (!query.states.isEmpty()) {
+        QStringList marks;
+        for (JobStatus status : query.states) {
+            marks.append(QStringLiteral("?"));
+            bindings.append(jobStatusName(status));
+        }
+        where += QStringLiteral(" AND state IN (") + marks.join(u',') + u')';
+    }
+    if (query.before) {
+        where += QStringLiteral(" AND (finished_at < ? OR (finished_at = ? AND seq < ?))");
+        bindings << query.before->finishedMs << query.before->finishedMs << qint64(query.before->sequence);
+    }
+    const int limit = std::max(1, query.limit);
+    where += QStringLiteral(" ORDER BY finished_at DESC, seq DESC LIMIT %1").arg(limit + 1);
+    HistoryPage page;
+    page.jobs = select(where, bindings);
+    if (page.jobs.size() > limit) {
+        page.jobs.removeLast();
+        const Job &last = page.jobs.constLast();
+        page.next = HistoryCursor{last.finishedAt.toMSecsSinceEpoch(), last.sequence};
+    }
+    return page;
+}
+
+int SqlJobStore::purgeFinishedBefore(const QDateTime &cutoff)
+{
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("DELETE FROM jobs WHERE finished_at IS NOT NULL AND outputs_removed = 1 AND finished_at < ?"));
+    query.addBindValue(cutoff.toMSecsSinceEpoch());
+    if (!exec(query, "purge"))
+        return 0;
+    return query.numRowsAffected();
+}
+
+quint64 SqlJobStore::maxSequence()
+{
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT coalesce(max(seq), 0) FROM jobs"));
+    if (!exec(query, "sequence") || !query.next())
+        return 0;
+    return query.value(0).toULongLong();
+}
+
+} // namespace Mediaforge

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "jobs/jobstore.h"
+#include "sqldialect.h"
+
+#include <QHash>
+#include <QSqlDatabase>
+#include <QLoggingCategory>
+#include <QString>
+
+#include <chrono>
+
+class QSqlQuery;
+
+namespace Mediaforge {
+Q_DECLARE_LOGGING_CATEGORY(lcStore)
+}
+
+namespace Mediaforge {
+
+// What the SQL stores share: the queries of the JobStore contract, the forward migrations and
+// the fencing of writes. The subclasses open their database and say what differs (SqlDialect).
+class SqlJobStore : public JobStore
+{
+public:
+    ~SqlJobStore() override;
+
+    QString lastError() const override { return m_lastError; }
+    bool lastWriteFenced() const override { return m_fenced; }
+    int schemaVersion() const { return m_schemaVersion; }
+    QString node() const { return m_node; }
+
+    bool insert(const Job &job) override;
+    bool save(const Job &job) override;
+    bool saveProgress(const QString &id, JobStage stage, double percentage) override;
+    std::optional<Job> claimNext(const QDateTime &now) override;
+    std::optional<Job> load(const QString &id) override;
+    std::optional<Job> findLatest(const QString &owner, const QString &jobId) override;
+    std::optional<Job> findByIdempotencyKey(const QString &owner, const QString &key, const QDateTime &since) override;
+    // This node's live jobs: another node's are its own to recover.
+    QList<Job> live() override;
+    HistoryPage history(const HistoryQuery &query) override;
+    int purgeFinishedBefore(const QDateTime &cutoff) override;
+    quint64 maxSequence() override;
+
+protected:
+    // `node` names the rows this store inserts and claims (empty for the embedded store);
+    // `lease` is how long a claim holds before it must be renewed (zero: no leases).
+    SqlJobStore(SqlDialect dialect, QString connectionName, QString node, std::chrono::seconds lease);
+
+    // Adds the database (driver) under this store's connection name.
+    QSqlDatabase &addDatabase(const QString &driver);
+    // Reads the schema version (0: none yet); an error text when the table cannot be read.
+    QString readSchemaVersion();
+    // Creates the schema_version table when missing and applies every migration newer than
+    // schemaVersion(), each in its own transaction. `where` names the store in messages.
+    QString migrate(const QString &where);
+    bool exec(QSqlQuery &query, const char *what);
+    // SELECT of every job column plus the lease generation, and the rows it returns. `track`:
+    // remember their generations so that this node's later writes are fenced by them.
+    QList<Job> select(const QString &where, const QVariantList &bindings, bool track = false);
+
+    SqlDialect m_dialect;
+    QString m_connectionName;
+    QString m_node;
+    std::chrono::seconds m_lease;
+    QSqlDatabase m_database;
+    int m_schemaVersion = 0;
+    QString m_lastError;
+    bool m_fenced = false;
+    // The lease generation of each job this node holds, as last claimed, inserted or read live:
+    // its writes succeed only while the row still carries it.
+    QHash<QString, qint64> m_generations;
+
+private:
+    bool write(const Job &job, bool insert);
+};
+
+} // namespace Mediaforge

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Two real mediaforged nodes sharing one real PostgreSQL 15 (each with its own data dir), a job
+// whose input is a URL on a real loopback HTTP server (so that either node can fetch it), and
+// the two ways a node stops renewing its lease: it dies (SIGKILL), or it freezes (SIGSTOP of the
+// node and its ffmpeg, as a paused machine) and comes back after another node took its job.
+// Leases are 3 s here; every wait is on an observed state with a bound of minutes.
+#include "postgresserver.h"
+#include "testhttpserver.h"
+#include "testmedia.h"
+#include "testservice.h"
+#include "testsubmitter.h"
+
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QHostAddress>
+#include <QProcess>
+#include <QTcpServer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <signal.h>
+
+using namespace Mediaforge;
+
+namespace {
+
+// The processes below `pid` (its ffmpeg and ffprobe runs), from /proc.
+QList<qint64> descendantsOf(qint64 pid)
+{
+    QHash<qint64, qint64> parents;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        bool numeric = false;
+        const qint64 child = entry.toLongLong(&numeric);
+        if (!numeric)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(child));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray text = stat.readAll();
+        // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'.
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1)
+            parents.insert(child, fields.at(1).toLongLong());
+    }
+    QList<qint64> found;
+    QList<qint64> frontier{pid};
+    while (!frontier.isEmpty()) {
+        const qint64 parent = frontier.takeFirst();
+        for (auto it = parents.cbegin(); it != parents.cend(); ++it) {
+            if (it.value() == parent) {
+                found.append(it.key());
+                frontier.append(it.key());
+            }
+        }
+    }
+    return found;
+}
+
+// Whether the process exists and is not a zombie.
+bool running(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray text = stat.readAll();
+    return text.mid(text.lastIndexOf(')') + 2, 1) != "Z";
+}
+
+} // namespace
+
+class TestCluster : public QObject
+{
+    Q_OBJECT
+
+private:
+    PostgresServer m_postgres;
+    TestHttpServer m_http;
+    QTemporaryDir m_media;
+    QString m_clip;
+
+    QStringList nodeArguments(const QString &database, const QString &node) const
+    {
+        return {QStringLiteral("--store"), m_postgres.uri(database), QStringLiteral("--node-name"), node,
+                QStringLiteral("--lease-seconds"), QStringLiteral("3"), QStringLiteral("--allow-private-urls"),
+                QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1"), QStringLiteral("--ffmpeg-threads"),
+                QStringLiteral("1"), QStringLiteral("--log-level"), QStringLiteral("info")};
+    }
+
+    // "state|attempts|node" of the job's row.
+    QString row(const QString &database, const QString &id)
+    {
+        return m_postgres.psql(database, QStringLiteral("SELECT state, attempts, node FROM jobs WHERE id = '%1'").arg(id)).value(0);
+    }
+
+    // psql blocks this process, whose event loop also serves the nodes' downloads: between two
+    // looks the loop gets a quarter of a second of its own.
+    bool waitForRow(const QString &database, const QString &id, const QString &prefix, int timeoutMs)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        while (!row(database, id).startsWith(prefix)) {
+            if (deadline.hasExpired())
+                return false;
+            QTest::qWait(250);
+        }
+        return true;
+    }
+
+    // A detached compress of the clip (by URL) through `submitter`; the service id.
+    QString submit(TestSubmitter &submitter, const QString &jobId)
+    {
+        const QJsonObject ack = submitter.ask(QJsonObject{
+                {QStringLiteral("type"), QStringLiteral("start_job")},
+                {QStringLiteral("job_id"), jobId},
+                {QStringLiteral("operation"), QStringLiteral("compress")},
+                {QStringLiteral("options"), QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}},
+                {QStringLiteral("detach"), true},
+                {QStringLiteral("input"), QJsonObject{{QStringLiteral("source"), QStringLiteral("url")},
+                                                      {QStringLiteral("url"), m_http.url(QStringLiteral("/clip.mp4")).toString()}}}});
+        if (ack.value(QStringLiteral("type")).toString() != QLatin1StringView("ack"))
+            qWarning() << "start_job refused:" << ack;
+        return ack.value(QStringLiteral("id")).toString();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(m_postgres.start(), qPrintable(m_postgres.error()));
+        QVERIFY(m_http.listen());
+        // Long enough at one ffmpeg thread that a run is surely still going when the test
+        // kills or freezes its node right after the claim.
+        TestMedia::VideoSpec spec;
+        spec.seconds = 8;
+        spec.width = 640;
+        spec.height = 480;
+        m_clip = TestMedia::makeVideo(m_media.path(), spec);
+        m_http.setRoute(QStringLiteral("/clip.mp4"), TestHttpServer::Response::file(m_clip, "video/mp4"));
+    }
+
+    void unreachableStoreStopsTheStartWithOneLineAndExitCode2()
+    {
+        // Nothing listens on a port that was just bound and released.
+        int port = 0;
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+            port = probe.serverPort();
+        }
+        QTemporaryDir data;
+        QProcess node;
+        node.setProcessEnvironment(TestService::cleanEnvironment());
+        node.start(qEnvironmentVariable("MEDIAFORGED"),
+                   {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--http-port"), QStringLiteral("0"),
+                    QStringLiteral("--data-dir"), data.path(), QStringLiteral("--store"),
+                    QStringLiteral("postgresql://postgres:hidden@127.0.0.1:%1/jobs").arg(port)});
+        QVERIFY(node.waitForFinished(60'000));
+        QCOMPARE(node.exitCode(), 2);
+        const QString error = QString::fromUtf8(node.readAllStandardError()).trimmed();
+        QVERIFY2(error.startsWith(QStringLiteral("mediaforged: cannot connect to the job store postgresql://postgres@127.0.0.1:")),
+                 qPrintable(error));
+        QVERIFY2(!error.contains(u'\n'), qPrintable(error));
+        QVERIFY2(!error.contains(QStringLiteral("hidden")), "the password must not be printed");
+    }
+
+    void killedNodesJobCompletesOnceOnTheOtherNodeWithAttempts2()
+    {
+        const QString database = QStringLiteral("killed");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService a;
+        TestService b;
+        QVERIFY(a.start(nodeArguments(database, QStringLiteral("node-a"))));
+        QVERIFY(b.start(nodeArguments(database, QStringLiteral("node-b"))));
+        TestSubmitter client;
+        QVERIFY(client.open(QUrl(a.wsUrl())));
+        const QString id = submit(client, QStringLiteral("killed-1"));
+        QVERIFY(!id.isEmpty());
+        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(row(database, id)));
+
+        ::kill(pid_t(a.processId()), SIGKILL);
+        QVERIFY2(waitForRow(database, id, QStringLiteral("completed"), 300'000),
+                 qPrintable(row(database, id) + u'\n' + b.log()));
+        QCOMPARE(row(database, id), QStringLiteral("completed|2|node-b"));
+        // One record, completed once, by the node that took it over; the URL was fetched again.
+        QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT count(*) FROM jobs")), QStringList{QStringLiteral("1")});
+        QVERIFY(m_http.requestCount(QStringLiteral("/clip.mp4")) >= 2);
+        QVERIFY2(b.log().contains(QStringLiteral("taken over from a node whose lease ended")), qPrintable(b.log()));
+        client.connection.close();
+        b.stop();
+    }
+
+    void frozenNodeComesBackToFindItsJobTakenOverAndStopsWithoutPublishing()
+    {
+        const QString database = QStringLiteral("frozen");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService c;
+        TestService d;
+        QVERIFY(c.start(nodeArguments(database, QStringLiteral("node-c"))));
+        QVERIFY(d.start(nodeArguments(database, QStringLiteral("node-d"))));
+        TestSubmitter client;
+        QVERIFY(client.open(QUrl(c.wsUrl())));
+        QList<QJsonObject> messages;
+        QObject::connect(&client.connection, &ClientConnection::messageReceived, &client.connection,
+                         [&messages](const QJsonObject &message) { messages.append(message); });
+        const QString id = submit(client, QStringLiteral("frozen-1"));
+        QVERIFY(!id.isEmpty());
+        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-c"), 120'000), qPrintable(row(database, id)));
+        QList<qint64> children;
+        QVERIFY(QTest::qWaitFor([&] { return !(children = descendantsOf(c.processId())).isEmpty(); }, 60'000));
+
+        // The whole node freezes, ffmpeg included, as a paused machine would.
+        ::kill(pid_t(c.processId()), SIGSTOP);
+        for (qint64 child : std::as_const(children))
+            ::kill(pid_t(child), SIGSTOP);
+        QVERIFY2(waitForRow(database, id, QStringLiteral("downloading|2|node-d"), 120'000)
+                         || row(database, id).endsWith(QStringLiteral("|2|node-d")),
+                 qPrintable(row(database, id)));
+
+        const qsizetype seenBefore = messages.size();
+        ::kill(pid_t(c.processId()), SIGCONT);
+        for (qint64 child : std::as_const(children))
+            ::kill(pid_t(child), SIGCONT);
+        // The stale node stops its ffmpeg...
+        QVERIFY2(QTest::qWaitFor([&] { return std::none_of(children.cbegin(), children.cend(), running); }, 60'000),
+                 qPrintable(c.log()));
+        // ...while the other node completes the job, once.
+        QVERIFY2(waitForRow(database, id, QStringLiteral("completed"), 300'000), qPrintable(row(database, id) + u'\n' + d.log()));
+        QCOMPARE(row(database, id), QStringLiteral("completed|2|node-d"));
+        // Whatever the stale node knew of the job, it announced none of it after coming back.
+        QTest::qWait(2000);
+        for (qsizetype i = seenBefore; i < messages.size(); ++i) {
+            const QJsonObject &message = messages.at(i);
+            QVERIFY2(message.value(QStringLiteral("id")).toString() != id
+                             && message.value(QStringLiteral("job_id")).toString() != QLatin1StringView("frozen-1"),
+                     qPrintable(QString::fromUtf8(QJsonDocument(message).toJson(QJsonDocument::Compact))));
+        }
+        QVERIFY2(c.log().contains(QStringLiteral("another node took the job over")), qPrintable(c.log()));
+        // And it is healthy: it still answers (a new client: the old one may have given up on
+        // its connection while the node was frozen).
+        TestSubmitter later;
+        QVERIFY2(later.open(QUrl(c.wsUrl())), qPrintable(c.log()));
+        QVERIFY2(later.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("get_stats")}}).value(QStringLiteral("type"))
+                         == QLatin1StringView("stats"),
+                 qPrintable(c.log()));
+        later.connection.close();
+        client.connection.close();
+        c.stop();
+        d.stop();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCluster)
+#include "tst_cluster.moc"
