@@ -49,6 +49,15 @@ def rss_limit(limit):
     return limit + SANITIZER_RSS_ALLOWANCE if SANITIZED else limit
 
 
+def out_of_descriptors_env():
+    """What a service a test runs out of file descriptors needs under the sanitizers: UBSan's
+    vptr check probes memory through a pipe, which cannot be made then (see the file)."""
+    if not SANITIZED:
+        return {}
+    supp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support", "ubsan-no-descriptors.supp")
+    return {"UBSAN_OPTIONS": os.environ.get("UBSAN_OPTIONS", "") + ":suppressions=" + os.path.normpath(supp)}
+
+
 def rss_growth_limit(limit):
     """A bound on how much the service's resident memory may grow, plus the sanitizer's
     quarantine when it runs."""

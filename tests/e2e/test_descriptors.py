@@ -13,7 +13,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import Service, async_test, connect, main, request
+from harness import Service, async_test, connect, main, out_of_descriptors_env, request
 
 
 def open_files(pid):
@@ -28,7 +28,7 @@ def log_text(service):
 class WebSocketAcceptResumes(unittest.TestCase):
     @async_test
     async def test_the_websocket_port_accepts_again_after_descriptors_ran_out(self):
-        with Service() as service:
+        with Service(env=out_of_descriptors_env()) as service:
             url = urllib.parse.urlsplit(service.ws_url)
             # Start-up finished (its ffmpeg checks open and close descriptors of their own).
             deadline = time.monotonic() + 30

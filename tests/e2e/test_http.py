@@ -18,7 +18,7 @@ import time
 import unittest
 from urllib.parse import urlsplit
 
-from harness import Service, async_test, connect, level0_job, main, make_video, request
+from harness import Service, async_test, connect, level0_job, main, make_video, out_of_descriptors_env, request
 
 MIB = 1024 * 1024
 
@@ -300,7 +300,7 @@ class ConnectionCap(unittest.TestCase):
 
     @async_test
     async def test_with_100_file_descriptors_120_idle_sockets_lock_out_neither_health_nor_websocket(self):
-        with Service() as service:
+        with Service(env=out_of_descriptors_env()) as service:
             # As `ulimit -n 100` would, but after start-up, whatever the service raises it to.
             resource.prlimit(service.pid, resource.RLIMIT_NOFILE, (100, 100))
             idle = []
@@ -320,7 +320,7 @@ class ConnectionCap(unittest.TestCase):
                     sock.close()
 
     def test_when_descriptors_run_out_idle_http_connections_make_room_for_health(self):
-        with Service() as service:
+        with Service(env=out_of_descriptors_env()) as service:
             # Fewer descriptors than the default cap of 64 HTTP connections needs: accept()
             # fails with EMFILE, which without care stops the port from accepting for good.
             resource.prlimit(service.pid, resource.RLIMIT_NOFILE, (40, 40))
