@@ -493,6 +493,12 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
         parser.addOption(option);
     }
 
+    // A refused value is echoed so that the operator sees what was wrong, except a password
+    // in a URL's user info (a --store URI): the line goes to logs and journals.
+    auto shown = [](const QString &value) {
+        static const QRegularExpression userInfoPassword(QStringLiteral("(://[^/@:]*):[^/@]*@"));
+        return QString(value).replace(userInfoPassword, QStringLiteral("\\1:***@"));
+    };
     auto fail = [&outcome](const QString &line) -> ConfigOutcome {
         outcome.action = ConfigOutcome::Action::Exit;
         outcome.error = line;
@@ -536,7 +542,7 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
             const QString value = environment.value(source.name);
             if (const auto allowed = setting.apply(config, value, source.legacy)) {
                 return fail(QStringLiteral("mediaforged: invalid %1=%2: expected %3")
-                                    .arg(source.name, value, *allowed));
+                                    .arg(source.name, shown(value), *allowed));
             }
         }
     }
@@ -546,7 +552,7 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
             continue;
         const QString value = setting.valueName.isEmpty() ? QStringLiteral("true") : parser.value(options.at(i));
         if (const auto allowed = setting.apply(config, value, false)) {
-            return fail(QStringLiteral("mediaforged: invalid --%1 %2: expected %3").arg(setting.flag, value, *allowed));
+            return fail(QStringLiteral("mediaforged: invalid --%1 %2: expected %3").arg(setting.flag, shown(value), *allowed));
         }
     }
 

@@ -197,6 +197,17 @@ private slots:
         QTest::newRow("bad origin") << QStringList{QStringLiteral("--allowed-origins"), QStringLiteral("not a url/")}
                                     << QString() << QString() << QStringLiteral("origins");
     }
+    void aRefusedStoreUriDoesNotEchoItsPassword()
+    {
+        const ConfigOutcome flag = load({QStringLiteral("--store"), QStringLiteral("postgresql://mf:s3cret-pw@db:5432")});
+        QCOMPARE(flag.exitCode, 2);
+        QVERIFY2(flag.error.contains(QStringLiteral("postgresql://mf:***@db:5432")), qPrintable(flag.error));
+        QVERIFY2(!flag.error.contains(QStringLiteral("s3cret-pw")), qPrintable(flag.error));
+        const ConfigOutcome env = load({}, {{QStringLiteral("MEDIAFORGE_STORE"), QStringLiteral("postgres://mf:s3cret-pw@db")}});
+        QCOMPARE(env.exitCode, 2);
+        QVERIFY2(!env.error.contains(QStringLiteral("s3cret-pw")), qPrintable(env.error));
+        QVERIFY2(env.error.contains(QStringLiteral("postgres://mf:***@db")), qPrintable(env.error));
+    }
     void badValuesStopWithOneLineAndExitTwo()
     {
         QFETCH(QStringList, flags);
