@@ -290,6 +290,17 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
         return Error(ErrorCode::InternalError, QStringLiteral("the job store cannot record the job; try again later"));
     }
 
+    Job &stored = admit(std::move(job));
+    const QString id = stored.id;
+    qCInfo(lcJobs).noquote() << jobFields(stored) << Logging::Fields{{QStringLiteral("state"), jobStatusName(stored.status)}}
+                             << "accepted";
+    emit jobAccepted(id);
+    startInput(stored);
+    return id;
+}
+
+Job &JobManager::admit(Job job)
+{
     const QString id = job.id;
     m_jobs.emplace(id, std::move(job));
     m_order.append(id);
@@ -297,13 +308,7 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     auto runtime = std::make_shared<Runtime>();
     runtime->stageClock.start();
     m_runtimes.insert(id, runtime);
-
-    Job &stored = m_jobs.at(id);
-    qCInfo(lcJobs).noquote() << jobFields(stored) << Logging::Fields{{QStringLiteral("state"), jobStatusName(stored.status)}}
-                             << "accepted";
-    emit jobAccepted(id);
-    startInput(stored);
-    return id;
+    return m_jobs.at(id);
 }
 
 void JobManager::startInput(Job &job)

@@ -239,6 +239,9 @@ private:
     void adoptExpired();
     // Another node took the job over: its run here stops and publishes nothing more.
     void abandon(const QString &id);
+    // Takes a job that is recorded in the store into memory (accepted here or taken over from
+    // another node) with a fresh runtime; what starts its input is the caller's.
+    Job &admit(Job job);
     // Whether the last renewal is recent enough that this node's leases surely still hold.
     bool leasesConfirmed() const;
     // persist() for a state change about to be announced: false when it must not be, and the

@@ -109,15 +109,8 @@ void JobManager::adoptExpired()
             continue;
         qCInfo(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("attempts"), QString::number(job.attempts)}}
                                  << "taken over from a node whose lease ended; fetching its inputs again";
-        const QString id = job.id;
-        m_jobs.emplace(id, std::move(job));
-        m_order.append(id);
-        ++m_totalJobs;
-        auto runtime = std::make_shared<Runtime>();
-        runtime->stageClock.start();
-        m_runtimes.insert(id, runtime);
-        Job &stored = m_jobs.at(id);
-        emit jobAccepted(id);
+        Job &stored = admit(std::move(job));
+        emit jobAccepted(stored.id);
         startInput(stored);
     }
 }

@@ -372,13 +372,7 @@ void Probe::onFinished(int exitCode, QProcess::ExitStatus status)
         else
             m_result = notMedia();
     } else {
-        Result<MediaInfo> parsed = MediaInfo::fromFfprobeJson(m_stdout);
-        if (!parsed.ok())
-            m_result = notMedia();
-        else if (parsed->streams.isEmpty())
-            m_result = Error{ErrorCode::UnsupportedInput, QStringLiteral("input has no streams")};
-        else
-            m_result = std::move(parsed);
+        m_result = readDocument(m_stdout);
     }
     m_stdout.clear();
     if (m_result.ok())
@@ -386,6 +380,16 @@ void Probe::onFinished(int exitCode, QProcess::ExitStatus status)
     else
         qCInfo(lcProbe).noquote() << "probe of" << redact(m_path) << "failed:" << m_result.error().message;
     emit finished();
+}
+
+Result<MediaInfo> Probe::readDocument(const QByteArray &document) const
+{
+    Result<MediaInfo> parsed = MediaInfo::fromFfprobeJson(document);
+    if (!parsed.ok())
+        return notMedia();
+    if (parsed->streams.isEmpty())
+        return Error{ErrorCode::UnsupportedInput, QStringLiteral("input has no streams")};
+    return parsed;
 }
 
 Error Probe::notMedia() const

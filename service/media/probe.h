@@ -73,6 +73,8 @@ private:
     void dropProber();                   // kill and reap the leased prober, if any
     void finishLater();                  // queued finished(), unless cancelled or restarted
     Error notMedia() const;              // UNSUPPORTED_INPUT with ffprobe's last stderr line
+    // ffprobe's JSON document, from ffprobe or the prober: media with streams, or why not.
+    Result<MediaInfo> readDocument(const QByteArray &document) const;
     QString redact(const QString &text) const;
 
     QProcess *m_process = nullptr;

@@ -102,14 +102,7 @@ void Probe::onProberAnswer(const QByteArray &line)
     // output goes through.
     static const QByteArray successPrefix = QByteArrayLiteral("{\"ok\":true,\"ffprobe\":");
     if (line.startsWith(successPrefix) && line.endsWith('}')) {
-        const QByteArray document = line.sliced(successPrefix.size(), line.size() - successPrefix.size() - 1);
-        Result<MediaInfo> parsed = MediaInfo::fromFfprobeJson(document);
-        if (!parsed.ok())
-            m_result = notMedia();
-        else if (parsed->streams.isEmpty())
-            m_result = Error{ErrorCode::UnsupportedInput, QStringLiteral("input has no streams")};
-        else
-            m_result = std::move(parsed);
+        m_result = readDocument(line.sliced(successPrefix.size(), line.size() - successPrefix.size() - 1));
     } else {
         // A failure line holds what ffprobe prints last on the same failure; like ffprobe's
         // exit code 1, it is first checked for a limit (an allocation failing under RLIMIT_AS).
