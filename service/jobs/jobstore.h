@@ -110,6 +110,16 @@ public:
         Q_UNUSED(limit);
         return {};
     }
+    // A cancel asked for on a node that does not run the job: stored with the job, so that the
+    // node that runs it acts on it even when the notification that goes with it is lost. False
+    // when the job is finished or unknown, or the store cannot be written.
+    virtual bool requestCancel(const QString &id)
+    {
+        Q_UNUSED(id);
+        return false;
+    }
+    // This node's unfinished jobs that another node asked to cancel (requestCancel).
+    virtual QStringList cancelRequests() { return {}; }
     // Makes an expired job (as expiredLeases returned it) this node's, with a new lease and
     // generation. False when another node was first or its lease was renewed meanwhile.
     virtual bool takeOver(const Job &expired)

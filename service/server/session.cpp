@@ -558,6 +558,10 @@ void Session::handleCancel(const QJsonObject &object, const QJsonValue &requestI
     const QString id = job->id;
     const QString jobId = job->jobId;
     const bool own = m_jobs.contains(id);
+    if (isElsewhere(*job) && !isFinished(job->status)) {
+        cancelElsewhere(*job, own, requestId);
+        return;
+    }
     if (own)
         m_cancelRequests.insert(id, requestId);
     if (const auto failed = m_context.manager->cancel(id)) {

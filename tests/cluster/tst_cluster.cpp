@@ -134,6 +134,41 @@ private:
         return ack.value(QStringLiteral("id")).toString();
     }
 
+    // "key: a | b" for each field whose value differs between the two objects.
+    static QString differing(const QJsonObject &a, const QJsonObject &b)
+    {
+        QStringList keys = a.keys() + b.keys();
+        keys.removeDuplicates();
+        QStringList found;
+        for (const QString &key : std::as_const(keys)) {
+            if (a.value(key) != b.value(key))
+                found.append(key + QStringLiteral(": ") + QString::fromUtf8(QJsonDocument(QJsonArray{a.value(key)}).toJson(QJsonDocument::Compact))
+                             + QStringLiteral(" | ") + QString::fromUtf8(QJsonDocument(QJsonArray{b.value(key)}).toJson(QJsonDocument::Compact)));
+        }
+        return found.join(u'\n');
+    }
+
+    static bool hasEvent(const QList<QJsonObject> &events, const QString &event)
+    {
+        return std::any_of(events.cbegin(), events.cend(), [&event](const QJsonObject &message) {
+            return message.value(QStringLiteral("event")).toString() == event;
+        });
+    }
+
+    // "event state stage" of each event but progress (whose count depends on timing).
+    static QStringList transitions(const QList<QJsonObject> &events)
+    {
+        QStringList found;
+        for (const QJsonObject &message : events) {
+            const QString event = message.value(QStringLiteral("event")).toString();
+            const QJsonObject job = message.value(QStringLiteral("job")).toObject();
+            if (event != QLatin1StringView("progress"))
+                found.append(event + u' ' + job.value(QStringLiteral("status")).toString() + u' '
+                             + job.value(QStringLiteral("stage")).toString());
+        }
+        return found;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -172,6 +207,82 @@ private slots:
                  qPrintable(error));
         QVERIFY2(!error.contains(u'\n'), qPrintable(error));
         QVERIFY2(!error.contains(QStringLiteral("hidden")), "the password must not be printed");
+    }
+
+    void subscriberOnOneNodeSeesTheEventsOfAJobTheOtherNodeRuns()
+    {
+        const QString database = QStringLiteral("events");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService a;
+        TestService b;
+        QVERIFY(a.start(nodeArguments(database, QStringLiteral("node-a"))));
+        QVERIFY(b.start(nodeArguments(database, QStringLiteral("node-b"))));
+        // An admin feed on each node; the job is submitted to (and so run by) node b.
+        TestSubmitter feedA;
+        TestSubmitter feedB;
+        TestSubmitter client;
+        QVERIFY(feedA.open(QUrl(a.wsUrl())));
+        QVERIFY(feedB.open(QUrl(b.wsUrl())));
+        QVERIFY(client.open(QUrl(b.wsUrl())));
+        const QJsonObject subscribe{{QStringLiteral("type"), QStringLiteral("subscribe")}};
+        QCOMPARE(feedA.ask(subscribe).value(QStringLiteral("type")).toString(), QStringLiteral("subscribed"));
+        QCOMPARE(feedB.ask(subscribe).value(QStringLiteral("type")).toString(), QStringLiteral("subscribed"));
+        // The id is known only from the ack: record every job_event, keep those of the job.
+        QList<QJsonObject> onA;
+        QList<QJsonObject> onB;
+        const QString id = [&] {
+            // Listen before the job exists: its accepted event may beat the ack.
+            QObject::connect(&feedA.connection, &ClientConnection::messageReceived, &feedA.connection,
+                             [&onA](const QJsonObject &message) {
+                                 if (message.value(QStringLiteral("type")).toString() == QLatin1StringView("job_event"))
+                                     onA.append(message);
+                             });
+            QObject::connect(&feedB.connection, &ClientConnection::messageReceived, &feedB.connection,
+                             [&onB](const QJsonObject &message) {
+                                 if (message.value(QStringLiteral("type")).toString() == QLatin1StringView("job_event"))
+                                     onB.append(message);
+                             });
+            return submit(client, QStringLiteral("events-1"));
+        }();
+        QVERIFY(!id.isEmpty());
+        const auto ofJob = [&id](const QList<QJsonObject> &events) {
+            QList<QJsonObject> found;
+            for (const QJsonObject &message : events) {
+                if (message.value(QStringLiteral("job")).toObject().value(QStringLiteral("id")).toString() == id)
+                    found.append(message);
+            }
+            return found;
+        };
+        QVERIFY2(QTest::qWaitFor([&] { return hasEvent(ofJob(onA), QStringLiteral("completed")); }, 300'000),
+                 qPrintable(row(database, id) + u'\n' + a.log()));
+        QVERIFY(QTest::qWaitFor([&] { return hasEvent(ofJob(onB), QStringLiteral("completed")); }, 60'000));
+        QCOMPARE(row(database, id), QStringLiteral("completed|1|node-b"));
+        const QList<QJsonObject> seenA = ofJob(onA);
+        const QList<QJsonObject> seenB = ofJob(onB);
+        // The same state changes in the same order, accepted first and completed last...
+        QCOMPARE(transitions(seenA), transitions(seenB));
+        QCOMPARE(transitions(seenA).value(0).section(u' ', 0, 0), QStringLiteral("accepted"));
+        QVERIFY2(transitions(seenA).contains(QStringLiteral("stage processing processing")),
+                 qPrintable(transitions(seenA).join(u',')));
+        QCOMPARE(seenA.constLast().value(QStringLiteral("event")).toString(), QStringLiteral("completed"));
+        // ...live progress of the run on the other node, with its figures...
+        const bool liveProgress = std::any_of(seenA.cbegin(), seenA.cend(), [](const QJsonObject &message) {
+            const QJsonObject job = message.value(QStringLiteral("job")).toObject();
+            return message.value(QStringLiteral("event")).toString() == QLatin1StringView("progress")
+                    && job.value(QStringLiteral("stage")).toString() == QLatin1StringView("processing")
+                    && job.value(QStringLiteral("percentage")).toDouble() > 0
+                    && job.value(QStringLiteral("duration_seconds")).toDouble() > 0;
+        });
+        QVERIFY2(liveProgress, qPrintable(transitions(seenA).join(u',')));
+        // ...and the final snapshot with the same fields and values on both nodes.
+        const QString differences = differing(seenA.constLast().value(QStringLiteral("job")).toObject(),
+                                              seenB.constLast().value(QStringLiteral("job")).toObject());
+        QVERIFY2(differences.isEmpty(), qPrintable(differences));
+        client.connection.close();
+        feedA.connection.close();
+        feedB.connection.close();
+        a.stop();
+        b.stop();
     }
 
     void killedNodesJobCompletesOnceOnTheOtherNodeWithAttempts2()
