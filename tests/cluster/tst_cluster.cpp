@@ -118,15 +118,15 @@ private:
         return true;
     }
 
-    // A detached compress of the clip (by URL) through `submitter`; the service id.
-    QString submit(TestSubmitter &submitter, const QString &jobId)
+    // A compress of the clip (by URL) through `submitter`, detached unless told; the service id.
+    QString submit(TestSubmitter &submitter, const QString &jobId, bool detach = true)
     {
         const QJsonObject ack = submitter.ask(QJsonObject{
                 {QStringLiteral("type"), QStringLiteral("start_job")},
                 {QStringLiteral("job_id"), jobId},
                 {QStringLiteral("operation"), QStringLiteral("compress")},
                 {QStringLiteral("options"), QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}},
-                {QStringLiteral("detach"), true},
+                {QStringLiteral("detach"), detach},
                 {QStringLiteral("input"), QJsonObject{{QStringLiteral("source"), QStringLiteral("url")},
                                                       {QStringLiteral("url"), m_http.url(QStringLiteral("/clip.mp4")).toString()}}}});
         if (ack.value(QStringLiteral("type")).toString() != QLatin1StringView("ack"))
@@ -281,6 +281,78 @@ private slots:
         client.connection.close();
         feedA.connection.close();
         feedB.connection.close();
+        a.stop();
+        b.stop();
+    }
+
+    void ownerAttachesOnOneNodeSeesProgressAndCancelsTheRunOnTheOtherNode()
+    {
+        const QString database = QStringLiteral("attach");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        // A token owner: the one kind of owner that can come back on another connection.
+        const QString token = QStringLiteral("cluster-owner-token-0123456789");
+        const QString tokens = QDir(m_media.path()).filePath(QStringLiteral("tokens"));
+        QFile file(tokens);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("client " + token.toLatin1() + " owner\n");
+        file.close();
+        const QStringList auth{QStringLiteral("--tokens-file"), tokens};
+        TestService a;
+        TestService b;
+        QVERIFY(a.start(nodeArguments(database, QStringLiteral("node-a")) + auth));
+        QVERIFY(b.start(nodeArguments(database, QStringLiteral("node-b")) + auth));
+        // Started on b (so run there), not detached: b holds it for its owner when the
+        // connection drops (reconnect grace), until the owner attaches on a.
+        TestSubmitter first;
+        QVERIFY(first.open(QUrl(b.wsUrl()), token));
+        const QString id = submit(first, QStringLiteral("attach-1"), false);
+        QVERIFY(!id.isEmpty());
+        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-b"), 120'000), qPrintable(row(database, id)));
+        QList<qint64> ffmpegs;
+        QVERIFY(QTest::qWaitFor([&] {
+            const QList<qint64> children = descendantsOf(b.processId());
+            ffmpegs.clear();
+            std::copy_if(children.cbegin(), children.cend(), std::back_inserter(ffmpegs),
+                         [](qint64 child) { return commandOf(child) == "ffmpeg"; });
+            return !ffmpegs.isEmpty();
+        }, 60'000));
+        first.connection.close();
+
+        TestSubmitter second;
+        QVERIFY(second.open(QUrl(a.wsUrl()), token));
+        QList<QJsonObject> messages;
+        QObject::connect(&second.connection, &ClientConnection::messageReceived, &second.connection,
+                         [&messages](const QJsonObject &message) { messages.append(message); });
+        const QJsonObject attached = second.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("attach")},
+                                                            {QStringLiteral("id"), id}});
+        QCOMPARE(attached.value(QStringLiteral("type")).toString(), QStringLiteral("job"));
+        QCOMPARE(attached.value(QStringLiteral("job")).toObject().value(QStringLiteral("status")).toString(),
+                 QStringLiteral("processing"));
+        // b's live progress reaches the owner on a, as it would have on b.
+        QVERIFY2(QTest::qWaitFor([&] {
+            return std::any_of(messages.cbegin(), messages.cend(), [](const QJsonObject &message) {
+                return message.value(QStringLiteral("type")).toString() == QLatin1StringView("progress")
+                        && message.value(QStringLiteral("job_id")).toString() == QLatin1StringView("attach-1")
+                        && message.value(QStringLiteral("stage")).toString() == QLatin1StringView("processing")
+                        && message.value(QStringLiteral("duration_seconds")).toDouble() > 0;
+            });
+        }, 120'000), qPrintable(a.log()));
+        QCOMPARE(second.statusOf(id), QStringLiteral("processing"));
+
+        // The cancel on a stops b's ffmpeg; the owner's answer is the job's end, as on b.
+        QJsonObject answer;
+        second.connection.request(QJsonObject{{QStringLiteral("type"), QStringLiteral("cancel_job")}, {QStringLiteral("id"), id}},
+                                  [&answer](const QJsonObject &reply) { answer = reply; });
+        QVERIFY2(QTest::qWaitFor([&] { return !answer.isEmpty(); }, 120'000), qPrintable(a.log() + u'\n' + b.log()));
+        QCOMPARE(answer.value(QStringLiteral("type")).toString(), QStringLiteral("error"));
+        QCOMPARE(answer.value(QStringLiteral("code")).toString(), QStringLiteral("JOB_CANCELLED"));
+        QCOMPARE(answer.value(QStringLiteral("id")).toString(), id);
+        QVERIFY2(QTest::qWaitFor([&] { return std::none_of(ffmpegs.cbegin(), ffmpegs.cend(), running); }, 60'000),
+                 qPrintable(b.log()));
+        QCOMPARE(row(database, id), QStringLiteral("cancelled|1|node-b"));
+        QCOMPARE(second.statusOf(id), QStringLiteral("cancelled"));
+        QVERIFY2(b.log().contains(QStringLiteral("cancelled on another node")), qPrintable(b.log()));
+        second.connection.close();
         a.stop();
         b.stop();
     }
