@@ -187,6 +187,7 @@ int Service::run(const Config &config)
     if (relay) {
         context.cancelElsewhere = [&relay](const QString &id) { return relay->cancelElsewhere(id); };
         context.attachedElsewhere = [&relay](const QString &id) { relay->attachedElsewhere(id); };
+        context.clusterStats = [&relay] { return relay->clusterStats(); };
     }
     context.authenticator = &authenticator;
     context.config = &config;

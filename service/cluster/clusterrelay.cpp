@@ -2,9 +2,11 @@
 #include "clusterrelay.h"
 
 #include "jobs/jobmanager.h"
+#include "jobs/jobstore.h"
 #include "postgresjobstore.h"
 #include "server/eventrouter.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QSqlDatabase>
@@ -148,6 +150,35 @@ void ClusterRelay::attachedElsewhere(const QString &id)
 {
     notify(QJsonObject{{QStringLiteral("node"), m_node}, {QStringLiteral("event"), QStringLiteral("attach")},
                        {QStringLiteral("id"), id}});
+}
+
+QJsonObject ClusterRelay::clusterStats() const
+{
+    NodeJobCounts total;
+    QJsonArray nodes;
+    const auto fields = [](const NodeJobCounts &counts) {
+        return QJsonObject{{QStringLiteral("input_jobs"), counts.inputJobs},
+                           {QStringLiteral("queued_jobs"), counts.queuedJobs},
+                           {QStringLiteral("active_jobs"), counts.activeJobs},
+                           {QStringLiteral("completed_jobs"), counts.completedJobs},
+                           {QStringLiteral("failed_jobs"), counts.failedJobs},
+                           {QStringLiteral("cancelled_jobs"), counts.cancelledJobs}};
+    };
+    for (const NodeJobCounts &counts : m_store.countsByNode()) {
+        QJsonObject entry = fields(counts);
+        entry.insert(QStringLiteral("node"), counts.node);
+        nodes.append(entry);
+        total.inputJobs += counts.inputJobs;
+        total.queuedJobs += counts.queuedJobs;
+        total.activeJobs += counts.activeJobs;
+        total.completedJobs += counts.completedJobs;
+        total.failedJobs += counts.failedJobs;
+        total.cancelledJobs += counts.cancelledJobs;
+    }
+    QJsonObject stats = fields(total);
+    stats.insert(QStringLiteral("node"), m_node);
+    stats.insert(QStringLiteral("nodes"), nodes);
+    return stats;
 }
 
 void ClusterRelay::requested(const QString &event, const QString &id)

@@ -46,6 +46,8 @@ public:
     // owner's old connection (reconnect grace) and keeps the outputs for the retention period,
     // since nobody there takes their delivery.
     void attachedElsewhere(const QString &id);
+    // get_stats `cluster`: every node's jobs by state as the store holds them, and the totals.
+    QJsonObject clusterStats() const;
 
     // The notification for a job event, as published (and read back by fromPayload); public
     // for the tests of the format.

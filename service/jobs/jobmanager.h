@@ -167,6 +167,9 @@ public:
     // runs here for it. Bounded: the oldest noted ones are forgotten first.
     void noteForeign(Job job);
     void forgetForeign(const QString &id);
+    // Other nodes' unfinished jobs from the shared store (none on one node), newest first, with
+    // the live figures of those noted as foreign.
+    QList<Job> jobsElsewhere(const QString &owner, int limit) const;
     // Whether the job is live in this node's memory (its own, not a foreign one).
     bool holds(const QString &id) const { return m_jobs.count(id) > 0; }
     // Finished jobs from the store, newest-finished first.

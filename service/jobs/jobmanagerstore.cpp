@@ -199,6 +199,16 @@ void JobManager::noteForeign(Job job)
     }
 }
 
+QList<Job> JobManager::jobsElsewhere(const QString &owner, int limit) const
+{
+    QList<Job> jobs = m_store->unfinishedElsewhere(owner, limit);
+    for (Job &job : jobs) {
+        if (const auto it = m_foreign.find(job.id); it != m_foreign.end())
+            job = it->second;
+    }
+    return jobs;
+}
+
 void JobManager::forgetForeign(const QString &id)
 {
     if (m_foreign.erase(id))

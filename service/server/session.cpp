@@ -363,7 +363,10 @@ void Session::onTextMessage(const QString &text)
         handleListJobs(object, requestId);
     } else if (type == Type::GetStats) {
         QJsonObject reply = message(Type::Stats);
-        reply.insert(QString(Field::Stats), m_context.stats());
+        QJsonObject stats = m_context.stats();
+        if (m_context.clusterStats)
+            stats.insert(QStringLiteral("cluster"), m_context.clusterStats());   // asked for, not on the feed
+        reply.insert(QString(Field::Stats), stats);
         send(reply, requestId);
     } else if (type == Type::Subscribe || type == Type::Unsubscribe) {
         handleSubscribe(type == Type::Subscribe, requestId);

@@ -47,6 +47,8 @@ struct SessionContext
     // and tell it that the owner is here now.
     std::function<bool(const QString &id)> cancelElsewhere;
     std::function<void(const QString &id)> attachedElsewhere;
+    // get_stats `cluster`: every node's jobs by state, from the store.
+    std::function<QJsonObject()> clusterStats;
 };
 
 // One WebSocket connection: its protocol level (0 until `hello`), role and owner namespace.

@@ -7,6 +7,8 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <algorithm>
+
 namespace Mediaforge {
 
 Q_LOGGING_CATEGORY(lcStore, "mediaforge.store")
@@ -407,6 +409,55 @@ bool SqlJobStore::requestCancel(const QString &id)
     query.prepare(QStringLiteral("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND finished_at IS NULL"));
     query.addBindValue(id);
     return exec(query, "request cancel") && query.numRowsAffected() > 0;
+}
+
+QList<Job> SqlJobStore::unfinishedElsewhere(const QString &owner, int limit)
+{
+    QString where = QStringLiteral("WHERE node <> ? AND finished_at IS NULL");
+    QVariantList bindings{m_node};
+    if (!owner.isEmpty()) {
+        where += QStringLiteral(" AND owner = ?");
+        bindings.append(owner);
+    }
+    return select(where + QStringLiteral(" ORDER BY seq DESC LIMIT %1").arg(std::clamp(limit, 1, 1000)), bindings);
+}
+
+QList<NodeJobCounts> SqlJobStore::countsByNode()
+{
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT node, state, count(*) FROM jobs GROUP BY node, state ORDER BY node"));
+    QList<NodeJobCounts> counts;
+    if (!exec(query, "counts by node"))
+        return counts;
+    while (query.next()) {
+        const QString node = query.value(0).toString();
+        if (counts.isEmpty() || counts.constLast().node != node)
+            counts.append(NodeJobCounts{node});
+        NodeJobCounts &entry = counts.last();
+        const qint64 n = query.value(2).toLongLong();
+        switch (jobStatusFromName(query.value(1).toString()).value_or(JobStatus::Failed)) {
+        case JobStatus::AwaitingUpload:
+        case JobStatus::Downloading:
+            entry.inputJobs += n;
+            break;
+        case JobStatus::Queued:
+            entry.queuedJobs += n;
+            break;
+        case JobStatus::Processing:
+            entry.activeJobs += n;
+            break;
+        case JobStatus::Completed:
+            entry.completedJobs += n;
+            break;
+        case JobStatus::Failed:
+            entry.failedJobs += n;
+            break;
+        case JobStatus::Cancelled:
+            entry.cancelledJobs += n;
+            break;
+        }
+    }
+    return counts;
 }
 
 QStringList SqlJobStore::cancelRequests()

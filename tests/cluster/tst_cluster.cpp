@@ -285,7 +285,7 @@ private slots:
         b.stop();
     }
 
-    void ownerAttachesOnOneNodeSeesProgressAndCancelsTheRunOnTheOtherNode()
+    void ownerAttachesOnOneNodeSeesProgressListsAndCancelsTheRunOnTheOtherNode()
     {
         const QString database = QStringLiteral("attach");
         QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
@@ -338,6 +338,24 @@ private slots:
             });
         }, 120'000), qPrintable(a.log()));
         QCOMPARE(second.statusOf(id), QStringLiteral("processing"));
+        // Queries on a answer for the cluster: b's running job is listed, and counted on b.
+        const QJsonArray listed = second.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("list_jobs")},
+                                                         {QStringLiteral("states"), QJsonArray{QStringLiteral("processing")}}})
+                                          .value(QStringLiteral("jobs"))
+                                          .toArray();
+        QCOMPARE(listed.size(), 1);
+        QCOMPARE(listed.at(0).toObject().value(QStringLiteral("id")).toString(), id);
+        const QJsonObject stats = second.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("get_stats")}})
+                                          .value(QStringLiteral("stats"))
+                                          .toObject();
+        QCOMPARE(stats.value(QStringLiteral("active_jobs")).toInt(), 0);   // this node's own
+        const QJsonObject cluster = stats.value(QStringLiteral("cluster")).toObject();
+        QCOMPARE(cluster.value(QStringLiteral("node")).toString(), QStringLiteral("node-a"));
+        QCOMPARE(cluster.value(QStringLiteral("active_jobs")).toInt(), 1);
+        const QJsonArray nodes = cluster.value(QStringLiteral("nodes")).toArray();
+        QCOMPARE(nodes.size(), 1);   // node-a holds no job yet
+        QCOMPARE(nodes.at(0).toObject().value(QStringLiteral("node")).toString(), QStringLiteral("node-b"));
+        QCOMPARE(nodes.at(0).toObject().value(QStringLiteral("active_jobs")).toInt(), 1);
 
         // The cancel on a stops b's ffmpeg; the owner's answer is the job's end, as on b.
         QJsonObject answer;
