@@ -375,6 +375,36 @@ private slots:
         b.stop();
     }
 
+    void storedCancelWhoseNotificationWasLostStopsTheRunAtTheNextHeartbeat()
+    {
+        const QString database = QStringLiteral("lostcancel");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService b;
+        QVERIFY(b.start(nodeArguments(database, QStringLiteral("node-b"))));
+        TestSubmitter client;
+        QVERIFY(client.open(QUrl(b.wsUrl())));
+        const QString id = submit(client, QStringLiteral("lost-1"));
+        QVERIFY(!id.isEmpty());
+        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-b"), 120'000), qPrintable(row(database, id)));
+        QList<qint64> ffmpegs;
+        QVERIFY(QTest::qWaitFor([&] {
+            const QList<qint64> children = descendantsOf(b.processId());
+            ffmpegs.clear();
+            std::copy_if(children.cbegin(), children.cend(), std::back_inserter(ffmpegs),
+                         [](qint64 child) { return commandOf(child) == "ffmpeg"; });
+            return !ffmpegs.isEmpty();
+        }, 60'000));
+        // What another node's cancel_job stores, without the notification that goes with it
+        // (as if it was lost): only the heartbeat's look at the store can find it.
+        m_postgres.psql(database, QStringLiteral("UPDATE jobs SET cancel_requested = 1 WHERE id = '%1'").arg(id));
+        QVERIFY2(waitForRow(database, id, QStringLiteral("cancelled|1|node-b"), 120'000), qPrintable(row(database, id) + u'\n' + b.log()));
+        QVERIFY2(QTest::qWaitFor([&] { return std::none_of(ffmpegs.cbegin(), ffmpegs.cend(), running); }, 60'000),
+                 qPrintable(b.log()));
+        QVERIFY2(b.log().contains(QStringLiteral("cancelled on another node")), qPrintable(b.log()));
+        client.connection.close();
+        b.stop();
+    }
+
     void killedNodesJobCompletesOnceOnTheOtherNodeWithAttempts2()
     {
         const QString database = QStringLiteral("killed");
