@@ -134,7 +134,8 @@ void ClusterRelay::publish(JobEventKind kind, const QString &id)
     if (kind == JobEventKind::Removed)
         m_attachedElsewhere.remove(id);
     // The engine signals after it stored the change: what the others read back is at least this.
-    notify(payload(m_node, kind, id, m_manager.job(id)));
+    // A removed job is no longer in memory: reading it back from the store would be wasted.
+    notify(payload(m_node, kind, id, kind == JobEventKind::Removed ? nullptr : m_manager.job(id)));
 }
 
 bool ClusterRelay::cancelElsewhere(const QString &id)
