@@ -24,7 +24,9 @@ void listJobs(const JobManager &manager, const JobListQuery &query, QJsonObject 
             if (!isFinished(job->status) && (query.owner.isEmpty() || job->owner == query.owner))
                 unfinished.append(job);
         }
-        const QList<Job> elsewhere = manager.jobsElsewhere(query.owner, query.limit);
+        // Filtered by state below: with a filter, read more, so that newer jobs in other states
+        // do not hide the wanted ones (up to the store's 1000).
+        const QList<Job> elsewhere = manager.jobsElsewhere(query.owner, query.states.isEmpty() ? query.limit : 1000);
         for (const Job &job : elsewhere)
             unfinished.append(&job);
         std::stable_sort(unfinished.begin(), unfinished.end(), [](const Job *a, const Job *b) {
