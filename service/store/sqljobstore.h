@@ -43,6 +43,10 @@ public:
     HistoryPage history(const HistoryQuery &query) override;
     int purgeFinishedBefore(const QDateTime &cutoff) override;
     quint64 maxSequence() override;
+    bool requestCancel(const QString &id) override;
+    QStringList cancelRequests() override;
+    QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;
+    QList<NodeJobCounts> countsByNode() override;
 
 protected:
     // `node` names the rows this store inserts and claims (empty for the embedded store);
