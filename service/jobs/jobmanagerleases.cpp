@@ -138,13 +138,13 @@ void JobManager::abandon(const QString &id)
     m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), id), m_queue.end());
     // What this run wrote here is nobody's: the job's new holder has its own directory.
     QDir(job->directory).removeRecursively();
-    m_disk.filesRemoved();
+    m_disk.directoryChanged(job->directory);
     // In memory only, so that nothing here treats it as running; the record is the new
     // holder's. It leaves memory with the other finished jobs.
     job->status = JobStatus::Cancelled;
     job->outputsRemoved = true;
     m_parked.remove(id);
-    scheduleEviction();
+    scheduleEviction(id);
     schedule();
     checkDrained();
 }
