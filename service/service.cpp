@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "service.h"
 
+#include "cluster/clusterroutes.h"
+#include "cluster/clustersigner.h"
 #include "config/descriptorlimit.h"
 #include "input/urlguard.h"
 #include "jobs/directorylock.h"
@@ -159,6 +161,13 @@ int Service::run(const Config &config)
                  HealthInfo{config.ffmpegPath, config.ffprobePath, ffmpegVersion, config.tempDir,
                             QDateTime::currentDateTimeUtc()},
                  httpLimits);
+    // Node-to-node routes only with a cluster secret (always with a PostgreSQL store).
+    const ClusterSigner signer(config.clusterSecret, config.nodeName);
+    ClusterRoutes clusterRoutes(manager, signer, [&metrics](qint64 bytes) { metrics.addBytesSent(bytes); });
+    if (signer.enabled()) {
+        http.setClusterRoutes(
+                [&clusterRoutes](HttpConnection &connection, const HttpRequest &request) { clusterRoutes.handle(connection, request); });
+    }
     const QHostAddress address = config.host == QLatin1StringView("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                                : QHostAddress(config.host);
     const quint16 httpPort = http.listen(address, quint16(config.httpPort));
@@ -167,6 +176,16 @@ int Service::run(const Config &config)
         return 1;
     }
     const QString httpUrl = QStringLiteral("http://") + hostForUrl(address) + u':' + QString::number(httpPort);
+    // The other nodes find this one's files at its advertised URL, which the nodes table
+    // holds: the only addresses they fetch job files from (docs/scaling.md).
+    const QString advertiseUrl = config.advertiseUrl.isEmpty() ? httpUrl : config.advertiseUrl;
+    if (!store->registerNode(NodeRecord{config.nodeName, advertiseUrl, QStringLiteral(MEDIAFORGE_VERSION),
+                                        manager.maxConcurrentJobs(), QDateTime::currentDateTimeUtc(), -1,
+                                        QStringLiteral("active")})) {
+        std::fprintf(stderr, "mediaforged: cannot register node %s in the job store: %s\n", qPrintable(config.nodeName),
+                     qPrintable(store->lastError()));
+        return 2;
+    }
 
     // Before the server: it outlives every session.
     EventRouter router(&manager);
@@ -234,6 +253,7 @@ int Service::run(const Config &config)
         // drain_seconds: how long running jobs may still take; monitors count it down.
         webSockets.notifyAll(Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down"),
                                    QJsonObject{{QStringLiteral("drain_seconds"), config.drainSeconds}}));
+        store->setNodeState(QStringLiteral("draining"));
         manager.shutdown(std::chrono::seconds(config.drainSeconds));
     });
     QObject::connect(&manager, &JobManager::drained, &manager, [&] {

@@ -157,10 +157,13 @@ std::optional<QStringList> PostgresJobStore::renewLeases(const QStringList &runn
     // One statement for every lease of this node: a heartbeat costs one round trip whatever
     // the number of jobs. A job another node took over is no longer this node's, so it is not
     // renewed, and shows up as lost.
+    // The node's own heartbeat (nodes table) rides in the same statement.
     QSqlQuery query(m_database);
-    query.prepare(QStringLiteral("UPDATE jobs SET lease_expires_at = %1 + ? WHERE node = ? AND state = 'processing' "
+    query.prepare(QStringLiteral("WITH beat AS (UPDATE nodes SET heartbeat_at = %1 WHERE name = ?) "
+                                 "UPDATE jobs SET lease_expires_at = %1 + ? WHERE node = ? AND state = 'processing' "
                                  "RETURNING id, lease_generation")
                           .arg(Sql::nowMs(m_dialect)));
+    query.addBindValue(m_node);
     query.addBindValue(qint64(m_lease.count()) * 1000);
     query.addBindValue(m_node);
     if (!exec(query, "renew leases"))

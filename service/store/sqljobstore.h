@@ -43,6 +43,10 @@ public:
     HistoryPage history(const HistoryQuery &query) override;
     int purgeFinishedBefore(const QDateTime &cutoff) override;
     quint64 maxSequence() override;
+    // sqljobstorenodes.cpp
+    bool registerNode(const NodeRecord &self) override;
+    bool setNodeState(const QString &state) override;
+    QList<NodeRecord> nodes() override;
 
 protected:
     // `node` names the rows this store inserts and claims (empty for the embedded store);

@@ -30,6 +30,8 @@ using namespace Mediaforge;
 
 namespace {
 
+constexpr const char *kClusterSecret = "tst_cluster-secret-0123456789abcdef0123456789";
+
 // The processes below `pid` (its ffmpeg and ffprobe runs), from /proc.
 QByteArray commandOf(qint64 pid)
 {
@@ -99,6 +101,20 @@ private:
                 QStringLiteral("1"), QStringLiteral("--log-level"), QStringLiteral("info")};
     }
 
+    // Every node of a cluster has the same secret; clients never see it.
+    static QProcessEnvironment clusterEnvironment()
+    {
+        QProcessEnvironment environment;
+        environment.insert(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString::fromLatin1(kClusterSecret));
+        return environment;
+    }
+
+    bool startNode(TestService &node, const QString &database, const QString &name, const QStringList &more = {})
+    {
+        node.setExtraEnvironment(clusterEnvironment());
+        return node.start(nodeArguments(database, name) + more);
+    }
+
     // "state|attempts|node" of the job's row.
     QString row(const QString &database, const QString &id)
     {
@@ -160,7 +176,9 @@ private slots:
         }
         QTemporaryDir data;
         QProcess node;
-        node.setProcessEnvironment(TestService::cleanEnvironment());
+        QProcessEnvironment environment = TestService::cleanEnvironment();
+        environment.insert(clusterEnvironment());
+        node.setProcessEnvironment(environment);
         node.start(qEnvironmentVariable("MEDIAFORGED"),
                    {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--http-port"), QStringLiteral("0"),
                     QStringLiteral("--data-dir"), data.path(), QStringLiteral("--store"),
@@ -180,8 +198,17 @@ private slots:
         QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
         TestService a;
         TestService b;
-        QVERIFY(a.start(nodeArguments(database, QStringLiteral("node-a"))));
-        QVERIFY(b.start(nodeArguments(database, QStringLiteral("node-b"))));
+        QVERIFY(startNode(a, database, QStringLiteral("node-a")));
+        QVERIFY(startNode(b, database, QStringLiteral("node-b")));
+        // Each node has its row: its advertised URL (derived from the HTTP port it bound) and
+        // a heartbeat that its lease timer refreshes by the database's clock.
+        QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT name, advertise_url, state, slots FROM nodes ORDER BY name")),
+                 (QStringList{QStringLiteral("node-a|") + a.httpUrl() + QStringLiteral("|active|1"),
+                              QStringLiteral("node-b|") + b.httpUrl() + QStringLiteral("|active|1")}));
+        QVERIFY(QTest::qWaitFor([&] {
+            return m_postgres.psql(database, QStringLiteral("SELECT count(*) FROM nodes WHERE heartbeat_at > started_at + 500"))
+                    == QStringList{QStringLiteral("2")};
+        }, 60'000));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(a.wsUrl())));
         const QString id = submit(client, QStringLiteral("killed-1"));
@@ -206,8 +233,8 @@ private slots:
         QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
         TestService c;
         TestService d;
-        QVERIFY(c.start(nodeArguments(database, QStringLiteral("node-c"))));
-        QVERIFY(d.start(nodeArguments(database, QStringLiteral("node-d"))));
+        QVERIFY(startNode(c, database, QStringLiteral("node-c")));
+        QVERIFY(startNode(d, database, QStringLiteral("node-d")));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(c.wsUrl())));
         QList<QJsonObject> messages;
