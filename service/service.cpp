@@ -219,6 +219,33 @@ int Service::run(const Config &config)
                                  {QStringLiteral("write_p99_ms"), double(latency.percentile(0.99)) / 1000.0}});
         return stats;
     };
+    context.nodes = [&store, &manager, &config, advertiseUrl, startedAt = QDateTime::currentDateTimeUtc()] {
+        auto entry = [](const NodeRecord &node, bool self) {
+            return QJsonObject{{QStringLiteral("name"), node.name},
+                               {QStringLiteral("url"), node.url},
+                               {QStringLiteral("version"), node.version},
+                               {QStringLiteral("slots"), node.workerSlots},
+                               {QStringLiteral("running_jobs"), node.runningJobs},
+                               {QStringLiteral("heartbeat_age_ms"), node.heartbeatAgeMs},
+                               {QStringLiteral("started_at"), node.startedAt.toString(Qt::ISODateWithMs)},
+                               {QStringLiteral("state"), node.state},
+                               {QStringLiteral("self"), self}};
+        };
+        QJsonArray list;
+        const QList<NodeRecord> nodes = store->nodes();
+        for (const NodeRecord &node : nodes)
+            list.append(entry(node, node.name == config.nodeName));
+        if (list.isEmpty()) {
+            // A store of its own (SQLite, memory): the cluster is this node.
+            const JobStats stats = manager.stats();
+            list.append(entry(NodeRecord{config.nodeName, advertiseUrl, QStringLiteral(MEDIAFORGE_VERSION),
+                                         manager.maxConcurrentJobs(), startedAt, 0,
+                                         manager.isShuttingDown() ? QStringLiteral("draining") : QStringLiteral("active"),
+                                         stats.activeJobs},
+                              true));
+        }
+        return list;
+    };
     WebSocketServer webSockets(context);
     QObject::connect(&webSockets, &WebSocketServer::connectionCountChanged, &metrics, &Metrics::setConnections);
     if (const auto problem = webSockets.listen(config.host, quint16(config.port))) {

@@ -45,6 +45,7 @@ struct NodeRecord
     QDateTime startedAt;
     qint64 heartbeatAgeMs = -1; // by the database's clock, at the time of the read
     QString state;              // "active" or "draining"
+    int runningJobs = 0;        // its jobs in state processing, when read by nodes()
 };
 
 struct HistoryPage
@@ -128,6 +129,14 @@ public:
     {
         Q_UNUSED(expired);
         return false;
+    }
+
+    // The node that held an expired job (as expiredLeases returned it), when that node is gone
+    // for good: no heartbeat for several lease periods (or no row). Empty while it may return.
+    virtual QString goneHolder(const Job &expired)
+    {
+        Q_UNUSED(expired);
+        return QString();
     }
 
     // --- Nodes: who shares the store -------------------------------------------------------

@@ -45,8 +45,9 @@ bool SqlJobStore::setNodeState(const QString &state)
 QList<NodeRecord> SqlJobStore::nodes()
 {
     QSqlQuery query(m_database);
-    query.prepare(QStringLiteral("SELECT name, advertise_url, version, slots, started_at, %1 - heartbeat_at, state "
-                                 "FROM nodes ORDER BY name")
+    query.prepare(QStringLiteral("SELECT name, advertise_url, version, slots, started_at, %1 - heartbeat_at, state, "
+                                 "(SELECT count(*) FROM jobs j WHERE j.node = n.name AND j.state = 'processing') "
+                                 "FROM nodes n ORDER BY name")
                           .arg(Sql::nowMs(m_dialect)));
     QList<NodeRecord> list;
     if (!exec(query, "list nodes"))
@@ -60,6 +61,7 @@ QList<NodeRecord> SqlJobStore::nodes()
         node.startedAt = QDateTime::fromMSecsSinceEpoch(query.value(4).toLongLong(), Qt::UTC);
         node.heartbeatAgeMs = std::max<qint64>(0, query.value(5).toLongLong());
         node.state = query.value(6).toString();
+        node.runningJobs = query.value(7).toInt();
         list.append(node);
     }
     return list;

@@ -214,6 +214,25 @@ private slots:
         const QString id = submit(client, QStringLiteral("killed-1"));
         QVERIFY(!id.isEmpty());
         QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(row(database, id)));
+        // Any node lists every node (admin: no tokens on loopback), with the running job on A.
+        TestSubmitter admin;
+        QVERIFY(admin.open(QUrl(b.wsUrl())));
+        const QJsonObject listed = admin.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("list_nodes")}});
+        QCOMPARE(listed.value(QStringLiteral("type")).toString(), QStringLiteral("nodes"));
+        const QJsonArray nodes = listed.value(QStringLiteral("nodes")).toArray();
+        QCOMPARE(nodes.size(), 2);
+        const QJsonObject nodeA = nodes.at(0).toObject();
+        const QJsonObject nodeB = nodes.at(1).toObject();
+        QCOMPARE(nodeA.value(QStringLiteral("name")).toString(), QStringLiteral("node-a"));
+        QCOMPARE(nodeA.value(QStringLiteral("url")).toString(), a.httpUrl());
+        QCOMPARE(nodeA.value(QStringLiteral("running_jobs")).toInt(), 1);
+        QCOMPARE(nodeA.value(QStringLiteral("self")).toBool(), false);
+        QCOMPARE(nodeA.value(QStringLiteral("state")).toString(), QStringLiteral("active"));
+        QCOMPARE(nodeB.value(QStringLiteral("running_jobs")).toInt(), 0);
+        QCOMPARE(nodeB.value(QStringLiteral("self")).toBool(), true);
+        QCOMPARE(nodeB.value(QStringLiteral("slots")).toInt(), 1);
+        QVERIFY(nodeB.value(QStringLiteral("heartbeat_age_ms")).toInteger(-1) >= 0);
+        QVERIFY(!QJsonDocument(listed).toJson().contains(kClusterSecret));
 
         ::kill(pid_t(a.processId()), SIGKILL);
         QVERIFY2(waitForRow(database, id, QStringLiteral("completed"), 300'000),
@@ -224,7 +243,49 @@ private slots:
         QVERIFY(m_http.requestCount(QStringLiteral("/clip.mp4")) >= 2);
         QVERIFY2(b.log().contains(QStringLiteral("taken over from a node whose lease ended")), qPrintable(b.log()));
         client.connection.close();
+        admin.connection.close();
         b.stop();
+    }
+
+    void killedOnlyHolderOfAnUploadedInputEndsItsJobNodeLostOnce()
+    {
+        const QString database = QStringLiteral("lost");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService e;
+        TestService f;
+        QVERIFY(startNode(e, database, QStringLiteral("node-e")));
+        QVERIFY(startNode(f, database, QStringLiteral("node-f")));
+        TestSubmitter client;
+        QVERIFY(client.open(QUrl(e.wsUrl())));
+        // Uploaded to E: E's disk holds the only copy of the input.
+        const QString id = client.start(QStringLiteral("lost-1"), QStringLiteral("compress"),
+                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_clip,
+                                        QJsonObject{{QStringLiteral("detach"), true}});
+        QVERIFY(!id.isEmpty());
+        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-e"), 120'000), qPrintable(row(database, id)));
+
+        ::kill(pid_t(e.processId()), SIGKILL);
+        // After the lease and then several lease periods without E's heartbeat, F ends it.
+        QVERIFY2(waitForRow(database, id, QStringLiteral("failed"), 120'000), qPrintable(row(database, id) + u'\n' + f.log()));
+        QCOMPARE(row(database, id), QStringLiteral("failed|1|node-f"));
+        QVERIFY2(m_postgres.psql(database, QStringLiteral("SELECT error FROM jobs WHERE id = '%1'").arg(id)).join(u' ').contains(
+                         QStringLiteral("NODE_LOST")),
+                 qPrintable(f.log()));
+        // Any node answers for it from the store.
+        TestSubmitter other;
+        QVERIFY(other.open(QUrl(f.wsUrl())));
+        const QJsonObject job = other.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("get_job")},
+                                                      {QStringLiteral("id"), id}})
+                                        .value(QStringLiteral("job"))
+                                        .toObject();
+        QCOMPARE(job.value(QStringLiteral("status")).toString(), QStringLiteral("failed"));
+        QCOMPARE(job.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(), QStringLiteral("NODE_LOST"));
+        // Once: later heartbeats find nothing more to end.
+        QTest::qWait(4000);
+        QCOMPARE(f.log().count(QStringLiteral("failed NODE_LOST")), 1);
+        QCOMPARE(row(database, id), QStringLiteral("failed|1|node-f"));
+        other.connection.close();
+        f.stop();
     }
 
     void frozenNodeComesBackToFindItsJobTakenOverAndStopsWithoutPublishing()
