@@ -3,6 +3,7 @@
 
 #include "cluster/clusterroutes.h"
 #include "cluster/clustersigner.h"
+#include "cluster/clusterrelay.h"
 #include "config/descriptorlimit.h"
 #include "input/urlguard.h"
 #include "jobs/directorylock.h"
@@ -189,9 +190,24 @@ int Service::run(const Config &config)
 
     // Before the server: it outlives every session.
     EventRouter router(&manager);
+    // Nodes on one PostgreSQL hear each other's job events (docs/scaling.md, "Events").
+    std::unique_ptr<ClusterRelay> relay;
+    if (config.store.startsWith(QLatin1StringView("postgres"))) {
+        QString relayProblem;
+        relay = ClusterRelay::open(config.store, config.nodeName, manager, *store, router, &relayProblem);
+        if (!relay) {
+            std::fprintf(stderr, "mediaforged: %s\n", qPrintable(relayProblem));
+            return 2;
+        }
+    }
     SessionContext context;
     context.manager = &manager;
     context.router = &router;
+    if (relay) {
+        context.cancelElsewhere = [&relay](const QString &id) { return relay->cancelElsewhere(id); };
+        context.attachedElsewhere = [&relay](const QString &id) { relay->attachedElsewhere(id); };
+        context.clusterStats = [&relay] { return relay->clusterStats(); };
+    }
     context.authenticator = &authenticator;
     context.config = &config;
     context.httpBaseUrl = httpUrl;

@@ -165,6 +165,16 @@ public:
     // The newest job of `owner` with that client id.
     const Job *findJob(const QString &owner, const QString &jobId) const;
     QList<const Job *> jobs() const;   // the live jobs, oldest first
+    // Another node's unfinished job, as the cluster last announced it (state and live progress,
+    // which the store holds only in part): job() answers with it until forgetForeign(). Nothing
+    // runs here for it. Bounded: the oldest noted ones are forgotten first.
+    void noteForeign(Job job);
+    void forgetForeign(const QString &id);
+    // Other nodes' unfinished jobs from the shared store (none on one node), newest first, with
+    // the live figures of those noted as foreign.
+    QList<Job> jobsElsewhere(const QString &owner, int limit) const;
+    // Whether the job is live in this node's memory (its own, not a foreign one).
+    bool holds(const QString &id) const { return m_jobs.count(id) > 0; }
     // Finished jobs from the store, newest-finished first.
     HistoryPage history(const HistoryQuery &query) const;
     const StoreLatency &storeLatency() const { return m_storeLatency; }
@@ -264,6 +274,8 @@ private:
     StoreLatency m_storeLatency;
     DirectoryLock m_tempLock;
     DiskGuard m_disk;
+    std::map<QString, Job> m_foreign;                   // other nodes' jobs (noteForeign)
+    std::deque<QString> m_foreignOrder;                 // noted first, forgotten first
     mutable std::map<QString, Job> m_loaded;            // finished records read back, until the event loop
     mutable bool m_loadedPrune = false;
     QSet<QString> m_parked;                             // kept for the next start (shutdown)

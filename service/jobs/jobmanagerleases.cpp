@@ -72,6 +72,14 @@ void JobManager::heartbeat()
     m_sinceRenewal.restart();
     for (const QString &id : *lost)
         abandon(id);
+    // Cancels asked for on other nodes: their notification normally came first; this catches
+    // one that was lost (a dropped LISTEN connection, a node that restarted meanwhile).
+    for (const QString &id : m_store->cancelRequests()) {
+        if (const Job *job = mutableJob(id); job && !isFinished(job->status)) {
+            qCInfo(lcJobs).noquote() << jobFields(*job) << "cancelled on another node";
+            cancel(id);
+        }
+    }
     if (!m_shuttingDown)
         adoptExpired();
     // Progress held back while the leases were unconfirmed goes out now.

@@ -166,6 +166,8 @@ const Job *JobManager::job(const QString &id) const
 {
     if (const auto it = m_jobs.find(id); it != m_jobs.end())
         return &it->second;
+    if (const auto it = m_foreign.find(id); it != m_foreign.end())
+        return &it->second;
     if (const auto it = m_loaded.find(id); it != m_loaded.end())
         return &it->second;
     std::optional<Job> stored = m_store->load(id);
@@ -184,6 +186,40 @@ const Job *JobManager::job(const QString &id) const
                 Qt::QueuedConnection);
     }
     return &m_loaded.emplace(id, std::move(*stored)).first->second;
+}
+
+void JobManager::noteForeign(Job job)
+{
+    // Enough for every job a large cluster runs at once; a node that vanished without a last
+    // word must not make this grow.
+    constexpr size_t kMaxForeign = 10000;
+    if (m_jobs.count(job.id))
+        return;
+    const QString id = job.id;
+    m_loaded.erase(id);
+    if (m_foreign.insert_or_assign(id, std::move(job)).second)
+        m_foreignOrder.push_back(id);
+    while (m_foreign.size() > kMaxForeign && !m_foreignOrder.empty()) {
+        m_foreign.erase(m_foreignOrder.front());
+        m_foreignOrder.pop_front();
+    }
+}
+
+QList<Job> JobManager::jobsElsewhere(const QString &owner, int limit) const
+{
+    QList<Job> jobs = m_store->unfinishedElsewhere(owner, limit);
+    for (Job &job : jobs) {
+        if (const auto it = m_foreign.find(job.id); it != m_foreign.end())
+            job = it->second;
+    }
+    return jobs;
+}
+
+void JobManager::forgetForeign(const QString &id)
+{
+    if (m_foreign.erase(id))
+        m_foreignOrder.erase(std::find(m_foreignOrder.begin(), m_foreignOrder.end(), id));
+    m_loaded.erase(id);
 }
 
 HistoryPage JobManager::history(const HistoryQuery &query) const

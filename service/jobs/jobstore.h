@@ -54,6 +54,18 @@ struct HistoryPage
     std::optional<HistoryCursor> next;   // set when older finished jobs remain
 };
 
+// How many jobs one node of a shared store holds in each state (get_stats of a cluster).
+struct NodeJobCounts
+{
+    QString node;
+    qint64 inputJobs = 0;      // awaiting upload or downloading
+    qint64 queuedJobs = 0;
+    qint64 activeJobs = 0;     // processing
+    qint64 completedJobs = 0;  // finished records still in the store (--history-days)
+    qint64 failedJobs = 0;
+    qint64 cancelledJobs = 0;
+};
+
 // The durable record of every job. The store is the source of truth for job state; the job
 // manager's memory is a cache of the live jobs. The engine sees only this interface: the SQL
 // lives in service/store, so that the embedded SQLite store and the cluster's PostgreSQL store
@@ -123,6 +135,25 @@ public:
         Q_UNUSED(limit);
         return {};
     }
+    // A cancel asked for on a node that does not run the job: stored with the job, so that the
+    // node that runs it acts on it even when the notification that goes with it is lost. False
+    // when the job is finished or unknown, or the store cannot be written.
+    virtual bool requestCancel(const QString &id)
+    {
+        Q_UNUSED(id);
+        return false;
+    }
+    // This node's unfinished jobs that another node asked to cancel (requestCancel).
+    virtual QStringList cancelRequests() { return {}; }
+    // Other nodes' unfinished jobs (of `owner`; empty: everyone's), newest first, at most `limit`.
+    virtual QList<Job> unfinishedElsewhere(const QString &owner, int limit)
+    {
+        Q_UNUSED(owner);
+        Q_UNUSED(limit);
+        return {};
+    }
+    // Every node's jobs by state, one entry per node that holds any.
+    virtual QList<NodeJobCounts> countsByNode() { return {}; }
     // Makes an expired job (as expiredLeases returned it) this node's, with a new lease and
     // generation. False when another node was first or its lease was renewed meanwhile.
     virtual bool takeOver(const Job &expired)

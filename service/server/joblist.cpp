@@ -6,6 +6,7 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
 #include <limits>
 
 namespace Mediaforge {
@@ -15,11 +16,26 @@ void listJobs(const JobManager &manager, const JobListQuery &query, QJsonObject 
     using namespace Protocol;
     QJsonArray list;
     if (!query.before) {
+        // This node's unfinished jobs and, in a cluster, the other nodes' (from the store),
+        // newest first together.
+        QList<const Job *> unfinished;
         const QList<const Job *> live = manager.jobs();
-        for (auto it = live.crbegin(); it != live.crend() && list.size() < query.limit; ++it) {
-            const Job *job = *it;
-            if (isFinished(job->status) || (!query.owner.isEmpty() && job->owner != query.owner)
-                || (!query.states.isEmpty() && !query.states.contains(job->status)))
+        for (const Job *job : live) {
+            if (!isFinished(job->status) && (query.owner.isEmpty() || job->owner == query.owner))
+                unfinished.append(job);
+        }
+        // Filtered by state below: with a filter, read more, so that newer jobs in other states
+        // do not hide the wanted ones (up to the store's 1000).
+        const QList<Job> elsewhere = manager.jobsElsewhere(query.owner, query.states.isEmpty() ? query.limit : 1000);
+        for (const Job &job : elsewhere)
+            unfinished.append(&job);
+        std::stable_sort(unfinished.begin(), unfinished.end(), [](const Job *a, const Job *b) {
+            return a->createdAt != b->createdAt ? a->createdAt > b->createdAt : a->sequence > b->sequence;
+        });
+        for (const Job *job : std::as_const(unfinished)) {
+            if (list.size() >= query.limit)
+                break;
+            if (!query.states.isEmpty() && !query.states.contains(job->status))
                 continue;
             list.append(job->toSnapshot(query.includeOwner, manager.queuePosition(job->id)));
         }

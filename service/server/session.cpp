@@ -363,7 +363,10 @@ void Session::onTextMessage(const QString &text)
         handleListJobs(object, requestId);
     } else if (type == Type::GetStats) {
         QJsonObject reply = message(Type::Stats);
-        reply.insert(QString(Field::Stats), m_context.stats());
+        QJsonObject stats = m_context.stats();
+        if (m_context.clusterStats)
+            stats.insert(QStringLiteral("cluster"), m_context.clusterStats());   // asked for, not on the feed
+        reply.insert(QString(Field::Stats), stats);
         send(reply, requestId);
     } else if (type == Type::Subscribe || type == Type::Unsubscribe) {
         handleSubscribe(type == Type::Subscribe, requestId);
@@ -560,6 +563,10 @@ void Session::handleCancel(const QJsonObject &object, const QJsonValue &requestI
     const QString id = job->id;
     const QString jobId = job->jobId;
     const bool own = m_jobs.contains(id);
+    if (isElsewhere(*job) && !isFinished(job->status)) {
+        cancelElsewhere(*job, own, requestId);
+        return;
+    }
     if (own)
         m_cancelRequests.insert(id, requestId);
     if (const auto failed = m_context.manager->cancel(id)) {

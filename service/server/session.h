@@ -44,6 +44,13 @@ struct SessionContext
     QString httpBaseUrl;                       // for TOO_LARGE messages: where outputs can be fetched
     ByteBudget *level0OutputBudget = nullptr;  // whole level 0 outputs in socket buffers, service-wide
     EventRouter *router = nullptr;             // brings each session the job events it follows; outlives them
+    // Set on a node of a cluster (shared store), for jobs that another node runs
+    // (sessioncluster.cpp): cancel it there (false: finished, or the store cannot be written),
+    // and tell it that the owner is here now.
+    std::function<bool(const QString &id)> cancelElsewhere;
+    std::function<void(const QString &id)> attachedElsewhere;
+    // get_stats `cluster`: every node's jobs by state, from the store.
+    std::function<QJsonObject()> clusterStats;
 };
 
 // One WebSocket connection: its protocol level (0 until `hello`), role and owner namespace.
@@ -97,6 +104,9 @@ private:
     void handleFetchOutput(const QJsonObject &message, const QJsonValue &requestId);
     void handleAttach(const QJsonObject &message, const QJsonValue &requestId);   // sessionattach.cpp
     void handleListNodes(const QJsonValue &requestId);                           // sessionnodes.cpp
+    // sessioncluster.cpp: jobs that another node of the cluster runs.
+    bool isElsewhere(const Job &job) const;
+    void cancelElsewhere(const Job &job, bool own, const QJsonValue &requestId);
     void onJobAttached(const QString &id, quint64 connectionId);
 
     // Finds the job a request names by `id` or by `job_id` (in this owner's namespace) and

@@ -37,7 +37,10 @@ void Session::handleAttach(const QJsonObject &object, const QJsonValue &requestI
         countInvalid();
         return;
     }
-    const Result<const Job *> attached = m_context.manager->attach(found.id, m_connectionId);
+    // Another node runs it: that node learns below that its owner is here now.
+    const bool elsewhere = isElsewhere(found);
+    const Result<const Job *> attached = elsewhere ? Result<const Job *>(&found)
+                                                   : m_context.manager->attach(found.id, m_connectionId);
     if (!attached.ok()) {
         sendError(attached.error(), echo, requestId);
         return;
@@ -51,6 +54,8 @@ void Session::handleAttach(const QJsonObject &object, const QJsonValue &requestI
                                 << "attached";
 
     if (!isFinished(job.status)) {
+        if (elsewhere)
+            m_context.attachedElsewhere(job.id);
         m_jobs.insert(job.id);
         m_context.router->subscribe(this, job.id);
         return;

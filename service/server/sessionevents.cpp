@@ -232,7 +232,9 @@ void Session::sendCompleted(const Job &job)
     completed.insert(QString(Field::JobId), job.jobId);
     completed.insert(QString(Field::Id), job.id);
     completed.insert(QString(Field::Message), QStringLiteral("Job completed successfully"));
-    completed.insert(QString(Field::DeliveryMethod), QStringLiteral("binary"));
+    // Another node ran it and holds its outputs: no chunks follow here (docs/scaling.md).
+    const bool elsewhere = isElsewhere(job);
+    completed.insert(QString(Field::DeliveryMethod), elsewhere ? QStringLiteral("fetch") : QStringLiteral("binary"));
     if (!job.outputs.isEmpty()) {
         completed.insert(QString(Field::OutputMetadata), job.outputs.constFirst().metadata.toOutputMetadata());
         QJsonArray outputs;
@@ -246,7 +248,7 @@ void Session::sendCompleted(const Job &job)
         completed.insert(QString(Field::Result), job.probeResult);
     completed.insert(QString(Field::Timings), job.timings());
     send(completed);
-    if (job.outputs.isEmpty()) {
+    if (job.outputs.isEmpty() || elsewhere) {
         m_jobs.remove(job.id);
         return;
     }

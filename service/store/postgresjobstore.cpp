@@ -83,6 +83,30 @@ QString PostgresJobStore::checkUri(const QString &uri)
     return parseUri(uri, &error) ? QString() : error;
 }
 
+QString PostgresJobStore::openConnection(const QString &uri, const QString &connectionName)
+{
+    QString error;
+    const std::optional<ConnectionParameters> parameters = parseUri(uri, &error);
+    if (!parameters)
+        return error;
+    QString problem;
+    {
+        QSqlDatabase database = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connectionName);
+        database.setHostName(parameters->host);
+        if (parameters->port > 0)
+            database.setPort(parameters->port);
+        database.setUserName(parameters->user);
+        database.setPassword(parameters->password);
+        database.setDatabaseName(parameters->database);
+        database.setConnectOptions(parameters->options.join(u';'));
+        if (!database.open())
+            problem = QStringLiteral("cannot connect to %1: %2").arg(parameters->description, database.lastError().text().simplified());
+    }
+    if (!problem.isEmpty())
+        QSqlDatabase::removeDatabase(connectionName);
+    return problem;
+}
+
 std::unique_ptr<PostgresJobStore> PostgresJobStore::open(const QString &uri, const QString &node,
                                                          std::chrono::seconds lease, QString *error)
 {

@@ -28,6 +28,10 @@ public:
                                                   QString *error);
     // Whether `uri` is one open() accepts; the reason when not.
     static QString checkUri(const QString &uri);
+    // Opens one more connection to the database of `uri`, under `connectionName`, for what must
+    // not share the store's (the cluster's LISTEN, which a busy connection would delay). The
+    // error text (without the password) when it fails; the connection is then removed again.
+    static QString openConnection(const QString &uri, const QString &connectionName);
 
     QString describe() const override { return m_description; }
 

@@ -7,6 +7,8 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <algorithm>
+
 namespace Mediaforge {
 
 Q_LOGGING_CATEGORY(lcStore, "mediaforge.store")
@@ -18,9 +20,11 @@ const QString kColumns = QStringLiteral(
         "state, stage, percentage, attempts, directory, inputs, outputs, probe_result, error, outputs_removed, "
         "retained, retain_until, created_at, input_completed_at, started_at, finished_at, updated_at, "
         // Schema version 2.
-        "idempotency_owner, idempotency_key, request_hash");
+        "idempotency_owner, idempotency_key, request_hash, "
+        // Schema version 5.
+        "ffmpeg_command, ffmpeg_stderr");
 // Read after kColumns, never written by save(): only claims and take-overs change it.
-constexpr int kGenerationColumn = 31;
+constexpr int kGenerationColumn = 33;
 
 qint64 nowMs()
 {
@@ -68,6 +72,8 @@ Job jobFromQuery(const QSqlQuery &query)
     job.idempotencyOwner = query.value(c++).toString();
     job.idempotencyKey = query.value(c++).toString();
     job.requestHash = query.value(c++).toString();
+    job.ffmpegCommand = query.value(c++).toString();
+    job.ffmpegStderr = query.value(c++).toString();
     return job;
 }
 
@@ -158,7 +164,7 @@ bool SqlJobStore::write(const Job &job, bool insert)
     if (insert) {
         query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
                       + QStringLiteral(", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     } else {
         query.prepare(QStringLiteral(
                 "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
@@ -166,7 +172,7 @@ bool SqlJobStore::write(const Job &job, bool insert)
                 "percentage = ?, attempts = ?, directory = ?, inputs = ?, outputs = ?, probe_result = ?, error = ?, "
                 "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
                 "started_at = ?, finished_at = ?, updated_at = ?, idempotency_owner = ?, idempotency_key = ?, "
-                "request_hash = ? WHERE id = ?")
+                "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ? WHERE id = ?")
                       + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     }
     // A null QString binds as SQL NULL; the text columns hold "" for "none".
@@ -204,6 +210,8 @@ bool SqlJobStore::write(const Job &job, bool insert)
     query.addBindValue(keyed ? QVariant(job.idempotencyOwner) : QVariant(QMetaType(QMetaType::QString)));
     query.addBindValue(keyed ? QVariant(job.idempotencyKey) : QVariant(QMetaType(QMetaType::QString)));
     query.addBindValue(keyed ? QVariant(job.requestHash) : QVariant(QMetaType(QMetaType::QString)));
+    query.addBindValue(text(job.ffmpegCommand));
+    query.addBindValue(text(job.ffmpegStderr));
     if (insert) {
         query.addBindValue(text(m_node));
     } else {
@@ -391,6 +399,78 @@ quint64 SqlJobStore::maxSequence()
     if (!exec(query, "sequence") || !query.next())
         return 0;
     return query.value(0).toULongLong();
+}
+
+bool SqlJobStore::requestCancel(const QString &id)
+{
+    // Not fenced: the asking node holds no lease on the job; the running node's own writes stay
+    // fenced by their generation, which this leaves alone.
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND finished_at IS NULL"));
+    query.addBindValue(id);
+    return exec(query, "request cancel") && query.numRowsAffected() > 0;
+}
+
+QList<Job> SqlJobStore::unfinishedElsewhere(const QString &owner, int limit)
+{
+    QString where = QStringLiteral("WHERE node <> ? AND finished_at IS NULL");
+    QVariantList bindings{m_node};
+    if (!owner.isEmpty()) {
+        where += QStringLiteral(" AND owner = ?");
+        bindings.append(owner);
+    }
+    return select(where + QStringLiteral(" ORDER BY seq DESC LIMIT %1").arg(std::clamp(limit, 1, 1000)), bindings);
+}
+
+QList<NodeJobCounts> SqlJobStore::countsByNode()
+{
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT node, state, count(*) FROM jobs GROUP BY node, state ORDER BY node"));
+    QList<NodeJobCounts> counts;
+    if (!exec(query, "counts by node"))
+        return counts;
+    while (query.next()) {
+        const QString node = query.value(0).toString();
+        if (counts.isEmpty() || counts.constLast().node != node)
+            counts.append(NodeJobCounts{node});
+        NodeJobCounts &entry = counts.last();
+        const qint64 n = query.value(2).toLongLong();
+        switch (jobStatusFromName(query.value(1).toString()).value_or(JobStatus::Failed)) {
+        case JobStatus::AwaitingUpload:
+        case JobStatus::Downloading:
+            entry.inputJobs += n;
+            break;
+        case JobStatus::Queued:
+            entry.queuedJobs += n;
+            break;
+        case JobStatus::Processing:
+            entry.activeJobs += n;
+            break;
+        case JobStatus::Completed:
+            entry.completedJobs += n;
+            break;
+        case JobStatus::Failed:
+            entry.failedJobs += n;
+            break;
+        case JobStatus::Cancelled:
+            entry.cancelledJobs += n;
+            break;
+        }
+    }
+    return counts;
+}
+
+QStringList SqlJobStore::cancelRequests()
+{
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT id FROM jobs WHERE node = ? AND cancel_requested = 1 AND finished_at IS NULL"));
+    query.addBindValue(m_node);
+    QStringList ids;
+    if (!exec(query, "cancel requests"))
+        return ids;
+    while (query.next())
+        ids.append(query.value(0).toString());
+    return ids;
 }
 
 } // namespace Mediaforge

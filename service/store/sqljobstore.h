@@ -47,6 +47,10 @@ public:
     bool registerNode(const NodeRecord &self) override;
     bool setNodeState(const QString &state) override;
     QList<NodeRecord> nodes() override;
+    bool requestCancel(const QString &id) override;
+    QStringList cancelRequests() override;
+    QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;
+    QList<NodeJobCounts> countsByNode() override;
 
 protected:
     // `node` names the rows this store inserts and claims (empty for the embedded store);

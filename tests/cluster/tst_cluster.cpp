@@ -134,20 +134,55 @@ private:
         return true;
     }
 
-    // A detached compress of the clip (by URL) through `submitter`; the service id.
-    QString submit(TestSubmitter &submitter, const QString &jobId)
+    // A compress of the clip (by URL) through `submitter`, detached unless told; the service id.
+    QString submit(TestSubmitter &submitter, const QString &jobId, bool detach = true)
     {
         const QJsonObject ack = submitter.ask(QJsonObject{
                 {QStringLiteral("type"), QStringLiteral("start_job")},
                 {QStringLiteral("job_id"), jobId},
                 {QStringLiteral("operation"), QStringLiteral("compress")},
                 {QStringLiteral("options"), QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}},
-                {QStringLiteral("detach"), true},
+                {QStringLiteral("detach"), detach},
                 {QStringLiteral("input"), QJsonObject{{QStringLiteral("source"), QStringLiteral("url")},
                                                       {QStringLiteral("url"), m_http.url(QStringLiteral("/clip.mp4")).toString()}}}});
         if (ack.value(QStringLiteral("type")).toString() != QLatin1StringView("ack"))
             qWarning() << "start_job refused:" << ack;
         return ack.value(QStringLiteral("id")).toString();
+    }
+
+    // "key: a | b" for each field whose value differs between the two objects.
+    static QString differing(const QJsonObject &a, const QJsonObject &b)
+    {
+        QStringList keys = a.keys() + b.keys();
+        keys.removeDuplicates();
+        QStringList found;
+        for (const QString &key : std::as_const(keys)) {
+            if (a.value(key) != b.value(key))
+                found.append(key + QStringLiteral(": ") + QString::fromUtf8(QJsonDocument(QJsonArray{a.value(key)}).toJson(QJsonDocument::Compact))
+                             + QStringLiteral(" | ") + QString::fromUtf8(QJsonDocument(QJsonArray{b.value(key)}).toJson(QJsonDocument::Compact)));
+        }
+        return found.join(u'\n');
+    }
+
+    static bool hasEvent(const QList<QJsonObject> &events, const QString &event)
+    {
+        return std::any_of(events.cbegin(), events.cend(), [&event](const QJsonObject &message) {
+            return message.value(QStringLiteral("event")).toString() == event;
+        });
+    }
+
+    // "event state stage" of each event but progress (whose count depends on timing).
+    static QStringList transitions(const QList<QJsonObject> &events)
+    {
+        QStringList found;
+        for (const QJsonObject &message : events) {
+            const QString event = message.value(QStringLiteral("event")).toString();
+            const QJsonObject job = message.value(QStringLiteral("job")).toObject();
+            if (event != QLatin1StringView("progress"))
+                found.append(event + u' ' + job.value(QStringLiteral("status")).toString() + u' '
+                             + job.value(QStringLiteral("stage")).toString());
+        }
+        return found;
     }
 
 private slots:
@@ -190,6 +225,202 @@ private slots:
                  qPrintable(error));
         QVERIFY2(!error.contains(u'\n'), qPrintable(error));
         QVERIFY2(!error.contains(QStringLiteral("hidden")), "the password must not be printed");
+    }
+
+    void subscriberOnOneNodeSeesTheEventsOfAJobTheOtherNodeRuns()
+    {
+        const QString database = QStringLiteral("events");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService a;
+        TestService b;
+        QVERIFY(startNode(a, database, QStringLiteral("node-a")));
+        QVERIFY(startNode(b, database, QStringLiteral("node-b")));
+        // An admin feed on each node; the job is submitted to (and so run by) node b.
+        TestSubmitter feedA;
+        TestSubmitter feedB;
+        TestSubmitter client;
+        QVERIFY(feedA.open(QUrl(a.wsUrl())));
+        QVERIFY(feedB.open(QUrl(b.wsUrl())));
+        QVERIFY(client.open(QUrl(b.wsUrl())));
+        const QJsonObject subscribe{{QStringLiteral("type"), QStringLiteral("subscribe")}};
+        QCOMPARE(feedA.ask(subscribe).value(QStringLiteral("type")).toString(), QStringLiteral("subscribed"));
+        QCOMPARE(feedB.ask(subscribe).value(QStringLiteral("type")).toString(), QStringLiteral("subscribed"));
+        // The id is known only from the ack: record every job_event, keep those of the job.
+        QList<QJsonObject> onA;
+        QList<QJsonObject> onB;
+        const QString id = [&] {
+            // Listen before the job exists: its accepted event may beat the ack.
+            QObject::connect(&feedA.connection, &ClientConnection::messageReceived, &feedA.connection,
+                             [&onA](const QJsonObject &message) {
+                                 if (message.value(QStringLiteral("type")).toString() == QLatin1StringView("job_event"))
+                                     onA.append(message);
+                             });
+            QObject::connect(&feedB.connection, &ClientConnection::messageReceived, &feedB.connection,
+                             [&onB](const QJsonObject &message) {
+                                 if (message.value(QStringLiteral("type")).toString() == QLatin1StringView("job_event"))
+                                     onB.append(message);
+                             });
+            return submit(client, QStringLiteral("events-1"));
+        }();
+        QVERIFY(!id.isEmpty());
+        const auto ofJob = [&id](const QList<QJsonObject> &events) {
+            QList<QJsonObject> found;
+            for (const QJsonObject &message : events) {
+                if (message.value(QStringLiteral("job")).toObject().value(QStringLiteral("id")).toString() == id)
+                    found.append(message);
+            }
+            return found;
+        };
+        QVERIFY2(QTest::qWaitFor([&] { return hasEvent(ofJob(onA), QStringLiteral("completed")); }, 300'000),
+                 qPrintable(row(database, id) + u'\n' + a.log()));
+        QVERIFY(QTest::qWaitFor([&] { return hasEvent(ofJob(onB), QStringLiteral("completed")); }, 60'000));
+        QCOMPARE(row(database, id), QStringLiteral("completed|1|node-b"));
+        const QList<QJsonObject> seenA = ofJob(onA);
+        const QList<QJsonObject> seenB = ofJob(onB);
+        // The same state changes in the same order, accepted first and completed last...
+        QCOMPARE(transitions(seenA), transitions(seenB));
+        QCOMPARE(transitions(seenA).value(0).section(u' ', 0, 0), QStringLiteral("accepted"));
+        QVERIFY2(transitions(seenA).contains(QStringLiteral("stage processing processing")),
+                 qPrintable(transitions(seenA).join(u',')));
+        QCOMPARE(seenA.constLast().value(QStringLiteral("event")).toString(), QStringLiteral("completed"));
+        // ...live progress of the run on the other node, with its figures...
+        const bool liveProgress = std::any_of(seenA.cbegin(), seenA.cend(), [](const QJsonObject &message) {
+            const QJsonObject job = message.value(QStringLiteral("job")).toObject();
+            return message.value(QStringLiteral("event")).toString() == QLatin1StringView("progress")
+                    && job.value(QStringLiteral("stage")).toString() == QLatin1StringView("processing")
+                    && job.value(QStringLiteral("percentage")).toDouble() > 0
+                    && job.value(QStringLiteral("duration_seconds")).toDouble() > 0;
+        });
+        QVERIFY2(liveProgress, qPrintable(transitions(seenA).join(u',')));
+        // ...and the final snapshot with the same fields and values on both nodes.
+        const QString differences = differing(seenA.constLast().value(QStringLiteral("job")).toObject(),
+                                              seenB.constLast().value(QStringLiteral("job")).toObject());
+        QVERIFY2(differences.isEmpty(), qPrintable(differences));
+        client.connection.close();
+        feedA.connection.close();
+        feedB.connection.close();
+        a.stop();
+        b.stop();
+    }
+
+    void ownerAttachesOnOneNodeSeesProgressListsAndCancelsTheRunOnTheOtherNode()
+    {
+        const QString database = QStringLiteral("attach");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        // A token owner: the one kind of owner that can come back on another connection.
+        const QString token = QStringLiteral("cluster-owner-token-0123456789");
+        const QString tokens = QDir(m_media.path()).filePath(QStringLiteral("tokens"));
+        QFile file(tokens);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("client " + token.toLatin1() + " owner\n");
+        file.close();
+        const QStringList auth{QStringLiteral("--tokens-file"), tokens};
+        TestService a;
+        TestService b;
+        QVERIFY(startNode(a, database, QStringLiteral("node-a"), auth));
+        QVERIFY(startNode(b, database, QStringLiteral("node-b"), auth));
+        // Started on b (so run there), not detached: b holds it for its owner when the
+        // connection drops (reconnect grace), until the owner attaches on a.
+        TestSubmitter first;
+        QVERIFY(first.open(QUrl(b.wsUrl()), token));
+        const QString id = submit(first, QStringLiteral("attach-1"), false);
+        QVERIFY(!id.isEmpty());
+        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-b"), 120'000), qPrintable(row(database, id)));
+        QList<qint64> ffmpegs;
+        QVERIFY(QTest::qWaitFor([&] {
+            const QList<qint64> children = descendantsOf(b.processId());
+            ffmpegs.clear();
+            std::copy_if(children.cbegin(), children.cend(), std::back_inserter(ffmpegs),
+                         [](qint64 child) { return commandOf(child) == "ffmpeg"; });
+            return !ffmpegs.isEmpty();
+        }, 60'000));
+        first.connection.close();
+
+        TestSubmitter second;
+        QVERIFY(second.open(QUrl(a.wsUrl()), token));
+        QList<QJsonObject> messages;
+        QObject::connect(&second.connection, &ClientConnection::messageReceived, &second.connection,
+                         [&messages](const QJsonObject &message) { messages.append(message); });
+        const QJsonObject attached = second.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("attach")},
+                                                            {QStringLiteral("id"), id}});
+        QCOMPARE(attached.value(QStringLiteral("type")).toString(), QStringLiteral("job"));
+        QCOMPARE(attached.value(QStringLiteral("job")).toObject().value(QStringLiteral("status")).toString(),
+                 QStringLiteral("processing"));
+        // b's live progress reaches the owner on a, as it would have on b.
+        QVERIFY2(QTest::qWaitFor([&] {
+            return std::any_of(messages.cbegin(), messages.cend(), [](const QJsonObject &message) {
+                return message.value(QStringLiteral("type")).toString() == QLatin1StringView("progress")
+                        && message.value(QStringLiteral("job_id")).toString() == QLatin1StringView("attach-1")
+                        && message.value(QStringLiteral("stage")).toString() == QLatin1StringView("processing")
+                        && message.value(QStringLiteral("duration_seconds")).toDouble() > 0;
+            });
+        }, 120'000), qPrintable(a.log()));
+        QCOMPARE(second.statusOf(id), QStringLiteral("processing"));
+        // Queries on a answer for the cluster: b's running job is listed, and counted on b.
+        const QJsonArray listed = second.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("list_jobs")},
+                                                         {QStringLiteral("states"), QJsonArray{QStringLiteral("processing")}}})
+                                          .value(QStringLiteral("jobs"))
+                                          .toArray();
+        QCOMPARE(listed.size(), 1);
+        QCOMPARE(listed.at(0).toObject().value(QStringLiteral("id")).toString(), id);
+        const QJsonObject stats = second.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("get_stats")}})
+                                          .value(QStringLiteral("stats"))
+                                          .toObject();
+        QCOMPARE(stats.value(QStringLiteral("active_jobs")).toInt(), 0);   // this node's own
+        const QJsonObject cluster = stats.value(QStringLiteral("cluster")).toObject();
+        QCOMPARE(cluster.value(QStringLiteral("node")).toString(), QStringLiteral("node-a"));
+        QCOMPARE(cluster.value(QStringLiteral("active_jobs")).toInt(), 1);
+        const QJsonArray nodes = cluster.value(QStringLiteral("nodes")).toArray();
+        QCOMPARE(nodes.size(), 1);   // node-a holds no job yet
+        QCOMPARE(nodes.at(0).toObject().value(QStringLiteral("node")).toString(), QStringLiteral("node-b"));
+        QCOMPARE(nodes.at(0).toObject().value(QStringLiteral("active_jobs")).toInt(), 1);
+
+        // The cancel on a stops b's ffmpeg; the owner's answer is the job's end, as on b.
+        QJsonObject answer;
+        second.connection.request(QJsonObject{{QStringLiteral("type"), QStringLiteral("cancel_job")}, {QStringLiteral("id"), id}},
+                                  [&answer](const QJsonObject &reply) { answer = reply; });
+        QVERIFY2(QTest::qWaitFor([&] { return !answer.isEmpty(); }, 120'000), qPrintable(a.log() + u'\n' + b.log()));
+        QCOMPARE(answer.value(QStringLiteral("type")).toString(), QStringLiteral("error"));
+        QCOMPARE(answer.value(QStringLiteral("code")).toString(), QStringLiteral("JOB_CANCELLED"));
+        QCOMPARE(answer.value(QStringLiteral("id")).toString(), id);
+        QVERIFY2(QTest::qWaitFor([&] { return std::none_of(ffmpegs.cbegin(), ffmpegs.cend(), running); }, 60'000),
+                 qPrintable(b.log()));
+        QCOMPARE(row(database, id), QStringLiteral("cancelled|1|node-b"));
+        QCOMPARE(second.statusOf(id), QStringLiteral("cancelled"));
+        QVERIFY2(b.log().contains(QStringLiteral("cancelled on another node")), qPrintable(b.log()));
+        second.connection.close();
+        a.stop();
+        b.stop();
+    }
+
+    void storedCancelWhoseNotificationWasLostStopsTheRunAtTheNextHeartbeat()
+    {
+        const QString database = QStringLiteral("lostcancel");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService b;
+        QVERIFY(startNode(b, database, QStringLiteral("node-b")));
+        TestSubmitter client;
+        QVERIFY(client.open(QUrl(b.wsUrl())));
+        const QString id = submit(client, QStringLiteral("lost-1"));
+        QVERIFY(!id.isEmpty());
+        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-b"), 120'000), qPrintable(row(database, id)));
+        QList<qint64> ffmpegs;
+        QVERIFY(QTest::qWaitFor([&] {
+            const QList<qint64> children = descendantsOf(b.processId());
+            ffmpegs.clear();
+            std::copy_if(children.cbegin(), children.cend(), std::back_inserter(ffmpegs),
+                         [](qint64 child) { return commandOf(child) == "ffmpeg"; });
+            return !ffmpegs.isEmpty();
+        }, 60'000));
+        // What another node's cancel_job stores, without the notification that goes with it
+        // (as if it was lost): only the heartbeat's look at the store can find it.
+        m_postgres.psql(database, QStringLiteral("UPDATE jobs SET cancel_requested = 1 WHERE id = '%1'").arg(id));
+        QVERIFY2(waitForRow(database, id, QStringLiteral("cancelled|1|node-b"), 120'000), qPrintable(row(database, id) + u'\n' + b.log()));
+        QVERIFY2(QTest::qWaitFor([&] { return std::none_of(ffmpegs.cbegin(), ffmpegs.cend(), running); }, 60'000),
+                 qPrintable(b.log()));
+        QVERIFY2(b.log().contains(QStringLiteral("cancelled on another node")), qPrintable(b.log()));
+        client.connection.close();
+        b.stop();
     }
 
     void killedNodesJobCompletesOnceOnTheOtherNodeWithAttempts2()

@@ -234,6 +234,55 @@ private slots:
         QVERIFY(b->live().isEmpty());
     }
 
+    void otherNodesSeeUnfinishedJobsCountsAndCancelRequestsOfEachNode()
+    {
+        const QString database = freshDatabase();
+        auto a = open(database, QStringLiteral("node-a"));
+        auto b = open(database, QStringLiteral("node-b"));
+        QVERIFY(a && b);
+        QVERIFY(a->insert(queuedJob(1)));
+        QVERIFY(a->insert(queuedJob(2, QStringLiteral("bob"))));
+        Job done = queuedJob(3);
+        done.status = JobStatus::Completed;
+        done.stage = JobStage::Finalizing;
+        done.finishedAt = QDateTime::currentDateTimeUtc();
+        done.ffmpegCommand = QStringLiteral("ffmpeg -i file:<job>/input-0 file:<job>/output.mp4");
+        done.ffmpegStderr = QStringLiteral("last lines");
+        QVERIFY(a->insert(done));
+        QVERIFY(b->insert(queuedJob(4)));
+        // Another node's unfinished jobs, newest first, by owner; never a node's own.
+        QStringList seen;
+        for (const Job &job : b->unfinishedElsewhere(QString(), 100))
+            seen.append(job.id);
+        QCOMPARE(seen, (QStringList{queuedJob(2).id, queuedJob(1).id}));
+        QCOMPARE(b->unfinishedElsewhere(QStringLiteral("bob"), 100).size(), 1);
+        QCOMPARE(b->unfinishedElsewhere(QString(), 1).size(), 1);
+        QCOMPARE(a->unfinishedElsewhere(QString(), 100).constFirst().id, queuedJob(4).id);
+        // What admins see of a run, on every node.
+        QCOMPARE(b->load(done.id)->ffmpegCommand, done.ffmpegCommand);
+        QCOMPARE(b->load(done.id)->ffmpegStderr, done.ffmpegStderr);
+        // Counts per node.
+        const QList<NodeJobCounts> counts = b->countsByNode();
+        QCOMPARE(counts.size(), 2);
+        QCOMPARE(counts.at(0).node, QStringLiteral("node-a"));
+        QCOMPARE(counts.at(0).queuedJobs, 2);
+        QCOMPARE(counts.at(0).completedJobs, 1);
+        QCOMPARE(counts.at(1).node, QStringLiteral("node-b"));
+        QCOMPARE(counts.at(1).queuedJobs, 1);
+        // A cancel asked on b for a's job is a's to act on, and only while the job is unfinished.
+        QVERIFY(b->requestCancel(queuedJob(1).id));
+        QVERIFY(!b->requestCancel(done.id));
+        QVERIFY(!b->requestCancel(QStringLiteral("nosuchjob")));
+        QCOMPARE(a->cancelRequests(), QStringList{queuedJob(1).id});
+        QVERIFY(b->cancelRequests().isEmpty());
+        // a's own later writes (its lease generation) are not fenced by the request.
+        Job cancelled = *a->load(queuedJob(1).id);
+        cancelled.status = JobStatus::Cancelled;
+        cancelled.finishedAt = QDateTime::currentDateTimeUtc();
+        QVERIFY(a->save(cancelled));
+        QVERIFY(a->cancelRequests().isEmpty());
+    }
+
     void renewalExtendsTheLeaseByTheDatabasesClock()
     {
         const QString database = freshDatabase();

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "clusterrelay.h"
+
+#include "jobs/jobmanager.h"
+#include "jobs/jobstore.h"
+#include "postgresjobstore.h"
+#include "server/eventrouter.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+
+namespace Mediaforge {
+
+Q_LOGGING_CATEGORY(lcCluster, "mediaforge.cluster", QtInfoMsg)
+
+namespace {
+
+// PostgreSQL refuses a payload of 8000 bytes or more; ours are a few hundred.
+constexpr qsizetype kMaxPayload = 7999;
+
+QString kindName(JobEventKind kind)
+{
+    switch (kind) {
+    case JobEventKind::Accepted:
+        return QStringLiteral("accepted");
+    case JobEventKind::StageChanged:
+        return QStringLiteral("stage");
+    case JobEventKind::Progress:
+        return QStringLiteral("progress");
+    case JobEventKind::Finished:
+        return QStringLiteral("finished");
+    case JobEventKind::Removed:
+        return QStringLiteral("removed");
+    }
+    return QString();
+}
+
+std::optional<JobEventKind> kindFromName(QStringView name)
+{
+    for (JobEventKind kind : {JobEventKind::Accepted, JobEventKind::StageChanged, JobEventKind::Progress,
+                              JobEventKind::Finished, JobEventKind::Removed}) {
+        if (name == kindName(kind))
+            return kind;
+    }
+    return std::nullopt;
+}
+
+std::optional<JobStage> stageFromName(QStringView name)
+{
+    for (JobStage stage : {JobStage::Uploading, JobStage::Downloading, JobStage::Queued, JobStage::Processing,
+                           JobStage::Finalizing}) {
+        if (name == jobStageName(stage))
+            return stage;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+ClusterRelay::ClusterRelay(QString node, JobManager &manager, JobStore &store, EventRouter &router)
+    : m_node(std::move(node)), m_manager(manager), m_store(store), m_router(router)
+{
+}
+
+ClusterRelay::~ClusterRelay()
+{
+    for (const QString &name : {m_listenName, m_notifyName}) {
+        if (name.isEmpty() || !QSqlDatabase::contains(name))
+            continue;
+        QSqlDatabase::database(name, false).close();
+        QSqlDatabase::removeDatabase(name);
+    }
+}
+
+std::unique_ptr<ClusterRelay> ClusterRelay::open(const QString &uri, const QString &node, JobManager &manager,
+                                                 JobStore &store, EventRouter &router, QString *error)
+{
+    std::unique_ptr<ClusterRelay> relay(new ClusterRelay(node, manager, store, router));
+    const QString base = QStringLiteral("mediaforge-cluster-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    for (QString *name : {&relay->m_listenName, &relay->m_notifyName}) {
+        const QString wanted = base + (name == &relay->m_listenName ? QStringLiteral("-listen") : QStringLiteral("-notify"));
+        if (const QString problem = PostgresJobStore::openConnection(uri, wanted); !problem.isEmpty()) {
+            *error = QStringLiteral("the cluster's event relay %1").arg(problem);
+            return nullptr;
+        }
+        *name = wanted;
+    }
+    QSqlDriver *driver = QSqlDatabase::database(relay->m_listenName, false).driver();
+    if (!driver->subscribeToNotification(QString(kChannel))) {
+        *error = QStringLiteral("the cluster's event relay cannot LISTEN: %1").arg(driver->lastError().text());
+        return nullptr;
+    }
+    connect(driver, &QSqlDriver::notification, relay.get(), &ClusterRelay::received);
+    ClusterRelay *self = relay.get();
+    connect(&manager, &JobManager::jobAccepted, self, [self](const QString &id) { self->publish(JobEventKind::Accepted, id); });
+    connect(&manager, &JobManager::jobStageChanged, self,
+            [self](const QString &id) { self->publish(JobEventKind::StageChanged, id); });
+    connect(&manager, &JobManager::jobProgress, self, [self](const QString &id) { self->publish(JobEventKind::Progress, id); });
+    connect(&manager, &JobManager::jobFinished, self, [self](const QString &id) { self->publish(JobEventKind::Finished, id); });
+    connect(&manager, &JobManager::jobRemoved, self, [self](const QString &id) { self->publish(JobEventKind::Removed, id); });
+    qCInfo(lcCluster).noquote() << "relaying job events between nodes on channel" << kChannel << "as node" << node;
+    return relay;
+}
+
+QJsonObject ClusterRelay::payload(const QString &node, JobEventKind kind, const QString &id, const Job *job)
+{
+    QJsonObject object{{QStringLiteral("node"), node}, {QStringLiteral("event"), kindName(kind)}, {QStringLiteral("id"), id}};
+    if (!job || kind == JobEventKind::Removed)
+        return object;
+    // What the store does not hold, or holds only once a second: the rest is read from the row.
+    object.insert(QStringLiteral("state"), jobStatusName(job->status));
+    object.insert(QStringLiteral("stage"), jobStageName(job->stage));
+    const JobProgress &p = job->progress;
+    object.insert(QStringLiteral("progress"), QJsonObject{{QStringLiteral("percentage"), p.percentage},
+                                                          {QStringLiteral("bytes"), p.bytes},
+                                                          {QStringLiteral("total_bytes"), p.totalBytes},
+                                                          {QStringLiteral("out_time"), p.outTimeSeconds},
+                                                          {QStringLiteral("duration"), p.durationSeconds},
+                                                          {QStringLiteral("speed"), p.speed},
+                                                          {QStringLiteral("fps"), p.fps},
+                                                          {QStringLiteral("eta"), p.etaSeconds}});
+    return object;
+}
+
+void ClusterRelay::publish(JobEventKind kind, const QString &id)
+{
+    if (kind == JobEventKind::Finished && m_attachedElsewhere.remove(id))
+        m_manager.retainOutputs(id);   // before the event: the others read the row it stores
+    if (kind == JobEventKind::Removed)
+        m_attachedElsewhere.remove(id);
+    // The engine signals after it stored the change: what the others read back is at least this.
+    // A removed job is no longer in memory: reading it back from the store would be wasted.
+    notify(payload(m_node, kind, id, kind == JobEventKind::Removed ? nullptr : m_manager.job(id)));
+}
+
+bool ClusterRelay::cancelElsewhere(const QString &id)
+{
+    if (!m_store.requestCancel(id))
+        return false;
+    notify(QJsonObject{{QStringLiteral("node"), m_node}, {QStringLiteral("event"), QStringLiteral("cancel")},
+                       {QStringLiteral("id"), id}});
+    return true;
+}
+
+void ClusterRelay::attachedElsewhere(const QString &id)
+{
+    notify(QJsonObject{{QStringLiteral("node"), m_node}, {QStringLiteral("event"), QStringLiteral("attach")},
+                       {QStringLiteral("id"), id}});
+}
+
+QJsonObject ClusterRelay::clusterStats() const
+{
+    NodeJobCounts total;
+    QJsonArray nodes;
+    const auto fields = [](const NodeJobCounts &counts) {
+        return QJsonObject{{QStringLiteral("input_jobs"), counts.inputJobs},
+                           {QStringLiteral("queued_jobs"), counts.queuedJobs},
+                           {QStringLiteral("active_jobs"), counts.activeJobs},
+                           {QStringLiteral("completed_jobs"), counts.completedJobs},
+                           {QStringLiteral("failed_jobs"), counts.failedJobs},
+                           {QStringLiteral("cancelled_jobs"), counts.cancelledJobs}};
+    };
+    for (const NodeJobCounts &counts : m_store.countsByNode()) {
+        QJsonObject entry = fields(counts);
+        entry.insert(QStringLiteral("node"), counts.node);
+        nodes.append(entry);
+        total.inputJobs += counts.inputJobs;
+        total.queuedJobs += counts.queuedJobs;
+        total.activeJobs += counts.activeJobs;
+        total.completedJobs += counts.completedJobs;
+        total.failedJobs += counts.failedJobs;
+        total.cancelledJobs += counts.cancelledJobs;
+    }
+    QJsonObject stats = fields(total);
+    stats.insert(QStringLiteral("node"), m_node);
+    stats.insert(QStringLiteral("nodes"), nodes);
+    return stats;
+}
+
+void ClusterRelay::requested(const QString &event, const QString &id)
+{
+    const Job *job = m_manager.job(id);
+    if (!job || isFinished(job->status))
+        return;
+    if (event == QLatin1StringView("cancel")) {
+        qCInfo(lcCluster).noquote() << "job" << id << "cancelled on another node";
+        m_manager.cancel(id);
+    } else {
+        // Connection 0: no connection of this node has it any more, and no grace runs out.
+        m_manager.attach(id, 0);
+        m_attachedElsewhere.insert(id);
+    }
+}
+
+bool ClusterRelay::notify(const QJsonObject &object)
+{
+    const QByteArray text = QJsonDocument(object).toJson(QJsonDocument::Compact);
+    if (text.size() > kMaxPayload)
+        return false;   // cannot happen with our fields; a refused NOTIFY would only log
+    QSqlQuery query(QSqlDatabase::database(m_notifyName, false));
+    query.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
+    query.addBindValue(QString(kChannel));
+    query.addBindValue(QString::fromUtf8(text));
+    if (!query.exec()) {
+        // The other nodes miss this event; their clients still get the state from the store.
+        if (m_failures++ % 100 == 0)
+            qCWarning(lcCluster).noquote() << "cannot publish a job event to the other nodes (" << m_failures
+                                           << "so far):" << query.lastError().text();
+        return false;
+    }
+    ++m_published;
+    return true;
+}
+
+void ClusterRelay::received(const QString &name, QSqlDriver::NotificationSource source, const QVariant &payload)
+{
+    Q_UNUSED(source);   // our NOTIFY goes out on the other connection: the node name tells
+    if (name != kChannel)
+        return;
+    const QJsonObject object = QJsonDocument::fromJson(payload.toString().toUtf8()).object();
+    const QString node = object.value(QStringLiteral("node")).toString();
+    const QString id = object.value(QStringLiteral("id")).toString();
+    const QString event = object.value(QStringLiteral("event")).toString();
+    // Our own events reached the sessions here already, straight from the engine.
+    if (node == m_node || id.isEmpty())
+        return;
+    if (event == QLatin1StringView("cancel") || event == QLatin1StringView("attach")) {
+        if (m_manager.holds(id))
+            requested(event, id);
+        return;
+    }
+    const std::optional<JobEventKind> kind = kindFromName(event);
+    if (!kind)
+        return;
+    // Taken over by this node meanwhile: its own events are the ones that count.
+    if (m_manager.holds(id))
+        return;
+    ++m_relayed;
+    if (*kind == JobEventKind::Removed) {
+        m_manager.forgetForeign(id);
+        m_router.route(*kind, id);
+        return;
+    }
+    Job job;
+    const Job *known = m_manager.job(id);
+    if (*kind == JobEventKind::Progress && known) {
+        job = *known;
+    } else {
+        // A state change: the row as stored, read fresh.
+        m_manager.forgetForeign(id);
+        const Job *stored = m_manager.job(id);
+        if (!stored)
+            return;   // purged meanwhile, or the store cannot be read: nothing to tell
+        job = *stored;
+    }
+    if (*kind != JobEventKind::Finished) {
+        if (const std::optional<JobStatus> status = jobStatusFromName(object.value(QStringLiteral("state")).toString());
+            status && !isFinished(*status))
+            job.status = *status;
+        if (const std::optional<JobStage> stage = stageFromName(object.value(QStringLiteral("stage")).toString()))
+            job.stage = *stage;
+        const QJsonObject p = object.value(QStringLiteral("progress")).toObject();
+        job.progress.percentage = p.value(QStringLiteral("percentage")).toDouble();
+        job.progress.bytes = p.value(QStringLiteral("bytes")).toInteger();
+        job.progress.totalBytes = p.value(QStringLiteral("total_bytes")).toInteger(-1);
+        job.progress.outTimeSeconds = p.value(QStringLiteral("out_time")).toDouble();
+        job.progress.durationSeconds = p.value(QStringLiteral("duration")).toDouble();
+        job.progress.speed = p.value(QStringLiteral("speed")).toDouble();
+        job.progress.fps = p.value(QStringLiteral("fps")).toDouble();
+        job.progress.etaSeconds = p.value(QStringLiteral("eta")).toDouble(-1);
+    }
+    const bool finished = isFinished(job.status);
+    if (!finished)
+        m_manager.noteForeign(std::move(job));
+    m_router.route(*kind, id);
+    // The store holds a finished job completely: memory need not.
+    if (finished)
+        m_manager.forgetForeign(id);
+}
+
+} // namespace Mediaforge

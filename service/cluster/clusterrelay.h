@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QJsonObject>
+#include <QObject>
+#include <QSet>
+#include <QSqlDriver>
+#include <QString>
+
+#include <memory>
+
+namespace Mediaforge {
+
+class EventRouter;
+class JobManager;
+class JobStore;
+struct Job;
+enum class JobEventKind;
+
+// Job events between the nodes of one PostgreSQL store, so that a client sees every node's jobs
+// on whichever node it is connected to. This node's events (after the engine stored the change)
+// go out with pg_notify on one channel; the other nodes' events come in by LISTEN and go into
+// this node's EventRouter as if the engine had signalled them, with the job as the store holds
+// it and the live figures (stage, progress) the event carried.
+//
+// Two connections of its own: LISTEN on one that runs nothing else (Qt's driver hears a
+// notification only when its socket wakes; one that a busy connection's query read along the
+// way would wait for the next), NOTIFY on another, never the store's, whose writes stay as
+// they are.
+class ClusterRelay : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr QLatin1StringView kChannel{"mediaforge_events"};
+
+    ~ClusterRelay() override;
+    // nullptr and `error` when a connection cannot be opened or LISTEN fails.
+    static std::unique_ptr<ClusterRelay> open(const QString &uri, const QString &node, JobManager &manager,
+                                              JobStore &store, EventRouter &router, QString *error);
+
+    // cancel_job here for a job another node runs: stored with the job (the running node also
+    // looks at its heartbeat, so a lost notification loses no cancel), then told to that node
+    // at once. False when the job is finished or the store cannot be written.
+    bool cancelElsewhere(const QString &id);
+    // An owner attached here to a job another node runs: that node stops waiting for the
+    // owner's old connection (reconnect grace) and keeps the outputs for the retention period,
+    // since nobody there takes their delivery.
+    void attachedElsewhere(const QString &id);
+    // get_stats `cluster`: every node's jobs by state as the store holds them, and the totals.
+    QJsonObject clusterStats() const;
+
+    // The notification for a job event, as published (and read back by fromPayload); public
+    // for the tests of the format.
+    static QJsonObject payload(const QString &node, JobEventKind kind, const QString &id, const Job *job);
+
+    qint64 published() const { return m_published; }
+    qint64 relayed() const { return m_relayed; }
+
+private:
+    ClusterRelay(QString node, JobManager &manager, JobStore &store, EventRouter &router);
+    void publish(JobEventKind kind, const QString &id);
+    bool notify(const QJsonObject &object);
+    // A request of another node about one of this node's jobs (cancel, attach).
+    void requested(const QString &event, const QString &id);
+    void received(const QString &name, QSqlDriver::NotificationSource source, const QVariant &payload);
+
+    QString m_node;
+    JobManager &m_manager;
+    JobStore &m_store;
+    EventRouter &m_router;
+    QSet<QString> m_attachedElsewhere;   // this node's unfinished jobs whose owner is on another node
+    QString m_listenName;
+    QString m_notifyName;
+    qint64 m_published = 0;
+    qint64 m_relayed = 0;
+    qint64 m_failures = 0;
+};
+
+} // namespace Mediaforge
