@@ -109,6 +109,9 @@ void JobManager::adoptExpired()
             ++adopted;
             Job lost = loseJob(record, gone, now).job;
             persist(lost);
+            // What the relay last told this node of the job (running on the lost node) is
+            // stale now: queries read the store's record again.
+            forgetForeign(lost.id);
             qCWarning(lcJobs).noquote() << jobFields(lost) << Logging::Fields{{QStringLiteral("node"), gone}}
                                         << "failed NODE_LOST: the only node holding its uploaded input is gone";
             continue;
