@@ -159,6 +159,9 @@ public:
     // Live jobs from memory, others from the store. A pointer stays valid until control
     // returns to the event loop.
     const Job *job(const QString &id) const;
+    // A job whose files this node holds (in memory: submitted here, claimed or taken over),
+    // never a record read back from a shared store; nullptr otherwise.
+    const Job *heldJob(const QString &id) const;
     // The newest job of `owner` with that client id.
     const Job *findJob(const QString &owner, const QString &jobId) const;
     QList<const Job *> jobs() const;   // the live jobs, oldest first

@@ -177,6 +177,12 @@ void JobManager::evictFinished()
     }
 }
 
+const Job *JobManager::heldJob(const QString &id) const
+{
+    const auto it = m_jobs.find(id);
+    return it == m_jobs.end() ? nullptr : &it->second;
+}
+
 const Job *JobManager::job(const QString &id) const
 {
     if (const auto it = m_jobs.find(id); it != m_jobs.end())
