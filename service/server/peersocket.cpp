@@ -102,7 +102,8 @@ void PeerSocket::releaseReadBlock()
     // QIODevice::read(n) of exactly one buffered block hands the block itself over instead of
     // copying it, so a byte put back and read again takes the emptied block out of the socket
     // (net effect on the stream: none). Qt allocates a new one when the peer sends again.
-    if (!m_tcp || m_tcp->bytesAvailable() != 0)
+    // In a read transaction ungetChar() does nothing and read() would not consume: skip it.
+    if (!m_tcp || m_tcp->bytesAvailable() != 0 || m_tcp->isTransactionStarted())
         return;
     m_tcp->ungetChar('\0');
     const QByteArray block = m_tcp->read(1);
