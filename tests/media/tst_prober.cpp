@@ -23,6 +23,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <csignal>
 
 #include <fcntl.h>
@@ -91,6 +92,7 @@ private slots:
     void whitelistsRefuseReferenceFormatsUnopened_data();
     void whitelistsRefuseReferenceFormatsUnopened();
     void oneProberServesManyProbes();
+    void proberRunsUnderTheServiceLimits();
     void proberKilledMidRequestFailsThatProbeAndTheNextProbesFine();
     void hangingProberTimesOutAndIsGone();
     void cancelKillsTheLeasedProber();
@@ -302,6 +304,54 @@ void TestProber::oneProberServesManyProbes()
     }
     QCOMPARE(pool.startedCount(), 1);
     QCOMPARE(pool.idleCount(), 1);
+}
+
+// What the kernel holds for the pool's idle prober, read from /proc: the limits are on the
+// process, not only in the arguments the pool meant to give it.
+void TestProber::proberRunsUnderTheServiceLimits()
+{
+    ProberPool pool(m_prober, serviceLimits(), 1);
+    const QString path = TestMedia::makeVideo(media(QString()), TestMedia::VideoSpec());
+    QVERIFY(probeWith(path, Probe::Origin::ClientInput, &pool).ok());
+    QCOMPARE(pool.idleCount(), 1);
+
+    QString limits;
+    int proberNice = 100;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        bool numeric = false;
+        const qint64 pid = entry.toLongLong(&numeric);
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+        if (!numeric || !stat.open(QIODevice::ReadOnly))
+            continue;
+        // pid (comm) state ppid ... : fields after the command's closing parenthesis.
+        const QByteArray line = stat.readAll();
+        const qsizetype close = line.lastIndexOf(')');
+        const QList<QByteArray> fields = line.mid(close + 2).split(' ');
+        if (!line.contains("(mediaforge-prob") || fields.size() < 17 || fields.at(1).toLongLong() != ::getpid())
+            continue;
+        proberNice = fields.at(16).toInt();   // field 19 of proc_pid_stat(5)
+        QFile file(QStringLiteral("/proc/%1/limits").arg(pid));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        limits = QString::fromLatin1(file.readAll());
+    }
+    QVERIFY2(!limits.isEmpty(), "no mediaforge-prober child of this test found in /proc");
+    const auto limitLine = [&limits](const QString &name) {
+        for (const QString &line : limits.split(u'\n')) {
+            if (line.startsWith(name))
+                return line.mid(name.size()).simplified();
+        }
+        return QString();
+    };
+    // The per-request CPU limit is the prober's own (--cpu-seconds), set while it probes.
+    QCOMPARE(proberNice, std::min(19, ::nice(0) + 10));
+#if defined(__SANITIZE_ADDRESS__)
+    // docs/testing.md: the sanitized build lifts these two for the prober only.
+    QCOMPARE(limitLine(QStringLiteral("Max address space")), QStringLiteral("unlimited unlimited bytes"));
+#else
+    QCOMPARE(limitLine(QStringLiteral("Max address space")), QStringLiteral("1073741824 1073741824 bytes"));
+    QCOMPARE(limitLine(QStringLiteral("Max file size")), QStringLiteral("0 0 bytes"));
+#endif
 }
 
 QString TestProber::writeFakeProber(const QString &name, bool hangEveryTime)
