@@ -86,9 +86,12 @@ def table(results):
             r = b3[way]
             rows.append((f"B3 level 1 {label} MB/s, service / Node.js ws",
                          f"{r['service_mb_s']:.0f} / {r['baseline_mb_s']:.0f}",
-                         f"{r['ratio']:.2f} ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})", ">= 1.0, RSS <= 100 MB",
-                         "met" if r["ratio"] >= 1.0 and b3["peak_rss_bytes"] <= 100e6 else "missed",
-                         mib(b3["peak_rss_bytes"])))
+                         f"{r['ratio']:.2f} ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})", ">= 1.0",
+                         "met" if r["ratio"] >= 1.0 else "missed", mib(b3["peak_rss_bytes"])))
+    # Its own line: a slow direction is no reason to call the memory target missed, nor the reverse.
+    if "peak_rss_bytes" in b3:
+        rows.append(("B3 service peak RSS", mib(b3["peak_rss_bytes"]), "-", "<= 100 MB",
+                     "met" if b3["peak_rss_bytes"] <= 100e6 else "missed", mib(b3["peak_rss_bytes"])))
     if "rss_bytes" in b4:
         n = b4["connections"]
         rows.append((f"B4 {n} connections + {b4['jobs_live']} live jobs, RSS", mib(b4["rss_bytes"]),

@@ -77,9 +77,11 @@ async def client(url, data, jobs, window, acks, done_times, name):
 async def round_once(store, args, data):
     data_dir = tempfile.mkdtemp(prefix="mediaforge-bench-store-", dir=common.SCRATCH)
     try:
+        # A PostgreSQL store needs the cluster secret (docs/scaling.md); this run is one node.
+        secret = {"MEDIAFORGE_CLUSTER_SECRET": os.urandom(32).hex()} if store.startswith("postgres") else None
         with Service("--store", store, "--data-dir", data_dir, "--jobs-per-minute", "0",
                      "--max-queued-jobs", "100000", "--max-jobs-per-connection", "10000",
-                     "--log-level", "warning") as service:
+                     "--log-level", "warning", env=secret) as service:
             acks, done_times = [], []
             per_client = [args.jobs // args.clients + (1 if i < args.jobs % args.clients else 0)
                           for i in range(args.clients)]

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "service.h"
 
+#include "cluster/clusterroutes.h"
+#include "cluster/clustersigner.h"
 #include "cluster/clusterrelay.h"
 #include "config/descriptorlimit.h"
 #include "input/urlguard.h"
@@ -160,6 +162,13 @@ int Service::run(const Config &config)
                  HealthInfo{config.ffmpegPath, config.ffprobePath, ffmpegVersion, config.tempDir,
                             QDateTime::currentDateTimeUtc()},
                  httpLimits);
+    // Node-to-node routes only with a cluster secret (always with a PostgreSQL store).
+    const ClusterSigner signer(config.clusterSecret, config.nodeName);
+    ClusterRoutes clusterRoutes(manager, signer, [&metrics](qint64 bytes) { metrics.addBytesSent(bytes); });
+    if (signer.enabled()) {
+        http.setClusterRoutes(
+                [&clusterRoutes](HttpConnection &connection, const HttpRequest &request) { clusterRoutes.handle(connection, request); });
+    }
     const QHostAddress address = config.host == QLatin1StringView("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                                : QHostAddress(config.host);
     const quint16 httpPort = http.listen(address, quint16(config.httpPort));
@@ -168,6 +177,16 @@ int Service::run(const Config &config)
         return 1;
     }
     const QString httpUrl = QStringLiteral("http://") + hostForUrl(address) + u':' + QString::number(httpPort);
+    // The other nodes find this one's files at its advertised URL, which the nodes table
+    // holds: the only addresses they fetch job files from (docs/scaling.md).
+    const QString advertiseUrl = config.advertiseUrl.isEmpty() ? httpUrl : config.advertiseUrl;
+    if (!store->registerNode(NodeRecord{config.nodeName, advertiseUrl, QStringLiteral(MEDIAFORGE_VERSION),
+                                        manager.maxConcurrentJobs(), QDateTime::currentDateTimeUtc(), -1,
+                                        QStringLiteral("active")})) {
+        std::fprintf(stderr, "mediaforged: cannot register node %s in the job store: %s\n", qPrintable(config.nodeName),
+                     qPrintable(store->lastError()));
+        return 2;
+    }
 
     // Before the server: it outlives every session.
     EventRouter router(&manager);
@@ -216,6 +235,33 @@ int Service::run(const Config &config)
                                  {QStringLiteral("write_p99_ms"), double(latency.percentile(0.99)) / 1000.0}});
         return stats;
     };
+    context.nodes = [&store, &manager, &config, advertiseUrl, startedAt = QDateTime::currentDateTimeUtc()] {
+        auto entry = [](const NodeRecord &node, bool self) {
+            return QJsonObject{{QStringLiteral("name"), node.name},
+                               {QStringLiteral("url"), node.url},
+                               {QStringLiteral("version"), node.version},
+                               {QStringLiteral("slots"), node.workerSlots},
+                               {QStringLiteral("running_jobs"), node.runningJobs},
+                               {QStringLiteral("heartbeat_age_ms"), node.heartbeatAgeMs},
+                               {QStringLiteral("started_at"), node.startedAt.toString(Qt::ISODateWithMs)},
+                               {QStringLiteral("state"), node.state},
+                               {QStringLiteral("self"), self}};
+        };
+        QJsonArray list;
+        const QList<NodeRecord> nodes = store->nodes();
+        for (const NodeRecord &node : nodes)
+            list.append(entry(node, node.name == config.nodeName));
+        if (list.isEmpty()) {
+            // A store of its own (SQLite, memory): the cluster is this node.
+            const JobStats stats = manager.stats();
+            list.append(entry(NodeRecord{config.nodeName, advertiseUrl, QStringLiteral(MEDIAFORGE_VERSION),
+                                         manager.maxConcurrentJobs(), startedAt, 0,
+                                         manager.isShuttingDown() ? QStringLiteral("draining") : QStringLiteral("active"),
+                                         stats.activeJobs},
+                              true));
+        }
+        return list;
+    };
     WebSocketServer webSockets(context);
     QObject::connect(&webSockets, &WebSocketServer::connectionCountChanged, &metrics, &Metrics::setConnections);
     if (const auto problem = webSockets.listen(config.host, quint16(config.port))) {
@@ -250,6 +296,7 @@ int Service::run(const Config &config)
         // drain_seconds: how long running jobs may still take; monitors count it down.
         webSockets.notifyAll(Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down"),
                                    QJsonObject{{QStringLiteral("drain_seconds"), config.drainSeconds}}));
+        store->setNodeState(QStringLiteral("draining"));
         manager.shutdown(std::chrono::seconds(config.drainSeconds));
     });
     QObject::connect(&manager, &JobManager::drained, &manager, [&] {

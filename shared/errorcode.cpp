@@ -44,8 +44,9 @@ constexpr std::array kCodeNames{
     CodeName{ErrorCode::AttemptsExhausted, "ATTEMPTS_EXHAUSTED"},
     CodeName{ErrorCode::FilesLost, "FILES_LOST"},
     CodeName{ErrorCode::Interrupted, "INTERRUPTED"},
+    CodeName{ErrorCode::NodeLost, "NODE_LOST"},
 };
-static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::Interrupted) + 1,
+static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::NodeLost) + 1,
               "every ErrorCode needs its wire name");
 } // namespace
 

@@ -47,6 +47,8 @@ enum class ErrorCode {
     AttemptsExhausted,
     FilesLost,
     Interrupted,
+    // Cluster: the only node holding a job's uploaded input is gone for good.
+    NodeLost,
 };
 
 QString errorCodeName(ErrorCode code);

@@ -22,6 +22,7 @@ inline constexpr QLatin1StringView Subscribe{"subscribe"};
 inline constexpr QLatin1StringView Unsubscribe{"unsubscribe"};
 inline constexpr QLatin1StringView FetchOutput{"fetch_output"};
 inline constexpr QLatin1StringView Attach{"attach"};
+inline constexpr QLatin1StringView ListNodes{"list_nodes"};
 // Service -> client
 inline constexpr QLatin1StringView Ack{"ack"};
 inline constexpr QLatin1StringView Progress{"progress"};
@@ -36,6 +37,7 @@ inline constexpr QLatin1StringView Subscribed{"subscribed"};
 inline constexpr QLatin1StringView Unsubscribed{"unsubscribed"};
 inline constexpr QLatin1StringView JobEvent{"job_event"};
 inline constexpr QLatin1StringView OutputDelivered{"output_delivered"};
+inline constexpr QLatin1StringView Nodes{"nodes"};
 } // namespace Type
 
 namespace Field {
@@ -96,6 +98,7 @@ inline constexpr QLatin1StringView Job{"job"};
 inline constexpr QLatin1StringView Jobs{"jobs"};
 inline constexpr QLatin1StringView Stats{"stats"};
 inline constexpr QLatin1StringView Workers{"workers"};
+inline constexpr QLatin1StringView Nodes{"nodes"};
 inline constexpr QLatin1StringView FileCount{"file_count"};
 // History paging (list_jobs) and crash recovery.
 inline constexpr QLatin1StringView Before{"before"};

@@ -3,6 +3,7 @@
 
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -198,6 +199,25 @@ QList<Setting> settings()
                  QStringLiteral("seconds"),
                  QStringLiteral("With a PostgreSQL store: how long a node's claim on a running job lasts without renewal (renewed every third of it, by the database's clock); a job whose node stopped renewing runs again on another node after this."),
                  QStringLiteral("30"), intSetting(&Config::leaseSeconds, 3, 3600)});
+    list.append({QStringLiteral("advertise-url"), QStringLiteral("MEDIAFORGE_ADVERTISE_URL"), QString(),
+                 QStringLiteral("url"),
+                 QStringLiteral("With a PostgreSQL store: the http(s)://HOST:PORT at which the other nodes reach this node's HTTP port (they fetch job files from it). Required when --host is a wildcard (0.0.0.0, ::); otherwise derived from the address and port the HTTP port bound."),
+                 QStringLiteral("<bound HTTP address>"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     const QUrl url(value.trimmed(), QUrl::StrictMode);
+                     const bool fit = url.isValid() && (url.scheme() == QLatin1StringView("http") || url.scheme() == QLatin1StringView("https"))
+                             && !url.host().isEmpty() && url.userInfo().isEmpty() && !url.hasQuery() && !url.hasFragment()
+                             && (url.path().isEmpty() || url.path() == QLatin1StringView("/"));
+                     if (!fit)
+                         return QStringLiteral("http://HOST:PORT or https://HOST:PORT (no user, path or query)");
+                     QUrl origin = url;
+                     origin.setPath(QString());
+                     config.advertiseUrl = origin.toString();
+                     return std::nullopt;
+                 }});
+    list.append({QStringLiteral("cluster-secret-file"), QStringLiteral("MEDIAFORGE_CLUSTER_SECRET_FILE"), QString(),
+                 QStringLiteral("path"),
+                 QStringLiteral("File holding the cluster secret (at least 32 bytes; the same on every node) that signs the requests nodes make to each other; required with a PostgreSQL store unless MEDIAFORGE_CLUSTER_SECRET holds it. Never a command-line value, never a client token (docs/security.md)."),
+                 QStringLiteral("none"), stringSetting(&Config::clusterSecretFile)});
     list.append({QStringLiteral("temp-dir"), QStringLiteral("MEDIAFORGE_TEMP_DIR"), QStringLiteral("TEMP_DIR"),
                  QStringLiteral("path"),
                  QStringLiteral("Directory for job files (one sub-directory per job, removed when it ends); one instance per directory (locked)."),
@@ -451,6 +471,51 @@ QString describe(const Config &config)
                  config.tokensFile.isEmpty() ? QStringLiteral("none") : QStringLiteral("tokens"), config.dataDir);
 }
 
+constexpr qsizetype kMinClusterSecretBytes = 32;
+constexpr qint64 kMaxClusterSecretFileBytes = 4096;
+
+// The secret that signs node-to-node requests: from MEDIAFORGE_CLUSTER_SECRET or the file of
+// --cluster-secret-file, never from a flag's value (every local user can read argv). Empty
+// when the configuration is fine, else the reason (which never contains the secret).
+QString loadClusterSecret(Config &config, const QProcessEnvironment &environment)
+{
+    const QString variable = QStringLiteral("MEDIAFORGE_CLUSTER_SECRET");
+    const bool fromEnvironment = environment.contains(variable);
+    if (fromEnvironment && !config.clusterSecretFile.isEmpty())
+        return QStringLiteral("set the cluster secret once: MEDIAFORGE_CLUSTER_SECRET or --cluster-secret-file, not both");
+    QByteArray secret;
+    QString source;
+    if (fromEnvironment) {
+        secret = environment.value(variable).toUtf8().trimmed();
+        source = variable;
+    } else if (!config.clusterSecretFile.isEmpty()) {
+        QFile file(config.clusterSecretFile);
+        source = QStringLiteral("--cluster-secret-file ") + config.clusterSecretFile;
+        if (!file.open(QIODevice::ReadOnly))
+            return QStringLiteral("cannot read %1: %2").arg(source, file.errorString());
+        if (file.size() > kMaxClusterSecretFileBytes)
+            return QStringLiteral("%1 is larger than %2 bytes; it should hold only the secret").arg(source).arg(kMaxClusterSecretFileBytes);
+        // A trailing newline is what editors and `openssl rand -hex 32 > file` leave.
+        secret = file.readAll().trimmed();
+    }
+    if (secret.isEmpty()) {
+        if (config.sharedStore()) {
+            return QStringLiteral("a PostgreSQL store needs the cluster secret that signs the requests nodes make to each "
+                                  "other: set MEDIAFORGE_CLUSTER_SECRET or --cluster-secret-file (the same on every node, "
+                                  "at least %1 bytes)")
+                    .arg(kMinClusterSecretBytes);
+        }
+        return QString();
+    }
+    if (secret.size() < kMinClusterSecretBytes) {
+        return QStringLiteral("the cluster secret in %1 is too short: at least %2 bytes (openssl rand -hex 32)")
+                .arg(source)
+                .arg(kMinClusterSecretBytes);
+    }
+    config.clusterSecret = secret;
+    return QString();
+}
+
 } // namespace
 
 bool Config::bindsLoopbackOnly() const
@@ -588,6 +653,15 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
         return fail(QStringLiteral("mediaforged: --level0-output-budget must be at least --level0-output-limit"));
     if (config.maxUnauthenticatedPerAddress > config.maxUnauthenticated)
         return fail(QStringLiteral("mediaforged: --max-unauthenticated-per-address must not exceed --max-unauthenticated"));
+    if (const QString problem = loadClusterSecret(config, environment); !problem.isEmpty())
+        return fail(QStringLiteral("mediaforged: ") + problem);
+    const QHostAddress bound(config.host);
+    const bool wildcard = bound == QHostAddress(QHostAddress::AnyIPv4) || bound == QHostAddress(QHostAddress::AnyIPv6);
+    if (config.sharedStore() && config.advertiseUrl.isEmpty() && wildcard) {
+        return fail(QStringLiteral("mediaforged: with a PostgreSQL store and --host %1, set --advertise-url: the other "
+                                   "nodes cannot reach a wildcard address")
+                            .arg(config.host));
+    }
 
     if (parser.isSet(checkOption)) {
         outcome.action = ConfigOutcome::Action::Exit;
@@ -620,6 +694,8 @@ QStringList ConfigLoader::environmentVariables()
         if (!setting.legacyEnv.isEmpty())
             names.append(setting.legacyEnv);
     }
+    // Read by loadClusterSecret, not a Setting: it has no flag on purpose.
+    names.append(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"));
     return names;
 }
 

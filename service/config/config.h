@@ -28,6 +28,11 @@ struct Config
     QString store = QStringLiteral("sqlite");   // sqlite, sqlite:PATH, postgresql://... or memory
     QString nodeName;                  // default: the host name
     int leaseSeconds = 30;             // PostgreSQL store: a claim's lease
+    QString advertiseUrl;              // where other nodes reach the HTTP port; empty: derived
+    QString clusterSecretFile;
+    // Signs node-to-node requests (service/cluster). From MEDIAFORGE_CLUSTER_SECRET or
+    // --cluster-secret-file, never a flag's value (ps shows those). Required with PostgreSQL.
+    QByteArray clusterSecret;
     QString tempDir;                   // default: <data dir>/jobs
     int historyDays = 7;
     int maxAttempts = 2;
@@ -83,6 +88,7 @@ struct Config
     QString tlsKey;
 
     bool bindsLoopbackOnly() const;
+    bool sharedStore() const { return store.startsWith(QLatin1StringView("postgres")); }
 };
 
 // The outcome of reading the command line: run with a Config, or exit at once (help, version,

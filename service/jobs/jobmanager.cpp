@@ -197,7 +197,7 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     for (const auto &[id, job] : m_jobs) {
         if (!isFinished(job.status) && job.status != JobStatus::Processing) {
             ++waiting;
-            if (job.owner == request.owner)
+            if (m_settings.ownerQueueSharePercent < 100 && job.owner == request.owner)
                 ++waitingOfOwner;
         }
     }
@@ -303,7 +303,7 @@ Job &JobManager::admit(Job job)
 {
     const QString id = job.id;
     m_jobs.emplace(id, std::move(job));
-    m_order.append(id);
+    remember(m_jobs.at(id));
     ++m_totalJobs;
     auto runtime = std::make_shared<Runtime>();
     runtime->stageClock.start();
@@ -761,7 +761,6 @@ void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> erro
     const QString id = job.id;
     stopRuntime(id);
     m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), id), m_queue.end());
-    m_disk.filesRemoved();   // every end removes at least the inputs
     job.status = status;
     job.finishedAt = QDateTime::currentDateTimeUtc();
     job.error = std::move(error);
@@ -790,6 +789,7 @@ void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> erro
         status == JobStatus::Failed ? ++m_failed : ++m_cancelled;
         removeFiles(job, false);
     }
+    m_disk.directoryChanged(job.directory);   // every end removes at least the inputs
     m_parked.remove(id);
     if (!persistOrAbandon(job))
         return;
@@ -802,7 +802,7 @@ void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> erro
     if (job.outputsRemoved && !job.outputs.isEmpty())
         emit outputsRemoved(id);
     emit jobFinished(id);
-    scheduleEviction();
+    scheduleEviction(id);
     schedule();
     checkDrained();
 }
@@ -823,7 +823,7 @@ void JobManager::stopRuntime(const QString &id)
 void JobManager::removeFiles(Job &job, bool announce)
 {
     QDir(job.directory).removeRecursively();
-    m_disk.filesRemoved();
+    m_disk.directoryChanged(job.directory);
     if (!job.outputsRemoved) {
         job.outputsRemoved = true;
         if (!announce)
@@ -831,7 +831,7 @@ void JobManager::removeFiles(Job &job, bool announce)
         persist(job);
         if (!job.outputs.isEmpty())
             emit outputsRemoved(job.id);
-        scheduleEviction();
+        scheduleEviction(job.id);
     }
 }
 

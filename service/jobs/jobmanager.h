@@ -159,6 +159,9 @@ public:
     // Live jobs from memory, others from the store. A pointer stays valid until control
     // returns to the event loop.
     const Job *job(const QString &id) const;
+    // A job whose files this node holds (in memory: submitted here, claimed or taken over),
+    // never a record read back from a shared store; nullptr otherwise.
+    const Job *heldJob(const QString &id) const;
     // The newest job of `owner` with that client id.
     const Job *findJob(const QString &owner, const QString &jobId) const;
     QList<const Job *> jobs() const;   // the live jobs, oldest first
@@ -226,7 +229,9 @@ private:
     void removeFiles(Job &job, bool announce = true);
     void expireOutputs();
     void pruneRecentSubmits(const QDateTime &now);
-    void scheduleEviction();
+    void scheduleEviction(const QString &id);
+    void remember(const Job &job);   // a job enters memory: m_order and m_byJobId
+    static QString jobIdKey(const QString &owner, const QString &jobId);
     void evictFinished();
     void purgeHistory();
     void recover();
@@ -280,6 +285,8 @@ private:
     std::map<QString, Job> m_jobs;                      // by id
     QHash<QString, std::shared_ptr<Runtime>> m_runtimes;   // unfinished jobs only
     QList<QString> m_order;                             // ids by creation
+    QHash<QString, QStringList> m_byJobId;              // jobIdKey(owner, job_id) -> ids in memory, by creation
+    QStringList m_evictable;                            // ids to look at in the next evictFinished()
     std::deque<QString> m_queue;                        // queued ids in claim order
     QList<QString> m_slots;                             // job id per worker slot; empty = free
     int m_finalizingOffSlot = 0;                        // jobs finalizing after giving their slot back

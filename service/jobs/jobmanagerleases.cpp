@@ -96,10 +96,26 @@ void JobManager::adoptExpired()
     for (const Job &record : m_store->expiredLeases(kAdoptPerBeat * 4)) {
         if (adopted >= kAdoptPerBeat)
             break;
-        // Inputs received on the node that stopped are on its disk only; fetching them from
-        // another node is not there yet, so those jobs wait for their node to come back.
-        if (m_jobs.count(record.id) || !portableInputs(record))
+        if (m_jobs.count(record.id))
             continue;
+        if (!portableInputs(record)) {
+            // Inputs received on the node that stopped are on its disk only (fetching them
+            // from another node is not there yet): the job waits for its node to come back,
+            // unless the node is gone for good. Then it fails, once: the take-over is fenced,
+            // so of several nodes exactly one writes the failure.
+            const QString gone = m_store->goneHolder(record);
+            if (gone.isEmpty() || !m_store->takeOver(record))
+                continue;
+            ++adopted;
+            Job lost = loseJob(record, gone, now).job;
+            persist(lost);
+            // What the relay last told this node of the job (running on the lost node) is
+            // stale now: queries read the store's record again.
+            forgetForeign(lost.id);
+            qCWarning(lcJobs).noquote() << jobFields(lost) << Logging::Fields{{QStringLiteral("node"), gone}}
+                                        << "failed NODE_LOST: the only node holding its uploaded input is gone";
+            continue;
+        }
         if (!m_store->takeOver(record))
             continue;
         ++adopted;
@@ -138,13 +154,13 @@ void JobManager::abandon(const QString &id)
     m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), id), m_queue.end());
     // What this run wrote here is nobody's: the job's new holder has its own directory.
     QDir(job->directory).removeRecursively();
-    m_disk.filesRemoved();
+    m_disk.directoryChanged(job->directory);
     // In memory only, so that nothing here treats it as running; the record is the new
     // holder's. It leaves memory with the other finished jobs.
     job->status = JobStatus::Cancelled;
     job->outputsRemoved = true;
     m_parked.remove(id);
-    scheduleEviction();
+    scheduleEviction(id);
     schedule();
     checkDrained();
 }

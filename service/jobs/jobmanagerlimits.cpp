@@ -46,7 +46,7 @@ std::optional<Error> JobManager::admitInputBytes(const Job &job, int index, qint
     const qint64 total = others + received + more;
     if (total > m_settings.maxJobInputBytes)
         return jobInputTooLarge(total, m_settings.maxJobInputBytes);
-    if (auto refused = counting ? m_disk.admit(more) : m_disk.check(more)) {
+    if (auto refused = counting ? m_disk.admit(job.directory, more) : m_disk.check(more)) {
         qCWarning(lcJobs).noquote() << jobFields(job) << "input refused:" << refused->message;
         return refused;
     }

@@ -11,6 +11,7 @@
 #include <QFileInfo>
 
 #include <algorithm>
+#include <utility>
 #include <cmath>
 
 namespace Mediaforge {
@@ -72,8 +73,10 @@ void JobManager::recover()
         }
         const QString id = job.id;
         m_jobs.emplace(id, std::move(job));
-        m_order.append(id);
         Job &stored = m_jobs.at(id);
+        remember(stored);
+        if (isFinished(stored.status) && stored.outputsRemoved)
+            scheduleEviction(id);
         // Nobody is connected after a start: an owner that can come back gets the grace again.
         holdForOwner(stored);
         if (recovered.action == Recovered::Action::KeepOutputs) {
@@ -131,8 +134,11 @@ void JobManager::purgeHistory()
         qCInfo(lcJobs) << "removed" << removed << "job records older than" << m_settings.historyDays << "days";
 }
 
-void JobManager::scheduleEviction()
+void JobManager::scheduleEviction(const QString &id)
 {
+    // Only the jobs that may have become evictable are looked at: a walk over every job in
+    // memory per ended job made each end cost O(jobs live).
+    m_evictable.append(id);
     if (m_evictionPending)
         return;
     m_evictionPending = true;
@@ -140,20 +146,41 @@ void JobManager::scheduleEviction()
     QMetaObject::invokeMethod(this, &JobManager::evictFinished, Qt::QueuedConnection);
 }
 
+void JobManager::remember(const Job &job)
+{
+    m_order.append(job.id);
+    m_byJobId[jobIdKey(job.owner, job.jobId)].append(job.id);
+}
+
+QString JobManager::jobIdKey(const QString &owner, const QString &jobId)
+{
+    return owner + QChar(0) + jobId;
+}
+
 void JobManager::evictFinished()
 {
     m_evictionPending = false;
-    for (qsizetype i = 0; i < m_order.size();) {
-        const QString id = m_order.at(i);
-        const Job &job = m_jobs.at(id);
-        if (!isFinished(job.status) || !job.outputsRemoved) {
-            ++i;
+    const QStringList candidates = std::exchange(m_evictable, {});
+    for (const QString &id : candidates) {
+        const auto it = m_jobs.find(id);
+        if (it == m_jobs.end() || !isFinished(it->second.status) || !it->second.outputsRemoved)
             continue;
+        const QString key = jobIdKey(it->second.owner, it->second.jobId);
+        if (auto ids = m_byJobId.find(key); ids != m_byJobId.end()) {
+            ids->removeOne(id);
+            if (ids->isEmpty())
+                m_byJobId.erase(ids);
         }
-        m_jobs.erase(id);
-        m_order.removeAt(i);
+        m_jobs.erase(it);
+        m_order.removeOne(id);
         emit jobRemoved(id);
     }
+}
+
+const Job *JobManager::heldJob(const QString &id) const
+{
+    const auto it = m_jobs.find(id);
+    return it == m_jobs.end() ? nullptr : &it->second;
 }
 
 const Job *JobManager::job(const QString &id) const
@@ -223,11 +250,9 @@ HistoryPage JobManager::history(const HistoryQuery &query) const
 
 const Job *JobManager::findJob(const QString &owner, const QString &jobId) const
 {
-    for (auto it = m_order.crbegin(); it != m_order.crend(); ++it) {
-        const Job &candidate = m_jobs.at(*it);
-        if (candidate.owner == owner && candidate.jobId == jobId)
-            return &candidate;
-    }
+    // The latest job in memory with that job_id (several when earlier ones are finished).
+    if (const auto ids = m_byJobId.constFind(jobIdKey(owner, jobId)); ids != m_byJobId.cend())
+        return &m_jobs.at(ids->constLast());
     const std::optional<Job> stored = m_store->findLatest(owner, jobId);
     return stored ? job(stored->id) : nullptr;
 }

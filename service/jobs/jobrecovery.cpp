@@ -148,6 +148,17 @@ bool portableInputs(const Job &job)
     });
 }
 
+Recovered loseJob(Job job, const QString &node, const QDateTime &now)
+{
+    return end(std::move(job), JobStatus::Failed,
+               Error(ErrorCode::NodeLost,
+                     QStringLiteral("the node that held this job's uploaded input (%1) is gone; no other node has a copy, "
+                                    "so the job cannot run: submit it again")
+                             .arg(node),
+                     QJsonObject{{QStringLiteral("node"), node}}),
+               now);
+}
+
 Recovered adoptJob(Job job, int maxAttempts, const QString &directory, const QDateTime &now)
 {
     if (!ownerCanReturn(job)) {

@@ -35,6 +35,19 @@ struct HistoryQuery
     std::optional<HistoryCursor> before;
 };
 
+// One node of a shared store, as its row in the nodes table says.
+struct NodeRecord
+{
+    QString name;
+    QString url;                // where the other nodes reach its HTTP port (--advertise-url)
+    QString version;
+    int workerSlots = 0;
+    QDateTime startedAt;
+    qint64 heartbeatAgeMs = -1; // by the database's clock, at the time of the read
+    QString state;              // "active" or "draining"
+    int runningJobs = 0;        // its jobs in state processing, when read by nodes()
+};
+
 struct HistoryPage
 {
     QList<Job> jobs;
@@ -148,6 +161,35 @@ public:
         Q_UNUSED(expired);
         return false;
     }
+
+    // The node that held an expired job (as expiredLeases returned it), when that node is gone
+    // for good: no heartbeat for several lease periods (or no row). Empty while it may return.
+    virtual QString goneHolder(const Job &expired)
+    {
+        Q_UNUSED(expired);
+        return QString();
+    }
+
+    // --- Nodes: who shares the store -------------------------------------------------------
+    // A shared store keeps a row per node: its URL, version, slots and a heartbeat by the
+    // database's clock, refreshed with renewLeases(). The embedded stores have one node and
+    // keep the defaults.
+
+    // Inserts or replaces this node's row (start-up): started and heartbeat now by the store's
+    // clock (self.startedAt is not used), state "active".
+    virtual bool registerNode(const NodeRecord &self)
+    {
+        Q_UNUSED(self);
+        return true;
+    }
+    // This node's state: "active" or "draining".
+    virtual bool setNodeState(const QString &state)
+    {
+        Q_UNUSED(state);
+        return true;
+    }
+    // Every node's row, by name; empty when the store has none (or cannot be read).
+    virtual QList<NodeRecord> nodes() { return {}; }
 };
 
 } // namespace Mediaforge

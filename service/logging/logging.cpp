@@ -18,6 +18,7 @@ Q_LOGGING_CATEGORY(lcInput, "mediaforge.input", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcFfmpeg, "mediaforge.ffmpeg", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcProbe, "mediaforge.probe", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcAuth, "mediaforge.auth", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcCluster, "mediaforge.cluster", QtInfoMsg)
 
 namespace Mediaforge::Logging {
 

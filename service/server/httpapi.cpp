@@ -121,6 +121,13 @@ void HttpApi::handle(HttpConnection &connection, const HttpRequest &request)
                            m_metrics.render());
         return;
     }
+    if (path.startsWith(QLatin1StringView("/cluster/"))) {
+        if (m_cluster)
+            m_cluster(connection, request);
+        else
+            connection.respondError(404, QStringLiteral("NOT_FOUND"), QStringLiteral("no such resource"));
+        return;
+    }
     static const QRegularExpression outputPath(QStringLiteral("^/jobs/([0-9a-f]{1,64})/output(?:/(\\d{1,4}))?/?$"));
     const QRegularExpressionMatch match = outputPath.match(path);
     if (match.hasMatch()) {
@@ -176,12 +183,22 @@ void HttpApi::serveOutput(HttpConnection &connection, const HttpRequest &request
             connection.respondError(500, QStringLiteral("INTERNAL_ERROR"), QStringLiteral("cannot read the output file"));
         return;
     }
-    const qint64 size = file->size();
     HttpHeaders headers{{"Content-Type", output.mime.isEmpty() ? QByteArray("application/octet-stream") : output.mime.toUtf8()},
-                        {"Accept-Ranges", "bytes"},
                         {"ETag", '"' + output.sha256.toLatin1() + '"'},
                         {"Content-Disposition", contentDisposition(output.fileName)},
                         {"Cache-Control", "private, no-store"}};
+    if (!request.isHead()) {
+        qCInfo(lcHttp).noquote() << Logging::Fields{{QStringLiteral("job"), job->id}, {QStringLiteral("index"), QString::number(index)}}
+                                 << "output download" << request.header("range");
+    }
+    sendFile(connection, request, std::move(file), std::move(headers), [this](qint64 bytes) { m_metrics.addBytesSent(bytes); });
+}
+
+void HttpApi::sendFile(HttpConnection &connection, const HttpRequest &request, std::unique_ptr<QFile> file,
+                       HttpHeaders headers, std::function<void(qint64)> sent)
+{
+    const qint64 size = file->size();
+    headers.append(std::pair<QByteArray, QByteArray>("Accept-Ranges", "bytes"));
     qint64 first = 0;
     qint64 last = size - 1;
     int status = 200;
@@ -203,15 +220,10 @@ void HttpApi::serveOutput(HttpConnection &connection, const HttpRequest &request
         }
     }
     if (first > 0 && !file->seek(first)) {
-        connection.respondError(500, QStringLiteral("INTERNAL_ERROR"), QStringLiteral("cannot read the output file"));
+        connection.respondError(500, QStringLiteral("INTERNAL_ERROR"), QStringLiteral("cannot read the file"));
         return;
     }
-    if (!request.isHead()) {
-        qCInfo(lcHttp).noquote() << Logging::Fields{{QStringLiteral("job"), job->id}, {QStringLiteral("index"), QString::number(index)}}
-                                 << "output download" << first << last;
-    }
-    connection.respondWithFile(status, headers, std::move(file), size == 0 ? 0 : last - first + 1,
-                               [this](qint64 bytes) { m_metrics.addBytesSent(bytes); });
+    connection.respondWithFile(status, headers, std::move(file), size == 0 ? 0 : last - first + 1, std::move(sent));
 }
 
 } // namespace Mediaforge

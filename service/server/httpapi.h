@@ -7,8 +7,11 @@
 #include <QHostAddress>
 #include <QJsonObject>
 #include <QObject>
+#include <QFile>
 #include <QString>
 
+#include <functional>
+#include <memory>
 #include <optional>
 
 namespace Mediaforge {
@@ -54,6 +57,13 @@ public:
         qint64 last = 0;
     };
     static std::optional<ByteRange> parseRange(const QByteArray &header, qint64 size, bool *valid);
+    // Answers `request` with the open `file` (whole, or the byte range the request asks for:
+    // 206, or 416 when unsatisfiable), streamed with back-pressure.
+    static void sendFile(HttpConnection &connection, const HttpRequest &request, std::unique_ptr<QFile> file,
+                         HttpHeaders headers, std::function<void(qint64)> sent);
+
+    // The node-to-node routes under /cluster/ (service/cluster); without them those paths are 404.
+    void setClusterRoutes(HttpConnection::Handler routes) { m_cluster = std::move(routes); }
 
 private:
     void handle(HttpConnection &connection, const HttpRequest &request);
@@ -64,6 +74,7 @@ private:
     const Authenticator &m_authenticator;
     HealthInfo m_health;
     HttpServer m_server;
+    HttpConnection::Handler m_cluster;
 };
 
 } // namespace Mediaforge

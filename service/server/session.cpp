@@ -374,6 +374,8 @@ void Session::onTextMessage(const QString &text)
         handleFetchOutput(object, requestId);
     } else if (type == Type::Attach) {
         handleAttach(object, requestId);
+    } else if (type == Type::ListNodes) {
+        handleListNodes(requestId);
     } else {
         sendError(Error(ErrorCode::UnknownMessageType,
                         type.isEmpty() ? QStringLiteral("a message needs a \"type\"")

@@ -7,6 +7,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
@@ -38,6 +39,7 @@ struct SessionContext
     const Authenticator *authenticator = nullptr;
     const Config *config = nullptr;
     std::function<QJsonObject()> stats;        // the /health `stats` object plus `workers`
+    std::function<QJsonArray()> nodes;         // list_nodes: every node sharing the store (this one alone without)
     std::function<void(qint64)> addBytesSent;
     QString httpBaseUrl;                       // for TOO_LARGE messages: where outputs can be fetched
     ByteBudget *level0OutputBudget = nullptr;  // whole level 0 outputs in socket buffers, service-wide
@@ -101,6 +103,7 @@ private:
     void handleSubscribe(bool subscribe, const QJsonValue &requestId);
     void handleFetchOutput(const QJsonObject &message, const QJsonValue &requestId);
     void handleAttach(const QJsonObject &message, const QJsonValue &requestId);   // sessionattach.cpp
+    void handleListNodes(const QJsonValue &requestId);                           // sessionnodes.cpp
     // sessioncluster.cpp: jobs that another node of the cluster runs.
     bool isElsewhere(const Job &job) const;
     void cancelElsewhere(const Job &job, bool own, const QJsonValue &requestId);

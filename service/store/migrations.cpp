@@ -13,6 +13,7 @@ const QList<Migration> &jobStoreMigrations()
             {1, "jobs table, queue and history indexes", &migration0001},
             {2, "idempotency keys of start_job", &migration0002},
             {3, "nodes and leases of claimed jobs", &migration0003},
+            {4, "the nodes table: advertise URL, version, slots, heartbeat", &migration0004},
             {5, "cancels asked for on another node; ffmpeg command and stderr", &migration0005},
     };
     return list;

@@ -34,6 +34,7 @@ QString runStatements(QSqlDatabase &database, SqlDialect dialect, const QList<co
 QString migration0001(QSqlDatabase &database, SqlDialect dialect);
 QString migration0002(QSqlDatabase &database, SqlDialect dialect);
 QString migration0003(QSqlDatabase &database, SqlDialect dialect);
+QString migration0004(QSqlDatabase &database, SqlDialect dialect);
 QString migration0005(QSqlDatabase &database, SqlDialect dialect);
 
 } // namespace Mediaforge

@@ -181,10 +181,13 @@ std::optional<QStringList> PostgresJobStore::renewLeases(const QStringList &runn
     // One statement for every lease of this node: a heartbeat costs one round trip whatever
     // the number of jobs. A job another node took over is no longer this node's, so it is not
     // renewed, and shows up as lost.
+    // The node's own heartbeat (nodes table) rides in the same statement.
     QSqlQuery query(m_database);
-    query.prepare(QStringLiteral("UPDATE jobs SET lease_expires_at = %1 + ? WHERE node = ? AND state = 'processing' "
+    query.prepare(QStringLiteral("WITH beat AS (UPDATE nodes SET heartbeat_at = %1 WHERE name = ?) "
+                                 "UPDATE jobs SET lease_expires_at = %1 + ? WHERE node = ? AND state = 'processing' "
                                  "RETURNING id, lease_generation")
                           .arg(Sql::nowMs(m_dialect)));
+    query.addBindValue(m_node);
     query.addBindValue(qint64(m_lease.count()) * 1000);
     query.addBindValue(m_node);
     if (!exec(query, "renew leases"))
@@ -204,19 +207,27 @@ std::optional<QStringList> PostgresJobStore::renewLeases(const QStringList &runn
 
 QList<Job> PostgresJobStore::expiredLeases(int limit)
 {
+    // Whether the holder is gone for good is judged by the same clock as the leases: its
+    // heartbeat in the nodes table (none at all counts as gone: it never registered).
     QSqlQuery query(m_database);
-    query.prepare(QStringLiteral("SELECT id, lease_generation FROM jobs WHERE state = 'processing' AND node <> ? "
-                                 "AND lease_expires_at < %1 ORDER BY seq LIMIT %2")
+    query.prepare(QStringLiteral("SELECT j.id, j.lease_generation, j.node, "
+                                 "CASE WHEN n.heartbeat_at IS NULL OR n.heartbeat_at < %1 - ? THEN 1 ELSE 0 END "
+                                 "FROM jobs j LEFT JOIN nodes n ON n.name = j.node WHERE j.state = 'processing' "
+                                 "AND j.node <> ? AND j.lease_expires_at < %1 ORDER BY j.seq LIMIT %2")
                           .arg(Sql::nowMs(m_dialect))
                           .arg(std::max(1, limit)));
+    query.addBindValue(qint64(m_lease.count()) * 1000 * kGoneAfterLeases);
     query.addBindValue(m_node);
     m_expiredGenerations.clear();
+    m_expiredGoneHolders.clear();
     if (!exec(query, "expired leases"))
         return {};
     QStringList ids;
     while (query.next()) {
         ids.append(query.value(0).toString());
         m_expiredGenerations.insert(ids.constLast(), query.value(1).toLongLong());
+        if (query.value(3).toInt() == 1)
+            m_expiredGoneHolders.insert(ids.constLast(), query.value(2).toString());
     }
     query.finish();
     QList<Job> jobs;
@@ -225,6 +236,11 @@ QList<Job> PostgresJobStore::expiredLeases(int limit)
             jobs.append(std::move(*job));
     }
     return jobs;
+}
+
+QString PostgresJobStore::goneHolder(const Job &expired)
+{
+    return m_expiredGoneHolders.value(expired.id);
 }
 
 bool PostgresJobStore::takeOver(const Job &expired)

@@ -39,6 +39,10 @@ public:
     std::optional<QStringList> renewLeases(const QStringList &running) override;
     QList<Job> expiredLeases(int limit) override;
     bool takeOver(const Job &expired) override;
+    QString goneHolder(const Job &expired) override;
+
+    // Lease periods without a heartbeat after which a node is gone for good (NODE_LOST).
+    static constexpr int kGoneAfterLeases = 3;
 
 private:
     PostgresJobStore(QString connectionName, QString node, std::chrono::seconds lease);
@@ -46,6 +50,7 @@ private:
 
     QString m_description;   // the URI without its password
     QHash<QString, qint64> m_expiredGenerations;   // as the last expiredLeases() read them
+    QHash<QString, QString> m_expiredGoneHolders;   // of those, the jobs whose node is gone for good
 };
 
 } // namespace Mediaforge

@@ -43,6 +43,10 @@ public:
     HistoryPage history(const HistoryQuery &query) override;
     int purgeFinishedBefore(const QDateTime &cutoff) override;
     quint64 maxSequence() override;
+    // sqljobstorenodes.cpp
+    bool registerNode(const NodeRecord &self) override;
+    bool setNodeState(const QString &state) override;
+    QList<NodeRecord> nodes() override;
     bool requestCancel(const QString &id) override;
     QStringList cancelRequests() override;
     QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;

@@ -30,6 +30,8 @@ using namespace Mediaforge;
 
 namespace {
 
+constexpr const char *kClusterSecret = "tst_cluster-secret-0123456789abcdef0123456789";
+
 // The processes below `pid` (its ffmpeg and ffprobe runs), from /proc.
 QByteArray commandOf(qint64 pid)
 {
@@ -97,6 +99,20 @@ private:
                 QStringLiteral("--lease-seconds"), QStringLiteral("3"), QStringLiteral("--allow-private-urls"),
                 QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1"), QStringLiteral("--ffmpeg-threads"),
                 QStringLiteral("1"), QStringLiteral("--log-level"), QStringLiteral("info")};
+    }
+
+    // Every node of a cluster has the same secret; clients never see it.
+    static QProcessEnvironment clusterEnvironment()
+    {
+        QProcessEnvironment environment;
+        environment.insert(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString::fromLatin1(kClusterSecret));
+        return environment;
+    }
+
+    bool startNode(TestService &node, const QString &database, const QString &name, const QStringList &more = {})
+    {
+        node.setExtraEnvironment(clusterEnvironment());
+        return node.start(nodeArguments(database, name) + more);
     }
 
     // "state|attempts|node" of the job's row.
@@ -195,7 +211,9 @@ private slots:
         }
         QTemporaryDir data;
         QProcess node;
-        node.setProcessEnvironment(TestService::cleanEnvironment());
+        QProcessEnvironment environment = TestService::cleanEnvironment();
+        environment.insert(clusterEnvironment());
+        node.setProcessEnvironment(environment);
         node.start(qEnvironmentVariable("MEDIAFORGED"),
                    {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--http-port"), QStringLiteral("0"),
                     QStringLiteral("--data-dir"), data.path(), QStringLiteral("--store"),
@@ -215,8 +233,8 @@ private slots:
         QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
         TestService a;
         TestService b;
-        QVERIFY(a.start(nodeArguments(database, QStringLiteral("node-a"))));
-        QVERIFY(b.start(nodeArguments(database, QStringLiteral("node-b"))));
+        QVERIFY(startNode(a, database, QStringLiteral("node-a")));
+        QVERIFY(startNode(b, database, QStringLiteral("node-b")));
         // An admin feed on each node; the job is submitted to (and so run by) node b.
         TestSubmitter feedA;
         TestSubmitter feedB;
@@ -299,8 +317,8 @@ private slots:
         const QStringList auth{QStringLiteral("--tokens-file"), tokens};
         TestService a;
         TestService b;
-        QVERIFY(a.start(nodeArguments(database, QStringLiteral("node-a")) + auth));
-        QVERIFY(b.start(nodeArguments(database, QStringLiteral("node-b")) + auth));
+        QVERIFY(startNode(a, database, QStringLiteral("node-a"), auth));
+        QVERIFY(startNode(b, database, QStringLiteral("node-b"), auth));
         // Started on b (so run there), not detached: b holds it for its owner when the
         // connection drops (reconnect grace), until the owner attaches on a.
         TestSubmitter first;
@@ -380,7 +398,7 @@ private slots:
         const QString database = QStringLiteral("lostcancel");
         QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
         TestService b;
-        QVERIFY(b.start(nodeArguments(database, QStringLiteral("node-b"))));
+        QVERIFY(startNode(b, database, QStringLiteral("node-b")));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(b.wsUrl())));
         const QString id = submit(client, QStringLiteral("lost-1"));
@@ -411,13 +429,41 @@ private slots:
         QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
         TestService a;
         TestService b;
-        QVERIFY(a.start(nodeArguments(database, QStringLiteral("node-a"))));
-        QVERIFY(b.start(nodeArguments(database, QStringLiteral("node-b"))));
+        QVERIFY(startNode(a, database, QStringLiteral("node-a")));
+        QVERIFY(startNode(b, database, QStringLiteral("node-b")));
+        // Each node has its row: its advertised URL (derived from the HTTP port it bound) and
+        // a heartbeat that its lease timer refreshes by the database's clock.
+        QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT name, advertise_url, state, slots FROM nodes ORDER BY name")),
+                 (QStringList{QStringLiteral("node-a|") + a.httpUrl() + QStringLiteral("|active|1"),
+                              QStringLiteral("node-b|") + b.httpUrl() + QStringLiteral("|active|1")}));
+        QVERIFY(QTest::qWaitFor([&] {
+            return m_postgres.psql(database, QStringLiteral("SELECT count(*) FROM nodes WHERE heartbeat_at > started_at + 500"))
+                    == QStringList{QStringLiteral("2")};
+        }, 60'000));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(a.wsUrl())));
         const QString id = submit(client, QStringLiteral("killed-1"));
         QVERIFY(!id.isEmpty());
         QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(row(database, id)));
+        // Any node lists every node (admin: no tokens on loopback), with the running job on A.
+        TestSubmitter admin;
+        QVERIFY(admin.open(QUrl(b.wsUrl())));
+        const QJsonObject listed = admin.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("list_nodes")}});
+        QCOMPARE(listed.value(QStringLiteral("type")).toString(), QStringLiteral("nodes"));
+        const QJsonArray nodes = listed.value(QStringLiteral("nodes")).toArray();
+        QCOMPARE(nodes.size(), 2);
+        const QJsonObject nodeA = nodes.at(0).toObject();
+        const QJsonObject nodeB = nodes.at(1).toObject();
+        QCOMPARE(nodeA.value(QStringLiteral("name")).toString(), QStringLiteral("node-a"));
+        QCOMPARE(nodeA.value(QStringLiteral("url")).toString(), a.httpUrl());
+        QCOMPARE(nodeA.value(QStringLiteral("running_jobs")).toInt(), 1);
+        QCOMPARE(nodeA.value(QStringLiteral("self")).toBool(), false);
+        QCOMPARE(nodeA.value(QStringLiteral("state")).toString(), QStringLiteral("active"));
+        QCOMPARE(nodeB.value(QStringLiteral("running_jobs")).toInt(), 0);
+        QCOMPARE(nodeB.value(QStringLiteral("self")).toBool(), true);
+        QCOMPARE(nodeB.value(QStringLiteral("slots")).toInt(), 1);
+        QVERIFY(nodeB.value(QStringLiteral("heartbeat_age_ms")).toInteger(-1) >= 0);
+        QVERIFY(!QJsonDocument(listed).toJson().contains(kClusterSecret));
 
         ::kill(pid_t(a.processId()), SIGKILL);
         QVERIFY2(waitForRow(database, id, QStringLiteral("completed"), 300'000),
@@ -428,7 +474,49 @@ private slots:
         QVERIFY(m_http.requestCount(QStringLiteral("/clip.mp4")) >= 2);
         QVERIFY2(b.log().contains(QStringLiteral("taken over from a node whose lease ended")), qPrintable(b.log()));
         client.connection.close();
+        admin.connection.close();
         b.stop();
+    }
+
+    void killedOnlyHolderOfAnUploadedInputEndsItsJobNodeLostOnce()
+    {
+        const QString database = QStringLiteral("lost");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService e;
+        TestService f;
+        QVERIFY(startNode(e, database, QStringLiteral("node-e")));
+        QVERIFY(startNode(f, database, QStringLiteral("node-f")));
+        TestSubmitter client;
+        QVERIFY(client.open(QUrl(e.wsUrl())));
+        // Uploaded to E: E's disk holds the only copy of the input.
+        const QString id = client.start(QStringLiteral("lost-1"), QStringLiteral("compress"),
+                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_clip,
+                                        QJsonObject{{QStringLiteral("detach"), true}});
+        QVERIFY(!id.isEmpty());
+        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-e"), 120'000), qPrintable(row(database, id)));
+
+        ::kill(pid_t(e.processId()), SIGKILL);
+        // After the lease and then several lease periods without E's heartbeat, F ends it.
+        QVERIFY2(waitForRow(database, id, QStringLiteral("failed"), 120'000), qPrintable(row(database, id) + u'\n' + f.log()));
+        QCOMPARE(row(database, id), QStringLiteral("failed|1|node-f"));
+        QVERIFY2(m_postgres.psql(database, QStringLiteral("SELECT error FROM jobs WHERE id = '%1'").arg(id)).join(u' ').contains(
+                         QStringLiteral("NODE_LOST")),
+                 qPrintable(f.log()));
+        // Any node answers for it from the store.
+        TestSubmitter other;
+        QVERIFY(other.open(QUrl(f.wsUrl())));
+        const QJsonObject job = other.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("get_job")},
+                                                      {QStringLiteral("id"), id}})
+                                        .value(QStringLiteral("job"))
+                                        .toObject();
+        QCOMPARE(job.value(QStringLiteral("status")).toString(), QStringLiteral("failed"));
+        QCOMPARE(job.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(), QStringLiteral("NODE_LOST"));
+        // Once: later heartbeats find nothing more to end.
+        QTest::qWait(4000);
+        QCOMPARE(f.log().count(QStringLiteral("failed NODE_LOST")), 1);
+        QCOMPARE(row(database, id), QStringLiteral("failed|1|node-f"));
+        other.connection.close();
+        f.stop();
     }
 
     void frozenNodeComesBackToFindItsJobTakenOverAndStopsWithoutPublishing()
@@ -437,8 +525,8 @@ private slots:
         QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
         TestService c;
         TestService d;
-        QVERIFY(c.start(nodeArguments(database, QStringLiteral("node-c"))));
-        QVERIFY(d.start(nodeArguments(database, QStringLiteral("node-d"))));
+        QVERIFY(startNode(c, database, QStringLiteral("node-c")));
+        QVERIFY(startNode(d, database, QStringLiteral("node-d")));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(c.wsUrl())));
         QList<QJsonObject> messages;

@@ -4,6 +4,7 @@
 #include "config/config.h"
 
 #include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
@@ -60,15 +61,80 @@ private slots:
     {
         const ConfigOutcome outcome = load({QStringLiteral("--store"), QStringLiteral("postgresql://mf@db.internal:5432/jobs"),
                                             QStringLiteral("--node-name"), QStringLiteral("encoder-2"),
-                                            QStringLiteral("--lease-seconds"), QStringLiteral("9")});
+                                            QStringLiteral("--lease-seconds"), QStringLiteral("9")},
+                                           {{QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString(40, u'k')}});
         QCOMPARE(outcome.action, ConfigOutcome::Action::Run);
         QCOMPARE(outcome.config.store, QStringLiteral("postgresql://mf@db.internal:5432/jobs"));
         QCOMPARE(outcome.config.nodeName, QStringLiteral("encoder-2"));
         QCOMPARE(outcome.config.leaseSeconds, 9);
         const ConfigOutcome fromEnvironment = load({}, {{QStringLiteral("MEDIAFORGE_STORE"), QStringLiteral("postgres://mf@h/db")},
-                                                        {QStringLiteral("MEDIAFORGE_NODE_NAME"), QStringLiteral("n1")}});
+                                                        {QStringLiteral("MEDIAFORGE_NODE_NAME"), QStringLiteral("n1")},
+                                                        {QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString(40, u'k')}});
         QCOMPARE(fromEnvironment.config.store, QStringLiteral("postgres://mf@h/db"));
         QCOMPARE(fromEnvironment.config.nodeName, QStringLiteral("n1"));
+    }
+
+    void sharedStoreRefusesToStartWithoutAClusterSecret()
+    {
+        const QStringList store{QStringLiteral("--store"), QStringLiteral("postgresql://mf@db/jobs")};
+        const ConfigOutcome none = load(store);
+        QCOMPARE(none.exitCode, 2);
+        QVERIFY2(none.error.contains(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET or --cluster-secret-file")), qPrintable(none.error));
+        const ConfigOutcome tooShort = load(store, {{QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QStringLiteral("short-secret")}});
+        QCOMPARE(tooShort.exitCode, 2);
+        QVERIFY2(tooShort.error.contains(QStringLiteral("at least 32 bytes")), qPrintable(tooShort.error));
+        QVERIFY2(!tooShort.error.contains(QStringLiteral("short-secret")), "the secret must not be echoed");
+        // The embedded store needs none.
+        QCOMPARE(load({}).action, ConfigOutcome::Action::Run);
+    }
+
+    void clusterSecretComesFromTheEnvironmentOrAFileNeverFromAFlagValue()
+    {
+        const QByteArray secret = "0123456789abcdef0123456789abcdef-from-a-file";
+        QTemporaryDir dir;
+        QFile file(dir.filePath(QStringLiteral("secret")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(secret + '\n');
+        file.close();
+        const QStringList store{QStringLiteral("--store"), QStringLiteral("postgresql://mf@db/jobs")};
+        const ConfigOutcome fromFile = load(store + QStringList{QStringLiteral("--cluster-secret-file"), file.fileName()});
+        QCOMPARE(fromFile.action, ConfigOutcome::Action::Run);
+        QCOMPARE(fromFile.config.clusterSecret, secret);
+        const ConfigOutcome fromEnvironment = load(store, {{QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString::fromLatin1(secret)}});
+        QCOMPARE(fromEnvironment.config.clusterSecret, secret);
+        const ConfigOutcome both = load(store + QStringList{QStringLiteral("--cluster-secret-file"), file.fileName()},
+                                        {{QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString::fromLatin1(secret)}});
+        QCOMPARE(both.exitCode, 2);
+        QVERIFY2(both.error.contains(QStringLiteral("not both")), qPrintable(both.error));
+        const ConfigOutcome missing = load(store + QStringList{QStringLiteral("--cluster-secret-file"), dir.filePath(QStringLiteral("nope"))});
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY2(missing.error.contains(QStringLiteral("cannot read --cluster-secret-file")), qPrintable(missing.error));
+        // No flag takes the secret itself.
+        QCOMPARE(load(store + QStringList{QStringLiteral("--cluster-secret"), QString::fromLatin1(secret)}).exitCode, 2);
+        // Whoever starts a service with a clean environment must strip it too.
+        QVERIFY(ConfigLoader::environmentVariables().contains(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET")));
+    }
+
+    void advertiseUrlIsRequiredOnlyWhereItCannotBeDerived()
+    {
+        const QList<std::pair<QString, QString>> env{{QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString(40, u'k')}};
+        const QStringList store{QStringLiteral("--store"), QStringLiteral("postgresql://mf@db/jobs")};
+        const QStringList wildcard{QStringLiteral("--host"), QStringLiteral("0.0.0.0"), QStringLiteral("--insecure-no-auth")};
+        const ConfigOutcome underived = load(store + wildcard, env);
+        QCOMPARE(underived.exitCode, 2);
+        QVERIFY2(underived.error.contains(QStringLiteral("--advertise-url")), qPrintable(underived.error));
+        const ConfigOutcome given = load(store + wildcard + QStringList{QStringLiteral("--advertise-url"), QStringLiteral("http://10.0.0.7:8081/")}, env);
+        QCOMPARE(given.action, ConfigOutcome::Action::Run);
+        QCOMPARE(given.config.advertiseUrl, QStringLiteral("http://10.0.0.7:8081"));
+        // A specific address is what the others reach: derived at start-up from the bound port.
+        const ConfigOutcome derived = load(store + QStringList{QStringLiteral("--host"), QStringLiteral("127.0.0.1")}, env);
+        QCOMPARE(derived.action, ConfigOutcome::Action::Run);
+        QVERIFY(derived.config.advertiseUrl.isEmpty());
+        for (const QString &bad : {QStringLiteral("ftp://h:1"), QStringLiteral("http://user:pw@h:1"), QStringLiteral("http://h:1/x"),
+                                  QStringLiteral("http://h:1?q=1"), QStringLiteral("h:1")}) {
+            const ConfigOutcome refused = load(store + QStringList{QStringLiteral("--advertise-url"), bad}, env);
+            QVERIFY2(refused.exitCode == 2 && refused.error.contains(QStringLiteral("http://HOST:PORT")), qPrintable(bad + refused.error));
+        }
     }
 
     void dataDirFromEnvironmentMovesTheJobFiles()

@@ -165,6 +165,7 @@ def type_cases():
         ("list_jobs states unknown", {"type": "list_jobs", "states": ["../x"]}, "VALIDATION_ERROR"),
         ("list_jobs 10000 states", {"type": "list_jobs", "states": ["queued"] * 6000}, "jobs"),
         ("get_stats with junk", {"type": "get_stats", "x": [1] * 100}, "stats"),
+        ("list_nodes with junk", {"type": "list_nodes", "x": [1] * 100}, "nodes"),
     ]:
         cases.append(Case(name, text(message), expect))
     return cases
@@ -468,4 +469,5 @@ def auth_cases():
         Case("token prefix", text({"type": "hello", "protocol": 1, "token": CLIENT[:-1]}), "UNAUTHORIZED+close:1008"),
         Case("wrong header token", text({"type": "ping"}), "UNAUTHORIZED+close:1008", token="x" * 30),
         Case("client: subscribe", text({"type": "subscribe"}), "FORBIDDEN", token=CLIENT),
+        Case("client: list_nodes", text({"type": "list_nodes"}), "FORBIDDEN", token=CLIENT),
     ]

@@ -308,6 +308,9 @@ class ErrorTable(unittest.TestCase):
     # Only a crash or a restart produces these; test_durability.py makes each happen for real
     # (SIGKILL, then a restart on the same data dir) and checks the code.
     RESTART_CODES = {"ATTEMPTS_EXHAUSTED", "FILES_LOST", "INTERRUPTED"}
+    # Only a node of a cluster dying for good produces this; tests/cluster/tst_cluster.cpp kills
+    # one for real (two nodes, one PostgreSQL) and checks the code.
+    CLUSTER_CODES = {"NODE_LOST"}
 
     def test_every_error_code_and_the_service_stays_healthy(self):
         codes = set()
@@ -325,11 +328,15 @@ class ErrorTable(unittest.TestCase):
         with open(os.path.join(os.path.dirname(__file__), "..", "..", "shared", "errorcode.cpp")) as f:
             source = f.read()
         documented = {line.split('"')[1] for line in source.splitlines() if "CodeName{ErrorCode::" in line}
-        self.assertEqual(codes | self.RESTART_CODES, documented, "every error code has a case")
+        self.assertEqual(codes | self.RESTART_CODES | self.CLUSTER_CODES, documented, "every error code has a case")
         with open(os.path.join(os.path.dirname(__file__), "test_durability.py")) as f:
             durability = f.read()
         for code in self.RESTART_CODES:
             self.assertIn(f'"{code}"', durability, f"{code}: no restart case in test_durability.py")
+        with open(os.path.join(os.path.dirname(__file__), "..", "cluster", "tst_cluster.cpp")) as f:
+            cluster = f.read()
+        for code in self.CLUSTER_CODES:
+            self.assertIn(f'"{code}"', cluster, f"{code}: no case in tests/cluster/tst_cluster.cpp")
 
 
 if __name__ == "__main__":

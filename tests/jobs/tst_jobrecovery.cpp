@@ -131,6 +131,18 @@ private slots:
         QVERIFY(!portableInputs(makeJob(JobStatus::Processing, QStringLiteral("uploaded"))));
     }
 
+    void jobWhoseOnlyInputHolderIsGoneFailsNodeLostNamingTheNode()
+    {
+        const Job running = makeJob(JobStatus::Processing, QStringLiteral("stranded"));
+        const Recovered lost = loseJob(running, QStringLiteral("node-e"), m_now);
+        QCOMPARE(lost.action, Recovered::Action::End);
+        QCOMPARE(lost.job.status, JobStatus::Failed);
+        QCOMPARE(lost.job.error->code, ErrorCode::NodeLost);
+        QCOMPARE(lost.job.error->details.toObject().value(QStringLiteral("node")).toString(), QStringLiteral("node-e"));
+        QCOMPARE(lost.job.attempts, running.attempts);   // no run of its was interrupted here
+        QCOMPARE(lost.job.finishedAt, m_now);
+    }
+
     void queuedJobWhoseInputVanishedFailsAsFilesLost()
     {
         Job job = makeJob(JobStatus::Queued, QStringLiteral("lost"));

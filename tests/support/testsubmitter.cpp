@@ -15,16 +15,18 @@ bool TestSubmitter::open(const QUrl &url, const QString &token)
 }
 
 QString TestSubmitter::start(const QString &jobId, const QString &operation, const QJsonObject &options,
-                             const QString &path)
+                             const QString &path, const QJsonObject &extra)
 {
     QString id;
-    const QJsonObject message{{QStringLiteral("type"), QStringLiteral("start_job")},
+    QJsonObject message{{QStringLiteral("type"), QStringLiteral("start_job")},
                               {QStringLiteral("job_id"), jobId},
                               {QStringLiteral("operation"), operation},
                               {QStringLiteral("options"), options},
                               {QStringLiteral("input"), QJsonObject{{QStringLiteral("source"), QStringLiteral("upload")},
                                                                     {QStringLiteral("filename"), QFileInfo(path).fileName()},
                                                                     {QStringLiteral("size"), QFileInfo(path).size()}}}};
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        message.insert(it.key(), it.value());
     bool answered = false;
     connection.request(message, [&](const QJsonObject &reply) {
         answered = true;

@@ -16,7 +16,9 @@ public:
     bool open(const QUrl &url, const QString &token = {});
     // start_job with an upload of `path`; returns the service-wide id from the ack (empty when
     // refused or unanswered).
-    QString start(const QString &jobId, const QString &operation, const QJsonObject &options, const QString &path);
+    // `extra` fields go into start_job as they are (detach, priority, ...).
+    QString start(const QString &jobId, const QString &operation, const QJsonObject &options, const QString &path,
+                  const QJsonObject &extra = {});
     QJsonObject ask(const QJsonObject &message);
     // The job's `status` as get_job reports it.
     QString statusOf(const QString &id);

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SqlJobStore, continued: the nodes table (schema version 4). Only a store with a node name
+// (the shared PostgreSQL store) has rows there; the embedded store is one process and writes
+// none. Heartbeats are the database's clock, as leases are.
+#include "sqljobstore.h"
+
+#include <QDateTime>
+#include <QSqlQuery>
+
+#include <algorithm>
+
+namespace Mediaforge {
+
+bool SqlJobStore::registerNode(const NodeRecord &self)
+{
+    if (m_node.isEmpty())
+        return true;
+    // Replaces the row a previous run of this node left: a restarted node starts afresh
+    // (new URL when its port changed, state back to active). Both times are the database's.
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("INSERT INTO nodes (name, advertise_url, version, slots, started_at, heartbeat_at, state) "
+                                 "VALUES (?, ?, ?, ?, %1, %1, 'active') ON CONFLICT (name) DO UPDATE SET "
+                                 "advertise_url = excluded.advertise_url, version = excluded.version, "
+                                 "slots = excluded.slots, started_at = excluded.started_at, "
+                                 "heartbeat_at = excluded.heartbeat_at, state = 'active'")
+                          .arg(Sql::nowMs(m_dialect)));
+    query.addBindValue(m_node);
+    query.addBindValue(self.url);
+    query.addBindValue(self.version);
+    query.addBindValue(self.workerSlots);
+    return exec(query, "register node");
+}
+
+bool SqlJobStore::setNodeState(const QString &state)
+{
+    if (m_node.isEmpty())
+        return true;
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("UPDATE nodes SET state = ? WHERE name = ?"));
+    query.addBindValue(state);
+    query.addBindValue(m_node);
+    return exec(query, "set node state");
+}
+
+QList<NodeRecord> SqlJobStore::nodes()
+{
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT name, advertise_url, version, slots, started_at, %1 - heartbeat_at, state, "
+                                 "(SELECT count(*) FROM jobs j WHERE j.node = n.name AND j.state = 'processing') "
+                                 "FROM nodes n ORDER BY name")
+                          .arg(Sql::nowMs(m_dialect)));
+    QList<NodeRecord> list;
+    if (!exec(query, "list nodes"))
+        return list;
+    while (query.next()) {
+        NodeRecord node;
+        node.name = query.value(0).toString();
+        node.url = query.value(1).toString();
+        node.version = query.value(2).toString();
+        node.workerSlots = query.value(3).toInt();
+        node.startedAt = QDateTime::fromMSecsSinceEpoch(query.value(4).toLongLong(), Qt::UTC);
+        node.heartbeatAgeMs = std::max<qint64>(0, query.value(5).toLongLong());
+        node.state = query.value(6).toString();
+        node.runningJobs = query.value(7).toInt();
+        list.append(node);
+    }
+    return list;
+}
+
+} // namespace Mediaforge
