@@ -166,6 +166,13 @@ def type_cases():
         ("list_jobs 10000 states", {"type": "list_jobs", "states": ["queued"] * 6000}, "jobs"),
         ("get_stats with junk", {"type": "get_stats", "x": [1] * 100}, "stats"),
         ("list_nodes with junk", {"type": "list_nodes", "x": [1] * 100}, "nodes"),
+        ("drain_node without node", {"type": "drain_node"}, "VALIDATION_ERROR"),
+        ("drain_node node number", {"type": "drain_node", "node": 7}, "VALIDATION_ERROR"),
+        ("drain_node node path", {"type": "drain_node", "node": "../x"}, "VALIDATION_ERROR"),
+        ("drain_node node of 64 chars", {"type": "drain_node", "node": "n" * 64}, "VALIDATION_ERROR"),
+        ("drain_node node of 10 KB", {"type": "drain_node", "node": "n" * 10000}, "VALIDATION_ERROR"),
+        ("drain_node unknown node", {"type": "drain_node", "node": "no-such-node", "x": [1] * 100}, "NOT_FOUND"),
+        ("resume_node node array", {"type": "resume_node", "node": ["a"]}, "VALIDATION_ERROR"),
     ]:
         cases.append(Case(name, text(message), expect))
     return cases
@@ -470,4 +477,6 @@ def auth_cases():
         Case("wrong header token", text({"type": "ping"}), "UNAUTHORIZED+close:1008", token="x" * 30),
         Case("client: subscribe", text({"type": "subscribe"}), "FORBIDDEN", token=CLIENT),
         Case("client: list_nodes", text({"type": "list_nodes"}), "FORBIDDEN", token=CLIENT),
+        Case("client: drain_node", text({"type": "drain_node", "node": "no-such-node"}), "FORBIDDEN", token=CLIENT),
+        Case("client: resume_node", text({"type": "resume_node", "node": "no-such-node"}), "FORBIDDEN", token=CLIENT),
     ]
