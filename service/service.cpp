@@ -154,6 +154,7 @@ int Service::run(const Config &config)
         qCWarning(lcFfmpeg) << "cannot run" << config.ffmpegPath << "- jobs will fail and /health reports degraded";
 
     Metrics metrics(manager);
+    metrics.setNode(config.nodeName);
     HttpLimits httpLimits;
     httpLimits.maxConnections = config.httpMaxConnections;
     httpLimits.headerTimeoutMs = config.httpHeaderTimeoutSeconds * 1000;

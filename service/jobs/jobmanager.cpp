@@ -553,8 +553,12 @@ void JobManager::schedule()
         m_storeLatency.add(clock.nsecsElapsed() / 1000);
         if (!claimed) {
             // While the store is unreachable, the next heartbeat after it returns claims again.
-            if (m_store->reachable())
+            // On a shared store a miss is expected: this node is draining (the claim reads the
+            // nodes table), or another node took its queued job (dropped at the heartbeat).
+            if (m_store->reachable() && m_store->leaseDuration().count() <= 0)
                 qCWarning(lcJobs) << "the store has no queued job although" << m_queue.size() << "wait:" << m_store->lastError();
+            else if (m_store->reachable())
+                qCDebug(lcJobs) << "no queued job to claim for this node although" << m_queue.size() << "wait here";
             return;
         }
         Job *job = mutableJob(claimed->id);

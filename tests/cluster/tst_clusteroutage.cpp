@@ -26,18 +26,24 @@ namespace {
 
 constexpr const char *kClusterSecret = "tst_clusteroutage-secret-0123456789abcdef0123";
 
-// GET /health: the status code and the body.
-std::pair<int, QJsonObject> health(const QString &httpUrl)
+// GET `path`: the status code and the body.
+std::pair<int, QByteArray> get(const QString &httpUrl, const QString &path)
 {
     QNetworkAccessManager network;
-    QNetworkReply *reply = network.get(QNetworkRequest(QUrl(httpUrl + QStringLiteral("/health"))));
+    QNetworkReply *reply = network.get(QNetworkRequest(QUrl(httpUrl + path)));
     QSignalSpy finished(reply, &QNetworkReply::finished);
     if (!finished.wait(30000))
         return {-1, {}};
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QJsonObject body = QJsonDocument::fromJson(reply->readAll()).object();
+    const QByteArray body = reply->readAll();
     reply->deleteLater();
     return {status, body};
+}
+
+std::pair<int, QJsonObject> health(const QString &httpUrl)
+{
+    const auto [status, body] = get(httpUrl, QStringLiteral("/health"));
+    return {status, QJsonDocument::fromJson(body).object()};
 }
 
 int occurrences(const QString &path, const QString &text)
@@ -164,11 +170,16 @@ private slots:
         const QJsonObject details = refused.value(QStringLiteral("details")).toObject();
         QCOMPARE(details.value(QStringLiteral("reason")).toString(), QStringLiteral("store_unavailable"));
         QVERIFY(details.value(QStringLiteral("retry_after_seconds")).toInt() >= 1);
+        // /metrics says it too, under the node's name.
+        const QByteArray metrics = get(a.httpUrl(), QStringLiteral("/metrics")).second;
+        QVERIFY2(metrics.contains("\nmediaforge_store_reachable 0\n"), metrics.constData());
+        QVERIFY2(metrics.contains("\nmediaforge_node_info{node=\"node-a\",version=\""), metrics.constData());
         // Longer than a lease: by the database's clock every lease has ended when it returns.
         QTest::qWait(4000);
 
         QVERIFY2(m_postgres.resume(), qPrintable(m_postgres.error()));
         QVERIFY2(QTest::qWaitFor([&] { return health(a.httpUrl()).first == 200; }, 60'000), qPrintable(a.log()));
+        QVERIFY(get(a.httpUrl(), QStringLiteral("/metrics")).second.contains("\nmediaforge_store_reachable 1\n"));
         // The outage requeued nothing: the job ends once, on its node, at its first attempt,
         // and the other node's client hears of it (live, or by the relay's catch-up).
         QVERIFY2(waitForRow(database, first, QStringLiteral("completed|1|node-a"), 240'000),
