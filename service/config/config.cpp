@@ -232,7 +232,7 @@ QList<Setting> settings()
                  QStringLiteral("30"), intSetting(&Config::webhookMinBackoffSeconds, 1, 3600)});
     list.append({QStringLiteral("webhook-timeout"), QStringLiteral("MEDIAFORGE_WEBHOOK_TIMEOUT"), QString(),
                  QStringLiteral("seconds"),
-                 QStringLiteral("Time a webhook attempt may take from the name lookup to the end of the response; then it is dropped and retried."),
+                 QStringLiteral("Time a webhook attempt may take from the name lookup to the receiver's status line; then it is dropped and retried."),
                  QStringLiteral("10"), intSetting(&Config::webhookTimeoutSeconds, 1, 300)});
     list.append({QStringLiteral("webhook-max-in-flight"), QStringLiteral("MEDIAFORGE_WEBHOOK_MAX_IN_FLIGHT"), QString(),
                  QStringLiteral("n"), QStringLiteral("Webhook requests open at once on this node; due deliveries beyond wait."),

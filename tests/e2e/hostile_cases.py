@@ -142,6 +142,14 @@ def type_cases():
         ("compress unknown option", start("compress", {"speed": 1}), "options.speed"),
         ("5000 unknown options", start("compress", {f"o{i}": i for i in range(5000)}), "options.o0"),
         ("options nested 300 deep", start("compress", {"a": json.loads("[" * 300 + "]" * 300)}), "options.a"),
+        ("notify_url number", dict(start(), notify_url=5), "notify_url"),
+        ("notify_url 10000 characters", dict(start(), notify_url="http://x.example/" + "a" * 10000), "notify_url"),
+        ("notify_url ftp", dict(start(), notify_url="ftp://x.example/"), "notify_url"),
+        ("notify_events without notify_url", dict(start(), notify_events="all"), "notify_events"),
+        ("notify_events unknown state", dict(start(), notify_url="http://x.example/", notify_events=["../x"]),
+         "notify_events"),
+        ("notify_events 10000 states", dict(start(), notify_url="http://x.example/", notify_events=["queued"] * 10000),
+         "notify_events"),
     ]
     for name, message, path in wrong:
         cases.append(Case(f"start_job {name}", text(message), "VALIDATION_ERROR", path_is(path)))
@@ -166,6 +174,11 @@ def type_cases():
         ("list_jobs 10000 states", {"type": "list_jobs", "states": ["queued"] * 6000}, "jobs"),
         ("get_stats with junk", {"type": "get_stats", "x": [1] * 100}, "stats"),
         ("list_nodes with junk", {"type": "list_nodes", "x": [1] * 100}, "nodes"),
+        ("redeliver without ids", {"type": "redeliver"}, "VALIDATION_ERROR"),
+        ("redeliver delivery_id number", {"type": "redeliver", "delivery_id": 5}, "VALIDATION_ERROR"),
+        ("redeliver delivery_id 10000 characters", {"type": "redeliver", "delivery_id": "w" * 10000},
+         "VALIDATION_ERROR"),
+        ("redeliver unknown delivery", {"type": "redeliver", "delivery_id": "whd_unknown"}, "NOT_FOUND"),
     ]:
         cases.append(Case(name, text(message), expect))
     return cases
@@ -470,4 +483,5 @@ def auth_cases():
         Case("wrong header token", text({"type": "ping"}), "UNAUTHORIZED+close:1008", token="x" * 30),
         Case("client: subscribe", text({"type": "subscribe"}), "FORBIDDEN", token=CLIENT),
         Case("client: list_nodes", text({"type": "list_nodes"}), "FORBIDDEN", token=CLIENT),
+        Case("client: redeliver", text({"type": "redeliver", "delivery_id": "whd_unknown"}), "FORBIDDEN", token=CLIENT),
     ]
