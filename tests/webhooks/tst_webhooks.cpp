@@ -2,8 +2,11 @@
 // The parts of webhooks that need no network: the signature (against a vector computed by
 // Python's hmac module, not by this code), the back-off schedule, and the outbox of both the
 // memory and the SQLite store (real SQLite files): a state change writes its delivery, one
-// job's deliveries come out in order, a leased delivery is not handed out twice, redeliver.
+// job's deliveries come out in order, a leased delivery is not handed out twice, redeliver;
+// and the PostgreSQL store on a real PostgreSQL 15, where two nodes claim from one outbox.
 #include "jobs/memoryjobstore.h"
+#include "postgresjobstore.h"
+#include "postgresserver.h"
 #include "sqlitejobstore.h"
 #include "webhookdispatcher.h"
 #include "webhooksigner.h"
@@ -35,6 +38,33 @@ Job notifiedJob(const QString &id, const QStringList &events)
 class TestWebhooks : public QObject
 {
     Q_OBJECT
+
+private:
+    PostgresServer m_postgres;
+    bool m_postgresStarted = false;
+    int m_databases = 0;
+
+    std::unique_ptr<JobStore> postgresStore(const QString &database, const QString &node)
+    {
+        QString error;
+        auto store = PostgresJobStore::open(m_postgres.uri(database), node, std::chrono::seconds(30), &error);
+        if (!store)
+            qWarning("%s", qPrintable(error));
+        return store;
+    }
+
+    QString newDatabase()
+    {
+        if (!m_postgresStarted) {
+            if (!m_postgres.start())
+                qFatal("PostgreSQL did not start: %s", qPrintable(m_postgres.error()));
+            m_postgresStarted = true;
+        }
+        const QString name = QStringLiteral("webhooks%1").arg(++m_databases);
+        if (!m_postgres.createDatabase(name))
+            qFatal("cannot create a database: %s", qPrintable(m_postgres.error()));
+        return name;
+    }
 
 private slots:
     void signatureMatchesAnIndependentHmac()
@@ -73,6 +103,7 @@ private slots:
         QTest::addColumn<QString>("kind");
         QTest::newRow("memory") << QStringLiteral("memory");
         QTest::newRow("sqlite") << QStringLiteral("sqlite");
+        QTest::newRow("postgresql") << QStringLiteral("postgresql");
     }
 
     void outbox()
@@ -83,6 +114,9 @@ private slots:
         std::unique_ptr<JobStore> store;
         if (kind == u"memory") {
             store = std::make_unique<MemoryJobStore>();
+        } else if (kind == u"postgresql") {
+            store = postgresStore(newDatabase(), QStringLiteral("node-a"));
+            QVERIFY(store);
         } else {
             QString problem;
             store = SqliteJobStore::open(dir.filePath(QStringLiteral("jobs.db")), &problem);
@@ -171,6 +205,45 @@ private slots:
         QCOMPARE(again->status, WebhookDelivery::Status::Pending);
         QCOMPARE(again->attempt, 2);
         QVERIFY(!store->redeliver(QStringLiteral("whd_unknown"), now));
+    }
+
+    void twoNodesNeverClaimTheSameDelivery()
+    {
+        const QString database = newDatabase();
+        std::unique_ptr<JobStore> a = postgresStore(database, QStringLiteral("node-a"));
+        std::unique_ptr<JobStore> b = postgresStore(database, QStringLiteral("node-b"));
+        QVERIFY(a && b);
+        constexpr int kJobs = 24;
+        for (int i = 0; i < kJobs; ++i) {
+            Job job = notifiedJob(QStringLiteral("job%1").arg(i), {});
+            job.sequence = quint64(i + 1);
+            QVERIFY(a->insert(job));
+            job.status = JobStatus::Completed;
+            job.finishedAt = QDateTime::currentDateTimeUtc();
+            QVERIFY(a->save(job));
+        }
+        QCOMPARE(a->pendingDeliveries(), qint64(kJobs));
+        // Taking turns, a few at a time: every delivery is handed out once, to one node.
+        const QDateTime now = QDateTime::currentDateTimeUtc().addSecs(1);
+        QSet<QString> seen;
+        int turns = 0;
+        for (bool progress = true; progress; ++turns) {
+            progress = false;
+            for (JobStore *store : {a.get(), b.get(), b.get(), a.get()}) {
+                const QList<WebhookDelivery> due = store->claimDeliveries(now, 3, 60s);
+                for (const WebhookDelivery &delivery : due) {
+                    QVERIFY2(!seen.contains(delivery.id), qPrintable(delivery.id));
+                    seen.insert(delivery.id);
+                    progress = true;
+                }
+            }
+        }
+        QCOMPARE(seen.size(), kJobs);
+        // A node's restart ends its own leases only: node-b's stay with node-b.
+        a->releaseDeliveryLeases();
+        const QList<WebhookDelivery> again = a->claimDeliveries(now, kJobs, 60s);
+        QVERIFY(!again.isEmpty());
+        QVERIFY(again.size() < kJobs);
     }
 };
 
