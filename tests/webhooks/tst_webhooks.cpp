@@ -8,9 +8,12 @@
 #include "postgresjobstore.h"
 #include "postgresserver.h"
 #include "sqlitejobstore.h"
+#include "input/urlguard.h"
 #include "webhookdispatcher.h"
 #include "webhooksigner.h"
 
+#include <QSignalSpy>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -205,6 +208,59 @@ private slots:
         QCOMPARE(again->status, WebhookDelivery::Status::Pending);
         QCOMPARE(again->attempt, 2);
         QVERIFY(!store->redeliver(QStringLiteral("whd_unknown"), now));
+    }
+
+    void aDeliveryPastItsRetryWindowIsFailedAndNeverSentUnsigned()
+    {
+        // A real loopback port that nobody listens on: every attempt is refused.
+        quint16 closedPort = 0;
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            closedPort = probe.serverPort();
+        }
+        MemoryJobStore store;
+        Job job = notifiedJob(QStringLiteral("refused"), {});
+        job.notifyUrl = QStringLiteral("http://127.0.0.1:%1/hook").arg(closedPort);
+        QVERIFY(store.insert(job));
+        job.status = JobStatus::Failed;
+        job.finishedAt = QDateTime::currentDateTimeUtc();
+        QVERIFY(store.save(job));
+        Job unsigned_ = notifiedJob(QStringLiteral("unsigned"), {});
+        unsigned_.owner = QStringLiteral("bob");
+        QVERIFY(store.insert(unsigned_));
+        unsigned_.status = JobStatus::Completed;
+        unsigned_.finishedAt = QDateTime::currentDateTimeUtc();
+        QVERIFY(store.save(unsigned_));
+
+        SystemHostResolver resolver;
+        WebhookSettings settings;
+        settings.policy.allowPrivate = true;
+        settings.minBackoff = 5s;
+        settings.retryWindow = 1s;   // the first retry would come after the window
+        settings.timeout = 30s;
+        WebhookDispatcher dispatcher(store, resolver, settings, [](const QString &owner) {
+            return owner == u"alice" ? QByteArray("alice-secret-0123456789") : QByteArray();
+        });
+        QSignalSpy attempted(&dispatcher, &WebhookDispatcher::attempted);
+        dispatcher.start();
+        QTRY_COMPARE_WITH_TIMEOUT(attempted.size(), 2, 60000);
+        const QList<WebhookDelivery> refusedList = store.deliveries(job.id);
+        QCOMPARE(refusedList.size(), 1);
+        const WebhookDelivery *refused = &refusedList.constFirst();
+        QCOMPARE(refused->status, WebhookDelivery::Status::Failed);
+        QCOMPARE(refused->attempt, 1);
+        QCOMPARE(refused->lastStatusCode, 0);
+        QVERIFY2(!refused->lastError.isEmpty(), "a refused connection says why");
+        // bob has no secret: nothing was sent, the attempt says why, and it is given up too.
+        const QList<WebhookDelivery> unsignedList = store.deliveries(unsigned_.id);
+        QCOMPARE(unsignedList.size(), 1);
+        const WebhookDelivery *unsignedDelivery = &unsignedList.constFirst();
+        QCOMPARE(unsignedDelivery->status, WebhookDelivery::Status::Failed);
+        QVERIFY(unsignedDelivery->lastError.contains(QStringLiteral("secret")));
+        QVERIFY(dispatcher.metricsText().contains("mediaforge_webhook_deliveries_total{result=\"failed\"} 2"));
+        QVERIFY(dispatcher.metricsText().contains("mediaforge_webhook_deliveries_pending 0"));
+        QCOMPARE(dispatcher.inFlight(), 0);
     }
 
     void twoNodesNeverClaimTheSameDelivery()
