@@ -271,7 +271,9 @@ int Service::run(const Config &config)
         return stats;
     };
     context.nodes = [&store, &manager, &config, advertiseUrl, startedAt = QDateTime::currentDateTimeUtc()] {
-        auto entry = [](const NodeRecord &node, bool self) {
+        // The same judgement as the take-over's: silent for that many leases is gone for good.
+        const qint64 goneAfterMs = qint64(config.leaseSeconds) * 1000 * PostgresJobStore::kGoneAfterLeases;
+        auto entry = [goneAfterMs](const NodeRecord &node, bool self) {
             return QJsonObject{{QStringLiteral("name"), node.name},
                                {QStringLiteral("url"), node.url},
                                {QStringLiteral("version"), node.version},
@@ -280,6 +282,7 @@ int Service::run(const Config &config)
                                {QStringLiteral("heartbeat_age_ms"), node.heartbeatAgeMs},
                                {QStringLiteral("started_at"), node.startedAt.toString(Qt::ISODateWithMs)},
                                {QStringLiteral("state"), node.state},
+                               {QStringLiteral("gone"), !self && node.heartbeatAgeMs > goneAfterMs},
                                {QStringLiteral("self"), self}};
         };
         QJsonArray list;
