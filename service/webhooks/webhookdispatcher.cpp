@@ -131,7 +131,7 @@ void WebhookDispatcher::record(WebhookDelivery delivery, int status, const QStri
     } else {
         const auto base = backoff(delivery.attempt, m_settings);
         // Up to a quarter more, so that the deliveries a receiver's outage held back do not all
-        // come back at the same instant; each delay stays longer than the one before.
+        // come back at the same instant; below the cap each delay stays longer than the last.
         const auto delay = base + std::chrono::milliseconds(qint64(QRandomGenerator::global()->bounded(0.25) * double(base.count())));
         const QDateTime next = now.addMSecs(delay.count());
         const QDateTime deadline = delivery.retryFrom.addSecs(m_settings.retryWindow.count());
