@@ -60,6 +60,14 @@ public:
     QStringList cancelRequests() override;
     QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;
     QList<NodeJobCounts> countsByNode() override;
+    // sqljobstorewebhooks.cpp
+    QList<WebhookDelivery> claimDeliveries(const QDateTime &now, int limit, std::chrono::milliseconds lease) override;
+    bool recordDeliveryAttempt(const WebhookDelivery &delivery) override;
+    void releaseDeliveryLeases() override;
+    QList<WebhookDelivery> deliveries(const QString &job) override;
+    std::optional<WebhookDelivery> delivery(const QString &id) override;
+    bool redeliver(const QString &id, const QDateTime &now) override;
+    qint64 pendingDeliveries() override;
 
 protected:
     // `node` names the rows this store inserts and claims (empty for the embedded store);
@@ -101,7 +109,12 @@ protected:
 
 private:
     bool write(const Job &job, bool insert);
-    bool connectionLost(const QSqlQuery &query) const;
+    bool connectionLost(const QSqlError &error) const;
+    // Before a transaction: reconnects when the back-off has passed; false (lastError set, no
+    // log line) while the store is unreachable. `begun`: the result of transaction(), whose
+    // failure on a lost connection starts the outage.
+    bool ready(const char *what);
+    bool begun(bool ok, const char *what);
     void beginOutage(const QString &reason);
     void reconnect();
 
@@ -114,6 +127,11 @@ private:
     qint64 m_maxBackoffMs = 0;
     int m_attempts = 0;
     QString m_outageReason;
+    bool writeRow(const Job &job, bool insert);
+    // Inside the caller's transaction: the outbox row of the change from `previous`, if the job
+    // wants one (WebhookOutbox::entryFor). sqljobstorewebhooks.cpp
+    bool writeOutbox(const Job &job, std::optional<JobStatus> previous);
+    QList<WebhookDelivery> selectDeliveries(const QString &where, const QVariantList &bindings);
 };
 
 } // namespace Mediaforge

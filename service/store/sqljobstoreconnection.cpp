@@ -35,12 +35,36 @@ std::chrono::milliseconds SqlJobStore::retryAfter() const
     return std::chrono::milliseconds(std::max<qint64>(0, m_backoffMs - m_lastAttempt.elapsed()));
 }
 
-bool SqlJobStore::connectionLost(const QSqlQuery &query) const
+bool SqlJobStore::ready(const char *what)
+{
+    if (m_outage.isValid() && m_lastAttempt.elapsed() >= m_backoffMs)
+        reconnect();
+    if (!m_outage.isValid())
+        return true;
+    m_lastError = QStringLiteral("%1: the job store is unreachable (%2)").arg(QString::fromLatin1(what), m_outageReason);
+    return false;
+}
+
+bool SqlJobStore::begun(bool ok, const char *what)
+{
+    if (ok)
+        return true;
+    const QSqlError error = m_database.lastError();
+    if (m_reconnects && connectionLost(error)) {
+        beginOutage(error.text().simplified());
+        m_lastError = QStringLiteral("%1: the job store is unreachable (%2)").arg(QString::fromLatin1(what), m_outageReason);
+        return false;
+    }
+    m_lastError = QStringLiteral("%1: begin: %2").arg(QString::fromLatin1(what), error.text());
+    qCWarning(lcStore).noquote() << "job store" << m_lastError;
+    return false;
+}
+
+bool SqlJobStore::connectionLost(const QSqlError &error) const
 {
     // An error the server raised about the statement carries its SQLSTATE; a lost connection
     // carries none (libpq had no result to read it from), class 08 (connection exception), or
     // 57P01..57P03 (the server is shutting down or restarting).
-    const QSqlError error = query.lastError();
     const QString state = error.nativeErrorCode();
     return !m_database.isOpen() || error.type() == QSqlError::ConnectionError || state.isEmpty()
             || state.startsWith(QLatin1StringView("08")) || state.startsWith(QLatin1StringView("57P"));
