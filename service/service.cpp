@@ -188,6 +188,22 @@ int Service::run(const Config &config)
         return 2;
     }
 
+    // A cluster's nodes claim each other's queued jobs and pull their inputs from the node
+    // that holds them: at its URL in the nodes table (never one a job carries), signed.
+    if (signer.enabled() && config.store.startsWith(QLatin1StringView("postgres"))) {
+        manager.setPullSource([&store, &signer](const QString &holder, const QString &id,
+                                                int index) -> std::optional<JobManager::PullSource> {
+            for (const NodeRecord &node : store->nodes()) {
+                if (node.name != holder || node.url.isEmpty())
+                    continue;
+                const QString path = ClusterRoutes::inputPath(id, index);
+                QUrl url(node.url);
+                url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0) + path);
+                return JobManager::PullSource{url, signer.sign("GET", url.path(), QDateTime::currentSecsSinceEpoch())};
+            }
+            return std::nullopt;
+        });
+    }
     // Before the server: it outlives every session.
     EventRouter router(&manager);
     // Nodes on one PostgreSQL hear each other's job events (docs/scaling.md, "Events").

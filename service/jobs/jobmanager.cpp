@@ -536,18 +536,25 @@ void JobManager::schedule()
 {
     if (m_shuttingDown)
         return;
-    for (int slot = 0; slot < m_slots.size() && !m_queue.empty(); ++slot) {
+    for (int slot = 0; slot < m_slots.size() && (!m_queue.empty() || m_pullSource); ++slot) {
         if (!m_slots.at(slot).isEmpty())
             continue;
         // The store decides what runs next (on a shared database, among every node's jobs);
         // m_queue mirrors its order for queue positions.
         QElapsedTimer clock;
         clock.start();
-        const std::optional<Job> claimed = m_store->claimNext(QDateTime::currentDateTimeUtc());
+        QString holder;
+        const std::optional<Job> claimed = m_pullSource ? m_store->claimNextAnywhere(QDateTime::currentDateTimeUtc(), &holder)
+                                                        : m_store->claimNext(QDateTime::currentDateTimeUtc());
         m_storeLatency.add(clock.nsecsElapsed() / 1000);
         if (!claimed) {
-            qCWarning(lcJobs) << "the store has no queued job although" << m_queue.size() << "wait:" << m_store->lastError();
+            if (!m_queue.empty())
+                qCWarning(lcJobs) << "the store has no queued job although" << m_queue.size() << "wait:" << m_store->lastError();
             return;
+        }
+        if (!holder.isEmpty()) {
+            startPull(*claimed, holder, slot);
+            continue;
         }
         Job *job = mutableJob(claimed->id);
         if (!job || job->status != JobStatus::Queued) {

@@ -82,6 +82,9 @@ void JobManager::heartbeat()
     }
     if (!m_shuttingDown)
         adoptExpired();
+    // Other nodes' queued jobs are looked for here too: nothing else wakes an idle node.
+    if (m_pullSource)
+        schedule();
     // Progress held back while the leases were unconfirmed goes out now.
     for (const QString &id : std::as_const(running)) {
         if (Job *job = mutableJob(id); job && !isFinished(job->status))

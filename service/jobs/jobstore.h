@@ -94,6 +94,23 @@ public:
     // processing (stage processing, started_at = now) in one step; nullopt when none is queued.
     // On a shared database this is the cluster's claim: two callers never get the same job.
     virtual std::optional<Job> claimNext(const QDateTime &now) = 0;
+    // claimNext() that may also take another node's queued job (a shared store): in the order
+    // priority, per-owner share, this node's own jobs first, then arrival; only jobs of a level 1
+    // owner whose node is alive and has no free slot. `holder` is the node whose disk holds the
+    // job's inputs (the caller pulls them from it); empty for a job of this node's own.
+    virtual std::optional<Job> claimNextAnywhere(const QDateTime &now, QString *holder)
+    {
+        holder->clear();
+        return claimNext(now);
+    }
+    // Gives a job this node claimed from `holder` back to it (its inputs could not be pulled):
+    // `job` is saved as it is (queued again), and the holder's again. Fenced like every write.
+    virtual bool handBack(const Job &job, const QString &holder)
+    {
+        Q_UNUSED(job);
+        Q_UNUSED(holder);
+        return false;
+    }
 
     virtual std::optional<Job> load(const QString &id) = 0;
     // The newest job of `owner` with that client id.

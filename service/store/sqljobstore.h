@@ -35,6 +35,8 @@ public:
     bool save(const Job &job) override;
     bool saveProgress(const QString &id, JobStage stage, double percentage) override;
     std::optional<Job> claimNext(const QDateTime &now) override;
+    std::optional<Job> claimNextAnywhere(const QDateTime &now, QString *holder) override;
+    bool handBack(const Job &job, const QString &holder) override;
     std::optional<Job> load(const QString &id) override;
     std::optional<Job> findLatest(const QString &owner, const QString &jobId) override;
     std::optional<Job> findByIdempotencyKey(const QString &owner, const QString &key, const QDateTime &since) override;

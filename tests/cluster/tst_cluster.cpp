@@ -519,6 +519,64 @@ private slots:
         f.stop();
     }
 
+    void uploadedJobOfABusyNodeRunsOnAnIdleNodeThatPullsItsInput()
+    {
+        const QString database = QStringLiteral("pull");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService p;
+        TestService q;
+        QVERIFY(startNode(p, database, QStringLiteral("node-p")));
+        QVERIFY(startNode(q, database, QStringLiteral("node-q")));
+        // P's only worker slot is taken by a long job, which P claims at once (it is idle then,
+        // so Q does not take it): P has no free worker from then on.
+        TestSubmitter busy;
+        QVERIFY(busy.open(QUrl(p.wsUrl())));
+        const QString first = submit(busy, QStringLiteral("pull-busy"));
+        QVERIFY(!first.isEmpty());
+        QVERIFY2(waitForRow(database, first, QStringLiteral("processing|1|node-p"), 120'000), qPrintable(row(database, first)));
+
+        // Uploaded to P: P's disk holds the only copy, until Q pulls it over the signed route.
+        TestSubmitter client;
+        QVERIFY(client.open(QUrl(p.wsUrl())));
+        QList<QJsonObject> messages;
+        QObject::connect(&client.connection, &ClientConnection::messageReceived, &client.connection,
+                         [&messages](const QJsonObject &message) { messages.append(message); });
+        const QString id = client.start(QStringLiteral("pull-1"), QStringLiteral("compress"),
+                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_clip);
+        QVERIFY(!id.isEmpty());
+        auto ofType = [&messages, &id](const QString &type) {
+            for (const QJsonObject &message : std::as_const(messages)) {
+                if (message.value(QStringLiteral("type")).toString() == type && message.value(QStringLiteral("id")).toString() == id)
+                    return message;
+            }
+            return QJsonObject();
+        };
+        // The client on P hears Q's run through the relay, up to `completed`.
+        QVERIFY2(QTest::qWaitFor([&] { return !ofType(QStringLiteral("completed")).isEmpty()
+                                               || !ofType(QStringLiteral("error")).isEmpty(); }, 300'000),
+                 qPrintable(row(database, id) + u'\n' + q.log()));
+        const QJsonObject completed = ofType(QStringLiteral("completed"));
+        QVERIFY2(!completed.isEmpty(), qPrintable(QString::fromUtf8(QJsonDocument(ofType(QStringLiteral("error"))).toJson())
+                                                  + q.log()));
+        QCOMPARE(completed.value(QStringLiteral("delivery_method")).toString(), QStringLiteral("fetch"));
+        QVERIFY(std::any_of(messages.cbegin(), messages.cend(), [&id](const QJsonObject &message) {
+            return message.value(QStringLiteral("type")).toString() == QLatin1StringView("progress")
+                    && message.value(QStringLiteral("id")).toString() == id
+                    && message.value(QStringLiteral("stage")).toString() == QLatin1StringView("processing");
+        }));
+        // The store shows that Q ran it, once; P served the input to Q and ran nothing of it.
+        QCOMPARE(row(database, id), QStringLiteral("completed|1|node-q"));
+        QVERIFY2(q.log().contains(QStringLiteral("claimed from another node; pulling its inputs")), qPrintable(q.log()));
+        QVERIFY2(p.log().contains(QStringLiteral("sending input 0 to node node-q")), qPrintable(p.log()));
+        QVERIFY2(p.log().contains(QStringLiteral("another node claimed the job")), qPrintable(p.log()));
+        // The long job stayed where it was.
+        QVERIFY2(row(database, first).endsWith(QStringLiteral("|node-p")), qPrintable(row(database, first)));
+        client.connection.close();
+        busy.connection.close();
+        p.stop();
+        q.stop();
+    }
+
     void frozenNodeComesBackToFindItsJobTakenOverAndStopsWithoutPublishing()
     {
         const QString database = QStringLiteral("frozen");
