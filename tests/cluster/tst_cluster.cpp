@@ -558,10 +558,12 @@ private slots:
         const QJsonObject completed = ofType(QStringLiteral("completed"));
         QVERIFY2(!completed.isEmpty(), qPrintable(QString::fromUtf8(QJsonDocument(ofType(QStringLiteral("error"))).toJson())
                                                   + q.log()));
-        QCOMPARE(completed.value(QStringLiteral("delivery_method")).toString(), QStringLiteral("fetch"));
-        QVERIFY(std::any_of(messages.cbegin(), messages.cend(), [&id](const QJsonObject &message) {
+        QVERIFY2(completed.value(QStringLiteral("delivery_method")).toString() == QLatin1StringView("fetch"),
+                 qPrintable(row(database, id) + u'\n' + p.log() + u'\n' + q.log()));
+        // Q's live progress of the run, relayed to the client on P.
+        QVERIFY(std::any_of(messages.cbegin(), messages.cend(), [](const QJsonObject &message) {
             return message.value(QStringLiteral("type")).toString() == QLatin1StringView("progress")
-                    && message.value(QStringLiteral("id")).toString() == id
+                    && message.value(QStringLiteral("job_id")).toString() == QLatin1StringView("pull-1")
                     && message.value(QStringLiteral("stage")).toString() == QLatin1StringView("processing");
         }));
         // The store shows that Q ran it, once; P served the input to Q and ran nothing of it.
