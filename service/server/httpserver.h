@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "directtcpserver.h"
 #include "httpconnection.h"
 
 #include <QElapsedTimer>
@@ -43,7 +44,7 @@ private:
 
     HttpLimits m_limits;
     HttpConnection::Handler m_handler;
-    QTcpServer m_server;
+    DirectTcpServer m_server;   // small writes skip Qt's 32 KiB write block
     QList<HttpConnection *> m_connections;
     QElapsedTimer m_sinceAcceptWarning;
     bool m_acceptWarned = false;   // an accept error was logged; the next accept logs the end

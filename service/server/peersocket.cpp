@@ -92,6 +92,22 @@ void PeerSocket::upgraded(QWebSocket *socket)
     m_tcp->setReadBufferSize(m_limits.anonymousBytes + 1024);
     // Connected after Qt's reader: sees what Qt left in the buffer.
     connect(m_tcp, &QIODevice::readyRead, this, &PeerSocket::afterQtReads);
+    releaseReadBlock();
+}
+
+void PeerSocket::releaseReadBlock()
+{
+    // Qt keeps the 16 KiB block its read buffer took for the handshake request until the socket
+    // closes, although an idle peer may never send again: at 10,000 connections, 160 MB.
+    // QIODevice::read(n) of exactly one buffered block hands the block itself over instead of
+    // copying it, so a byte put back and read again takes the emptied block out of the socket
+    // (net effect on the stream: none). Qt allocates a new one when the peer sends again.
+    // In a read transaction ungetChar() does nothing and read() would not consume: skip it.
+    if (!m_tcp || m_tcp->bytesAvailable() != 0 || m_tcp->isTransactionStarted())
+        return;
+    m_tcp->ungetChar('\0');
+    const QByteArray block = m_tcp->read(1);
+    Q_ASSERT(block.size() == 1 && m_tcp->bytesAvailable() == 0);
 }
 
 void PeerSocket::setAuthenticated()

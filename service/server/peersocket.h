@@ -85,6 +85,7 @@ private:
         bool final = true;
     };
 
+    void releaseReadBlock();
     void beforeQtReads();
     void afterQtReads();
     void trackFrames();

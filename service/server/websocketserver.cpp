@@ -3,6 +3,7 @@
 
 #include "acceptresumer.h"
 #include "bytebudget.h"
+#include "directtcpserver.h"
 #include "config/config.h"
 #include "logging/logging.h"
 #include "peersocket.h"
@@ -96,7 +97,9 @@ std::optional<QString> WebSocketServer::listen(const QString &host, quint16 port
         connect(sslServer, &QTcpServer::pendingConnectionAvailable, this, &WebSocketServer::onTcpConnection);
         m_listener = sslServer;
     } else {
-        m_listener = new QTcpServer(this);
+        // Small writes skip Qt's 32 KiB write block (see DirectWriteSocket); TLS keeps
+        // QSslSocket, whose encryption needs its own buffers anyway.
+        m_listener = new DirectTcpServer(this);
         connect(m_listener, &QTcpServer::newConnection, this, &WebSocketServer::onTcpConnection);
     }
     // Without it, one accept() failing for want of a file descriptor would close the port for good.
