@@ -3,6 +3,7 @@
 
 #include "cluster/clusterroutes.h"
 #include "cluster/clustersigner.h"
+#include "cluster/clusteroutputs.h"
 #include "cluster/clusterrelay.h"
 #include "config/descriptorlimit.h"
 #include "input/urlguard.h"
@@ -154,6 +155,13 @@ int Service::run(const Config &config)
         qCWarning(lcFfmpeg) << "cannot run" << config.ffmpegPath << "- jobs will fail and /health reports degraded";
 
     Metrics metrics(manager);
+    const ClusterSigner signer(config.clusterSecret, config.nodeName);
+    // Outputs stay on the node that produced them; any node streams them to its clients from
+    // there (fetch_output, the HTTP output route), over the signed node-to-node route. Made
+    // before the servers: their connections hold its replies, so it must outlive them.
+    std::unique_ptr<ClusterOutputs> clusterOutputs;
+    if (signer.enabled() && config.store.startsWith(QLatin1StringView("postgres")))
+        clusterOutputs = std::make_unique<ClusterOutputs>(*store, signer, store->leaseDuration());
     HttpLimits httpLimits;
     httpLimits.maxConnections = config.httpMaxConnections;
     httpLimits.headerTimeoutMs = config.httpHeaderTimeoutSeconds * 1000;
@@ -163,7 +171,6 @@ int Service::run(const Config &config)
                             QDateTime::currentDateTimeUtc()},
                  httpLimits);
     // Node-to-node routes only with a cluster secret (always with a PostgreSQL store).
-    const ClusterSigner signer(config.clusterSecret, config.nodeName);
     ClusterRoutes clusterRoutes(manager, signer, [&metrics](qint64 bytes) { metrics.addBytesSent(bytes); });
     if (signer.enabled()) {
         http.setClusterRoutes(
@@ -204,6 +211,8 @@ int Service::run(const Config &config)
             return std::nullopt;
         });
     }
+    if (clusterOutputs)
+        http.setRemoteOutputs(clusterOutputs.get());
     // Before the server: it outlives every session.
     EventRouter router(&manager);
     // Nodes on one PostgreSQL hear each other's job events (docs/scaling.md, "Events").
@@ -224,6 +233,7 @@ int Service::run(const Config &config)
         context.attachedElsewhere = [&relay](const QString &id) { relay->attachedElsewhere(id); };
         context.clusterStats = [&relay] { return relay->clusterStats(); };
     }
+    context.remoteOutputs = clusterOutputs.get();
     context.authenticator = &authenticator;
     context.config = &config;
     context.httpBaseUrl = httpUrl;

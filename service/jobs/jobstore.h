@@ -207,6 +207,13 @@ public:
     }
     // Every node's row, by name; empty when the store has none (or cannot be read).
     virtual QList<NodeRecord> nodes() { return {}; }
+    // The node that holds job `id`'s files (the one that ran it, for a finished job); empty on
+    // the embedded stores, for an unknown job, or when the store cannot be read.
+    virtual QString nodeOf(const QString &id)
+    {
+        Q_UNUSED(id);
+        return QString();
+    }
 };
 
 } // namespace Mediaforge

@@ -28,6 +28,7 @@ class EventRouter;
 class JobManager;
 class OutputSender;
 class PeerSocket;
+class RemoteOutputs;
 struct Job;
 struct JobOutput;
 
@@ -51,6 +52,8 @@ struct SessionContext
     std::function<void(const QString &id)> attachedElsewhere;
     // get_stats `cluster`: every node's jobs by state, from the store.
     std::function<QJsonObject()> clusterStats;
+    // The outputs of jobs another node ran, streamed from there (fetch_output).
+    RemoteOutputs *remoteOutputs = nullptr;
 };
 
 // One WebSocket connection: its protocol level (0 until `hello`), role and owner namespace.

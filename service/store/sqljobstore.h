@@ -49,6 +49,7 @@ public:
     bool registerNode(const NodeRecord &self) override;
     bool setNodeState(const QString &state) override;
     QList<NodeRecord> nodes() override;
+    QString nodeOf(const QString &id) override;
     bool requestCancel(const QString &id) override;
     QStringList cancelRequests() override;
     QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;

@@ -67,4 +67,14 @@ QList<NodeRecord> SqlJobStore::nodes()
     return list;
 }
 
+QString SqlJobStore::nodeOf(const QString &id)
+{
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT node FROM jobs WHERE id = ?"));
+    query.addBindValue(id);
+    if (!exec(query, "find a job's node") || !query.next())
+        return QString();
+    return query.value(0).toString();
+}
+
 } // namespace Mediaforge

@@ -10,6 +10,7 @@
 #include "testservice.h"
 #include "testsubmitter.h"
 
+#include <QCryptographicHash>
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
@@ -18,6 +19,8 @@
 #include <QTcpServer>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -92,6 +95,73 @@ private:
     TestHttpServer m_http;
     QTemporaryDir m_media;
     QString m_clip;
+    QNetworkAccessManager m_network;
+
+    struct Fetched
+    {
+        QJsonObject reply;    // output_delivered, or the error
+        QByteArray bytes;     // the chunks, in order
+        bool inOrder = true;  // each chunk's offset was where the last one ended
+    };
+
+    // fetch_output of output 0 over `client`'s connection, waiting for its last reply.
+    static Fetched fetchOutput(TestSubmitter &client, const QString &id)
+    {
+        Fetched fetched;
+        bool answered = false;
+        const QMetaObject::Connection chunks = QObject::connect(
+                &client.connection, &ClientConnection::outputChunk, &client.connection,
+                [&fetched](const ClientConnection::Chunk &chunk) {
+                    fetched.inOrder = fetched.inOrder && chunk.offset == fetched.bytes.size();
+                    fetched.bytes += chunk.payload;
+                });
+        client.connection.request(QJsonObject{{QStringLiteral("type"), QStringLiteral("fetch_output")},
+                                              {QStringLiteral("id"), id},
+                                              {QStringLiteral("index"), 0}},
+                                  [&](const QJsonObject &reply) {
+                                      fetched.reply = reply;
+                                      answered = true;
+                                  });
+        if (!QTest::qWaitFor([&] { return answered; }, 120'000))
+            qWarning() << "no answer to fetch_output";
+        QObject::disconnect(chunks);
+        return fetched;
+    }
+
+    struct HttpAnswer
+    {
+        int status = 0;
+        QByteArray body;
+        QByteArray contentRange;
+    };
+
+    // GET of a node's client output route (no tokens on loopback).
+    HttpAnswer httpGet(const QString &url, const QByteArray &range = {})
+    {
+        QNetworkRequest request{QUrl(url)};
+        if (!range.isEmpty())
+            request.setRawHeader("Range", range);
+        QNetworkReply *reply = m_network.get(request);
+        HttpAnswer answer;
+        if (QTest::qWaitFor([reply] { return reply->isFinished(); }, 120'000)) {
+            answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            answer.body = reply->readAll();
+            answer.contentRange = reply->rawHeader("Content-Range");
+        }
+        reply->deleteLater();
+        return answer;
+    }
+
+    // The bytes of a completed job's only output on the node's own disk.
+    static QByteArray outputOnDisk(const TestService &node, const QString &id)
+    {
+        const QDir directory(node.jobsDirectory() + QStringLiteral("/job-") + id);
+        const QStringList files = directory.entryList(QDir::Files);
+        if (files.size() != 1)
+            return QByteArray();
+        QFile file(directory.filePath(files.first()));
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    }
 
     QStringList nodeArguments(const QString &database, const QString &node) const
     {
@@ -573,10 +643,60 @@ private slots:
         QVERIFY2(p.log().contains(QStringLiteral("another node claimed the job")), qPrintable(p.log()));
         // The long job stayed where it was.
         QVERIFY2(row(database, first).endsWith(QStringLiteral("|node-p")), qPrintable(row(database, first)));
+
+        // The output stays on Q's disk; the client fetches it through P, which streams it from Q
+        // over the signed route: the same bytes, in the same chunks and messages as a local one.
+        const QByteArray onQ = outputOnDisk(q, id);
+        QVERIFY2(onQ.size() > 1000, qPrintable(q.jobsDirectory()));
+        const Fetched fetched = fetchOutput(client, id);
+        QVERIFY2(fetched.reply.value(QStringLiteral("type")).toString() == QLatin1StringView("output_delivered"),
+                 qPrintable(QString::fromUtf8(QJsonDocument(fetched.reply).toJson()) + p.log()));
+        QVERIFY(fetched.inOrder);
+        QCOMPARE(fetched.bytes.size(), onQ.size());
+        QVERIFY(fetched.bytes == onQ);
+        QCOMPARE(fetched.reply.value(QStringLiteral("bytes")).toInteger(), qint64(onQ.size()));
+        QCOMPARE(fetched.reply.value(QStringLiteral("sha256")).toString(),
+                 QString::fromLatin1(QCryptographicHash::hash(onQ, QCryptographicHash::Sha256).toHex()));
+        QVERIFY2(q.log().contains(QStringLiteral("sending output 0 to node node-p")), qPrintable(q.log()));
+        // The HTTP output route of P, by Range, from Q's file too.
+        const QString route = p.httpUrl() + QStringLiteral("/jobs/") + id + QStringLiteral("/output");
+        const HttpAnswer part = httpGet(route, "bytes=100-1099");
+        QCOMPARE(part.status, 206);
+        QCOMPARE(part.contentRange, "bytes 100-1099/" + QByteArray::number(onQ.size()));
+        QVERIFY(part.body == onQ.mid(100, 1000));
+        const HttpAnswer whole = httpGet(route);
+        QCOMPARE(whole.status, 200);
+        QVERIFY(whole.body == onQ);
+        QCOMPARE(httpGet(route, "bytes=" + QByteArray::number(onQ.size() + 10) + "-").status, 416);
+
+        // Q gone: P answers with a typed error, on both routes, and stays healthy.
+        q.stop();
+        const Fetched refused = fetchOutput(client, id);
+        QCOMPARE(refused.reply.value(QStringLiteral("type")).toString(), QStringLiteral("error"));
+        const QString code = refused.reply.value(QStringLiteral("code")).toString();
+        QVERIFY2(code == QLatin1StringView("OUTPUT_SEND_FAILED") || code == QLatin1StringView("NODE_LOST"),
+                 qPrintable(QString::fromUtf8(QJsonDocument(refused.reply).toJson())));
+        QCOMPARE(refused.reply.value(QStringLiteral("details")).toObject().value(QStringLiteral("node")).toString(),
+                 QStringLiteral("node-q"));
+        QVERIFY(refused.bytes.isEmpty());
+        const HttpAnswer failedHttp = httpGet(route);
+        QCOMPARE(failedHttp.status, 502);
+        QVERIFY2(failedHttp.body.contains("OUTPUT_SEND_FAILED") || failedHttp.body.contains("NODE_LOST"),
+                 failedHttp.body.constData());
+        // P's own job: served from P's disk as before, on both routes.
+        QVERIFY2(waitForRow(database, first, QStringLiteral("completed|1|node-p"), 300'000), qPrintable(row(database, first)));
+        const QByteArray onP = outputOnDisk(p, first);
+        QVERIFY(onP.size() > 1000);
+        const Fetched local = fetchOutput(busy, first);
+        QCOMPARE(local.reply.value(QStringLiteral("type")).toString(), QStringLiteral("output_delivered"));
+        QVERIFY(local.bytes == onP);
+        const HttpAnswer localHttp = httpGet(p.httpUrl() + QStringLiteral("/jobs/") + first + QStringLiteral("/output"),
+                                             "bytes=0-99");
+        QCOMPARE(localHttp.status, 206);
+        QVERIFY(localHttp.body == onP.left(100));
         client.connection.close();
         busy.connection.close();
         p.stop();
-        q.stop();
     }
 
     void frozenNodeComesBackToFindItsJobTakenOverAndStopsWithoutPublishing()
