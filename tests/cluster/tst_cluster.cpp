@@ -699,6 +699,78 @@ private slots:
         p.stop();
     }
 
+    void pullFromAHolderThatDiedEndsTheJobOnceWithAttemptsExhausted()
+    {
+        const QString database = QStringLiteral("pullfail");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService g;
+        TestService h;
+        // A longer lease than the other tests: H must claim G's job while G still counts as
+        // alive (a heartbeat within one lease), after G has died. One run per job on H, so
+        // that the failed pull ends the job instead of handing it back to a node that is gone.
+        const QStringList lease{QStringLiteral("--lease-seconds"), QStringLiteral("12")};
+        QVERIFY(startNode(g, database, QStringLiteral("node-g"), lease));
+        QVERIFY(startNode(h, database, QStringLiteral("node-h"), lease + QStringList{QStringLiteral("--max-attempts"),
+                                                                                     QStringLiteral("1")}));
+        // Both nodes busy with a long job each.
+        TestSubmitter onG;
+        TestSubmitter onH;
+        QVERIFY(onG.open(QUrl(g.wsUrl())));
+        QVERIFY(onH.open(QUrl(h.wsUrl())));
+        const QString longOnG = submit(onG, QStringLiteral("pullfail-g"));
+        QVERIFY2(waitForRow(database, longOnG, QStringLiteral("processing|1|node-g"), 120'000), qPrintable(row(database, longOnG)));
+        const QString longOnH = submit(onH, QStringLiteral("pullfail-h"));
+        QVERIFY2(waitForRow(database, longOnH, QStringLiteral("processing|1|node-h"), 120'000), qPrintable(row(database, longOnH)));
+        // An admin on H follows every node's jobs.
+        TestSubmitter admin;
+        QVERIFY(admin.open(QUrl(h.wsUrl())));
+        QList<QJsonObject> events;
+        QObject::connect(&admin.connection, &ClientConnection::messageReceived, &admin.connection,
+                         [&events](const QJsonObject &message) {
+                             if (message.value(QStringLiteral("type")).toString() == QLatin1StringView("job_event"))
+                                 events.append(message);
+                         });
+        QCOMPARE(admin.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("subscribe")}}).value(QStringLiteral("type")).toString(),
+                 QStringLiteral("subscribed"));
+        // Uploaded to G, queued there: G's disk holds its only input.
+        const QString id = onG.start(QStringLiteral("pullfail-1"), QStringLiteral("compress"),
+                                     QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_clip,
+                                     QJsonObject{{QStringLiteral("detach"), true}});
+        QVERIFY(!id.isEmpty());
+        QVERIFY2(waitForRow(database, id, QStringLiteral("queued|1|node-g"), 120'000), qPrintable(row(database, id)));
+
+        // G dies; H's slot frees at once (its job cancelled), and H claims G's queued job, whose
+        // input it cannot pull.
+        ::kill(pid_t(g.processId()), SIGKILL);
+        QCOMPARE(onH.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("cancel_job")}, {QStringLiteral("id"), longOnH}})
+                         .value(QStringLiteral("code"))
+                         .toString(),
+                 QStringLiteral("JOB_CANCELLED"));
+        QVERIFY2(waitForRow(database, id, QStringLiteral("failed"), 120'000), qPrintable(row(database, id) + u'\n' + h.log()));
+        QVERIFY2(h.log().contains(QStringLiteral("claimed from another node; pulling its inputs")), qPrintable(h.log()));
+        QVERIFY2(m_postgres.psql(database, QStringLiteral("SELECT error FROM jobs WHERE id = '%1'").arg(id)).join(u' ').contains(
+                         QStringLiteral("ATTEMPTS_EXHAUSTED")),
+                 qPrintable(h.log()));
+        // Once: one failure in the store, one `failed` event, and H runs nothing more of it.
+        QTest::qWait(3000);
+        QVERIFY2(row(database, id).startsWith(QStringLiteral("failed|")) && row(database, id).endsWith(QStringLiteral("|node-h")),
+                 qPrintable(row(database, id)));
+        QCOMPARE(h.log().count(QStringLiteral("cannot pull its input")), 1);
+        const auto failedEvents = std::count_if(events.cbegin(), events.cend(), [&id](const QJsonObject &message) {
+            return message.value(QStringLiteral("event")).toString() == QLatin1StringView("failed")
+                    && message.value(QStringLiteral("job")).toObject().value(QStringLiteral("id")).toString() == id;
+        });
+        QCOMPARE(failedEvents, 1);
+        // H is healthy and its directory for the job is gone.
+        QVERIFY(!QDir(h.jobsDirectory() + QStringLiteral("/job-") + id).exists());
+        QCOMPARE(admin.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("get_stats")}}).value(QStringLiteral("type")).toString(),
+                 QStringLiteral("stats"));
+        admin.connection.close();
+        onG.connection.close();
+        onH.connection.close();
+        h.stop();
+    }
+
     void frozenNodeComesBackToFindItsJobTakenOverAndStopsWithoutPublishing()
     {
         const QString database = QStringLiteral("frozen");
