@@ -23,6 +23,8 @@
 #include <QNetworkReply>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWebSocket>
+#include <QtEndian>
 
 #include <algorithm>
 #include <iterator>
@@ -658,6 +660,21 @@ private slots:
         QCOMPARE(fetched.reply.value(QStringLiteral("sha256")).toString(),
                  QString::fromLatin1(QCryptographicHash::hash(onQ, QCryptographicHash::Sha256).toHex()));
         QVERIFY2(q.log().contains(QStringLiteral("sending output 0 to node node-p")), qPrintable(q.log()));
+        // A level 0 connection (no hello; an admin without tokens on loopback) gets the whole
+        // file in one binary message, as from a local output.
+        QWebSocket level0;
+        QByteArray whole0;
+        QObject::connect(&level0, &QWebSocket::binaryMessageReceived, &level0,
+                         [&whole0](const QByteArray &message) { whole0 = message; });
+        level0.open(QUrl(p.wsUrl()));
+        QVERIFY(QTest::qWaitFor([&level0] { return level0.state() == QAbstractSocket::ConnectedState; }, 60'000));
+        level0.sendTextMessage(QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("fetch_output")},
+                                                                           {QStringLiteral("id"), id}})
+                                                         .toJson(QJsonDocument::Compact)));
+        QVERIFY2(QTest::qWaitFor([&whole0] { return !whole0.isEmpty(); }, 120'000), qPrintable(p.log()));
+        const quint32 headerLength = qFromBigEndian<quint32>(whole0.constData());
+        QVERIFY(whole0.mid(4 + headerLength) == onQ);
+        level0.close();
         // The HTTP output route of P, by Range, from Q's file too.
         const QString route = p.httpUrl() + QStringLiteral("/jobs/") + id + QStringLiteral("/output");
         const HttpAnswer part = httpGet(route, "bytes=100-1099");
