@@ -563,6 +563,9 @@ void JobManager::schedule()
         }
         m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), job->id), m_queue.end());
         job->startedAt = claimed->startedAt;
+        // Another node may have handed the job back after a failed pull, which counted as a
+        // run in the store only.
+        job->attempts = std::max(job->attempts, claimed->attempts);
         startProcessing(*job, slot);
     }
     // A claim or a finished run changed who holds slots, and with it the fair order.

@@ -5,7 +5,9 @@
 // cluster) with the limits and disk guard of any input, and runs it. The node that received
 // the job keeps its input files for that node until the job ends. A pull that fails gives the
 // job back to its holder as a run that counts (attempts + 1), or ends it when its holder is
-// gone for good (NODE_LOST) or it has had its runs (--max-attempts).
+// gone for good (NODE_LOST) or it has had its runs (--max-attempts). The holder still has the
+// job queued in memory (a pull publishes nothing, so it has not lent the job away yet) and
+// runs it with the stored attempts when the store hands it out there again.
 #include "jobmanager.h"
 #include "jobmanager_p.h"
 
@@ -157,11 +159,18 @@ void JobManager::pullFailed(const QString &id, const Error &error)
                                 << "cannot pull its input (" << error.message << ");"
                                 << (handed ? "handed back to its node" : "and cannot hand it back:")
                                 << (handed ? QString() : m_store->lastError());
-    // Nothing of it is this node's: out of memory without an announcement, as an abandoned run.
+    // Nothing of it is this node's: out of memory at once and without an announcement. A
+    // `removed` would tell every node's subscribers that a job still queued on its holder is
+    // gone, and a copy left in memory until later would make this node refuse the job when
+    // its next claim (just below, the holder being still busy) hands it out here again.
     stopRuntime(id);
-    job->status = JobStatus::Cancelled;
-    job->outputsRemoved = true;
-    scheduleEviction(id);
+    if (auto ids = m_byJobId.find(jobIdKey(job->owner, job->jobId)); ids != m_byJobId.end()) {
+        ids->removeOne(id);
+        if (ids->isEmpty())
+            m_byJobId.erase(ids);
+    }
+    m_order.removeOne(id);
+    m_jobs.erase(id);
     schedule();
 }
 

@@ -716,19 +716,19 @@ private slots:
         p.stop();
     }
 
-    void pullFromAHolderThatDiedEndsTheJobOnceWithAttemptsExhausted()
+    void pullFromAHolderThatDiedIsHandedBackClaimedAgainAndEndsOnceWithAttemptsExhausted()
     {
         const QString database = QStringLiteral("pullfail");
         QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
         TestService g;
         TestService h;
         // A longer lease than the other tests: H must claim G's job while G still counts as
-        // alive (a heartbeat within one lease), after G has died. One run per job on H, so
-        // that the failed pull ends the job instead of handing it back to a node that is gone.
+        // alive (a heartbeat within one lease), after G has died. Two runs per job (the
+        // default): the first failed pull hands the job back, and H, free again while G still
+        // looks alive and busy, claims it again at once; the second ends it.
         const QStringList lease{QStringLiteral("--lease-seconds"), QStringLiteral("12")};
         QVERIFY(startNode(g, database, QStringLiteral("node-g"), lease));
-        QVERIFY(startNode(h, database, QStringLiteral("node-h"), lease + QStringList{QStringLiteral("--max-attempts"),
-                                                                                     QStringLiteral("1")}));
+        QVERIFY(startNode(h, database, QStringLiteral("node-h"), lease));
         // Both nodes busy with a long job each.
         TestSubmitter onG;
         TestSubmitter onH;
@@ -772,7 +772,9 @@ private slots:
         QTest::qWait(3000);
         QVERIFY2(row(database, id).startsWith(QStringLiteral("failed|")) && row(database, id).endsWith(QStringLiteral("|node-h")),
                  qPrintable(row(database, id)));
-        QCOMPARE(h.log().count(QStringLiteral("cannot pull its input")), 1);
+        QCOMPARE(h.log().count(QStringLiteral("cannot pull its input")), 2);
+        QCOMPARE(h.log().count(QStringLiteral("handed back to its node")), 1);
+        QCOMPARE(h.log().count(QStringLiteral("claimed from another node; pulling its inputs")), 2);
         const auto failedEvents = std::count_if(events.cbegin(), events.cend(), [&id](const QJsonObject &message) {
             return message.value(QStringLiteral("event")).toString() == QLatin1StringView("failed")
                     && message.value(QStringLiteral("job")).toObject().value(QStringLiteral("id")).toString() == id;
@@ -786,6 +788,72 @@ private slots:
         onG.connection.close();
         onH.connection.close();
         h.stop();
+    }
+
+    void failedPullHandsTheJobBackToItsLiveHolderWhichRunsItWithAttempts2()
+    {
+        const QString database = QStringLiteral("handback");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService r;
+        TestService s;
+        // R advertises a URL of the test's HTTP server instead of its own port: its pull route
+        // there answers 404 after a while, as a holder that cannot serve the file would (R
+        // itself stays alive, with its heartbeat). Real: the node's request and its failure.
+        const QString advertised = QStringLiteral("http://") + m_http.authority();
+        QVERIFY(startNode(r, database, QStringLiteral("node-r"), {QStringLiteral("--advertise-url"), advertised}));
+        QVERIFY(startNode(s, database, QStringLiteral("node-s")));
+        TestSubmitter onR;
+        TestSubmitter onS;
+        QVERIFY(onR.open(QUrl(r.wsUrl())));
+        QVERIFY(onS.open(QUrl(s.wsUrl())));
+        const QString longOnR = submit(onR, QStringLiteral("handback-r"));
+        QVERIFY2(waitForRow(database, longOnR, QStringLiteral("processing|1|node-r"), 120'000), qPrintable(row(database, longOnR)));
+        const QString longOnS = submit(onS, QStringLiteral("handback-s"));
+        QVERIFY2(waitForRow(database, longOnS, QStringLiteral("processing|1|node-s"), 120'000), qPrintable(row(database, longOnS)));
+        // Uploaded to R by a client that stays connected, queued there while both nodes are busy.
+        TestSubmitter client;
+        QVERIFY(client.open(QUrl(r.wsUrl())));
+        QList<QJsonObject> messages;
+        QObject::connect(&client.connection, &ClientConnection::messageReceived, &client.connection,
+                         [&messages](const QJsonObject &message) { messages.append(message); });
+        const QString id = client.start(QStringLiteral("handback-1"), QStringLiteral("compress"),
+                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_clip);
+        QVERIFY(!id.isEmpty());
+        const QString pullPath = QStringLiteral("/cluster/v1/jobs/%1/inputs/0").arg(id);
+        m_http.setRoute(pullPath, TestHttpServer::Response::statusPage(404).delayedBy(std::chrono::seconds(8)));
+        QVERIFY2(waitForRow(database, id, QStringLiteral("queued|1|node-r"), 120'000), qPrintable(row(database, id)));
+
+        // S frees its slot and claims R's job; while its pull waits, R frees its own slot.
+        QCOMPARE(onS.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("cancel_job")}, {QStringLiteral("id"), longOnS}})
+                         .value(QStringLiteral("code"))
+                         .toString(),
+                 QStringLiteral("JOB_CANCELLED"));
+        QVERIFY2(QTest::qWaitFor([&] { return row(database, id).endsWith(QStringLiteral("|node-s")); }, 60'000),
+                 qPrintable(row(database, id) + u'\n' + s.log()));
+        QCOMPARE(onR.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("cancel_job")}, {QStringLiteral("id"), longOnR}})
+                         .value(QStringLiteral("code"))
+                         .toString(),
+                 QStringLiteral("JOB_CANCELLED"));
+        // The pull fails; S hands the job back (a run that counts), and R, which kept its input,
+        // runs it to completion for the client that is still connected to it.
+        QVERIFY2(waitForRow(database, id, QStringLiteral("completed"), 300'000),
+                 qPrintable(row(database, id) + u'\n' + r.log() + u'\n' + s.log()));
+        QVERIFY2(row(database, id) == QLatin1StringView("completed|2|node-r"), qPrintable(row(database, id) + u'\n' + r.log()));
+        QVERIFY2(s.log().contains(QStringLiteral("handed back to its node")), qPrintable(s.log()));
+        QCOMPARE(m_http.requestCount(pullPath), 1);
+        QVERIFY2(QTest::qWaitFor([&] {
+            return std::any_of(messages.cbegin(), messages.cend(), [&id](const QJsonObject &message) {
+                return message.value(QStringLiteral("type")).toString() == QLatin1StringView("completed")
+                        && message.value(QStringLiteral("id")).toString() == id;
+            });
+        }, 60'000), qPrintable(r.log()));
+        // Nothing of it left on S.
+        QVERIFY(!QDir(s.jobsDirectory() + QStringLiteral("/job-") + id).exists());
+        client.connection.close();
+        onR.connection.close();
+        onS.connection.close();
+        r.stop();
+        s.stop();
     }
 
     void frozenNodeComesBackToFindItsJobTakenOverAndStopsWithoutPublishing()
