@@ -63,6 +63,10 @@ void AcceptResumer::onAcceptError(QAbstractSocket::SocketError error)
 
 void AcceptResumer::pause(const QString &why)
 {
+    // Qt 6.4's pause/resumeAccepting dereference the listening socket without a check: on a
+    // server that has stopped listening (shutdown began) they crash.
+    if (!m_server->isListening())
+        return;
     m_server->pauseAccepting();
     if (!m_paused) {
         m_paused = true;
@@ -84,6 +88,8 @@ void AcceptResumer::tryResume()
         return;
     }
     m_paused = false;
+    if (!m_server->isListening())
+        return;   // closed meanwhile (shutdown): nothing to resume
     m_server->resumeAccepting();
     if (m_warned) {
         m_warned = false;

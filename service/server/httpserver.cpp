@@ -109,7 +109,10 @@ void HttpServer::onAcceptError(QAbstractSocket::SocketError error)
     // in the same burst may not have had time to send its request (connections that closed
     // meanwhile free their descriptors on the next turn of the event loop).
     const bool freed = dropOldestIdle(kAcceptIdleGraceMs);
-    QTimer::singleShot(freed ? 0 : kAcceptRetryMs, this, [this] { m_server.resumeAccepting(); });
+    QTimer::singleShot(freed ? 0 : kAcceptRetryMs, this, [this] {
+        if (m_server.isListening())   // Qt 6.4 crashes resuming a server closed meanwhile
+            m_server.resumeAccepting();
+    });
 }
 
 } // namespace Mediaforge

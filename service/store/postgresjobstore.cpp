@@ -70,6 +70,18 @@ std::optional<ConnectionParameters> parseUri(const QString &uri, QString *error)
     return parameters;
 }
 
+// The store's connection and the relay's are opened from the same URI the same way.
+void configure(QSqlDatabase &database, const ConnectionParameters &parameters)
+{
+    database.setHostName(parameters.host);
+    if (parameters.port > 0)
+        database.setPort(parameters.port);
+    database.setUserName(parameters.user);
+    database.setPassword(parameters.password);
+    database.setDatabaseName(parameters.database);
+    database.setConnectOptions(parameters.options.join(u';'));
+}
+
 } // namespace
 
 PostgresJobStore::PostgresJobStore(QString connectionName, QString node, std::chrono::seconds lease)
@@ -92,13 +104,7 @@ QString PostgresJobStore::openConnection(const QString &uri, const QString &conn
     QString problem;
     {
         QSqlDatabase database = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connectionName);
-        database.setHostName(parameters->host);
-        if (parameters->port > 0)
-            database.setPort(parameters->port);
-        database.setUserName(parameters->user);
-        database.setPassword(parameters->password);
-        database.setDatabaseName(parameters->database);
-        database.setConnectOptions(parameters->options.join(u';'));
+        configure(database, *parameters);
         if (!database.open())
             problem = QStringLiteral("cannot connect to %1: %2").arg(parameters->description, database.lastError().text().simplified());
     }
@@ -123,13 +129,7 @@ std::unique_ptr<PostgresJobStore> PostgresJobStore::open(const QString &uri, con
             QStringLiteral("mediaforge-store-") + QUuid::createUuid().toString(QUuid::WithoutBraces), node, lease));
     store->m_description = parameters->description;
     QSqlDatabase &database = store->addDatabase(QStringLiteral("QPSQL"));
-    database.setHostName(parameters->host);
-    if (parameters->port > 0)
-        database.setPort(parameters->port);
-    database.setUserName(parameters->user);
-    database.setPassword(parameters->password);
-    database.setDatabaseName(parameters->database);
-    database.setConnectOptions(parameters->options.join(u';'));
+    configure(database, *parameters);
     if (!database.open()) {
         *error = QStringLiteral("cannot connect to the job store %1: %2")
                          .arg(store->m_description, database.lastError().text().simplified());

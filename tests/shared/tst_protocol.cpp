@@ -39,7 +39,8 @@ void TestProtocol::errorCodesRoundTripAndKeepTheirLevel0Names()
 {
     for (ErrorCode code : allErrorCodes())
         QCOMPARE(errorCodeFromName(errorCodeName(code)), code);
-    QCOMPARE(allErrorCodes().size(), 31);
+    QCOMPARE(allErrorCodes().size(), 32);
+    QCOMPARE(errorCodeName(ErrorCode::NodeLost), QStringLiteral("NODE_LOST"));
     QCOMPARE(errorCodeName(ErrorCode::JobCancelled), QStringLiteral("JOB_CANCELLED"));
     QCOMPARE(errorCodeName(ErrorCode::InvalidJson), QStringLiteral("INVALID_JSON"));
     QCOMPARE(errorCodeName(ErrorCode::UrlNotAllowed), QStringLiteral("URL_NOT_ALLOWED"));
