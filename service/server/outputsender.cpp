@@ -111,25 +111,25 @@ void OutputSender::openOutput()
                                    {QStringLiteral("limit_bytes"), m_wholeLimit}}));
             return;
         }
-        if (m_current->remote && !openRemote(output))
+        if (m_current->remote && !openRemote())
             return;
         // A remote whole output goes on once the other node's reply is complete.
         if (!m_current->remote)
             continueWhole();
         return;
     }
-    if (m_current->remote && !openRemote(output))
+    if (m_current->remote && !openRemote())
         return;
     pump();
 }
 
-bool OutputSender::openRemote(const JobOutput &output)
+bool OutputSender::openRemote()
 {
-    Q_UNUSED(output);
     Error error(ErrorCode::OutputSendFailed, QStringLiteral("this node cannot fetch outputs from other nodes"));
     // Chunked: a few chunks ahead, never less than one whole chunk (pump waits for one).
-    // Whole: the file itself, at most the level 0 limit checked above.
-    const qint64 buffer = m_current->chunked ? 2 * m_chunkBytes : std::max<qint64>(m_size, 1);
+    // Whole: the file itself, at most the level 0 limit checked above (and room for an error
+    // page instead of a tiny file).
+    const qint64 buffer = m_current->chunked ? 2 * m_chunkBytes : std::max<qint64>(m_size, 64 * 1024);
     QNetworkReply *reply = m_remote ? m_remote->open(m_current->id, m_index, QByteArray(), buffer, &error) : nullptr;
     if (!reply) {
         fail(error);

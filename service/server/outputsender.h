@@ -77,7 +77,7 @@ private:
     void onBytesWritten(qint64 bytes);
     bool sourceOpen() const { return m_file.isOpen() || m_reply; }
     void closeSource();
-    bool openRemote(const JobOutput &output);
+    bool openRemote();
     void onRemoteFinished();
     // The reply's answer is in and good (200 with the expected length); fails the delivery
     // and returns false when it is bad, and returns false while it has not come yet.
