@@ -19,7 +19,7 @@ import tempfile
 import unittest
 import urllib.request
 
-from harness import Service, async_test, connect, level0_job, main, make_video, request, sha256
+from harness import Service, async_test, connect, frame, level0_job, main, make_video, request, sha256
 from hostile_support import tokens_file
 from test_level1 import collect_until_delivered, hello, upload_chunks
 
@@ -249,6 +249,36 @@ class CacheOnDisk(unittest.TestCase):
             self.assertIs(completed["cached"], True)
             self.assertEqual(ffmpeg_runs(self.log), runs)
             self.assertEqual(again, outputs)
+
+    @async_test
+    async def test_upload_resumed_after_a_restart_has_the_whole_files_digest(self):
+        # The bytes received before the restart are hashed from the file once; the rest as it
+        # arrives. A wrong digest here would make the cache miss (or hit the wrong entry).
+        data = read(make_video(seconds=1.0, size="320x240"))
+        half = len(data) // 2
+        tokens = tokens_file(self.dir, [f"client {ALICE} alice"])
+        with self.service("--cache-size", "64M", "--tokens-file", tokens) as service:
+            async with connect(service.ws_url) as ws:
+                await hello(ws, token=ALICE)
+                ack = await request(ws, {"type": "start_job", "job_id": "resumed", "operation": "thumbnail",
+                                         "input": {"source": "upload", "filename": "clip.mp4", "size": len(data)},
+                                         "options": THUMB})
+                self.assertEqual(ack["type"], "ack", ack)
+                for offset in range(0, half, 65536):
+                    await ws.send(frame({"job_id": "resumed", "offset": offset, "final": False},
+                                        data[offset:min(offset + 65536, half)]))
+                self.assertEqual((await request(ws, {"type": "ping"}))["type"], "pong")
+            service.restart(signal.SIGKILL)
+            async with connect(service.ws_url) as ws:
+                await hello(ws, token=ALICE)
+                attached = await request(ws, {"type": "attach", "job_id": "resumed"})
+                self.assertEqual(attached["job"]["uploads"][0]["received_bytes"], half, attached)
+                for offset in range(half, len(data), 65536):
+                    await ws.send(frame({"job_id": "resumed", "offset": offset, "final": offset + 65536 >= len(data)},
+                                        data[offset:offset + 65536]))
+                completed, _, _, _ = await collect_until_delivered(ws, "resumed")
+                snapshot = (await request(ws, {"type": "get_job", "id": completed["id"]}))["job"]
+            self.assertEqual(snapshot["input"]["sha256"], [sha256(data)])
 
     @async_test
     async def test_tampered_cache_file_is_not_served(self):
