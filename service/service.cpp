@@ -156,6 +156,7 @@ int Service::run(const Config &config)
     }
 
     Metrics metrics(manager);
+    metrics.setNode(config.nodeName);
 
     // Webhooks: the outbox rows the store writes with each state change, sent from here. The
     // key of an owner's deliveries: the service-wide one for now; a per-owner key (tokens file)
@@ -271,6 +272,25 @@ int Service::run(const Config &config)
                                  {QStringLiteral("write_p99_ms"), double(latency.percentile(0.99)) / 1000.0}});
         return stats;
     };
+    context.setNodeState = [&store, &manager, &config](const QString &node, bool drain) -> std::optional<Error> {
+        if (!store->reachable())
+            return manager.storeUnavailableError();
+        // A store of its own (no nodes table rows): the cluster is this node, drained in memory.
+        if (store->nodes().isEmpty()) {
+            if (node != config.nodeName)
+                return Error(ErrorCode::NotFound, QStringLiteral("no node '%1'; this node is '%2'").arg(node, config.nodeName));
+            manager.setDraining(drain);
+            return std::nullopt;
+        }
+        // In the nodes table: every node's claim reads it, so the drained node stops claiming
+        // at its next claim, and the others take its queued jobs that can move.
+        if (!store->setNodeStateOf(node, drain ? QStringLiteral("draining") : QStringLiteral("active"))) {
+            if (!store->reachable())
+                return manager.storeUnavailableError();
+            return Error(ErrorCode::NotFound, QStringLiteral("no node '%1' in the cluster").arg(node));
+        }
+        return std::nullopt;
+    };
     context.nodes = [&store, &manager, &config, advertiseUrl, startedAt = QDateTime::currentDateTimeUtc()] {
         // The same judgement as the take-over's: silent for that many leases is gone for good.
         const qint64 goneAfterMs = qint64(config.leaseSeconds) * 1000 * PostgresJobStore::kGoneAfterLeases;
@@ -295,7 +315,8 @@ int Service::run(const Config &config)
             const JobStats stats = manager.stats();
             list.append(entry(NodeRecord{config.nodeName, advertiseUrl, QStringLiteral(MEDIAFORGE_VERSION),
                                          manager.maxConcurrentJobs(), startedAt, 0,
-                                         manager.isShuttingDown() ? QStringLiteral("draining") : QStringLiteral("active"),
+                                         manager.isShuttingDown() || manager.isDraining() ? QStringLiteral("draining")
+                                                                                          : QStringLiteral("active"),
                                          stats.activeJobs},
                               true));
         }

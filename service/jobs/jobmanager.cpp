@@ -183,6 +183,10 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     }
     if (m_shuttingDown)
         return Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down; no new jobs"));
+    // Not while the store cannot record the job (an accepted job would be one it forgets);
+    // once the back-off has passed, the insert below tries the connection again.
+    if (!m_store->reachable() && m_store->retryAfter().count() > 0)
+        return storeUnavailable();
     if (request.inputs.isEmpty())
         return Error(ErrorCode::ValidationError, QStringLiteral("a job needs an input"));
 
@@ -295,8 +299,10 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     const bool recorded = m_store->insert(job);
     m_storeLatency.add(clock.nsecsElapsed() / 1000);
     if (!recorded) {
-        qCWarning(lcJobs).noquote() << jobFields(job) << "cannot record the job:" << m_store->lastError();
         QDir(job.directory).removeRecursively();
+        if (!m_store->reachable())
+            return storeUnavailable();   // the store logged the outage once
+        qCWarning(lcJobs).noquote() << jobFields(job) << "cannot record the job:" << m_store->lastError();
         return Error(ErrorCode::InternalError, QStringLiteral("the job store cannot record the job; try again later"));
     }
 
@@ -558,7 +564,7 @@ void JobManager::enqueue(Job &job)
 
 void JobManager::schedule()
 {
-    if (m_shuttingDown)
+    if (m_shuttingDown || m_draining)
         return;
     for (int slot = 0; slot < m_slots.size() && !m_queue.empty(); ++slot) {
         if (!m_slots.at(slot).isEmpty())
@@ -570,7 +576,13 @@ void JobManager::schedule()
         const std::optional<Job> claimed = m_store->claimNext(QDateTime::currentDateTimeUtc());
         m_storeLatency.add(clock.nsecsElapsed() / 1000);
         if (!claimed) {
-            qCWarning(lcJobs) << "the store has no queued job although" << m_queue.size() << "wait:" << m_store->lastError();
+            // While the store is unreachable, the next heartbeat after it returns claims again.
+            // On a shared store a miss is expected: this node is draining (the claim reads the
+            // nodes table), or another node took its queued job (dropped at the heartbeat).
+            if (m_store->reachable() && m_store->leaseDuration().count() <= 0)
+                qCWarning(lcJobs) << "the store has no queued job although" << m_queue.size() << "wait:" << m_store->lastError();
+            else if (m_store->reachable())
+                qCDebug(lcJobs) << "no queued job to claim for this node although" << m_queue.size() << "wait here";
             return;
         }
         Job *job = mutableJob(claimed->id);

@@ -43,8 +43,14 @@ bool JobManager::persist(const Job &job)
     clock.start();
     const bool ok = m_store->save(job);
     m_storeLatency.add(clock.nsecsElapsed() / 1000);
-    if (!ok)
+    if (ok) {
+        m_unstored.remove(job.id);   // a newer state than the one kept, if any
+    } else if (!m_store->reachable()) {
+        // Kept for when the store returns (flushUnstored); the store logged the outage once.
+        keepUnstored(job);
+    } else {
         qCWarning(lcJobs).noquote() << jobFields(job) << "cannot record the job's state:" << m_store->lastError();
+    }
     return ok;
 }
 

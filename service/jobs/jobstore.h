@@ -111,6 +111,20 @@ public:
     // The highest arrival sequence ever stored (0 when empty), so that a restart continues it.
     virtual quint64 maxSequence() = 0;
 
+    // --- Reachability: a store on another machine may go away and come back -----------------
+    // A store that is reached over the network (PostgreSQL) notices a lost connection at the
+    // first call that fails, and reopens it itself with back-off: while it is unreachable its
+    // calls fail at once, without a round trip, and each call after the back-off tries again.
+    // The embedded stores are always reachable.
+
+    virtual bool reachable() const { return true; }
+    // Why the store is unreachable (the driver's words), and since when (ms); empty and 0
+    // while it is reachable.
+    virtual QString outageReason() const { return QString(); }
+    virtual qint64 outageMs() const { return 0; }
+    // How long a caller had better wait before trying again (the back-off's next attempt).
+    virtual std::chrono::milliseconds retryAfter() const { return std::chrono::milliseconds(0); }
+
     // --- Leases: a store that several nodes share ----------------------------------------------
     // On such a store a claimed job carries a lease that its node renews; when the lease ends
     // (the node died or froze), another node takes the job over. Every write of a job is fenced:
@@ -171,6 +185,28 @@ public:
         return QString();
     }
 
+    // Queued jobs of other nodes that are draining or gone for good (no heartbeat for several
+    // lease periods), oldest first, at most `limit`: this node may take them over.
+    // goneHolder() then names the holder of those whose node is gone for good.
+    virtual QList<Job> strandedQueued(int limit)
+    {
+        Q_UNUSED(limit);
+        return {};
+    }
+    // Makes such a queued job this node's, fenced by the generation strandedQueued() read.
+    // False when another node was first, or the job is no longer queued there.
+    virtual bool takeOverQueued(const Job &stranded)
+    {
+        Q_UNUSED(stranded);
+        return false;
+    }
+    // Of `queued` (jobs this node holds queued), those another node has taken over.
+    virtual QStringList movedAway(const QStringList &queued)
+    {
+        Q_UNUSED(queued);
+        return {};
+    }
+
     // --- Nodes: who shares the store -------------------------------------------------------
     // A shared store keeps a row per node: its URL, version, slots and a heartbeat by the
     // database's clock, refreshed with renewLeases(). The embedded stores have one node and
@@ -188,6 +224,14 @@ public:
     {
         Q_UNUSED(state);
         return true;
+    }
+    // Any node's state (drain_node / resume_node, from any node). False when there is no such
+    // node (or the store cannot be written).
+    virtual bool setNodeStateOf(const QString &node, const QString &state)
+    {
+        Q_UNUSED(node);
+        Q_UNUSED(state);
+        return false;
     }
     // Every node's row, by name; empty when the store has none (or cannot be read).
     virtual QList<NodeRecord> nodes() { return {}; }

@@ -65,7 +65,15 @@ std::pair<QJsonObject, bool> HttpApi::health() const
     const bool ffprobeOk = executable(m_health.ffprobePath);
     const QFileInfo temp(m_health.tempDir);
     const bool tempOk = temp.isDir() && temp.isWritable();
-    const bool healthy = ffmpegOk && ffprobeOk && tempOk;
+    const bool storeOk = m_manager.storeReachable();
+    const bool healthy = ffmpegOk && ffprobeOk && tempOk && storeOk;
+    QJsonObject store{{QStringLiteral("reachable"), storeOk}};
+    if (!storeOk) {
+        store.insert(QStringLiteral("unreachable_seconds"), m_manager.storeOutageMs() / 1000);
+        store.insert(QStringLiteral("error"), m_manager.storeOutageReason());
+    }
+    if (const int unstored = m_manager.unstoredJobs(); unstored > 0)
+        store.insert(QStringLiteral("unstored_jobs"), unstored);
     QJsonObject body{{QStringLiteral("status"), healthy ? QStringLiteral("healthy") : QStringLiteral("degraded")},
                      {QStringLiteral("version"), QStringLiteral(MEDIAFORGE_VERSION)},
                      {QStringLiteral("uptime_seconds"), m_health.startedAt.secsTo(QDateTime::currentDateTimeUtc())},
@@ -74,7 +82,21 @@ std::pair<QJsonObject, bool> HttpApi::health() const
                                                             {QStringLiteral("ffprobe_available"), ffprobeOk}}},
                      {QStringLiteral("temp_dir_writable"), tempOk},
                      {QStringLiteral("shutting_down"), m_manager.isShuttingDown()},
+                     {QStringLiteral("store"), store},
                      {QStringLiteral("stats"), stats()}};
+    if (!healthy) {
+        // One sentence for people and probes that read no further than the status.
+        QStringList reasons;
+        if (!ffmpegOk)
+            reasons.append(QStringLiteral("ffmpeg cannot be run"));
+        if (!ffprobeOk)
+            reasons.append(QStringLiteral("ffprobe cannot be run"));
+        if (!tempOk)
+            reasons.append(QStringLiteral("the temp directory is not writable"));
+        if (!storeOk)
+            reasons.append(QStringLiteral("the job store is unreachable"));
+        body.insert(QStringLiteral("reason"), reasons.join(QStringLiteral("; ")));
+    }
     return {body, healthy};
 }
 

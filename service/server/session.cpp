@@ -376,6 +376,8 @@ void Session::onTextMessage(const QString &text)
         handleAttach(object, requestId);
     } else if (type == Type::ListNodes) {
         handleListNodes(requestId);
+    } else if (type == Type::DrainNode || type == Type::ResumeNode) {
+        handleNodeState(object, type == Type::DrainNode, requestId);
     } else if (type == Type::Redeliver) {
         handleRedeliver(object, requestId);
     } else {
