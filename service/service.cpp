@@ -145,15 +145,16 @@ int Service::run(const Config &config)
     // Downloads go straight to the checked address; a proxy would connect elsewhere.
     network.setProxy(QNetworkProxy::NoProxy);
     SystemHostResolver resolver;
-    JobManager manager(JobManagerSettings::fromConfig(config), network, resolver, *store);
+    const QString ffmpegVersion = detectFfmpegVersion(config.ffmpegPath);
+    if (ffmpegVersion.isEmpty())
+        qCWarning(lcFfmpeg) << "cannot run" << config.ffmpegPath << "- jobs will fail and /health reports degraded";
+    JobManagerSettings managerSettings = JobManagerSettings::fromConfig(config);
+    managerSettings.cache.ffmpegVersion = ffmpegVersion;   // part of the result cache's key
+    JobManager manager(std::move(managerSettings), network, resolver, *store);
     if (const auto problem = manager.initialize()) {
         std::fprintf(stderr, "mediaforged: invalid --temp-dir %s: %s\n", qPrintable(config.tempDir), qPrintable(*problem));
         return 2;
     }
-
-    const QString ffmpegVersion = detectFfmpegVersion(config.ffmpegPath);
-    if (ffmpegVersion.isEmpty())
-        qCWarning(lcFfmpeg) << "cannot run" << config.ffmpegPath << "- jobs will fail and /health reports degraded";
 
     Metrics metrics(manager);
     metrics.setNode(config.nodeName);

@@ -55,6 +55,7 @@ inline constexpr QLatin1StringView Inputs{"inputs"};
 inline constexpr QLatin1StringView Options{"options"};
 inline constexpr QLatin1StringView Priority{"priority"};
 inline constexpr QLatin1StringView Detach{"detach"};
+inline constexpr QLatin1StringView Cache{"cache"};
 inline constexpr QLatin1StringView IdempotencyKey{"idempotency_key"};
 inline constexpr QLatin1StringView Replayed{"replayed"};
 inline constexpr QLatin1StringView Source{"source"};

@@ -191,6 +191,12 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
         else
             request.detach = message.value(Field::Detach).toBool();
     }
+    if (message.contains(Field::Cache)) {
+        if (!message.value(Field::Cache).isBool())
+            issues.add(QStringLiteral("cache"), QStringLiteral("must be true or false"));
+        else
+            request.cache = message.value(Field::Cache).toBool();
+    }
 
     if (message.contains(Field::IdempotencyKey)) {
         const QJsonValue key = message.value(Field::IdempotencyKey);

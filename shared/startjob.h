@@ -30,6 +30,8 @@ struct StartJobRequest
     QJsonObject options;       // normalized (defaults filled in)
     QString priority = QStringLiteral("normal");
     bool detach = false;
+    // false: neither answered from the service's result cache nor added to it.
+    bool cache = true;
     // Level 1: a retry with the same key by the same owner returns the job the first request
     // made instead of a second one. Empty: none given.
     QString idempotencyKey;

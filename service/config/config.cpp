@@ -282,6 +282,23 @@ QList<Setting> settings()
                  QStringLiteral("seconds"),
                  QStringLiteral("How long finished outputs are kept: for detached jobs, level 0 outputs too large for one message, and undelivered outputs (then removed)."),
                  QStringLiteral("3600"), intSetting(&Config::retentionSeconds, 0, 30 * 24 * 3600)});
+    list.append({QStringLiteral("cache-size"), QStringLiteral("MEDIAFORGE_CACHE_SIZE"), QString(), QStringLiteral("bytes"),
+                 QStringLiteral("Budget of the result cache (completed outputs kept to answer identical jobs without ffmpeg; least recently used go first). It keeps clients' outputs past --retention, so it is off until set. 0: no cache."),
+                 QStringLiteral("0"), [](Config &config, const QString &value, bool) {
+                     return applyLimitBytes(config.cacheSizeBytes, value, 1);
+                 }});
+    list.append({QStringLiteral("cache-dir"), QStringLiteral("MEDIAFORGE_CACHE_DIR"), QString(), QStringLiteral("path"),
+                 QStringLiteral("Directory of the result cache; kept across restarts, best on the temp dir's file system (hard links instead of copies)."),
+                 QStringLiteral("<data dir>/cache"), stringSetting(&Config::cacheDir)});
+    list.append({QStringLiteral("cache-scope"), QStringLiteral("MEDIAFORGE_CACHE_SCOPE"), QString(), QStringLiteral("scope"),
+                 QStringLiteral("owner: a job is answered only from its own owner's results (a shared cache would let one tenant learn what another processed); shared: from anyone's."),
+                 QStringLiteral("owner"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     const QString scope = value.trimmed().toLower();
+                     if (scope != QLatin1StringView("owner") && scope != QLatin1StringView("shared"))
+                         return QStringLiteral("owner or shared");
+                     config.cacheShared = scope == QLatin1StringView("shared");
+                     return std::nullopt;
+                 }});
     list.append({QStringLiteral("log-level"), QStringLiteral("MEDIAFORGE_LOG_LEVEL"), QStringLiteral("LOG_LEVEL"),
                  QStringLiteral("level"), QStringLiteral("debug, info, warning or error."), QStringLiteral("info"),
                  [](Config &config, const QString &value, bool) -> std::optional<QString> {
@@ -683,6 +700,10 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
     }
     config.tempDir = config.tempDir.isEmpty() ? QDir(config.dataDir).filePath(QStringLiteral("jobs"))
                                               : QDir::cleanPath(QDir(config.tempDir).absolutePath());
+    config.cacheDir = config.cacheDir.isEmpty() ? QDir(config.dataDir).filePath(QStringLiteral("cache"))
+                                                : QDir::cleanPath(QDir(config.cacheDir).absolutePath());
+    if (config.cacheDir == config.tempDir)
+        return fail(QStringLiteral("mediaforged: --cache-dir must differ from --temp-dir"));
     if (config.ffmpegCpuSeconds < 0) {
         // A run that used every core for the whole job timeout is the most a job may take.
         config.ffmpegCpuSeconds = int(std::min<qint64>(qint64(config.jobTimeoutSeconds) * qMax(1, QThread::idealThreadCount()),

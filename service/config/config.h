@@ -51,6 +51,9 @@ struct Config
     qint64 diskBudgetBytes = qint64(20) * 1024 * 1024 * 1024;    // job files together; 0: none
     qint64 minFreeDiskBytes = qint64(1024) * 1024 * 1024;        // kept free; 0: no floor
     int retentionSeconds = 3600;
+    QString cacheDir;                  // default: <data dir>/cache
+    qint64 cacheSizeBytes = 0;         // the result cache's budget; 0: no cache
+    bool cacheShared = false;          // --cache-scope shared: one cache for every owner
     QString logLevel = QStringLiteral("info");
     LogFormat logFormat = LogFormat::Text;
     qint64 maxChunkBytes = 1024 * 1024;

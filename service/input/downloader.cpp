@@ -413,6 +413,7 @@ bool Downloader::openDestination()
         return false;
     }
     m_fileCreated = true;
+    m_hash.reset();
     return true;
 }
 
@@ -448,6 +449,7 @@ void Downloader::onReadyRead()
             fail(Error(ErrorCode::InternalError, QStringLiteral("cannot store the download")));
             return;
         }
+        m_hash.addData(QByteArrayView(buffer.constData(), count));
         m_received += count;
         gotBytes = true;
     }

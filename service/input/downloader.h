@@ -4,6 +4,7 @@
 #include "errorcode.h"
 #include "urlguard.h"
 
+#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QObject>
@@ -55,6 +56,8 @@ public:
     // {"reason": "stalled"|"time_limit"}).
     const std::optional<Error> &error() const { return m_error; }
     qint64 bytesReceived() const { return m_received; }
+    // SHA-256 (hex) of the bytes written, hashed as they arrived (the result cache's key).
+    QString sha256() const { return QString::fromLatin1(m_hash.result().toHex()); }
     qint64 totalBytes() const { return m_total; }   // -1 when unknown
     // A display name: the last path segment of the final URL, or Content-Disposition's.
     QString suggestedFileName() const { return m_suggestedName; }
@@ -85,6 +88,7 @@ private:
     DownloadLimits m_limits;
     QPointer<QNetworkReply> m_reply;
     QFile m_file;
+    QCryptographicHash m_hash{QCryptographicHash::Sha256};
     QTimer *m_stallTimer = nullptr;
     QTimer *m_totalTimer = nullptr;
     QElapsedTimer m_elapsed;

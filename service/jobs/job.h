@@ -39,6 +39,7 @@ struct JobInput
     QString path;             // inside the job directory, named by the service
     qint64 bytes = 0;
     bool complete = false;
+    QString sha256;           // hex, once complete: hashed while the bytes arrived
 };
 
 struct JobOutput
@@ -94,6 +95,11 @@ struct Job
     QString idempotencyKey;
     QString idempotencyOwner;
     QString requestHash;
+    // The result cache (resultcache.h): whether this job may be answered from it and add to it
+    // (start_job `cache`; in memory only, so a job recovered after a restart leaves the cache
+    // alone), and whether it was answered from it.
+    bool useCache = false;
+    bool cached = false;
 
     JobStatus status = JobStatus::AwaitingUpload;
     JobStage stage = JobStage::Uploading;

@@ -60,6 +60,9 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.historyDays = config.historyDays;
     settings.maxAttempts = config.maxAttempts;
     settings.reconnectGrace = std::chrono::seconds(config.reconnectGraceSeconds);
+    settings.cache.directory = config.cacheDir;
+    settings.cache.maxBytes = config.cacheSizeBytes;
+    settings.cache.shared = config.cacheShared;
     return settings;
 }
 
@@ -73,7 +76,7 @@ JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &netwo
 JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver,
                        JobStore &store, QObject *parent)
     : QObject(parent), m_settings(std::move(settings)), m_network(network), m_resolver(resolver), m_store(&store),
-      m_disk(m_settings.tempDir, m_settings.disk)
+      m_disk(m_settings.tempDir, m_settings.disk), m_cache(m_settings.cache)
 {
     m_slots.resize(std::max(1, m_settings.maxConcurrentJobs));
     m_expiryTimer = new QTimer(this);
@@ -130,6 +133,10 @@ std::optional<QString> JobManager::initialize()
     QTemporaryFile probe(root.filePath(QStringLiteral(".write-test-XXXXXX")));
     if (!probe.open())
         return QStringLiteral("the temp dir %1 is not writable").arg(m_settings.tempDir);
+    // The service runs on without its cache rather than not at all.
+    if (const auto problem = m_cache.initialize())
+        qCWarning(lcJobs).noquote() << "result cache off:" << *problem;
+    m_disk.setExternalBytes(m_cache.stats().bytes);
     m_sequence = m_store->maxSequence();
     recover();
     sweep();
@@ -262,6 +269,7 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     job.idempotencyKey = request.idempotencyKey;
     job.idempotencyOwner = request.idempotencyKey.isEmpty() ? QString() : request.idempotencyOwner;
     job.requestHash = requestHash;
+    job.useCache = request.useCache;
     job.notifyUrl = request.notifyUrl;
     job.notifyEvents = request.notifyEvents;
     job.sequence = ++m_sequence;
@@ -391,6 +399,7 @@ void JobManager::startDownload(Job &job, int index)
         }
         JobInput &input = current->inputs[index];
         input.bytes = downloader->bytesReceived();
+        input.sha256 = downloader->sha256();
         input.complete = true;
         if (!downloader->suggestedFileName().isEmpty())
             input.displayName = downloader->suggestedFileName();
@@ -477,12 +486,22 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
             finishJob(*job, JobStatus::Failed, Error(ErrorCode::InternalError, QStringLiteral("cannot store the upload")));
             return std::nullopt;
         }
+        // Hashed as the bytes arrive; only an upload resumed after a restart reads back what
+        // the earlier run of the service received.
+        rt.uploadHashes.resize(rt.uploads.size());
+        auto &hash = rt.uploadHashes.at(size_t(index));
+        hash = std::make_unique<QCryptographicHash>(QCryptographicHash::Sha256);
+        if (input.bytes > 0 && !hashPrefix(input.path, input.bytes, *hash)) {
+            finishJob(*job, JobStatus::Failed, Error(ErrorCode::InternalError, QStringLiteral("cannot read the stored upload")));
+            return std::nullopt;
+        }
     }
     if (!data.isEmpty() && file->write(data.data(), data.size()) != data.size()) {
         finishJob(*job, JobStatus::Failed,
                   Error(ErrorCode::InternalError, QStringLiteral("cannot store the upload (disk full?)")));
         return std::nullopt;
     }
+    rt.uploadHashes.at(size_t(index))->addData(data);
     input.bytes = after;
     rt.uploadResumed = false;
     m_bytesReceived += data.size();
@@ -504,6 +523,7 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
                             QStringLiteral("upload ended after %1 bytes; %2 were declared").arg(input.bytes).arg(input.declaredSize)));
             return std::nullopt;
         }
+        input.sha256 = QString::fromLatin1(rt.uploadHashes.at(size_t(index))->result().toHex());
         input.complete = true;
         const bool all = std::all_of(job->inputs.cbegin(), job->inputs.cend(), [](const JobInput &in) { return in.complete; });
         if (all) {
@@ -528,6 +548,8 @@ void JobManager::inputComplete(Job &job)
         rt.progressPending = true;
     flushProgress(job);
     job.inputCompletedAt = QDateTime::currentDateTimeUtc();
+    if (answerFromCache(job))
+        return;
     enqueue(job);
 }
 
@@ -694,6 +716,7 @@ void JobManager::onRunnerFinished(const QString &id)
     }
     job->outputs = runner->outputs();
     job->probeResult = runner->probeResult();
+    addToCache(*job);
     finishJob(*job, JobStatus::Completed, std::nullopt);
 }
 

@@ -9,6 +9,7 @@
 #include "job.h"
 #include "jobrunner.h"
 #include "jobstore.h"
+#include "resultcache.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -54,6 +55,7 @@ struct JobManagerSettings
     RunnerSettings runner;
     DownloadLimits download;
     UrlPolicy urlPolicy;
+    CacheSettings cache;               // off unless a directory, a size and the ffmpeg version are set
 
     static JobManagerSettings fromConfig(const Config &config);
 };
@@ -73,6 +75,7 @@ struct SubmitRequest
     bool tokenOwner = false;       // the owner is a token's name, not the connection
     QString idempotencyKey;        // level 1, optional: a retry with it returns the same job
     QString idempotencyOwner;      // the name the key counts for (all local clients share one)
+    bool useCache = true;          // start_job `cache`
     QString notifyUrl;             // level 1 webhooks: checked by the caller (URL guard, secret)
     QStringList notifyEvents;      // status names; empty: the final state only
 };
@@ -200,6 +203,7 @@ public:
     // Finished jobs from the store, newest-finished first.
     HistoryPage history(const HistoryQuery &query) const;
     const StoreLatency &storeLatency() const { return m_storeLatency; }
+    CacheStats cacheStats() const { return m_cache.stats(); }
     QString storeDescription() const { return m_store->describe(); }
     // Whether the store answers; why not and for how long (ms) while it does not (/health).
     bool storeReachable() const { return m_store->reachable(); }
@@ -251,6 +255,10 @@ private:
     void startDownload(Job &job, int index);
     void inputComplete(Job &job);
     void enqueue(Job &job);
+    // jobmanagercache.cpp: a job whose inputs have arrived completes from the result cache
+    // (true), or a completed run adds its outputs to it.
+    bool answerFromCache(Job &job);
+    void addToCache(const Job &job);
     void schedule();
     void reorderQueue();   // m_queue into the order the store claims (FairQueue)
     void startProcessing(Job &job, int slot);
@@ -331,6 +339,7 @@ private:
     StoreLatency m_storeLatency;
     DirectoryLock m_tempLock;
     DiskGuard m_disk;
+    ResultCache m_cache;
     std::map<QString, Job> m_foreign;                   // other nodes' jobs (noteForeign)
     PullSourceFunction m_pullSource;                    // set: claims take other nodes' jobs too
     std::map<QString, Job> m_lent;                      // queued here, claimed by another node (lendAway)

@@ -480,6 +480,7 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
     submit.options = request.options;
     submit.priority = jobPriorityFromName(request.priority).value_or(JobPriority::Normal);
     submit.detach = request.detach;
+    submit.useCache = request.cache;
     submit.protocolLevel = m_level;
     submit.tokenOwner = m_context.authenticator->enabled();
     if (m_level >= 1 && !request.idempotencyKey.isEmpty()) {
