@@ -10,6 +10,7 @@
 #include "jobs/jobmanager.h"
 #include "jobs/memoryjobstore.h"
 #include "logging/logging.h"
+#include "preset.h"
 #include "server/authenticator.h"
 #include "server/eventrouter.h"
 #include "server/httpapi.h"
@@ -93,6 +94,15 @@ int Service::run(const Config &config)
         authenticator = loaded.value();
     }
 
+    PresetCatalog presets = PresetCatalog::builtins();
+    if (!config.presetsFile.isEmpty()) {
+        if (const auto problem = presets.loadFile(config.presetsFile)) {
+            std::fprintf(stderr, "mediaforged: invalid --presets %s: %s\n", qPrintable(config.presetsFile),
+                         qPrintable(*problem));
+            return 2;
+        }
+    }
+
     // One instance per data dir: two would race on the store and sweep each other's files.
     DirectoryLock dataLock;
     if (const QString refused = dataLock.acquire(config.dataDir); !refused.isEmpty()) {
@@ -144,6 +154,17 @@ int Service::run(const Config &config)
     network.setProxy(QNetworkProxy::NoProxy);
     SystemHostResolver resolver;
     JobManager manager(JobManagerSettings::fromConfig(config), network, resolver, *store);
+    {
+        // The engine knows owners by name; the tokens file's quota keys become its quotas.
+        QHash<QString, OwnerQuota> quotas;
+        for (const QString &owner : authenticator.ownersWithSettings()) {
+            const OwnerSettings settings = authenticator.ownerSettings(owner);
+            if (settings.hasQuota())
+                quotas.insert(owner, OwnerQuota{settings.jobsPerMinute, settings.maxUnfinishedJobs,
+                                                settings.maxInputBytes, settings.inputBytesPerDay});
+        }
+        manager.setOwnerQuotas(quotas);
+    }
     if (const auto problem = manager.initialize()) {
         std::fprintf(stderr, "mediaforged: invalid --temp-dir %s: %s\n", qPrintable(config.tempDir), qPrintable(*problem));
         return 2;
@@ -209,6 +230,7 @@ int Service::run(const Config &config)
         context.clusterStats = [&relay] { return relay->clusterStats(); };
     }
     context.authenticator = &authenticator;
+    context.presets = &presets;
     context.config = &config;
     context.httpBaseUrl = httpUrl;
     context.addBytesSent = [&metrics](qint64 bytes) { metrics.addBytesSent(bytes); };

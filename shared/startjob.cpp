@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "startjob.h"
 
+#include "preset.h"
 #include "protocol.h"
 #include "validationissues.h"
 
@@ -144,6 +145,14 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
                        QStringLiteral("must be 8-128 characters of A-Z a-z 0-9 _ . : -"));
         else
             request.idempotencyKey = key.toString();
+    }
+
+    if (message.contains(Field::Preset)) {
+        const QJsonValue preset = message.value(Field::Preset);
+        if (!preset.isString() || !Preset::isValidName(preset.toString()))
+            issues.add(QStringLiteral("preset"), QStringLiteral("must be a preset name (list_presets)"));
+        else
+            request.preset = preset.toString();
     }
 
     const bool hasInput = message.contains(Field::Input);

@@ -32,6 +32,9 @@ struct StartJobRequest
     // Level 1: a retry with the same key by the same owner returns the job the first request
     // made instead of a second one. Empty: none given.
     QString idempotencyKey;
+    // The preset the request named (PresetCatalog::expandStartJob filled in operation and
+    // options from it). Empty: a free-form job.
+    QString preset;
 
     // VALIDATION_ERROR (details: [{path, message}] for every offending field) or the request.
     // URL schemes are checked later by the service (URL_NOT_ALLOWED), not here.

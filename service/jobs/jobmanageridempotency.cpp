@@ -26,12 +26,15 @@ QString JobManagerDetail::requestHash(const SubmitRequest &request)
                                   {QStringLiteral("size"), input.declaredSize}});
     }
     // QJsonObject keeps its keys sorted, so the compact text is canonical for equal requests.
-    const QJsonObject canonical{{QStringLiteral("job_id"), request.jobId},
-                                {QStringLiteral("operation"), operationName(request.operation)},
-                                {QStringLiteral("options"), request.options},
-                                {QStringLiteral("inputs"), inputs},
-                                {QStringLiteral("priority"), int(request.priority)},
-                                {QStringLiteral("detach"), request.detach}};
+    QJsonObject canonical{{QStringLiteral("job_id"), request.jobId},
+                          {QStringLiteral("operation"), operationName(request.operation)},
+                          {QStringLiteral("options"), request.options},
+                          {QStringLiteral("inputs"), inputs},
+                          {QStringLiteral("priority"), int(request.priority)},
+                          {QStringLiteral("detach"), request.detach}};
+    // Only when named, so that the keys of free-form requests stored before presets still match.
+    if (!request.preset.isEmpty())
+        canonical.insert(QStringLiteral("preset"), request.preset);
     return QString::fromLatin1(
             QCryptographicHash::hash(QJsonDocument(canonical).toJson(QJsonDocument::Compact), QCryptographicHash::Sha256)
                     .toHex());

@@ -4,6 +4,7 @@
 #include "job.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QList>
 #include <QSet>
 #include <QString>
@@ -109,6 +110,9 @@ public:
     virtual int purgeFinishedBefore(const QDateTime &cutoff) = 0;
     // The highest arrival sequence ever stored (0 when empty), so that a restart continues it.
     virtual quint64 maxSequence() = 0;
+    // The input bytes of each job `owner` created at or after `since`, by job id: what the
+    // daily input quota counts after a restart (docs/security.md).
+    virtual QHash<QString, qint64> inputBytesSince(const QString &owner, const QDateTime &since) = 0;
 
     // --- Leases: a store that several nodes share ----------------------------------------------
     // On such a store a claimed job carries a lease that its node renews; when the lease ends

@@ -23,6 +23,8 @@ class QWebSocket;
 namespace Mediaforge {
 
 struct Config;
+class PresetCatalog;
+struct StartJobRequest;
 class ByteBudget;
 class EventRouter;
 class JobManager;
@@ -51,6 +53,8 @@ struct SessionContext
     std::function<void(const QString &id)> attachedElsewhere;
     // get_stats `cluster`: every node's jobs by state, from the store.
     std::function<QJsonObject()> clusterStats;
+    // start_job by `preset` and list_presets; null: the built-in presets.
+    const PresetCatalog *presets = nullptr;
 };
 
 // One WebSocket connection: its protocol level (0 until `hello`), role and owner namespace.
@@ -97,6 +101,10 @@ private:
 
     void handleHello(const QJsonObject &message, const QJsonValue &requestId);
     void handleStartJob(const QJsonObject &message, const QJsonValue &requestId);
+    // sessionpresets.cpp: presets, and what the owner's tokens-file keys allow.
+    void handleListPresets(const QJsonValue &requestId);
+    const PresetCatalog &presets() const;
+    std::optional<Error> checkOwnerAllows(const StartJobRequest &request) const;
     void handleCancel(const QJsonObject &message, const QJsonValue &requestId);
     void handleGetJob(const QJsonObject &message, const QJsonValue &requestId);
     void handleListJobs(const QJsonObject &message, const QJsonValue &requestId);

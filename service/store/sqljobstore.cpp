@@ -22,9 +22,11 @@ const QString kColumns = QStringLiteral(
         // Schema version 2.
         "idempotency_owner, idempotency_key, request_hash, "
         // Schema version 5.
-        "ffmpeg_command, ffmpeg_stderr");
+        "ffmpeg_command, ffmpeg_stderr, "
+        // Schema version 6.
+        "preset");
 // Read after kColumns, never written by save(): only claims and take-overs change it.
-constexpr int kGenerationColumn = 33;
+constexpr int kGenerationColumn = 34;
 
 qint64 nowMs()
 {
@@ -74,6 +76,7 @@ Job jobFromQuery(const QSqlQuery &query)
     job.requestHash = query.value(c++).toString();
     job.ffmpegCommand = query.value(c++).toString();
     job.ffmpegStderr = query.value(c++).toString();
+    job.preset = query.value(c++).toString();
     return job;
 }
 
@@ -164,7 +167,7 @@ bool SqlJobStore::write(const Job &job, bool insert)
     if (insert) {
         query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
                       + QStringLiteral(", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     } else {
         query.prepare(QStringLiteral(
                 "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
@@ -172,7 +175,7 @@ bool SqlJobStore::write(const Job &job, bool insert)
                 "percentage = ?, attempts = ?, directory = ?, inputs = ?, outputs = ?, probe_result = ?, error = ?, "
                 "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
                 "started_at = ?, finished_at = ?, updated_at = ?, idempotency_owner = ?, idempotency_key = ?, "
-                "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ? WHERE id = ?")
+                "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, preset = ? WHERE id = ?")
                       + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     }
     // A null QString binds as SQL NULL; the text columns hold "" for "none".
@@ -212,6 +215,7 @@ bool SqlJobStore::write(const Job &job, bool insert)
     query.addBindValue(keyed ? QVariant(job.requestHash) : QVariant(QMetaType(QMetaType::QString)));
     query.addBindValue(text(job.ffmpegCommand));
     query.addBindValue(text(job.ffmpegStderr));
+    query.addBindValue(text(job.preset));
     if (insert) {
         query.addBindValue(text(m_node));
     } else {
@@ -399,6 +403,25 @@ quint64 SqlJobStore::maxSequence()
     if (!exec(query, "sequence") || !query.next())
         return 0;
     return query.value(0).toULongLong();
+}
+
+QHash<QString, qint64> SqlJobStore::inputBytesSince(const QString &owner, const QDateTime &since)
+{
+    // One owner's jobs of one day: few enough to sum here, and the inputs are JSON either way.
+    QHash<QString, qint64> bytes;
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT id, inputs FROM jobs WHERE owner = ? AND created_at >= ?"));
+    query.addBindValue(owner);
+    query.addBindValue(JobRecord::timeToColumn(since));
+    if (!exec(query, "input bytes"))
+        return bytes;
+    while (query.next()) {
+        qint64 total = 0;
+        for (const JobInput &input : JobRecord::inputsFromJson(query.value(1).toByteArray()))
+            total += input.bytes;
+        bytes.insert(query.value(0).toString(), total);
+    }
+    return bytes;
 }
 
 bool SqlJobStore::requestCancel(const QString &id)

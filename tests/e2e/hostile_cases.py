@@ -166,6 +166,17 @@ def type_cases():
         ("list_jobs 10000 states", {"type": "list_jobs", "states": ["queued"] * 6000}, "jobs"),
         ("get_stats with junk", {"type": "get_stats", "x": [1] * 100}, "stats"),
         ("list_nodes with junk", {"type": "list_nodes", "x": [1] * 100}, "nodes"),
+        ("list_presets with junk", {"type": "list_presets", "x": [1] * 100}, "presets"),
+        ("start_job unknown preset", {"type": "start_job", "preset": "../web", "input": {"source": "upload"}}, "VALIDATION_ERROR"),
+        ("start_job preset number", {"type": "start_job", "preset": 7, "input": {"source": "upload"}}, "VALIDATION_ERROR"),
+        ("start_job preset with foreign option", {"type": "start_job", "preset": "web-720p", "input": {"source": "upload"},
+                                                  "options": {"max_width": 7680}}, "VALIDATION_ERROR"),
+        ("start_job preset crf 1e308", {"type": "start_job", "preset": "web-720p", "input": {"source": "upload"},
+                                        "options": {"crf": 1e308}}, "VALIDATION_ERROR"),
+        ("start_job preset options array", {"type": "start_job", "preset": "poster", "input": {"source": "upload"},
+                                            "options": [1]}, "VALIDATION_ERROR"),
+        ("start_job preset other operation", {"type": "start_job", "preset": "poster", "operation": "gif",
+                                              "input": {"source": "upload"}}, "VALIDATION_ERROR"),
     ]:
         cases.append(Case(name, text(message), expect))
     return cases
