@@ -22,6 +22,7 @@ BROWSER = "Br0wser-t0ken-QWERTYUIOPAS"
 POSTER_ONLY = "P0ster-t0ken-ZXCVBNMLKJHG"
 TRIM_ONLY = "Tr1m-t0ken-POIUYTREWQLKJ"
 FREE = "Fr33-t0ken-MNBVCXZASDFGHJ"
+QUOTA = "Qu0ta-t0ken-LKJHGFDSAPOIUY"
 
 BUILTINS = ["web-1080p", "web-720p", "web-480p", "webm-720p", "poster", "preview-gif", "podcast", "audio-extract"]
 
@@ -254,7 +255,9 @@ class PresetLimitedTokens(unittest.TestCase):
         tokens = tokens_file(cls.dir, [f"client {BROWSER} browser presets_only=true",
                                        f"client {POSTER_ONLY} posters presets=poster,preview-gif",
                                        f"client {TRIM_ONLY} trimmer operations=trim,thumbnail",
-                                       f"client {FREE} free"])
+                                       f"client {FREE} free",
+                                       f"client {QUOTA} metered jobs_per_minute=50 unfinished_jobs=1 "
+                                       "max_input_bytes=1M input_bytes_per_day=2M"])
         cls.service = Service("--tokens-file", tokens)
         cls.service.start()
 
@@ -307,6 +310,32 @@ class PresetLimitedTokens(unittest.TestCase):
         self.assertEqual(reply["details"]["reason"], "operation_not_allowed")
         self.assertEqual((await self.start(TRIM_ONLY, preset="web-720p"))["details"]["reason"], "operation_not_allowed")
         self.assertEqual(await self.presets_of(TRIM_ONLY), ["poster"])
+
+    @async_test
+    async def test_get_stats_shows_the_owner_its_usage_against_its_quotas(self):
+        async with connect(self.service.ws_url, extra_headers={"Authorization": f"Bearer {QUOTA}"}) as ws:
+            await request(ws, {"type": "hello", "protocol": 1})
+            ack = await request(ws, {"type": "start_job", "operation": "probe", "input": {"source": "upload", "size": 5000}})
+            self.assertEqual(ack["type"], "ack", ack)
+            # The one unfinished job the quota allows is taken.
+            refused = await request(ws, {"type": "start_job", "operation": "probe", "input": {"source": "upload"}})
+            self.assertEqual(refused["code"], "QUOTA_EXCEEDED", refused)
+            self.assertEqual(refused["details"], {"quota": "unfinished_jobs", "limit": 1, "used": 1})
+            quota = (await request(ws, {"type": "get_stats"}))["stats"]["quota"]
+            self.assertEqual(quota["jobs_per_minute"]["limit"], 50)
+            self.assertEqual(quota["jobs_per_minute"]["used"], 1)
+            self.assertEqual(quota["unfinished_jobs"], {"limit": 1, "used": 1})
+            self.assertEqual(quota["max_input_bytes"], {"limit": 1024 * 1024})
+            self.assertEqual(quota["input_bytes_per_day"]["limit"], 2 * 1024 * 1024)
+            self.assertEqual(quota["input_bytes_per_day"]["used"], 0)
+            self.assertTrue(quota["input_bytes_per_day"]["resets_at"].endswith("T00:00:00.000Z"))
+            await request(ws, {"type": "cancel_job", "id": ack["id"]})
+            quota = (await request(ws, {"type": "get_stats"}))["stats"]["quota"]
+            self.assertEqual(quota["unfinished_jobs"]["used"], 0)
+        # An owner without quotas gets no quota entry.
+        async with connect(self.service.ws_url, extra_headers={"Authorization": f"Bearer {FREE}"}) as ws:
+            await request(ws, {"type": "hello", "protocol": 1})
+            self.assertNotIn("quota", (await request(ws, {"type": "get_stats"}))["stats"])
 
     @async_test
     async def test_a_token_without_keys_runs_anything(self):
