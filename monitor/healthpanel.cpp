@@ -4,6 +4,7 @@
 #include "format.h"
 #include "jobmodel.h"
 #include "jobrecord.h"
+#include "nodespanel.h"
 #include "servicesession.h"
 #include "statusicons.h"
 #include "throughputchart.h"
@@ -89,6 +90,10 @@ HealthPanel::HealthPanel(ServiceSession *session, QWidget *parent)
     m_queue = addRow(queueForm, tr("Queue"));
     m_totals = addRow(queueForm, tr("Finished"));
     layout->addLayout(queueForm);
+
+    // Shown only for a cluster of more than one node; it brings its own space above.
+    m_nodes = new NodesPanel(m_session, this);
+    layout->addWidget(m_nodes);
 
     layout->addSpacing(line / 2);
     layout->addWidget(sectionTitle(tr("Throughput"), this));

@@ -11,11 +11,12 @@ class QTimer;
 
 namespace Mediaforge::Monitor {
 
+class NodesPanel;
 class ServiceSession;
 class ThroughputChart;
 
 // What the service says about itself: health (HTTP /health), workers and queue (the `stats`
-// stream), totals, and the throughput chart.
+// stream), totals, the cluster's nodes, and the throughput chart.
 class HealthPanel : public QWidget
 {
     Q_OBJECT
@@ -27,6 +28,7 @@ public:
     int workerRows() const;
     QString workerRowText(int row) const;
     ThroughputChart *chart() const { return m_chart; }
+    NodesPanel *nodes() const { return m_nodes; }
 
 signals:
     // A busy worker's row was activated: select its job.
@@ -50,6 +52,7 @@ private:
     QListWidget *m_workers;
     QLabel *m_queue;
     QLabel *m_totals;
+    NodesPanel *m_nodes;
     ThroughputChart *m_chart;
     QTimer *m_clock;
 };

@@ -49,6 +49,7 @@ ServiceSession::ServiceSession(const QUrl &url, const QString &token, QNetworkAc
     m_watchdogTimer->setInterval(500);
     connect(m_watchdogTimer, &QTimer::timeout, this, &ServiceSession::checkLiveness);
     connect(m_healthTimer, &QTimer::timeout, this, &ServiceSession::fetchHealth);
+    connect(m_healthTimer, &QTimer::timeout, this, &ServiceSession::fetchNodes);
     connect(this, &ServiceSession::liveChanged, m_model, [this](bool live) { m_model->setLive(live, m_lastContact); });
 
     connect(m_connection, &ClientConnection::connected, this, &ServiceSession::onConnected);
@@ -278,6 +279,10 @@ void ServiceSession::onConnected(const QJsonObject &welcome)
         onMessage(reply);
     });
     fetchHealth();
+    // A new connection may reach a newer service.
+    m_nodesPending = false;
+    m_nodesUnsupported = false;
+    fetchNodes();
     m_healthTimer->start(m_timing.healthIntervalMs);
 }
 
@@ -453,6 +458,34 @@ void ServiceSession::fetchHealth()
             m_healthError = tr("Unreadable /health answer: %1").arg(parseError.errorString());
         }
         emit healthChanged();
+    });
+}
+
+qint64 ServiceSession::msecsSinceNodes() const
+{
+    return m_nodesAge.isValid() ? m_nodesAge.elapsed() : -1;
+}
+
+void ServiceSession::fetchNodes()
+{
+    // A service from before the cluster answers UNKNOWN_MESSAGE_TYPE once; asking again every
+    // ten seconds would only fill its log.
+    if (m_nodesUnsupported || m_nodesPending || !isUp())
+        return;
+    m_nodesPending = true;
+    m_connection->request(requestOf(Type::ListNodes), [this](const QJsonObject &reply) {
+        heard();
+        m_nodesPending = false;
+        if (reply.value(Field::Type).toString() != Type::Nodes) {
+            const QString code = reply.value(Field::Code).toString();
+            if (code == QLatin1StringView("UNKNOWN_MESSAGE_TYPE"))
+                m_nodesUnsupported = true;
+            qCInfo(lcMonitor).noquote() << displayName() << "list_nodes refused:" << code;
+            return;
+        }
+        m_nodes = reply.value(Field::Nodes).toArray();
+        m_nodesAge.start();
+        emit nodesChanged();
     });
 }
 

@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
@@ -98,6 +99,11 @@ public:
     const QJsonObject &stats() const { return m_stats; }
     const QJsonObject &health() const { return m_health; }
     QString healthError() const { return m_healthError; }
+    // The cluster's nodes (`list_nodes`), refreshed with the health; empty until the first answer
+    // and for a service that predates `list_nodes`.
+    const QJsonArray &nodes() const { return m_nodes; }
+    // When `nodes` was fetched (monotonic, for ageing the heartbeats between fetches).
+    qint64 msecsSinceNodes() const;
     // When `health` was fetched (monotonic, for extrapolating the uptime between fetches).
     qint64 msecsSinceHealth() const;
     // From the welcome; empty when the service announced no HTTP port.
@@ -114,6 +120,7 @@ public:
     bool isLoadingOlderJobs() const { return m_loadingOlder; }
     void loadOlderJobs();
     void fetchHealth();
+    void fetchNodes();
 
 signals:
     void stateChanged(Mediaforge::Monitor::ServiceSession::State state);
@@ -121,6 +128,7 @@ signals:
     void countdownChanged();
     void statsChanged();
     void healthChanged();
+    void nodesChanged();
     void synchronised();
     // hasOlderJobs() or isLoadingOlderJobs() may have changed.
     void historyChanged();
@@ -163,6 +171,10 @@ private:
     QJsonObject m_stats;
     QJsonObject m_health;
     QString m_healthError;
+    QJsonArray m_nodes;
+    QElapsedTimer m_nodesAge;
+    bool m_nodesUnsupported = false;   // the service answered UNKNOWN_MESSAGE_TYPE
+    bool m_nodesPending = false;
     QUrl m_httpUrl;
     QElapsedTimer m_healthAge;
     QElapsedTimer m_sinceHeard;

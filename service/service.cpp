@@ -18,6 +18,7 @@
 #include "server/signalwatcher.h"
 #include "server/systemdnotifier.h"
 #include "server/websocketserver.h"
+#include "webhooks/webhookdispatcher.h"
 #include "postgresjobstore.h"
 #include "sqlitejobstore.h"
 
@@ -175,6 +176,25 @@ int Service::run(const Config &config)
         qCWarning(lcFfmpeg) << "cannot run" << config.ffmpegPath << "- jobs will fail and /health reports degraded";
 
     Metrics metrics(manager);
+
+    // Webhooks: the outbox rows the store writes with each state change, sent from here. The
+    // key of an owner's deliveries: its tokens-file line's webhook_secret, else the service-wide
+    // one (--webhook-secret, the only one without a tokens file).
+    const std::function<QByteArray(const QString &)> webhookSecret = [&config, &authenticator](const QString &owner) {
+        const QByteArray own = authenticator.enabled() ? authenticator.ownerSettings(owner).webhookSecret : QByteArray();
+        return own.isEmpty() ? config.webhookSecret : own;
+    };
+    WebhookSettings webhookSettings;
+    webhookSettings.timeout = std::chrono::seconds(config.webhookTimeoutSeconds);
+    webhookSettings.minBackoff = std::chrono::seconds(config.webhookMinBackoffSeconds);
+    webhookSettings.retryWindow = std::chrono::hours(config.webhookRetryHours);
+    webhookSettings.maxInFlight = config.webhookMaxInFlight;
+    webhookSettings.policy.allowPrivate = config.allowPrivateUrls;
+    WebhookDispatcher webhooks(*store, resolver, webhookSettings, webhookSecret);
+    for (auto signal : {&JobManager::jobAccepted, &JobManager::jobStageChanged, &JobManager::jobFinished})
+        QObject::connect(&manager, signal, &webhooks, &WebhookDispatcher::wake);
+    metrics.addSection([&webhooks] { return webhooks.metricsText(); });
+    webhooks.start();
     HttpLimits httpLimits;
     httpLimits.maxConnections = config.httpMaxConnections;
     httpLimits.headerTimeoutMs = config.httpHeaderTimeoutSeconds * 1000;
@@ -229,6 +249,21 @@ int Service::run(const Config &config)
         context.attachedElsewhere = [&relay](const QString &id) { relay->attachedElsewhere(id); };
         context.clusterStats = [&relay] { return relay->clusterStats(); };
     }
+    context.webhookSecret = webhookSecret;
+    context.deliveries = [&store](const QString &id) {
+        QJsonArray list;
+        const QList<WebhookDelivery> deliveries = store->deliveries(id);
+        for (const WebhookDelivery &delivery : deliveries)
+            list.append(delivery.toJson());
+        return list;
+    };
+    context.redeliver = [&store, &webhooks](const QString &deliveryId) -> std::optional<QJsonObject> {
+        if (!store->redeliver(deliveryId, QDateTime::currentDateTimeUtc()))
+            return std::nullopt;
+        webhooks.wake();
+        const std::optional<WebhookDelivery> delivery = store->delivery(deliveryId);
+        return delivery ? std::optional<QJsonObject>(delivery->toJson()) : std::nullopt;
+    };
     context.authenticator = &authenticator;
     context.presets = &presets;
     context.config = &config;
@@ -258,7 +293,9 @@ int Service::run(const Config &config)
         return stats;
     };
     context.nodes = [&store, &manager, &config, advertiseUrl, startedAt = QDateTime::currentDateTimeUtc()] {
-        auto entry = [](const NodeRecord &node, bool self) {
+        // The same judgement as the take-over's: silent for that many leases is gone for good.
+        const qint64 goneAfterMs = qint64(config.leaseSeconds) * 1000 * PostgresJobStore::kGoneAfterLeases;
+        auto entry = [goneAfterMs](const NodeRecord &node, bool self) {
             return QJsonObject{{QStringLiteral("name"), node.name},
                                {QStringLiteral("url"), node.url},
                                {QStringLiteral("version"), node.version},
@@ -267,6 +304,7 @@ int Service::run(const Config &config)
                                {QStringLiteral("heartbeat_age_ms"), node.heartbeatAgeMs},
                                {QStringLiteral("started_at"), node.startedAt.toString(Qt::ISODateWithMs)},
                                {QStringLiteral("state"), node.state},
+                               {QStringLiteral("gone"), !self && node.heartbeatAgeMs > goneAfterMs},
                                {QStringLiteral("self"), self}};
         };
         QJsonArray list;

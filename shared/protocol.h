@@ -23,6 +23,7 @@ inline constexpr QLatin1StringView Unsubscribe{"unsubscribe"};
 inline constexpr QLatin1StringView FetchOutput{"fetch_output"};
 inline constexpr QLatin1StringView Attach{"attach"};
 inline constexpr QLatin1StringView ListNodes{"list_nodes"};
+inline constexpr QLatin1StringView Redeliver{"redeliver"};
 inline constexpr QLatin1StringView ListPresets{"list_presets"};
 // Service -> client
 inline constexpr QLatin1StringView Ack{"ack"};
@@ -39,6 +40,7 @@ inline constexpr QLatin1StringView Unsubscribed{"unsubscribed"};
 inline constexpr QLatin1StringView JobEvent{"job_event"};
 inline constexpr QLatin1StringView OutputDelivered{"output_delivered"};
 inline constexpr QLatin1StringView Nodes{"nodes"};
+inline constexpr QLatin1StringView Redelivering{"redelivering"};
 inline constexpr QLatin1StringView Presets{"presets"};
 } // namespace Type
 
@@ -106,6 +108,11 @@ inline constexpr QLatin1StringView FileCount{"file_count"};
 inline constexpr QLatin1StringView Before{"before"};
 inline constexpr QLatin1StringView NextBefore{"next_before"};
 inline constexpr QLatin1StringView Attempts{"attempts"};
+// Webhooks (docs/webhooks.md).
+inline constexpr QLatin1StringView NotifyUrl{"notify_url"};
+inline constexpr QLatin1StringView NotifyEvents{"notify_events"};
+inline constexpr QLatin1StringView Deliveries{"deliveries"};
+inline constexpr QLatin1StringView DeliveryId{"delivery_id"};
 // Presets (docs/presets.md).
 inline constexpr QLatin1StringView Preset{"preset"};
 inline constexpr QLatin1StringView Presets{"presets"};

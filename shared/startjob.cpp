@@ -70,6 +70,61 @@ void parseInput(const QJsonValue &value, const QString &path, QList<StartJobRequ
     inputs.append(input);
 }
 
+// The longest notify_url taken: a webhook endpoint, not a place to carry data.
+constexpr qsizetype kMaxNotifyUrlLength = 2048;
+
+void parseNotify(const QJsonObject &message, StartJobRequest &request, Issues &issues)
+{
+    static const QStringList states{QStringLiteral("awaiting_upload"), QStringLiteral("downloading"),
+                                    QStringLiteral("queued"),          QStringLiteral("processing"),
+                                    QStringLiteral("completed"),       QStringLiteral("failed"),
+                                    QStringLiteral("cancelled")};
+    if (message.contains(Field::NotifyUrl)) {
+        const QJsonValue value = message.value(Field::NotifyUrl);
+        const QUrl url(value.toString(), QUrl::StrictMode);
+        if (!value.isString() || value.toString().size() > kMaxNotifyUrlLength || !url.isValid()
+            || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
+            issues.add(QStringLiteral("notify_url"),
+                       QStringLiteral("must be an http or https URL of at most %1 characters").arg(kMaxNotifyUrlLength));
+        else
+            request.notifyUrl = url;
+    }
+    if (!message.contains(Field::NotifyEvents))
+        return;
+    const QJsonValue value = message.value(Field::NotifyEvents);
+    if (!message.contains(Field::NotifyUrl)) {
+        issues.add(QStringLiteral("notify_events"), QStringLiteral("needs notify_url"));
+        return;
+    }
+    const QString problem = QStringLiteral("must be \"final\", \"all\" or an array of statuses: ") + states.join(u',');
+    if (value.isString()) {
+        if (value.toString() == u"all")
+            request.notifyEvents = states;
+        else if (value.toString() != u"final")
+            issues.add(QStringLiteral("notify_events"), problem);
+        return;
+    }
+    const QJsonArray array = value.toArray();
+    if (!value.isArray() || array.isEmpty() || array.size() > states.size()) {
+        issues.add(QStringLiteral("notify_events"), problem);
+        return;
+    }
+    QStringList chosen;
+    for (const QJsonValue &entry : array) {
+        if (!states.contains(entry.toString())) {
+            issues.add(QStringLiteral("notify_events"), problem);
+            return;
+        }
+        if (!chosen.contains(entry.toString()))
+            chosen.append(entry.toString());
+    }
+    // In the order a job passes through them, whatever order the client listed them in.
+    for (const QString &state : states) {
+        if (chosen.contains(state))
+            request.notifyEvents.append(state);
+    }
+}
+
 } // namespace
 
 bool StartJobRequest::isValidJobId(const QString &jobId)
@@ -147,6 +202,7 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
             request.idempotencyKey = key.toString();
     }
 
+    parseNotify(message, request, issues);
     if (message.contains(Field::Preset)) {
         const QJsonValue preset = message.value(Field::Preset);
         if (!preset.isString() || !Preset::isValidName(preset.toString()))

@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 
 namespace Mediaforge {
@@ -32,6 +33,10 @@ struct StartJobRequest
     // Level 1: a retry with the same key by the same owner returns the job the first request
     // made instead of a second one. Empty: none given.
     QString idempotencyKey;
+    // Level 1 webhooks: where state changes are POSTed (http/https; the service checks the
+    // address), and which: status names, empty for the final state only.
+    QUrl notifyUrl;
+    QStringList notifyEvents;
     // The preset the request named (PresetCatalog::expandStartJob filled in operation and
     // options from it). Empty: a free-form job.
     QString preset;

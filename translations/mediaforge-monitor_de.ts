@@ -736,6 +736,72 @@ Dienst-ID: %2</translation>
     </message>
 </context>
 <context>
+    <name>Mediaforge::Monitor::NodesPanel</name>
+    <message>
+        <source>Nodes</source>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <source>%1 (this one)</source>
+        <extracomment>The node the monitor is connected to, in the list of a cluster&apos;s nodes</extracomment>
+        <translation>%1 (dieser)</translation>
+    </message>
+    <message>
+        <source>%1 of %2 busy</source>
+        <extracomment>A node&apos;s worker slots: %1 busy of %2</extracomment>
+        <translation>%1 von %2 belegt</translation>
+    </message>
+    <message>
+        <source>gone, silent for %1</source>
+        <extracomment>A node that stopped sending heartbeats; %1 is how long ago its last one was (&quot;4 min&quot;)</extracomment>
+        <translation>weg, seit %1 stumm</translation>
+    </message>
+    <message>
+        <source>draining</source>
+        <extracomment>A node that finishes its running jobs and takes no new ones</extracomment>
+        <translation>läuft aus</translation>
+    </message>
+    <message numerus="yes">
+        <source>Nodes: %n</source>
+        <extracomment>Title of the cluster&apos;s node list; %n nodes</extracomment>
+        <translation>
+            <numerusform>Knoten: %n</numerusform>
+            <numerusform>Knoten: %n</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n draining</source>
+        <translation>
+            <numerusform>%n läuft aus</numerusform>
+            <numerusform>%n laufen aus</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n gone</source>
+        <translation>
+            <numerusform>%n weg</numerusform>
+            <numerusform>%n weg</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Address for other nodes: %1</source>
+        <translation>Adresse für andere Knoten: %1</translation>
+    </message>
+    <message>
+        <source>Version: %1</source>
+        <translation>Version: %1</translation>
+    </message>
+    <message>
+        <source>Started: %1</source>
+        <translation>Gestartet: %1</translation>
+    </message>
+    <message>
+        <source>Last heartbeat: %1 ago</source>
+        <extracomment>How long ago the node last renewed its leases, by the database&apos;s clock</extracomment>
+        <translation>Letztes Lebenszeichen vor %1</translation>
+    </message>
+</context>
+<context>
     <name>Mediaforge::Monitor::ServiceSession</name>
     <message>
         <source>Connecting…</source>

@@ -30,6 +30,31 @@
     </message>
 </context>
 <context>
+    <name>Mediaforge::Monitor::NodesPanel</name>
+    <message numerus="yes">
+        <source>Nodes: %n</source>
+        <extracomment>Title of the cluster&apos;s node list; %n nodes</extracomment>
+        <translation>
+            <numerusform>Nodes: %n</numerusform>
+            <numerusform>Nodes: %n</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n draining</source>
+        <translation>
+            <numerusform>%n draining</numerusform>
+            <numerusform>%n draining</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n gone</source>
+        <translation>
+            <numerusform>%n gone</numerusform>
+            <numerusform>%n gone</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Mediaforge::Monitor::ServiceSession</name>
     <message numerus="yes">
         <source>Reconnecting in %n s</source>

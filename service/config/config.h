@@ -33,6 +33,14 @@ struct Config
     // Signs node-to-node requests (service/cluster). From MEDIAFORGE_CLUSTER_SECRET or
     // --cluster-secret-file, never a flag's value (ps shows those). Required with PostgreSQL.
     QByteArray clusterSecret;
+    // Webhooks (docs/webhooks.md). The signing key when auth is off or the owner has none of
+    // its own: from MEDIAFORGE_WEBHOOK_SECRET or --webhook-secret-file, never a flag's value.
+    QString webhookSecretFile;
+    QByteArray webhookSecret;
+    int webhookRetryHours = 24;
+    int webhookMinBackoffSeconds = 30;
+    int webhookTimeoutSeconds = 10;
+    int webhookMaxInFlight = 16;
     QString tempDir;                   // default: <data dir>/jobs
     int historyDays = 7;
     int maxAttempts = 2;

@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 
 #include <optional>
@@ -113,6 +114,11 @@ struct Job
     QDateTime retainUntil;        // outputs are removed at the latest then
     QString ffmpegCommand;        // redacted, for admins (`ffmpeg_command`)
     QString ffmpegStderr;         // redacted last lines, for admins (`ffmpeg_stderr`)
+    // Webhooks (level 1 `notify_url`, `notify_events`): where state changes are POSTed, and
+    // which: empty: the final state only. Stored with the job so that the outbox row of each
+    // change is written by the store in the same transaction as the change.
+    QString notifyUrl;
+    QStringList notifyEvents;
     // In memory only: its connection dropped and it waits for its owner to `attach` until then
     // (reconnect grace); invalid while a connection has it. A restart starts the grace again.
     QDateTime graceUntil;

@@ -263,6 +263,8 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     job.idempotencyKey = request.idempotencyKey;
     job.idempotencyOwner = request.idempotencyKey.isEmpty() ? QString() : request.idempotencyOwner;
     job.requestHash = requestHash;
+    job.notifyUrl = request.notifyUrl;
+    job.notifyEvents = request.notifyEvents;
     job.sequence = ++m_sequence;
     job.createdAt = now;
     job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + job.id);

@@ -86,6 +86,8 @@ struct SubmitRequest
     bool tokenOwner = false;       // the owner is a token's name, not the connection
     QString idempotencyKey;        // level 1, optional: a retry with it returns the same job
     QString idempotencyOwner;      // the name the key counts for (all local clients share one)
+    QString notifyUrl;             // level 1 webhooks: checked by the caller (URL guard, secret)
+    QStringList notifyEvents;      // status names; empty: the final state only
 };
 
 // How long store writes keep the event loop waiting: the last samples, in microseconds.

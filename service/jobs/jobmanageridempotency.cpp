@@ -27,11 +27,16 @@ QString JobManagerDetail::requestHash(const SubmitRequest &request)
     }
     // QJsonObject keeps its keys sorted, so the compact text is canonical for equal requests.
     QJsonObject canonical{{QStringLiteral("job_id"), request.jobId},
-                          {QStringLiteral("operation"), operationName(request.operation)},
-                          {QStringLiteral("options"), request.options},
-                          {QStringLiteral("inputs"), inputs},
-                          {QStringLiteral("priority"), int(request.priority)},
-                          {QStringLiteral("detach"), request.detach}};
+                                {QStringLiteral("operation"), operationName(request.operation)},
+                                {QStringLiteral("options"), request.options},
+                                {QStringLiteral("inputs"), inputs},
+                                {QStringLiteral("priority"), int(request.priority)},
+                                {QStringLiteral("detach"), request.detach}};
+    // Only when given: the hashes of keys stored before webhooks existed stay valid.
+    if (!request.notifyUrl.isEmpty()) {
+        canonical.insert(QStringLiteral("notify_url"), request.notifyUrl);
+        canonical.insert(QStringLiteral("notify_events"), QJsonArray::fromStringList(request.notifyEvents));
+    }
     // Only when named, so that the keys of free-form requests stored before presets still match.
     if (!request.preset.isEmpty())
         canonical.insert(QStringLiteral("preset"), request.preset);

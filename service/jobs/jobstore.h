@@ -2,6 +2,7 @@
 #pragma once
 
 #include "job.h"
+#include "webhookoutbox.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -194,6 +195,30 @@ public:
     }
     // Every node's row, by name; empty when the store has none (or cannot be read).
     virtual QList<NodeRecord> nodes() { return {}; }
+
+    // --- Webhook outbox ---------------------------------------------------------------------
+    // insert(), save() and claimNext() write the delivery that WebhookOutbox::entryFor() makes
+    // of a state change in the same transaction as the change itself. The dispatcher takes
+    // them from here.
+
+    // Due pending deliveries (next attempt at or before `now`), at most `limit`, none of them
+    // behind an earlier pending delivery of the same job, none leased by a dispatcher: each
+    // returned one is leased to this store's node for `lease` (by the store's clock), so that
+    // on a shared store no two nodes send it at once.
+    virtual QList<WebhookDelivery> claimDeliveries(const QDateTime &now, int limit, std::chrono::milliseconds lease) = 0;
+    // The outcome of an attempt (attempt, status, next attempt, last status or error); ends the
+    // lease. False when the store cannot be written.
+    virtual bool recordDeliveryAttempt(const WebhookDelivery &delivery) = 0;
+    // Ends the leases this node holds (start-up: what a killed process had in flight is due).
+    virtual void releaseDeliveryLeases() = 0;
+    // A job's deliveries in order.
+    virtual QList<WebhookDelivery> deliveries(const QString &job) = 0;
+    virtual std::optional<WebhookDelivery> delivery(const QString &id) = 0;
+    // Makes a delivery pending again, due `now`, its retry window starting `now`. False when
+    // unknown or the store cannot be written.
+    virtual bool redeliver(const QString &id, const QDateTime &now) = 0;
+    // Pending deliveries of every job (the gauge of /metrics).
+    virtual qint64 pendingDeliveries() = 0;
 };
 
 } // namespace Mediaforge

@@ -126,6 +126,8 @@ QByteArray Metrics::render() const
     out += "process_resident_memory_bytes " + QByteArray::number(residentMemoryBytes()) + '\n';
     header("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.");
     out += "process_cpu_seconds_total " + number(cpuSeconds()) + '\n';
+    for (const auto &section : m_sections)
+        out += section();
     return out;
 }
 

@@ -7,7 +7,9 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <map>
+#include <vector>
 
 namespace Mediaforge {
 
@@ -29,6 +31,8 @@ public:
     void addHttpClosed(const QByteArray &reason) { ++m_httpClosed[reason]; }
 
     QByteArray render() const;
+    // Metrics of parts the server does not own (the webhook dispatcher), appended as they are.
+    void addSection(std::function<QByteArray()> section) { m_sections.push_back(std::move(section)); }
 
     // From /proc/self; 0 where unavailable.
     static qint64 residentMemoryBytes();
@@ -51,6 +55,7 @@ private:
     qint64 m_bytesSent = 0;
     int m_httpConnections = 0;
     std::map<QByteArray, quint64> m_httpClosed;   // by reason
+    std::vector<std::function<QByteArray()>> m_sections;
 };
 
 } // namespace Mediaforge

@@ -382,6 +382,8 @@ void Session::onTextMessage(const QString &text)
         handleAttach(object, requestId);
     } else if (type == Type::ListNodes) {
         handleListNodes(requestId);
+    } else if (type == Type::Redeliver) {
+        handleRedeliver(object, requestId);
     } else if (type == Type::ListPresets) {
         handleListPresets(requestId);
     } else {
@@ -460,8 +462,14 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
     const QString echoJobId = clientJobId.isString() && StartJobRequest::isValidJobId(clientJobId.toString())
             ? clientJobId.toString()
             : QString();
+    // Webhooks are level 1: a level 0 request keeps meaning what it always meant.
+    QJsonObject levelled = object;
+    if (m_level < 1) {
+        levelled.remove(Field::NotifyUrl);
+        levelled.remove(Field::NotifyEvents);
+    }
     // A preset stands for an operation and options: expanded first, then checked like any job.
-    const Result<QJsonObject> expanded = presets().expandStartJob(object);
+    const Result<QJsonObject> expanded = presets().expandStartJob(levelled);
     if (!expanded.ok()) {
         sendError(expanded.error(), echoJobId, requestId);
         countInvalid();
@@ -494,6 +502,15 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
         submit.idempotencyKey = request.idempotencyKey;
         // Without tokens every local client is an admin already: they share one key space.
         submit.idempotencyOwner = submit.tokenOwner ? m_owner : QStringLiteral("local");
+    }
+    if (!request.notifyUrl.isEmpty()) {
+        if (const auto refused = checkNotifyUrl(request.notifyUrl)) {
+            sendError(*refused, echoJobId, requestId);
+            countInvalid();
+            return;
+        }
+        submit.notifyUrl = request.notifyUrl.toString(QUrl::FullyEncoded);
+        submit.notifyEvents = request.notifyEvents;
     }
     for (const StartJobRequest::Input &input : request.inputs) {
         JobInput jobInput;
@@ -617,6 +634,8 @@ void Session::handleGetJob(const QJsonObject &object, const QJsonValue &requestI
     QJsonObject reply = message(Type::Job);
     reply.insert(QString(Field::Job), job->toSnapshot(m_identity.role == Role::Admin,
                                                       m_context.manager->queuePosition(job->id)));
+    if (!job->notifyUrl.isEmpty() && m_context.deliveries)
+        reply.insert(QString(Field::Deliveries), m_context.deliveries(job->id));
     send(reply, requestId);
 }
 

@@ -18,6 +18,7 @@
 #include <optional>
 
 class QTimer;
+class QUrl;
 class QWebSocket;
 
 namespace Mediaforge {
@@ -53,6 +54,12 @@ struct SessionContext
     std::function<void(const QString &id)> attachedElsewhere;
     // get_stats `cluster`: every node's jobs by state, from the store.
     std::function<QJsonObject()> clusterStats;
+    // Webhooks (sessionwebhooks.cpp; the store and the dispatcher stay behind these): the key
+    // that signs an owner's webhooks (empty: none, so notify_url is refused), a job's deliveries
+    // as get_job lists them, and an admin's redeliver of one delivery (false: unknown).
+    std::function<QByteArray(const QString &owner)> webhookSecret;
+    std::function<QJsonArray(const QString &id)> deliveries;
+    std::function<std::optional<QJsonObject>(const QString &deliveryId)> redeliver;
     // start_job by `preset` and list_presets; null: the built-in presets.
     const PresetCatalog *presets = nullptr;
 };
@@ -112,6 +119,9 @@ private:
     void handleFetchOutput(const QJsonObject &message, const QJsonValue &requestId);
     void handleAttach(const QJsonObject &message, const QJsonValue &requestId);   // sessionattach.cpp
     void handleListNodes(const QJsonValue &requestId);                           // sessionnodes.cpp
+    // sessionwebhooks.cpp
+    std::optional<Error> checkNotifyUrl(const QUrl &url) const;
+    void handleRedeliver(const QJsonObject &message, const QJsonValue &requestId);
     // sessioncluster.cpp: jobs that another node of the cluster runs.
     bool isElsewhere(const Job &job) const;
     void cancelElsewhere(const Job &job, bool own, const QJsonValue &requestId);

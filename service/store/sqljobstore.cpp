@@ -24,9 +24,11 @@ const QString kColumns = QStringLiteral(
         // Schema version 5.
         "ffmpeg_command, ffmpeg_stderr, "
         // Schema version 6.
+        "notify_url, notify_events, "
+        // Schema version 7.
         "preset");
 // Read after kColumns, never written by save(): only claims and take-overs change it.
-constexpr int kGenerationColumn = 34;
+constexpr int kGenerationColumn = 36;
 
 qint64 nowMs()
 {
@@ -76,6 +78,8 @@ Job jobFromQuery(const QSqlQuery &query)
     job.requestHash = query.value(c++).toString();
     job.ffmpegCommand = query.value(c++).toString();
     job.ffmpegStderr = query.value(c++).toString();
+    job.notifyUrl = query.value(c++).toString();
+    job.notifyEvents = query.value(c++).toString().split(u',', Qt::SkipEmptyParts);
     job.preset = query.value(c++).toString();
     return job;
 }
@@ -159,6 +163,35 @@ bool SqlJobStore::exec(QSqlQuery &query, const char *what)
 
 bool SqlJobStore::write(const Job &job, bool insert)
 {
+    if (job.notifyUrl.isEmpty())
+        return writeRow(job, insert);
+    // A job with a notify_url: its state change and the outbox row that reports it are one
+    // transaction, so that neither is ever stored without the other.
+    if (!m_database.transaction()) {
+        m_lastError = QStringLiteral("begin: ") + m_database.lastError().text();
+        qCWarning(lcStore).noquote() << "job store" << m_lastError;
+        return false;
+    }
+    std::optional<JobStatus> previous;
+    if (!insert) {
+        QSqlQuery query(m_database);
+        query.prepare(QStringLiteral("SELECT state FROM jobs WHERE id = ?"));
+        query.addBindValue(job.id);
+        if (exec(query, "previous state") && query.next())
+            previous = jobStatusFromName(query.value(0).toString());
+    }
+    const bool ok = writeRow(job, insert) && writeOutbox(job, previous);
+    if (!ok || !m_database.commit()) {
+        if (ok)
+            m_lastError = QStringLiteral("commit: ") + m_database.lastError().text();
+        m_database.rollback();
+        return false;
+    }
+    return true;
+}
+
+bool SqlJobStore::writeRow(const Job &job, bool insert)
+{
     using namespace JobRecord;
     m_fenced = false;
     QSqlQuery query(m_database);
@@ -167,7 +200,7 @@ bool SqlJobStore::write(const Job &job, bool insert)
     if (insert) {
         query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
                       + QStringLiteral(", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     } else {
         query.prepare(QStringLiteral(
                 "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
@@ -175,7 +208,8 @@ bool SqlJobStore::write(const Job &job, bool insert)
                 "percentage = ?, attempts = ?, directory = ?, inputs = ?, outputs = ?, probe_result = ?, error = ?, "
                 "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
                 "started_at = ?, finished_at = ?, updated_at = ?, idempotency_owner = ?, idempotency_key = ?, "
-                "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, preset = ? WHERE id = ?")
+                "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, notify_url = ?, notify_events = ?, "
+                "preset = ? WHERE id = ?")
                       + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     }
     // A null QString binds as SQL NULL; the text columns hold "" for "none".
@@ -215,6 +249,8 @@ bool SqlJobStore::write(const Job &job, bool insert)
     query.addBindValue(keyed ? QVariant(job.requestHash) : QVariant(QMetaType(QMetaType::QString)));
     query.addBindValue(text(job.ffmpegCommand));
     query.addBindValue(text(job.ffmpegStderr));
+    query.addBindValue(text(job.notifyUrl));
+    query.addBindValue(text(job.notifyEvents.join(u',')));
     query.addBindValue(text(job.preset));
     if (insert) {
         query.addBindValue(text(m_node));
@@ -302,12 +338,25 @@ std::optional<Job> SqlJobStore::claimNext(const QDateTime &now)
     query.addBindValue(nowMs());
     query.addBindValue(qint64(m_lease.count()) * 1000);
     query.addBindValue(m_node);
-    if (!exec(query, "claim") || !query.next())
+    // The claim and the outbox row of its "processing" event are one transaction.
+    if (!m_database.transaction()) {
+        m_lastError = QStringLiteral("begin: ") + m_database.lastError().text();
         return std::nullopt;
+    }
+    if (!exec(query, "claim") || !query.next()) {
+        m_database.rollback();
+        return std::nullopt;
+    }
     const QString id = query.value(0).toString();
-    m_generations.insert(id, query.value(1).toLongLong());
+    const qint64 generation = query.value(1).toLongLong();
     query.finish();
-    return load(id);
+    std::optional<Job> claimed = load(id);
+    if (!claimed || !writeOutbox(*claimed, JobStatus::Queued) || !m_database.commit()) {
+        m_database.rollback();
+        return std::nullopt;
+    }
+    m_generations.insert(id, generation);
+    return claimed;
 }
 
 QList<Job> SqlJobStore::select(const QString &where, const QVariantList &bindings, bool track)
@@ -393,7 +442,13 @@ int SqlJobStore::purgeFinishedBefore(const QDateTime &cutoff)
     query.addBindValue(cutoff.toMSecsSinceEpoch());
     if (!exec(query, "purge"))
         return 0;
-    return query.numRowsAffected();
+    const int removed = query.numRowsAffected();
+    // Their finished deliveries go with them; pending ones are still owed to the receiver.
+    QSqlQuery deliveries(m_database);
+    deliveries.prepare(QStringLiteral("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND NOT EXISTS "
+                                      "(SELECT 1 FROM jobs WHERE jobs.id = webhook_deliveries.job_id)"));
+    exec(deliveries, "purge deliveries");
+    return removed;
 }
 
 quint64 SqlJobStore::maxSequence()

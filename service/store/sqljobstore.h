@@ -52,6 +52,14 @@ public:
     QStringList cancelRequests() override;
     QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;
     QList<NodeJobCounts> countsByNode() override;
+    // sqljobstorewebhooks.cpp
+    QList<WebhookDelivery> claimDeliveries(const QDateTime &now, int limit, std::chrono::milliseconds lease) override;
+    bool recordDeliveryAttempt(const WebhookDelivery &delivery) override;
+    void releaseDeliveryLeases() override;
+    QList<WebhookDelivery> deliveries(const QString &job) override;
+    std::optional<WebhookDelivery> delivery(const QString &id) override;
+    bool redeliver(const QString &id, const QDateTime &now) override;
+    qint64 pendingDeliveries() override;
 
 protected:
     // `node` names the rows this store inserts and claims (empty for the embedded store);
@@ -84,6 +92,11 @@ protected:
 
 private:
     bool write(const Job &job, bool insert);
+    bool writeRow(const Job &job, bool insert);
+    // Inside the caller's transaction: the outbox row of the change from `previous`, if the job
+    // wants one (WebhookOutbox::entryFor). sqljobstorewebhooks.cpp
+    bool writeOutbox(const Job &job, std::optional<JobStatus> previous);
+    QList<WebhookDelivery> selectDeliveries(const QString &where, const QVariantList &bindings);
 };
 
 } // namespace Mediaforge

@@ -146,6 +146,8 @@ class AccessMatrix:
              {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "unsubscribed"}),
             ("list_nodes", lambda: [dumps({"type": "list_nodes"})],
              {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "nodes"}),
+            ("redeliver", lambda: [dumps({"type": "redeliver", "delivery_id": "whd_unknown"})],
+             {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "NOT_FOUND"}),
             ("list_presets", lambda: [dumps({"type": "list_presets"})],
              {"none": auth, "alice": "presets", "bob": "presets", "admin": "presets"}),
             ("fetch_output by id", lambda: [dumps({"type": "fetch_output", "id": done})],
