@@ -23,6 +23,8 @@ inline constexpr QLatin1StringView Unsubscribe{"unsubscribe"};
 inline constexpr QLatin1StringView FetchOutput{"fetch_output"};
 inline constexpr QLatin1StringView Attach{"attach"};
 inline constexpr QLatin1StringView ListNodes{"list_nodes"};
+inline constexpr QLatin1StringView DrainNode{"drain_node"};
+inline constexpr QLatin1StringView ResumeNode{"resume_node"};
 inline constexpr QLatin1StringView Redeliver{"redeliver"};
 inline constexpr QLatin1StringView ListPresets{"list_presets"};
 // Service -> client
@@ -103,6 +105,7 @@ inline constexpr QLatin1StringView Jobs{"jobs"};
 inline constexpr QLatin1StringView Stats{"stats"};
 inline constexpr QLatin1StringView Workers{"workers"};
 inline constexpr QLatin1StringView Nodes{"nodes"};
+inline constexpr QLatin1StringView Node{"node"};
 inline constexpr QLatin1StringView FileCount{"file_count"};
 // History paging (list_jobs) and crash recovery.
 inline constexpr QLatin1StringView Before{"before"};

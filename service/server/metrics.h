@@ -29,6 +29,9 @@ public:
     qint64 bytesSent() const { return m_bytesSent; }
     void setHttpConnections(int connections) { m_httpConnections = connections; }
     void addHttpClosed(const QByteArray &reason) { ++m_httpClosed[reason]; }
+    // This node's name (--node-name) for mediaforge_node_info: the series of several nodes keep
+    // their names, and a join on the target's labels tells which node each one came from.
+    void setNode(const QString &name) { m_node = name; }
 
     QByteArray render() const;
     // Metrics of parts the server does not own (the webhook dispatcher), appended as they are.
@@ -49,6 +52,7 @@ private:
     };
 
     JobManager &m_manager;
+    QString m_node;
     std::map<std::pair<QString, QString>, quint64> m_jobsTotal;   // (operation, outcome)
     std::map<QString, Histogram> m_durations;                    // by operation
     int m_connections = 0;

@@ -31,6 +31,7 @@ class EventRouter;
 class JobManager;
 class OutputSender;
 class PeerSocket;
+class RemoteOutputs;
 struct Job;
 struct JobOutput;
 
@@ -43,6 +44,9 @@ struct SessionContext
     const Config *config = nullptr;
     std::function<QJsonObject()> stats;        // the /health `stats` object plus `workers`
     std::function<QJsonArray()> nodes;         // list_nodes: every node sharing the store (this one alone without)
+    // drain_node / resume_node: the node's new state stored (or, alone, this node's set); the
+    // error when there is no such node or the store cannot be written.
+    std::function<std::optional<Error>(const QString &node, bool drain)> setNodeState;
     std::function<void(qint64)> addBytesSent;
     QString httpBaseUrl;                       // for TOO_LARGE messages: where outputs can be fetched
     ByteBudget *level0OutputBudget = nullptr;  // whole level 0 outputs in socket buffers, service-wide
@@ -54,6 +58,8 @@ struct SessionContext
     std::function<void(const QString &id)> attachedElsewhere;
     // get_stats `cluster`: every node's jobs by state, from the store.
     std::function<QJsonObject()> clusterStats;
+    // The outputs of jobs another node ran, streamed from there (fetch_output).
+    RemoteOutputs *remoteOutputs = nullptr;
     // Webhooks (sessionwebhooks.cpp; the store and the dispatcher stay behind these): the key
     // that signs an owner's webhooks (empty: none, so notify_url is refused), a job's deliveries
     // as get_job lists them, and an admin's redeliver of one delivery (false: unknown).
@@ -119,6 +125,7 @@ private:
     void handleFetchOutput(const QJsonObject &message, const QJsonValue &requestId);
     void handleAttach(const QJsonObject &message, const QJsonValue &requestId);   // sessionattach.cpp
     void handleListNodes(const QJsonValue &requestId);                           // sessionnodes.cpp
+    void handleNodeState(const QJsonObject &message, bool drain, const QJsonValue &requestId);   // sessionnodes.cpp
     // sessionwebhooks.cpp
     std::optional<Error> checkNotifyUrl(const QUrl &url) const;
     void handleRedeliver(const QJsonObject &message, const QJsonValue &requestId);

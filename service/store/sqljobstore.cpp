@@ -111,7 +111,7 @@ QSqlDatabase &SqlJobStore::addDatabase(const QString &driver)
 
 QString SqlJobStore::readSchemaVersion()
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     if (!query.exec(QStringLiteral("SELECT max(version) FROM schema_version")) || !query.next())
         return QStringLiteral("no schema version: ") + query.lastError().text();
     m_schemaVersion = query.value(0).toInt();
@@ -120,7 +120,7 @@ QString SqlJobStore::readSchemaVersion()
 
 QString SqlJobStore::migrate(const QString &where)
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     if (m_schemaVersion == 0
         && !query.exec(Sql::ddl(m_dialect, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY NOT "
                                            "NULL, applied_at INTEGER NOT NULL, description TEXT NOT NULL)")))
@@ -154,9 +154,19 @@ QString SqlJobStore::migrate(const QString &where)
 
 bool SqlJobStore::exec(QSqlQuery &query, const char *what)
 {
+    if (m_outage.isValid()) {
+        // Fails at once: the next newQuery() after the back-off tries the connection again.
+        m_lastError = QStringLiteral("%1: the job store is unreachable (%2)").arg(QString::fromLatin1(what), m_outageReason);
+        return false;
+    }
     if (query.exec())
         return true;
-    m_lastError = QStringLiteral("%1: %2").arg(QString::fromLatin1(what), query.lastError().text());
+    m_lastError = QStringLiteral("%1: %2").arg(QString::fromLatin1(what), query.lastError().text().simplified());
+    if (m_reconnects && connectionLost(query.lastError())) {
+        beginOutage(query.lastError().text().simplified());
+        m_lastError = QStringLiteral("%1: the job store is unreachable (%2)").arg(QString::fromLatin1(what), m_outageReason);
+        return false;
+    }
     qCWarning(lcStore).noquote() << "job store" << m_lastError;
     return false;
 }
@@ -167,11 +177,8 @@ bool SqlJobStore::write(const Job &job, bool insert)
         return writeRow(job, insert);
     // A job with a notify_url: its state change and the outbox row that reports it are one
     // transaction, so that neither is ever stored without the other.
-    if (!m_database.transaction()) {
-        m_lastError = QStringLiteral("begin: ") + m_database.lastError().text();
-        qCWarning(lcStore).noquote() << "job store" << m_lastError;
+    if (!ready(insert ? "insert" : "save") || !begun(m_database.transaction(), insert ? "insert" : "save"))
         return false;
-    }
     std::optional<JobStatus> previous;
     if (!insert) {
         QSqlQuery query(m_database);
@@ -194,7 +201,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
 {
     using namespace JobRecord;
     m_fenced = false;
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     const auto generation = m_generations.constFind(job.id);
     const bool fenced = !insert && generation != m_generations.cend();
     if (insert) {
@@ -298,7 +305,7 @@ bool SqlJobStore::saveProgress(const QString &id, JobStage stage, double percent
     m_fenced = false;
     const auto generation = m_generations.constFind(id);
     const bool fenced = generation != m_generations.cend();
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("UPDATE jobs SET stage = ?, percentage = ?, updated_at = ? WHERE id = ?")
                   + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     query.addBindValue(jobStageName(stage));
@@ -324,14 +331,17 @@ std::optional<Job> SqlJobStore::claimNext(const QDateTime &now)
     // database: on every node), then arrival. A node claims the queued jobs whose files it
     // holds; the claim starts a lease and a new generation, so that whatever the node writes
     // from now on is refused once another node has taken the job over.
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral(
                           "UPDATE jobs SET state = 'processing', stage = 'processing', percentage = 0, started_at = ?, "
                           "updated_at = ?, lease_expires_at = %1 + ?, lease_generation = lease_generation + 1 "
                           "WHERE id = (SELECT q.id FROM jobs q "
                           "LEFT JOIN (SELECT owner, COUNT(*) AS slots FROM jobs WHERE state = 'processing' GROUP BY owner) r "
                           "ON r.owner = q.owner "
-                          "WHERE q.state = 'queued' AND q.node = ? ORDER BY q.priority DESC, COALESCE(r.slots, 0), q.seq "
+                          "WHERE q.state = 'queued' AND q.node = ? "
+                          // A draining node claims nothing, whichever node drained it.
+                          "AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.name = q.node AND n.state = 'draining') "
+                          "ORDER BY q.priority DESC, COALESCE(r.slots, 0), q.seq "
                           "LIMIT 1%2) RETURNING id, lease_generation")
                           .arg(Sql::nowMs(m_dialect), Sql::claimLock(m_dialect)));
     query.addBindValue(now.toMSecsSinceEpoch());
@@ -339,10 +349,8 @@ std::optional<Job> SqlJobStore::claimNext(const QDateTime &now)
     query.addBindValue(qint64(m_lease.count()) * 1000);
     query.addBindValue(m_node);
     // The claim and the outbox row of its "processing" event are one transaction.
-    if (!m_database.transaction()) {
-        m_lastError = QStringLiteral("begin: ") + m_database.lastError().text();
+    if (!ready("claim") || !begun(m_database.transaction(), "claim"))
         return std::nullopt;
-    }
     if (!exec(query, "claim") || !query.next()) {
         m_database.rollback();
         return std::nullopt;
@@ -361,7 +369,7 @@ std::optional<Job> SqlJobStore::claimNext(const QDateTime &now)
 
 QList<Job> SqlJobStore::select(const QString &where, const QVariantList &bindings, bool track)
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.setForwardOnly(true);
     query.prepare(QStringLiteral("SELECT ") + kColumns + QStringLiteral(", lease_generation FROM jobs ") + where);
     for (const QVariant &value : bindings)
@@ -437,7 +445,7 @@ HistoryPage SqlJobStore::history(const HistoryQuery &query)
 
 int SqlJobStore::purgeFinishedBefore(const QDateTime &cutoff)
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("DELETE FROM jobs WHERE finished_at IS NOT NULL AND outputs_removed = 1 AND finished_at < ?"));
     query.addBindValue(cutoff.toMSecsSinceEpoch());
     if (!exec(query, "purge"))
@@ -453,7 +461,7 @@ int SqlJobStore::purgeFinishedBefore(const QDateTime &cutoff)
 
 quint64 SqlJobStore::maxSequence()
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("SELECT coalesce(max(seq), 0) FROM jobs"));
     if (!exec(query, "sequence") || !query.next())
         return 0;
@@ -483,7 +491,7 @@ bool SqlJobStore::requestCancel(const QString &id)
 {
     // Not fenced: the asking node holds no lease on the job; the running node's own writes stay
     // fenced by their generation, which this leaves alone.
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND finished_at IS NULL"));
     query.addBindValue(id);
     return exec(query, "request cancel") && query.numRowsAffected() > 0;
@@ -502,7 +510,7 @@ QList<Job> SqlJobStore::unfinishedElsewhere(const QString &owner, int limit)
 
 QList<NodeJobCounts> SqlJobStore::countsByNode()
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("SELECT node, state, count(*) FROM jobs GROUP BY node, state ORDER BY node"));
     QList<NodeJobCounts> counts;
     if (!exec(query, "counts by node"))
@@ -540,7 +548,7 @@ QList<NodeJobCounts> SqlJobStore::countsByNode()
 
 QStringList SqlJobStore::cancelRequests()
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("SELECT id FROM jobs WHERE node = ? AND cancel_requested = 1 AND finished_at IS NULL"));
     query.addBindValue(m_node);
     QStringList ids;
