@@ -6,6 +6,7 @@
 #include "fetchcommand.h"
 #include "healthcommand.h"
 #include "jobscommand.h"
+#include "presetscommand.h"
 #include "protocol.h"
 #include "runcommand.h"
 #include "watchcommand.h"
@@ -48,6 +49,8 @@ Task *createTask(const Command &command, ClientConnection &connection, Console &
         return new HealthCommand(command, connection, console, parent);
     case Subcommand::Watch:
         return new WatchCommand(command, connection, console, parent);
+    case Subcommand::Presets:
+        return new PresetsCommand(command, connection, console, parent);
     }
     return nullptr;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "commandline.h"
 
+#include "preset.h"
 #include "protocol.h"
 #include "startjob.h"
 
@@ -78,7 +79,7 @@ std::optional<Subcommand> subcommandFromName(const QString &name)
     static const std::pair<const char *, Subcommand> names[] = {
         {"run", Subcommand::Run},       {"probe", Subcommand::Probe},   {"jobs", Subcommand::Jobs},
         {"status", Subcommand::Status}, {"cancel", Subcommand::Cancel}, {"fetch", Subcommand::Fetch},
-        {"health", Subcommand::Health}, {"watch", Subcommand::Watch},
+        {"health", Subcommand::Health}, {"watch", Subcommand::Watch},   {"presets", Subcommand::Presets},
     };
     for (const auto &[text, subcommand] : names) {
         if (name == QLatin1StringView(text))
@@ -196,6 +197,7 @@ private:
     std::optional<Subcommand> m_subcommand;
     QString m_subcommandName;
     bool m_operationKnown = false;
+    bool m_presetNext = false;      // "preset NAME": the next word is a preset, whatever it is called
     bool m_help = false;
     bool m_version = false;
     bool m_helpCommand = false;     // "mediaforge help [topic]"
@@ -438,6 +440,19 @@ bool Parser::handleSubcommandFlag(qsizetype &i, const QString &flag, const std::
         m_command.httpUrl = url;
         return true;
     }
+    if (running && !m_command.preset.isEmpty() && (flag == QLatin1StringView("--option") || flag == QLatin1StringView("-O"))) {
+        // The preset's schema lives on the service, which checks the values; typed by their look.
+        QString pair;
+        if (!takeValue(i, flag, inlineValue, pair))
+            return true;
+        const qsizetype equals = pair.indexOf(u'=');
+        if (equals <= 0) {
+            fail(usageLine(CommandLine::tr("option %1 takes key=value, not '%2'").arg(flag, pair), helpName()));
+            return true;
+        }
+        m_command.options.insert(pair.left(equals).trimmed(), guessScalar(pair.mid(equals + 1)));
+        return true;
+    }
     if (running && operationKnown())
         return handleOperationFlag(i, flag, inlineValue);
     return false;
@@ -453,6 +468,12 @@ void Parser::positional(const QString &argument)
     if (!m_subcommand) {
         if (argument == QLatin1StringView("help")) {
             m_helpCommand = true;
+            return;
+        }
+        if (argument == QLatin1StringView("preset")) {
+            m_subcommand = Subcommand::Run;
+            m_subcommandName = QStringLiteral("preset");
+            m_presetNext = true;
             return;
         }
         if (const Shorthand *shorthand = findShorthand(argument)) {
@@ -475,8 +496,13 @@ void Parser::positional(const QString &argument)
         fail(usageLine(CommandLine::tr("unknown command '%1'").arg(argument), QString()));
         return;
     }
-    if (*m_subcommand == Subcommand::Run && !m_operationKnown) {
-        const auto operation = CommandLine::operationFromCommandName(argument);
+    if (*m_subcommand == Subcommand::Run && !m_operationKnown && m_command.preset.isEmpty()) {
+        const auto operation = m_presetNext ? std::nullopt : CommandLine::operationFromCommandName(argument);
+        // Not an operation: a preset's name (the service knows its presets; see `presets`).
+        if (!operation && Preset::isValidName(argument)) {
+            m_command.preset = argument;
+            return;
+        }
         if (!operation) {
             QStringList names;
             for (Operation each : allOperations())
@@ -623,7 +649,7 @@ ParseOutcome Parser::parse()
     switch (m_command.subcommand) {
     case Subcommand::Run:
     case Subcommand::Probe: {
-        if (!m_operationKnown) {
+        if (!m_operationKnown && m_command.preset.isEmpty()) {
             fail(usageLine(CommandLine::tr("missing the operation"), QStringLiteral("run")));
             return *m_failure;
         }
@@ -677,6 +703,7 @@ ParseOutcome Parser::parse()
     case Subcommand::Jobs:
     case Subcommand::Health:
     case Subcommand::Watch:
+    case Subcommand::Presets:
         if (!expectPositionals(0, 0, QString()))
             return *m_failure;
         break;
@@ -733,8 +760,12 @@ QString CommandLine::commandName(Operation operation)
 
 Result<QJsonObject> CommandLine::startJobMessage(const Command &command)
 {
-    QJsonObject message{{QString(Field::Type), QString(Type::StartJob)},
-                        {QString(Field::Operation), operationName(command.operation)}};
+    QJsonObject message{{QString(Field::Type), QString(Type::StartJob)}};
+    // A preset names its operation; what the preset allows is the service's to check.
+    if (command.preset.isEmpty())
+        message.insert(QString(Field::Operation), operationName(command.operation));
+    else
+        message.insert(QString(Field::Preset), command.preset);
     if (!command.jobId.isEmpty())
         message.insert(QString(Field::JobId), command.jobId);
     auto inputObject = [](const QString &input, bool withSize) {
@@ -766,6 +797,8 @@ Result<QJsonObject> CommandLine::startJobMessage(const Command &command)
     if (command.detach)
         message.insert(QString(Field::Detach), true);
 
+    if (!command.preset.isEmpty())
+        return message;
     const Result<StartJobRequest> checked = StartJobRequest::fromJson(message);
     if (!checked.ok())
         return checked.error();

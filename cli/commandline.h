@@ -28,7 +28,7 @@ inline int toInt(ExitCode code)
     return static_cast<int>(code);
 }
 
-enum class Subcommand { Run, Probe, Jobs, Status, Cancel, Fetch, Health, Watch };
+enum class Subcommand { Run, Probe, Jobs, Status, Cancel, Fetch, Health, Watch, Presets };
 
 // Options that apply to every subcommand; accepted before or after it.
 struct GlobalOptions
@@ -56,6 +56,9 @@ struct Command
     bool detach = false;
     bool force = false;       // overwrite existing files
     QString output;           // -o: a file, or a folder for several outputs
+    // `run PRESET` or `preset PRESET`: a preset of the service (list_presets) instead of an
+    // operation; `operation` is then learnt from the service before the job starts.
+    QString preset;
 
     // jobs
     QStringList states;

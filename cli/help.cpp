@@ -163,6 +163,7 @@ QString CommandLine::mainHelp()
         const QString name = commandName(entry.operation);
         text += QStringLiteral("  %1  %2\n").arg(name.leftJustified(22), tr(entry.summary));
     }
+    text += tr("  preset NAME INPUT       a preset of the service (see presets), with -O KEY=VALUE\n");
     text += tr("  probe INPUT             the format and streams of a file or URL\n"
                "\n"
                "The service:\n"
@@ -176,6 +177,9 @@ QString CommandLine::mainHelp()
                "\n"
                "INPUT is a local file (uploaded) or an http(s) URL (downloaded by the service).\n"
                "JOB is a job_id or the id the service gave the job.\n"
+               "\n");
+    text += tr("Presets:\n"
+               "  presets                 the presets the service offers you, with what each lets you set\n"
                "\n");
     text += globalOptions() + u'\n' + exitCodes();
     text += tr("\nExamples:\n"
@@ -283,6 +287,24 @@ QString CommandLine::subcommandHelp(const QString &name)
                   "Stops with Ctrl-C (exit code 0).\n"
                   "\n")
                 + globalOptions() + u'\n' + exitCodes();
+    }
+    if (topic == QLatin1StringView("presets")) {
+        return tr("Usage: mediaforge presets [--json]\n"
+                  "\n"
+                  "Lists the presets of the service that your token may use: each name, its operation,\n"
+                  "what it is for, and the options you may set with -O (range or choices, default).\n"
+                  "\n")
+                + globalOptions() + u'\n' + exitCodes();
+    }
+    if (topic == QLatin1StringView("preset")) {
+        return tr("Usage: mediaforge preset NAME INPUT [-O KEY=VALUE]... [options]\n"
+                  "       mediaforge run NAME INPUT ... (when NAME is not also an operation)\n"
+                  "\n"
+                  "Runs the service's preset NAME on INPUT, shows the progress and saves the result.\n"
+                  "The preset fixes the operation and its options; -O sets one of those it lets you\n"
+                  "set (mediaforge presets lists them). The service checks the values.\n"
+                  "\n")
+                + runOptions() + u'\n' + globalOptions() + u'\n' + exitCodes();
     }
     if (topic == QLatin1StringView("help"))
         return mainHelp();

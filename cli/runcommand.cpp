@@ -94,11 +94,43 @@ QString RunCommand::inputDisplayName() const
     return QFileInfo(input).fileName();
 }
 
+void RunCommand::resolvePreset()
+{
+    QPointer<RunCommand> self(this);
+    m_connection.request(QJsonObject{{QString(Field::Type), QString(Type::ListPresets)}}, [self](const QJsonObject &reply) {
+        if (!self || self->isDone())
+            return;
+        if (reply.value(Field::Type).toString() != Type::Presets) {
+            self->failWithServiceError(reply, toInt(ExitCode::JobFailed));
+            return;
+        }
+        QStringList names;
+        for (const QJsonValue &value : reply.value(Field::Presets).toArray()) {
+            const QJsonObject preset = value.toObject();
+            names.append(preset.value(QStringLiteral("name")).toString());
+            if (names.constLast() == self->m_command.preset) {
+                self->m_command.operation =
+                        operationFromName(preset.value(Field::Operation).toString()).value_or(Operation::Convert);
+                self->m_presetResolved = true;
+                self->start();
+                return;
+            }
+        }
+        self->fail(Failure{QStringLiteral("USAGE"), tr("'%1' is neither an operation nor a preset of this service; presets: %2")
+                                                            .arg(self->m_command.preset, names.join(QStringLiteral(", ")))},
+                   toInt(ExitCode::Usage));
+    });
+}
+
 void RunCommand::start()
 {
     // Application starts its task on every welcome: after a reconnect, this one goes on.
     if (m_reconnecting) {
         resumeAfterReconnect();
+        return;
+    }
+    if (!m_command.preset.isEmpty() && !m_presetResolved) {
+        resolvePreset();
         return;
     }
     m_clock.start();

@@ -37,6 +37,9 @@ public:
     State state() const { return m_state; }
 
 private:
+    // `run PRESET`: asks the service which operation the preset runs, then start()s again.
+    void resolvePreset();
+    bool m_presetResolved = false;
     void onSubmitReply(const QJsonObject &reply);
     void onMessage(const QJsonObject &message);
     void onProgress(const QJsonObject &message);

@@ -195,6 +195,7 @@ QString JobDetailsDialog::html(const JobRecord &record)
     QString job = row(tr("Job id"), esc(record.jobId)) + row(tr("Service id"), QStringLiteral("<code>%1</code>").arg(esc(record.id)))
             + row(tr("Owner"), esc(record.owner.isEmpty() ? Format::unknown() : record.owner))
             + row(tr("Operation"), esc(StatusText::operation(record.operation)) + QStringLiteral(" (<code>%1</code>)").arg(esc(record.operation)))
+            + (record.preset.isEmpty() ? QString() : row(tr("Preset"), QStringLiteral("<code>%1</code>").arg(esc(record.preset))))
             + row(tr("Status"), esc(StatusText::state(record.state)))
             // A finished job has no stage; the service's last one ("finalizing") would mislead.
             + (record.finished() ? QString() : row(tr("Stage"), esc(StatusText::stage(record.stage))))

@@ -32,7 +32,7 @@ quint32 changedColumns(const JobRecord &a, const JobRecord &b)
         mask |= bit(JobModel::JobColumn);
     if (a.owner != b.owner)
         mask |= bit(JobModel::OwnerColumn);
-    if (a.operation != b.operation)
+    if (a.operation != b.operation || a.preset != b.preset)
         mask |= bit(JobModel::OperationColumn);
     if (a.inputName != b.inputName || a.inputSource != b.inputSource || a.inputSize != b.inputSize)
         mask |= bit(JobModel::InputColumn);
@@ -571,7 +571,9 @@ QVariant JobModel::display(const JobRecord &record, int column) const
     case OwnerColumn:
         return record.owner.isEmpty() ? Format::unknown() : record.owner;
     case OperationColumn:
-        return StatusText::operation(record.operation);
+        // The preset says what the job is for; the operation alone would hide it.
+        return record.preset.isEmpty() ? StatusText::operation(record.operation)
+                                       : tr("%1 (%2)").arg(StatusText::operation(record.operation), record.preset);
     case InputColumn: {
         QString name = record.inputName;
         if (name.isEmpty())

@@ -53,6 +53,7 @@ struct JobRecord
     QString jobId;           // the owner's own id
     QString owner;
     QString operation;
+    QString preset;          // the preset the job was started by; empty for a free-form job
     QString inputName;
     QString inputSource;     // upload, url, multiple
     qint64 inputSize = -1;

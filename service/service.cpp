@@ -11,6 +11,7 @@
 #include "jobs/jobmanager.h"
 #include "jobs/memoryjobstore.h"
 #include "logging/logging.h"
+#include "preset.h"
 #include "server/authenticator.h"
 #include "server/eventrouter.h"
 #include "server/httpapi.h"
@@ -95,6 +96,15 @@ int Service::run(const Config &config)
         authenticator = loaded.value();
     }
 
+    PresetCatalog presets = PresetCatalog::builtins();
+    if (!config.presetsFile.isEmpty()) {
+        if (const auto problem = presets.loadFile(config.presetsFile)) {
+            std::fprintf(stderr, "mediaforged: invalid --presets %s: %s\n", qPrintable(config.presetsFile),
+                         qPrintable(*problem));
+            return 2;
+        }
+    }
+
     // One instance per data dir: two would race on the store and sweep each other's files.
     DirectoryLock dataLock;
     if (const QString refused = dataLock.acquire(config.dataDir); !refused.isEmpty()) {
@@ -151,6 +161,17 @@ int Service::run(const Config &config)
     JobManagerSettings managerSettings = JobManagerSettings::fromConfig(config);
     managerSettings.cache.ffmpegVersion = ffmpegVersion;   // part of the result cache's key
     JobManager manager(std::move(managerSettings), network, resolver, *store);
+    {
+        // The engine knows owners by name; the tokens file's quota keys become its quotas.
+        QHash<QString, OwnerQuota> quotas;
+        for (const QString &owner : authenticator.ownersWithSettings()) {
+            const OwnerSettings settings = authenticator.ownerSettings(owner);
+            if (settings.hasQuota())
+                quotas.insert(owner, OwnerQuota{settings.jobsPerMinute, settings.maxUnfinishedJobs,
+                                                settings.maxInputBytes, settings.inputBytesPerDay});
+        }
+        manager.setOwnerQuotas(quotas);
+    }
     if (const auto problem = manager.initialize()) {
         std::fprintf(stderr, "mediaforged: invalid --temp-dir %s: %s\n", qPrintable(config.tempDir), qPrintable(*problem));
         return 2;
@@ -167,11 +188,11 @@ int Service::run(const Config &config)
         clusterOutputs = std::make_unique<ClusterOutputs>(*store, signer, store->leaseDuration());
 
     // Webhooks: the outbox rows the store writes with each state change, sent from here. The
-    // key of an owner's deliveries: the service-wide one for now; a per-owner key (tokens file)
-    // plugs in here without the dispatcher or the sessions changing.
-    const std::function<QByteArray(const QString &)> webhookSecret = [&config](const QString &owner) {
-        Q_UNUSED(owner);
-        return config.webhookSecret;
+    // key of an owner's deliveries: its tokens-file line's webhook_secret, else the service-wide
+    // one (--webhook-secret, the only one without a tokens file).
+    const std::function<QByteArray(const QString &)> webhookSecret = [&config, &authenticator](const QString &owner) {
+        const QByteArray own = authenticator.enabled() ? authenticator.ownerSettings(owner).webhookSecret : QByteArray();
+        return own.isEmpty() ? config.webhookSecret : own;
     };
     WebhookSettings webhookSettings;
     webhookSettings.timeout = std::chrono::seconds(config.webhookTimeoutSeconds);
@@ -272,6 +293,7 @@ int Service::run(const Config &config)
         return delivery ? std::optional<QJsonObject>(delivery->toJson()) : std::nullopt;
     };
     context.authenticator = &authenticator;
+    context.presets = &presets;
     context.config = &config;
     context.httpBaseUrl = httpUrl;
     context.addBytesSent = [&metrics](qint64 bytes) { metrics.addBytesSent(bytes); };

@@ -49,6 +49,9 @@ enum class ErrorCode {
     Interrupted,
     // Cluster: the only node holding a job's uploaded input is gone for good.
     NodeLost,
+    // A quota of the owner's tokens-file line (docs/security.md): unfinished jobs, the largest
+    // input, input bytes a day.
+    QuotaExceeded,
 };
 
 QString errorCodeName(ErrorCode code);

@@ -26,6 +26,7 @@ inline constexpr QLatin1StringView ListNodes{"list_nodes"};
 inline constexpr QLatin1StringView DrainNode{"drain_node"};
 inline constexpr QLatin1StringView ResumeNode{"resume_node"};
 inline constexpr QLatin1StringView Redeliver{"redeliver"};
+inline constexpr QLatin1StringView ListPresets{"list_presets"};
 // Service -> client
 inline constexpr QLatin1StringView Ack{"ack"};
 inline constexpr QLatin1StringView Progress{"progress"};
@@ -42,6 +43,7 @@ inline constexpr QLatin1StringView JobEvent{"job_event"};
 inline constexpr QLatin1StringView OutputDelivered{"output_delivered"};
 inline constexpr QLatin1StringView Nodes{"nodes"};
 inline constexpr QLatin1StringView Redelivering{"redelivering"};
+inline constexpr QLatin1StringView Presets{"presets"};
 } // namespace Type
 
 namespace Field {
@@ -115,6 +117,9 @@ inline constexpr QLatin1StringView NotifyUrl{"notify_url"};
 inline constexpr QLatin1StringView NotifyEvents{"notify_events"};
 inline constexpr QLatin1StringView Deliveries{"deliveries"};
 inline constexpr QLatin1StringView DeliveryId{"delivery_id"};
+// Presets (docs/presets.md).
+inline constexpr QLatin1StringView Preset{"preset"};
+inline constexpr QLatin1StringView Presets{"presets"};
 } // namespace Field
 
 } // namespace Mediaforge::Protocol

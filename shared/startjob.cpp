@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "startjob.h"
 
+#include "preset.h"
 #include "protocol.h"
 #include "validationissues.h"
 
@@ -208,6 +209,13 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
     }
 
     parseNotify(message, request, issues);
+    if (message.contains(Field::Preset)) {
+        const QJsonValue preset = message.value(Field::Preset);
+        if (!preset.isString() || !Preset::isValidName(preset.toString()))
+            issues.add(QStringLiteral("preset"), QStringLiteral("must be a preset name (list_presets)"));
+        else
+            request.preset = preset.toString();
+    }
 
     const bool hasInput = message.contains(Field::Input);
     const bool hasInputs = message.contains(Field::Inputs);

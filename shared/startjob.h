@@ -39,6 +39,9 @@ struct StartJobRequest
     // address), and which: status names, empty for the final state only.
     QUrl notifyUrl;
     QStringList notifyEvents;
+    // The preset the request named (PresetCatalog::expandStartJob filled in operation and
+    // options from it). Empty: a free-form job.
+    QString preset;
 
     // VALIDATION_ERROR (details: [{path, message}] for every offending field) or the request.
     // URL schemes are checked later by the service (URL_NOT_ALLOWED), not here.

@@ -403,11 +403,19 @@ QList<Setting> settings()
                  QStringLiteral("n"), QStringLiteral("New jobs per owner per minute (RATE_LIMITED beyond); 0 disables."),
                  QStringLiteral("120"), intSetting(&Config::jobsPerMinute, 0, 1000000)});
     list.append({QStringLiteral("tokens-file"), QStringLiteral("MEDIAFORGE_TOKENS_FILE"), QString(),
-                 QStringLiteral("path"), QStringLiteral("File of `role token name` lines; enables authentication."),
+                 QStringLiteral("path"), QStringLiteral("File of `role token name [key=value ...]` lines; enables authentication. Keys limit an owner to presets and set its quotas (docs/security.md)."),
                  QStringLiteral("none"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
                      if (!QFileInfo(value.trimmed()).isReadable())
                          return QStringLiteral("a readable file");
                      config.tokensFile = value.trimmed();
+                     return std::nullopt;
+                 }});
+    list.append({QStringLiteral("presets"), QStringLiteral("MEDIAFORGE_PRESETS"), QString(),
+                 QStringLiteral("path"), QStringLiteral("JSON file of presets that override or add to the built-in ones (docs/presets.md)."),
+                 QStringLiteral("none"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     if (!QFileInfo(value.trimmed()).isReadable())
+                         return QStringLiteral("a readable file");
+                     config.presetsFile = value.trimmed();
                      return std::nullopt;
                  }});
     list.append({QStringLiteral("allowed-origins"), QStringLiteral("MEDIAFORGE_ALLOWED_ORIGINS"), QString(),

@@ -79,6 +79,7 @@ struct Config
     int drainSeconds = 30;
     int jobsPerMinute = 120;           // new jobs per owner per minute; 0 disables
     QString tokensFile;
+    QString presetsFile;               // operator presets over the built-in ones; empty: built-ins only
     QStringList allowedOrigins;        // empty: browsers from any origin are refused unless *
     bool allowPrivateUrls = false;
     bool insecureNoAuth = false;

@@ -134,6 +134,8 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
                          {QStringLiteral("created_at"), createdAt.toString(Qt::ISODateWithMs)},
                          {QString(Field::Input), input},
                          {QString(Field::Options), options}};
+    if (!preset.isEmpty())
+        snapshot.insert(QString(Field::Preset), preset);
     if (startedAt.isValid())
         snapshot.insert(QStringLiteral("started_at"), startedAt.toString(Qt::ISODateWithMs));
     if (finishedAt.isValid())

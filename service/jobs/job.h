@@ -78,6 +78,7 @@ struct Job
     quint64 connectionId = 0; // the connection that started it (uploads come only from it)
     Operation operation = Operation::Probe;
     QJsonObject options;      // normalized by validateOptions()
+    QString preset;           // the preset it was started by; empty for a free-form job
     QList<JobInput> inputs;
     JobPriority priority = JobPriority::Normal;
     bool detach = false;

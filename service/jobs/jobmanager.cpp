@@ -227,17 +227,21 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
                      QJsonObject{{QStringLiteral("limit"), QStringLiteral("per_owner")},
                                  {QStringLiteral("max"), ownerMax}});
     }
+    // Before the rate limit, so that a job a quota refuses does not use up a start.
+    if (auto refused = admitQuota(request))
+        return *refused;
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    if (m_settings.jobsPerMinute > 0) {
+    if (const int perMinute = jobsPerMinuteOf(request.owner); perMinute > 0) {
         auto &recent = m_recentSubmits[request.owner];
         const qint64 window = m_settings.rateWindow.count();
         while (!recent.empty() && recent.front().secsTo(now) >= window)
             recent.pop_front();
-        if (int(recent.size()) >= m_settings.jobsPerMinute) {
+        if (int(recent.size()) >= perMinute) {
             const qint64 retryAfter = std::max<qint64>(1, window - recent.front().secsTo(now));
             return Error(ErrorCode::RateLimited,
-                         QStringLiteral("at most %1 new jobs a minute; retry in %2 s").arg(m_settings.jobsPerMinute).arg(retryAfter),
-                         QJsonObject{{QStringLiteral("retry_after_seconds"), retryAfter}});
+                         QStringLiteral("at most %1 new jobs a minute; retry in %2 s").arg(perMinute).arg(retryAfter),
+                         QJsonObject{{QStringLiteral("retry_after_seconds"), retryAfter},
+                                     {QStringLiteral("limit"), perMinute}});
         }
         recent.push_back(now);
     }
@@ -261,6 +265,7 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     job.connectionId = request.connectionId;
     job.operation = request.operation;
     job.options = request.options;
+    job.preset = request.preset;
     job.inputs = request.inputs;
     job.priority = request.priority;
     job.detach = request.detach;

@@ -34,6 +34,16 @@ namespace Mediaforge {
 
 struct Config;
 
+// What one owner may use, from the keys of its tokens-file line (docs/security.md). The
+// engine knows owners by name only; 0 means "no quota of this kind".
+struct OwnerQuota
+{
+    int jobsPerMinute = 0;         // replaces JobManagerSettings::jobsPerMinute for this owner
+    int maxUnfinishedJobs = 0;
+    qint64 maxInputBytes = 0;      // the inputs of one job together
+    qint64 inputBytesPerDay = 0;   // per UTC day
+};
+
 struct JobManagerSettings
 {
     QString tempDir;
@@ -56,6 +66,8 @@ struct JobManagerSettings
     DownloadLimits download;
     UrlPolicy urlPolicy;
     CacheSettings cache;               // off unless a directory, a size and the ffmpeg version are set
+    // The clock of the daily quota (tests move it to the next day); null: the real one.
+    std::function<QDateTime()> quotaClock;
 
     static JobManagerSettings fromConfig(const Config &config);
 };
@@ -68,6 +80,7 @@ struct SubmitRequest
     quint64 connectionId = 0;
     Operation operation = Operation::Probe;
     QJsonObject options;           // normalized by validateOptions()
+    QString preset;                // the preset the client named; empty: free-form
     QList<JobInput> inputs;        // source, url / display name, declared size
     JobPriority priority = JobPriority::Normal;
     bool detach = false;
@@ -224,6 +237,10 @@ public:
     qint64 bytesReceived() const { return m_bytesReceived; }
     // Owners with a submit inside the rate window (what the rate limit remembers).
     int rateLimitedOwners() const { return int(m_recentSubmits.size()); }
+    // jobmanagerquotas.cpp: the owners' quotas (tokens file), set once before jobs arrive, and
+    // an owner's usage against them for get_stats (empty without quotas).
+    void setOwnerQuotas(const QHash<QString, OwnerQuota> &quotas) { m_quotas = quotas; }
+    QJsonObject quotaUsage(const QString &owner);
 
     // Stops accepting jobs and lets running ones finish for `drain`. Jobs whose owner can come
     // back (ownerCanReturn) keep their place: waiting ones stay queued in the store, running
@@ -330,6 +347,13 @@ private:
     // `more` bytes for input `index` of `job`, which holds `received` of them so far;
     // `counting`: they are about to be written (not just announced).
     std::optional<Error> admitInputBytes(const Job &job, int index, qint64 received, qint64 more, bool counting);
+    // jobmanagerquotas.cpp: an owner's quotas at start_job, and for input bytes as they arrive.
+    std::optional<Error> admitQuota(const SubmitRequest &request);
+    std::optional<Error> admitQuotaBytes(const Job &job, qint64 total, qint64 more);
+    void countQuotaBytes(const QString &owner, qint64 more);
+    int jobsPerMinuteOf(const QString &owner) const;
+    qint64 &dailyInputBytes(const QString &owner);
+    QDateTime quotaNow() const;
 
     JobManagerSettings m_settings;
     QNetworkAccessManager &m_network;
@@ -359,6 +383,13 @@ private:
     QList<QString> m_slots;                             // job id per worker slot; empty = free
     int m_finalizingOffSlot = 0;                        // jobs finalizing after giving their slot back
     QHash<QString, std::deque<QDateTime>> m_recentSubmits;   // rate limit per owner
+    QHash<QString, OwnerQuota> m_quotas;                // owners of the tokens file with quotas
+    struct DailyInput
+    {
+        QDate day;                                      // UTC
+        qint64 bytes = 0;
+    };
+    QHash<QString, DailyInput> m_dailyInput;            // owners with input_bytes_per_day only
     QTimer *m_expiryTimer = nullptr;
     QTimer *m_drainTimer = nullptr;
     quint64 m_sequence = 0;

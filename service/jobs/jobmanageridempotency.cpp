@@ -37,6 +37,9 @@ QString JobManagerDetail::requestHash(const SubmitRequest &request)
         canonical.insert(QStringLiteral("notify_url"), request.notifyUrl);
         canonical.insert(QStringLiteral("notify_events"), QJsonArray::fromStringList(request.notifyEvents));
     }
+    // Only when named, so that the keys of free-form requests stored before presets still match.
+    if (!request.preset.isEmpty())
+        canonical.insert(QStringLiteral("preset"), request.preset);
     return QString::fromLatin1(
             QCryptographicHash::hash(QJsonDocument(canonical).toJson(QJsonDocument::Compact), QCryptographicHash::Sha256)
                     .toHex());

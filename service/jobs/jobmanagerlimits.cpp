@@ -46,10 +46,16 @@ std::optional<Error> JobManager::admitInputBytes(const Job &job, int index, qint
     const qint64 total = others + received + more;
     if (total > m_settings.maxJobInputBytes)
         return jobInputTooLarge(total, m_settings.maxJobInputBytes);
+    if (auto refused = admitQuotaBytes(job, total, more)) {
+        qCInfo(lcJobs).noquote() << jobFields(job) << "input refused:" << refused->message;
+        return refused;
+    }
     if (auto refused = counting ? m_disk.admit(job.directory, more) : m_disk.check(more)) {
         qCWarning(lcJobs).noquote() << jobFields(job) << "input refused:" << refused->message;
         return refused;
     }
+    if (counting)
+        countQuotaBytes(job.owner, more);
     return std::nullopt;
 }
 

@@ -5,6 +5,7 @@
 #include "webhookoutbox.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QList>
 #include <QSet>
 #include <QString>
@@ -127,6 +128,9 @@ public:
     virtual int purgeFinishedBefore(const QDateTime &cutoff) = 0;
     // The highest arrival sequence ever stored (0 when empty), so that a restart continues it.
     virtual quint64 maxSequence() = 0;
+    // The input bytes of each job `owner` created at or after `since`, by job id: what the
+    // daily input quota counts after a restart (docs/security.md).
+    virtual QHash<QString, qint64> inputBytesSince(const QString &owner, const QDateTime &since) = 0;
 
     // --- Reachability: a store on another machine may go away and come back -----------------
     // A store that is reached over the network (PostgreSQL) notices a lost connection at the

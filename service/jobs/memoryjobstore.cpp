@@ -178,6 +178,20 @@ quint64 MemoryJobStore::maxSequence()
     return m_maxSequence;
 }
 
+QHash<QString, qint64> MemoryJobStore::inputBytesSince(const QString &owner, const QDateTime &since)
+{
+    QHash<QString, qint64> bytes;
+    for (const auto &[id, job] : m_jobs) {
+        if (job.owner != owner || job.createdAt < since)
+            continue;
+        qint64 total = 0;
+        for (const JobInput &input : job.inputs)
+            total += input.bytes;
+        bytes.insert(id, total);
+    }
+    return bytes;
+}
+
 void MemoryJobStore::addDelivery(const Job &job, std::optional<JobStatus> previous)
 {
     std::optional<WebhookDelivery> entry = WebhookOutbox::entryFor(job, previous, QDateTime::currentDateTimeUtc());

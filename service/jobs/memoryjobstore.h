@@ -27,6 +27,7 @@ public:
     HistoryPage history(const HistoryQuery &query) override;
     int purgeFinishedBefore(const QDateTime &cutoff) override;
     quint64 maxSequence() override;
+    QHash<QString, qint64> inputBytesSince(const QString &owner, const QDateTime &since) override;
     QList<WebhookDelivery> claimDeliveries(const QDateTime &now, int limit, std::chrono::milliseconds lease) override;
     bool recordDeliveryAttempt(const WebhookDelivery &delivery) override;
     void releaseDeliveryLeases() override;

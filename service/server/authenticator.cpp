@@ -38,8 +38,8 @@ Result<Authenticator> Authenticator::fromText(const QByteArray &text)
         const auto fail = [i](const QString &why) {
             return Error(ErrorCode::InternalError, QStringLiteral("tokens file line %1: %2").arg(i + 1).arg(why));
         };
-        if (parts.size() != 3)
-            return fail(QStringLiteral("expected `role token name`"));
+        if (parts.size() < 3)
+            return fail(QStringLiteral("expected `role token name [key=value ...]`"));
         Entry entry;
         if (parts.at(0) == QLatin1StringView("admin"))
             entry.identity.role = Role::Admin;
@@ -56,6 +56,29 @@ Result<Authenticator> Authenticator::fromText(const QByteArray &text)
         for (const Entry &existing : std::as_const(authenticator.m_entries)) {
             if (existing.token == entry.token)
                 return fail(QStringLiteral("duplicate token"));
+        }
+        if (parts.size() > 3) {
+            OwnerSettings settings;
+            QStringList seen;
+            for (qsizetype k = 3; k < parts.size(); ++k) {
+                const qsizetype equals = parts.at(k).indexOf(u'=');
+                if (equals <= 0)
+                    // Not quoted: a secret typed after its key with a space would be this word.
+                    return fail(QStringLiteral("word %1 is not key=value (keys come after the name)").arg(k + 1));
+                const QString key = parts.at(k).left(equals);
+                if (seen.contains(key))
+                    return fail(QStringLiteral("key '%1' given twice").arg(key.left(64)));
+                seen.append(key);
+                if (auto problem = settings.apply(key, parts.at(k).mid(equals + 1)))
+                    return fail(*problem);
+            }
+            // Tokens of one name are one owner: its rules cannot depend on which token came.
+            const auto existing = authenticator.m_settings.constFind(entry.identity.name);
+            if (existing != authenticator.m_settings.cend() && !(*existing == settings)) {
+                return fail(QStringLiteral("the keys for '%1' differ from an earlier line of the same name")
+                                    .arg(entry.identity.name));
+            }
+            authenticator.m_settings.insert(entry.identity.name, settings);
         }
         authenticator.m_entries.append(entry);
     }

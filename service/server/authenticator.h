@@ -2,8 +2,10 @@
 #pragma once
 
 #include "errorcode.h"
+#include "ownersettings.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QString>
 
@@ -22,8 +24,10 @@ struct Identity
     QString name;   // the token's name: owner namespace and label
 };
 
-// Tokens from a file of `role token name` lines (role `client` or `admin`; `#` comments).
-// Without a file, authentication is off and every connection is an admin of its own namespace.
+// Tokens from a file of `role token name [key=value ...]` lines (role `client` or `admin`; `#`
+// comments). The keys set what the owner name may do (OwnerSettings); every token of a name
+// shares them. Without a file, authentication is off and every connection is an admin of its
+// own namespace.
 class Authenticator
 {
 public:
@@ -37,6 +41,10 @@ public:
     // The token a request carries: `Authorization: Bearer …`, else `?token=` in the URL.
     static QByteArray tokenFromRequest(const QNetworkRequest &request);
     static QByteArray tokenFromHeaders(const QByteArray &authorization, const QString &query);
+    // The settings of an owner name from its tokens' keys; defaults (no limits) for any other.
+    OwnerSettings ownerSettings(const QString &owner) const { return m_settings.value(owner); }
+    // Owner names whose lines carry keys (quotas, presets, webhook settings).
+    QStringList ownersWithSettings() const { return m_settings.keys(); }
 
 private:
     struct Entry
@@ -45,6 +53,7 @@ private:
         QByteArray token;
     };
     QList<Entry> m_entries;
+    QHash<QString, OwnerSettings> m_settings;   // owner names whose lines carry keys
     bool m_enabled = false;
 };
 

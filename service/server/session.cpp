@@ -9,6 +9,7 @@
 #include "logging/logging.h"
 #include "outputsender.h"
 #include "peersocket.h"
+#include "preset.h"
 #include "protocol.h"
 #include "remoteoutputs.h"
 #include "startjob.h"
@@ -368,6 +369,11 @@ void Session::onTextMessage(const QString &text)
         QJsonObject stats = m_context.stats();
         if (m_context.clusterStats)
             stats.insert(QStringLiteral("cluster"), m_context.clusterStats());   // asked for, not on the feed
+        if (m_context.authenticator->enabled()) {
+            // The asking owner's own usage against its quotas (tokens file), not the feed's.
+            if (const QJsonObject quota = m_context.manager->quotaUsage(m_owner); !quota.isEmpty())
+                stats.insert(QStringLiteral("quota"), quota);
+        }
         reply.insert(QString(Field::Stats), stats);
         send(reply, requestId);
     } else if (type == Type::Subscribe || type == Type::Unsubscribe) {
@@ -382,6 +388,8 @@ void Session::onTextMessage(const QString &text)
         handleNodeState(object, type == Type::DrainNode, requestId);
     } else if (type == Type::Redeliver) {
         handleRedeliver(object, requestId);
+    } else if (type == Type::ListPresets) {
+        handleListPresets(requestId);
     } else {
         sendError(Error(ErrorCode::UnknownMessageType,
                         type.isEmpty() ? QStringLiteral("a message needs a \"type\"")
@@ -464,13 +472,24 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
         levelled.remove(Field::NotifyUrl);
         levelled.remove(Field::NotifyEvents);
     }
-    const Result<StartJobRequest> parsed = StartJobRequest::fromJson(levelled);
+    // A preset stands for an operation and options: expanded first, then checked like any job.
+    const Result<QJsonObject> expanded = presets().expandStartJob(levelled);
+    if (!expanded.ok()) {
+        sendError(expanded.error(), echoJobId, requestId);
+        countInvalid();
+        return;
+    }
+    const Result<StartJobRequest> parsed = StartJobRequest::fromJson(expanded.value());
     if (!parsed.ok()) {
         sendError(parsed.error(), echoJobId, requestId);
         countInvalid();
         return;
     }
     const StartJobRequest &request = parsed.value();
+    if (const auto refused = checkOwnerAllows(request)) {
+        sendError(*refused, echoJobId, requestId);
+        return;
+    }
     SubmitRequest submit;
     submit.jobId = request.jobId;
     submit.owner = m_owner;
@@ -478,6 +497,7 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
     submit.connectionId = m_connectionId;
     submit.operation = request.operation;
     submit.options = request.options;
+    submit.preset = request.preset;
     submit.priority = jobPriorityFromName(request.priority).value_or(JobPriority::Normal);
     submit.detach = request.detach;
     submit.useCache = request.cache;

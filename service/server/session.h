@@ -24,6 +24,8 @@ class QWebSocket;
 namespace Mediaforge {
 
 struct Config;
+class PresetCatalog;
+struct StartJobRequest;
 class ByteBudget;
 class EventRouter;
 class JobManager;
@@ -64,6 +66,8 @@ struct SessionContext
     std::function<QByteArray(const QString &owner)> webhookSecret;
     std::function<QJsonArray(const QString &id)> deliveries;
     std::function<std::optional<QJsonObject>(const QString &deliveryId)> redeliver;
+    // start_job by `preset` and list_presets; null: the built-in presets.
+    const PresetCatalog *presets = nullptr;
 };
 
 // One WebSocket connection: its protocol level (0 until `hello`), role and owner namespace.
@@ -110,6 +114,10 @@ private:
 
     void handleHello(const QJsonObject &message, const QJsonValue &requestId);
     void handleStartJob(const QJsonObject &message, const QJsonValue &requestId);
+    // sessionpresets.cpp: presets, and what the owner's tokens-file keys allow.
+    void handleListPresets(const QJsonValue &requestId);
+    const PresetCatalog &presets() const;
+    std::optional<Error> checkOwnerAllows(const StartJobRequest &request) const;
     void handleCancel(const QJsonObject &message, const QJsonValue &requestId);
     void handleGetJob(const QJsonObject &message, const QJsonValue &requestId);
     void handleListJobs(const QJsonObject &message, const QJsonValue &requestId);

@@ -16,6 +16,7 @@ const QList<Migration> &jobStoreMigrations()
             {4, "the nodes table: advertise URL, version, slots, heartbeat", &migration0004},
             {5, "cancels asked for on another node; ffmpeg command and stderr", &migration0005},
             {6, "webhooks: notify settings of jobs, the delivery outbox", &migration0006},
+            {7, "the preset a job was started by", &migration0007},
     };
     return list;
 }

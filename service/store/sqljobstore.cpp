@@ -24,9 +24,11 @@ const QString kColumns = QStringLiteral(
         // Schema version 5.
         "ffmpeg_command, ffmpeg_stderr, "
         // Schema version 6.
-        "notify_url, notify_events");
+        "notify_url, notify_events, "
+        // Schema version 7.
+        "preset");
 // Read after kColumns, never written by save(): only claims and take-overs change it.
-constexpr int kGenerationColumn = 35;
+constexpr int kGenerationColumn = 36;
 
 qint64 nowMs()
 {
@@ -78,6 +80,7 @@ Job jobFromQuery(const QSqlQuery &query)
     job.ffmpegStderr = query.value(c++).toString();
     job.notifyUrl = query.value(c++).toString();
     job.notifyEvents = query.value(c++).toString().split(u',', Qt::SkipEmptyParts);
+    job.preset = query.value(c++).toString();
     return job;
 }
 
@@ -204,7 +207,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
     if (insert) {
         query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
                       + QStringLiteral(", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     } else {
         query.prepare(QStringLiteral(
                 "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
@@ -212,7 +215,8 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
                 "percentage = ?, attempts = ?, directory = ?, inputs = ?, outputs = ?, probe_result = ?, error = ?, "
                 "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
                 "started_at = ?, finished_at = ?, updated_at = ?, idempotency_owner = ?, idempotency_key = ?, "
-                "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, notify_url = ?, notify_events = ? WHERE id = ?")
+                "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, notify_url = ?, notify_events = ?, "
+                "preset = ? WHERE id = ?")
                       + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     }
     // A null QString binds as SQL NULL; the text columns hold "" for "none".
@@ -254,6 +258,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
     query.addBindValue(text(job.ffmpegStderr));
     query.addBindValue(text(job.notifyUrl));
     query.addBindValue(text(job.notifyEvents.join(u',')));
+    query.addBindValue(text(job.preset));
     if (insert) {
         query.addBindValue(text(m_node));
     } else {
@@ -461,6 +466,25 @@ quint64 SqlJobStore::maxSequence()
     if (!exec(query, "sequence") || !query.next())
         return 0;
     return query.value(0).toULongLong();
+}
+
+QHash<QString, qint64> SqlJobStore::inputBytesSince(const QString &owner, const QDateTime &since)
+{
+    // One owner's jobs of one day: few enough to sum here, and the inputs are JSON either way.
+    QHash<QString, qint64> bytes;
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT id, inputs FROM jobs WHERE owner = ? AND created_at >= ?"));
+    query.addBindValue(owner);
+    query.addBindValue(JobRecord::timeToColumn(since));
+    if (!exec(query, "input bytes"))
+        return bytes;
+    while (query.next()) {
+        qint64 total = 0;
+        for (const JobInput &input : JobRecord::inputsFromJson(query.value(1).toByteArray()))
+            total += input.bytes;
+        bytes.insert(query.value(0).toString(), total);
+    }
+    return bytes;
 }
 
 bool SqlJobStore::requestCancel(const QString &id)

@@ -52,6 +52,7 @@ public:
     HistoryPage history(const HistoryQuery &query) override;
     int purgeFinishedBefore(const QDateTime &cutoff) override;
     quint64 maxSequence() override;
+    QHash<QString, qint64> inputBytesSince(const QString &owner, const QDateTime &since) override;
     // sqljobstorenodes.cpp
     bool registerNode(const NodeRecord &self) override;
     bool setNodeState(const QString &state) override;

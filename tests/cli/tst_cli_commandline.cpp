@@ -36,6 +36,10 @@ private slots:
     void jobSubcommands_data();
     void jobSubcommands();
 
+    void presetsRunByName_data();
+    void presetsRunByName();
+    void presetsListsThePresets();
+
     void helpAndVersion_data();
     void helpAndVersion();
     void languageIsFoundBeforeParsing();
@@ -226,6 +230,60 @@ void TestCommandLine::shorthandsBuildStartJob()
     QVERIFY(StartJobRequest::fromJson(message.value()).ok());
 }
 
+void TestCommandLine::presetsRunByName_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<QString>("output");
+
+    QTest::newRow("preset with -O")
+            << "preset web-720p @in.mp4 -O crf=26"
+            << R"({"type":"start_job","preset":"web-720p","input":{"source":"upload","filename":"in.mp4","size":2000},"options":{"crf":26}})"
+            << "";
+    QTest::newRow("run NAME that is no operation")
+            << "run poster @in.mp4 --option timestamp=1.5 -o poster.jpg"
+            << R"({"type":"start_job","preset":"poster","input":{"source":"upload","filename":"in.mp4","size":2000},"options":{"timestamp":1.5}})"
+            << "poster.jpg";
+    QTest::newRow("preset named like an operation")
+            << "preset compress https://h.example/a.mov --priority low"
+            << R"({"type":"start_job","preset":"compress","input":{"source":"url","url":"https://h.example/a.mov"},"priority":"low"})"
+            << "";
+    // --preset stays compress's own option.
+    QTest::newRow("compress --preset is not a preset")
+            << "compress @in.mov --preset low"
+            << R"({"type":"start_job","operation":"compress","input":{"source":"upload","filename":"in.mov","size":1234},"options":{"preset":"low"}})"
+            << "";
+}
+
+void TestCommandLine::presetsRunByName()
+{
+    QFETCH(QString, line);
+    QFETCH(QString, expected);
+    QFETCH(QString, output);
+    const ParseOutcome outcome = parse(line);
+    QCOMPARE(outcome.text, QString());
+    QCOMPARE(int(outcome.action), int(ParseOutcome::Action::Execute));
+    QCOMPARE(int(outcome.command.subcommand), int(Subcommand::Run));
+    QCOMPARE(outcome.command.output, output);
+    const Result<QJsonObject> message = CommandLine::startJobMessage(outcome.command);
+    QVERIFY2(message.ok(), qPrintable(message.ok() ? QString() : message.error().message));
+    const QJsonObject expectedObject = QJsonDocument::fromJson(expected.toUtf8()).object();
+    QVERIFY(!expectedObject.isEmpty());
+    QCOMPARE(QString::fromUtf8(QJsonDocument(message.value()).toJson(QJsonDocument::Compact)),
+             QString::fromUtf8(QJsonDocument(expectedObject).toJson(QJsonDocument::Compact)));
+}
+
+void TestCommandLine::presetsListsThePresets()
+{
+    const ParseOutcome outcome = parse(QStringLiteral("presets --json"));
+    QCOMPARE(outcome.text, QString());
+    QCOMPARE(int(outcome.command.subcommand), int(Subcommand::Presets));
+    QVERIFY(outcome.command.global.json);
+    QCOMPARE(parse(QStringLiteral("presets extra")).exitCode, 2);
+    QVERIFY(CommandLine::subcommandHelp(QStringLiteral("preset")).contains(QStringLiteral("-O KEY=VALUE")));
+    QVERIFY(CommandLine::mainHelp().contains(QStringLiteral("presets")));
+}
+
 void TestCommandLine::badOptionValuesUseTheServiceMessage_data()
 {
     QTest::addColumn<QString>("line");
@@ -291,9 +349,10 @@ void TestCommandLine::usageErrors_data()
 
     QTest::newRow("nothing") << "" << "mediaforge: a command is required (see 'mediaforge --help')";
     QTest::newRow("unknown command") << "frobnicate x" << "mediaforge: unknown command 'frobnicate' (see 'mediaforge --help')";
+    // A word that could be a preset's name goes to the service as one (presetsRunByName).
     QTest::newRow("unknown operation")
-            << "run explode @in.mp4"
-            << "mediaforge: unknown operation 'explode'; operations are speed, compress, extract-audio, remove-audio, "
+            << "run Explode! @in.mp4"
+            << "mediaforge: unknown operation 'Explode!'; operations are speed, compress, extract-audio, remove-audio, "
                "convert, thumbnail, trim, concat, gif, filter, extract-subtitles, burn-subtitles, probe (see 'mediaforge run --help')";
     QTest::newRow("unknown flag") << "jobs --verbose" << "mediaforge: unknown option --verbose (see 'mediaforge jobs --help')";
     QTest::newRow("flag of another command") << "jobs --detach" << "mediaforge: unknown option --detach (see 'mediaforge jobs --help')";

@@ -25,6 +25,7 @@ private slots:
     void detachedJobsAreListedCancelledAndFetched();
     void ctrlCCancelsTheJobOnTheService();
     void healthReportsTheHttpEndpoint();
+    void presetsAreListedAndRunByName();
     void watchShowsEveryJobLive();
     void serverDownIsOneClearLine();
     void jobsPagesThroughTheHistory();
@@ -177,6 +178,36 @@ void TestCliService::ctrlCCancelsTheJobOnTheService()
                                   QStringLiteral("--limit"), QStringLiteral("1"), QStringLiteral("--json")});
     QCOMPARE(QJsonDocument::fromJson(cancelled.out).array().first().toObject().value(QStringLiteral("operation")).toString(),
              QStringLiteral("speed"));
+}
+
+void TestCliService::presetsAreListedAndRunByName()
+{
+    Result result = cli({QStringLiteral("presets")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+    QVERIFY2(result.outText().contains(QStringLiteral("poster  (thumbnail)")), qPrintable(result.describe()));
+    QVERIFY(result.outText().contains(QStringLiteral("-O crf=18-32")));
+    result = cli({QStringLiteral("presets"), QStringLiteral("--json")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+    QCOMPARE(QJsonDocument::fromJson(result.out).array().size(), 8);
+
+    // By name, with a parameter; the service resolves the rest.
+    result = cli({QStringLiteral("preset"), QStringLiteral("poster"), m_clip, QStringLiteral("-O"), QStringLiteral("width=160"),
+                  QStringLiteral("-o"), QStringLiteral("poster.jpg"), QStringLiteral("-q")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+    const QJsonObject image = TestMedia::probe(m_work->filePath(QStringLiteral("poster.jpg")));
+    const QJsonObject stream = image.value(QStringLiteral("streams")).toArray().first().toObject();
+    QCOMPARE(stream.value(QStringLiteral("codec_name")).toString(), QStringLiteral("mjpeg"));
+    QCOMPARE(stream.value(QStringLiteral("width")).toInt(), 160);
+
+    // A value outside the preset's range: the service's words, exit 2 like any bad option.
+    result = cli({QStringLiteral("run"), QStringLiteral("web-480p"), m_clip, QStringLiteral("-O"), QStringLiteral("crf=99")});
+    QCOMPARE(result.exitCode, 2);
+    QVERIFY2(result.errText().contains(QStringLiteral("options.crf: must be an integer from 18 to 32")), qPrintable(result.describe()));
+    // Neither an operation nor a preset: the presets are listed.
+    result = cli({QStringLiteral("run"), QStringLiteral("no-such"), m_clip});
+    QCOMPARE(result.exitCode, 2);
+    QVERIFY2(result.errText().contains(QStringLiteral("neither an operation nor a preset")), qPrintable(result.describe()));
+    QVERIFY(result.errText().contains(QStringLiteral("web-720p")));
 }
 
 void TestCliService::healthReportsTheHttpEndpoint()

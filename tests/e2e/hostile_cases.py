@@ -191,6 +191,17 @@ def type_cases():
         ("redeliver delivery_id 10000 characters", {"type": "redeliver", "delivery_id": "w" * 10000},
          "VALIDATION_ERROR"),
         ("redeliver unknown delivery", {"type": "redeliver", "delivery_id": "whd_unknown"}, "NOT_FOUND"),
+        ("list_presets with junk", {"type": "list_presets", "x": [1] * 100}, "presets"),
+        ("start_job unknown preset", {"type": "start_job", "preset": "../web", "input": {"source": "upload"}}, "VALIDATION_ERROR"),
+        ("start_job preset number", {"type": "start_job", "preset": 7, "input": {"source": "upload"}}, "VALIDATION_ERROR"),
+        ("start_job preset with foreign option", {"type": "start_job", "preset": "web-720p", "input": {"source": "upload"},
+                                                  "options": {"max_width": 7680}}, "VALIDATION_ERROR"),
+        ("start_job preset crf 1e308", {"type": "start_job", "preset": "web-720p", "input": {"source": "upload"},
+                                        "options": {"crf": 1e308}}, "VALIDATION_ERROR"),
+        ("start_job preset options array", {"type": "start_job", "preset": "poster", "input": {"source": "upload"},
+                                            "options": [1]}, "VALIDATION_ERROR"),
+        ("start_job preset other operation", {"type": "start_job", "preset": "poster", "operation": "gif",
+                                              "input": {"source": "upload"}}, "VALIDATION_ERROR"),
     ]:
         cases.append(Case(name, text(message), expect))
     return cases

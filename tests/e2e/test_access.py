@@ -153,6 +153,8 @@ class AccessMatrix:
              {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "NOT_FOUND"}),
             ("redeliver", lambda: [dumps({"type": "redeliver", "delivery_id": "whd_unknown"})],
              {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "NOT_FOUND"}),
+            ("list_presets", lambda: [dumps({"type": "list_presets"})],
+             {"none": auth, "alice": "presets", "bob": "presets", "admin": "presets"}),
             ("fetch_output by id", lambda: [dumps({"type": "fetch_output", "id": done})],
              {"none": auth, "alice": "output_delivered", "bob": "FORBIDDEN", "admin": "output_delivered"}),
             ("fetch_output by job_id", lambda: [dumps({"type": "fetch_output", "job_id": "done"})],

@@ -16,6 +16,7 @@ from harness import (FFMPEG, MediaHttpServer, Service, async_test, connect, fram
 
 ADMIN = "admin-token-0123456789abcdef"
 CLIENT = "client-token-0123456789abcd"
+QUOTA_CLIENT = "quota-token-0123456789abcdef"
 
 
 _WORK = tempfile.TemporaryDirectory(prefix="mediaforge-errors-")
@@ -77,7 +78,7 @@ class ErrorTable(unittest.TestCase):
         cls.http = MediaHttpServer(cls.www).__enter__()
         tokens = os.path.join(cls.www, "tokens")
         with open(tokens, "w") as f:
-            f.write(f"admin {ADMIN} ops\nclient {CLIENT} alice\n")
+            f.write(f"admin {ADMIN} ops\nclient {CLIENT} alice\nclient {QUOTA_CLIENT} small max_input_bytes=1M\n")
         cls.services = {
             "main": Service("--allow-private-urls", "--max-file-size", "16M", "--max-jobs-per-connection", "3",
                             "--retention", "1").__enter__(),
@@ -184,6 +185,13 @@ class ErrorTable(unittest.TestCase):
     async def forbidden(self, s):
         async with connect(s.ws_url, extra_headers={"Authorization": f"Bearer {CLIENT}"}) as ws:
             return await request(ws, {"type": "subscribe"})
+
+    async def quota_exceeded(self, s):
+        async with connect(s.ws_url, extra_headers={"Authorization": f"Bearer {QUOTA_CLIENT}"}) as ws:
+            reply = await request(ws, start("quota", size=2 * 1024 * 1024))
+            self.assertEqual(reply["details"]["quota"], "max_input_bytes")
+            self.assertEqual(reply["details"]["limit"], 1024 * 1024)
+            return reply
 
     async def not_found(self, s):
         async with connect(s.ws_url) as ws:
@@ -304,6 +312,7 @@ class ErrorTable(unittest.TestCase):
         ("SHUTTING_DOWN", "main", shutting_down),
         ("RESOURCE_LIMIT", "limits", resource_limit),
         ("INSUFFICIENT_STORAGE", "limits", insufficient_storage),
+        ("QUOTA_EXCEEDED", "auth", quota_exceeded),
     ]
     # Only a crash or a restart produces these; test_durability.py makes each happen for real
     # (SIGKILL, then a restart on the same data dir) and checks the code.

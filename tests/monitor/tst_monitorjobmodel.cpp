@@ -59,6 +59,7 @@ class TestJobModel : public QObject
     Q_OBJECT
 private slots:
     void acceptedInsertsOneRow();
+    void aPresetJobShowsItsPresetByTheOperation();
     void progressChangesOnlyTheProgressCells();
     void stageChangeMovesTheCounts();
     void outcomes_data();
@@ -79,6 +80,18 @@ private slots:
     void recordedSequence_data();
     void recordedSequence();
 };
+
+void TestJobModel::aPresetJobShowsItsPresetByTheOperation()
+{
+    Fixture f;
+    QJsonObject job = snapshot(QStringLiteral("p1"), QStringLiteral("queued"));
+    job.insert(QStringLiteral("preset"), QStringLiteral("web-720p"));
+    f.model.enqueueEvent(QStringLiteral("accepted"), job);
+    f.model.enqueueEvent(QStringLiteral("accepted"), snapshot(QStringLiteral("p2"), QStringLiteral("queued")));
+    const QString plain = f.model.index(f.model.rowOfId(QStringLiteral("p2")), JobModel::OperationColumn).data().toString();
+    QCOMPARE(f.model.index(f.model.rowOfId(QStringLiteral("p1")), JobModel::OperationColumn).data().toString(),
+             plain + QStringLiteral(" (web-720p)"));
+}
 
 void TestJobModel::acceptedInsertsOneRow()
 {

@@ -41,6 +41,18 @@ private slots:
         QTest::newRow("short token") << QByteArray("client short x\n") << QStringLiteral("16");
         QTest::newRow("bad name") << QByteArray("client 0123456789abcdef a/b\n") << QStringLiteral("name");
         QTest::newRow("duplicate") << QByteArray("client 0123456789abcdef a\nadmin 0123456789abcdef b\n") << QStringLiteral("duplicate");
+        QTest::newRow("unknown key") << QByteArray("# c\nclient 0123456789abcdef a colour=blue\n") << QStringLiteral("line 2: unknown key 'colour'");
+        QTest::newRow("word without =") << QByteArray("client 0123456789abcdef a presets_only\n") << QStringLiteral("key=value");
+        QTest::newRow("bad bool") << QByteArray("client 0123456789abcdef a presets_only=yes\n") << QStringLiteral("presets_only");
+        QTest::newRow("bad operation") << QByteArray("client 0123456789abcdef a operations=trim,juggle\n") << QStringLiteral("juggle");
+        QTest::newRow("zero rate") << QByteArray("client 0123456789abcdef a jobs_per_minute=0\n") << QStringLiteral("jobs_per_minute");
+        QTest::newRow("bad size") << QByteArray("client 0123456789abcdef a max_input_bytes=lots\n") << QStringLiteral("max_input_bytes");
+        QTest::newRow("short secret") << QByteArray("client 0123456789abcdef a webhook_secret=abc\n") << QStringLiteral("webhook_secret");
+        QTest::newRow("ftp notify url") << QByteArray("client 0123456789abcdef a notify_url=ftp://x.example/\n") << QStringLiteral("notify_url");
+        QTest::newRow("key twice") << QByteArray("client 0123456789abcdef a unfinished_jobs=1 unfinished_jobs=2\n") << QStringLiteral("twice");
+        QTest::newRow("conflicting owner") << QByteArray("client 0123456789abcdef-1 a unfinished_jobs=1\n"
+                                                         "client 0123456789abcdef-2 a unfinished_jobs=2\n")
+                                           << QStringLiteral("line 2: the keys for 'a' differ");
     }
     void badTokensFilesAreRefused()
     {
@@ -49,6 +61,52 @@ private slots:
         const auto auth = Authenticator::fromText(text);
         QVERIFY(!auth.ok());
         QVERIFY2(auth.error().message.contains(mentions), qPrintable(auth.error().message));
+    }
+
+    void tokensFileKeysSetOwnerSettings()
+    {
+        const auto auth = Authenticator::fromText(
+                "client 0123456789abcdef-old web presets=web-720p,poster operations=compress,thumbnail "
+                "jobs_per_minute=5 unfinished_jobs=2 max_input_bytes=500M input_bytes_per_day=2G "
+                "webhook_secret=s3cret-s3cret-s3cret notify_url=https://app.example/hooks\n"
+                "client 0123456789abcdef-new web presets=web-720p,poster operations=compress,thumbnail "
+                "jobs_per_minute=5 unfinished_jobs=2 max_input_bytes=500M input_bytes_per_day=2G "
+                "webhook_secret=s3cret-s3cret-s3cret notify_url=https://app.example/hooks\n"
+                "client 0123456789abcdef-old-style plain\n"
+                "client 0123456789abcdef-browser browser presets_only=true\n");
+        QVERIFY2(auth.ok(), auth.ok() ? "" : qPrintable(auth.error().message));
+        // Both rotated tokens authenticate as the one owner those keys describe.
+        QCOMPARE(auth->authenticate("0123456789abcdef-new")->name, QStringLiteral("web"));
+        QCOMPARE(auth->authenticate("0123456789abcdef-old")->name, QStringLiteral("web"));
+        const OwnerSettings web = auth->ownerSettings(QStringLiteral("web"));
+        QVERIFY(web.presetsOnly);   // presets= implies it
+        QCOMPARE(web.presets, QStringList({QStringLiteral("web-720p"), QStringLiteral("poster")}));
+        QCOMPARE(web.operations, QStringList({QStringLiteral("compress"), QStringLiteral("thumbnail")}));
+        QCOMPARE(web.jobsPerMinute, 5);
+        QCOMPARE(web.maxUnfinishedJobs, 2);
+        QCOMPARE(web.maxInputBytes, qint64(500) * 1024 * 1024);
+        QCOMPARE(web.inputBytesPerDay, qint64(2) * 1024 * 1024 * 1024);
+        QCOMPARE(web.webhookSecret, QByteArray("s3cret-s3cret-s3cret"));
+        QCOMPARE(web.notifyUrl, QUrl(QStringLiteral("https://app.example/hooks")));
+        QVERIFY(web.hasQuota());
+        // An old three-word line keeps meaning what it meant: no limits beyond the service's.
+        const OwnerSettings plain = auth->ownerSettings(QStringLiteral("plain"));
+        QVERIFY(plain == OwnerSettings());
+        QVERIFY(!plain.hasQuota());
+        QVERIFY(auth->ownerSettings(QStringLiteral("browser")).presetsOnly);
+        QVERIFY(auth->ownerSettings(QStringLiteral("browser")).presets.isEmpty());
+    }
+
+    void tokensFileErrorsNeverQuoteTheWebhookSecret()
+    {
+        const auto auth = Authenticator::fromText("client 0123456789abcdef-1 a webhook_secret=hunter2-hunter2-hunter2\n"
+                                                  "client 0123456789abcdef-2 a webhook_secret=other-other-other-other\n");
+        QVERIFY(!auth.ok());
+        QVERIFY(!auth.error().message.contains(QStringLiteral("hunter2")));
+        QVERIFY(!auth.error().message.contains(QStringLiteral("other-other")));
+        const auto shortOne = Authenticator::fromText("client 0123456789abcdef-1 a webhook_secret=tiny\n");
+        QVERIFY(!shortOne.ok());
+        QVERIFY(!shortOne.error().message.contains(QStringLiteral("tiny")));
     }
 
     void tokenFromHeaderOrQuery()

@@ -39,8 +39,9 @@ void TestProtocol::errorCodesRoundTripAndKeepTheirLevel0Names()
 {
     for (ErrorCode code : allErrorCodes())
         QCOMPARE(errorCodeFromName(errorCodeName(code)), code);
-    QCOMPARE(allErrorCodes().size(), 32);
+    QCOMPARE(allErrorCodes().size(), 33);
     QCOMPARE(errorCodeName(ErrorCode::NodeLost), QStringLiteral("NODE_LOST"));
+    QCOMPARE(errorCodeName(ErrorCode::QuotaExceeded), QStringLiteral("QUOTA_EXCEEDED"));
     QCOMPARE(errorCodeName(ErrorCode::JobCancelled), QStringLiteral("JOB_CANCELLED"));
     QCOMPARE(errorCodeName(ErrorCode::InvalidJson), QStringLiteral("INVALID_JSON"));
     QCOMPARE(errorCodeName(ErrorCode::UrlNotAllowed), QStringLiteral("URL_NOT_ALLOWED"));

@@ -431,6 +431,26 @@ private slots:
         QVERIFY(m_store->load(unfinished.id));
     }
 
+    void presetAndTheOwnersInputBytesSinceReadBack_data() { implementations(); }
+    void presetAndTheOwnersInputBytesSinceReadBack()
+    {
+        // What the daily input quota recounts after a restart: per job of the owner from then on.
+        const Job early = makeJob(1);
+        Job mine = makeJob(5);
+        mine.preset = QStringLiteral("web-720p");
+        mine.inputs[0].bytes = 500;
+        const Job others = makeJob(6, QStringLiteral("bob"));
+        QVERIFY(m_store->insert(early));
+        QVERIFY(m_store->insert(mine));
+        QVERIFY(m_store->insert(others));
+        QCOMPARE(m_store->load(mine.id)->preset, QStringLiteral("web-720p"));
+        QVERIFY(m_store->load(early.id)->preset.isEmpty());
+        const QHash<QString, qint64> expected{{mine.id, qint64(500)}};
+        QCOMPARE(m_store->inputBytesSince(QStringLiteral("alice"), at(3)), expected);
+        QCOMPARE(m_store->inputBytesSince(QStringLiteral("alice"), at(0)).size(), 2);
+        QVERIFY(m_store->inputBytesSince(QStringLiteral("carol"), at(0)).isEmpty());
+    }
+
     void maxSequenceIsTheHighestStored_data() { implementations(); }
     void maxSequenceIsTheHighestStored()
     {
