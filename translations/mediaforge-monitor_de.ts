@@ -435,6 +435,10 @@
         <source>Nothing: ffmpeg wrote no warning or error before it ended.</source>
         <translation>Nichts: ffmpeg hat vor seinem Ende weder Warnung noch Fehler ausgegeben.</translation>
     </message>
+    <message>
+        <source>Preset</source>
+        <translation>Vorlage</translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::JobModel</name>
@@ -575,6 +579,10 @@ Dienst-ID: %2</translation>
         <source>As of %1</source>
         <extracomment>Tooltip line of a row while the service is away: the time of the last news</extracomment>
         <translation>Stand %1</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
     </message>
 </context>
 <context>

@@ -593,6 +593,54 @@ Erst kommen unbeendete Aufträge, dann beendete aus dem Verlauf des Dienstes
 
 </translation>
     </message>
+    <message>
+        <source>  preset NAME INPUT       a preset of the service (see presets), with -O KEY=VALUE
+</source>
+        <translation>  preset NAME INPUT       eine Vorlage des Dienstes (siehe presets), mit -O SCHLÜSSEL=WERT
+</translation>
+    </message>
+    <message>
+        <source>Presets:
+  presets                 the presets the service offers you, with what each lets you set
+
+</source>
+        <translation>Vorlagen:
+  presets                 die Vorlagen, die der Dienst Ihnen anbietet, und was sich an jeder einstellen lässt
+
+</translation>
+    </message>
+    <message>
+        <source>Usage: mediaforge presets [--json]
+
+Lists the presets of the service that your token may use: each name, its operation,
+what it is for, and the options you may set with -O (range or choices, default).
+
+</source>
+        <translation>Aufruf: mediaforge presets [--json]
+
+Listet die Vorlagen des Dienstes, die Ihr Token verwenden darf: jeden Namen, seine Operation,
+wofür sie gedacht ist und die Optionen, die Sie mit -O setzen dürfen (Bereich oder Auswahl, Vorgabe).
+
+</translation>
+    </message>
+    <message>
+        <source>Usage: mediaforge preset NAME INPUT [-O KEY=VALUE]... [options]
+       mediaforge run NAME INPUT ... (when NAME is not also an operation)
+
+Runs the service&apos;s preset NAME on INPUT, shows the progress and saves the result.
+The preset fixes the operation and its options; -O sets one of those it lets you
+set (mediaforge presets lists them). The service checks the values.
+
+</source>
+        <translation>Aufruf: mediaforge preset NAME INPUT [-O SCHLÜSSEL=WERT]... [Optionen]
+        mediaforge run NAME INPUT ... (wenn NAME nicht auch eine Operation ist)
+
+Führt die Vorlage NAME des Dienstes auf INPUT aus, zeigt den Fortschritt und speichert das Ergebnis.
+Die Vorlage legt die Operation und ihre Optionen fest; -O setzt eine der Optionen, die sie
+freigibt (mediaforge presets listet sie). Der Dienst prüft die Werte.
+
+</translation>
+    </message>
 </context>
 <context>
     <name>Format</name>
@@ -880,6 +928,17 @@ Erst kommen unbeendete Aufträge, dann beendete aus dem Verlauf des Dienstes
     </message>
 </context>
 <context>
+    <name>Mediaforge::Cli::PresetsCommand</name>
+    <message>
+        <source> (default %1)</source>
+        <translation> (Vorgabe %1)</translation>
+    </message>
+    <message>
+        <source>no presets</source>
+        <translation>keine Vorlagen</translation>
+    </message>
+</context>
+<context>
     <name>Mediaforge::Cli::RunCommand</name>
     <message>
         <source>%1 already exists; use --force to overwrite it, or -o to save elsewhere</source>
@@ -1008,6 +1067,10 @@ Erst kommen unbeendete Aufträge, dann beendete aus dem Verlauf des Dienstes
     <message>
         <source>resuming the upload at byte %1</source>
         <translation>der Upload geht bei Byte %1 weiter</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is neither an operation nor a preset of this service; presets: %2</source>
+        <translation>„%1“ ist weder eine Operation noch eine Vorlage dieses Dienstes; Vorlagen: %2</translation>
     </message>
 </context>
 <context>
