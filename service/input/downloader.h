@@ -47,8 +47,6 @@ public:
     ~Downloader() override;
 
     void start(const QUrl &url, const QString &destinationPath);
-    // Header fields sent with every request (a node-to-node signature); before start().
-    void setHeaders(QList<std::pair<QByteArray, QByteArray>> headers) { m_headers = std::move(headers); }
     void cancel();   // aborts, removes the file; finished() is not emitted afterwards
 
     // After finished(): nullopt on success, else URL_NOT_ALLOWED, DOWNLOAD_FAILED (details:
@@ -93,7 +91,6 @@ private:
     QTimer *m_totalTimer = nullptr;
     QElapsedTimer m_elapsed;
     QUrl m_currentUrl;
-    QList<std::pair<QByteArray, QByteArray>> m_headers;
     QString m_destinationPath;
     QString m_suggestedName;
     std::optional<Error> m_error;

@@ -42,8 +42,6 @@ public:
     bool save(const Job &job) override;
     bool saveProgress(const QString &id, JobStage stage, double percentage) override;
     std::optional<Job> claimNext(const QDateTime &now) override;
-    std::optional<Job> claimNextAnywhere(const QDateTime &now, QString *holder) override;
-    bool handBack(const Job &job, const QString &holder) override;
     std::optional<Job> load(const QString &id) override;
     std::optional<Job> findLatest(const QString &owner, const QString &jobId) override;
     std::optional<Job> findByIdempotencyKey(const QString &owner, const QString &key, const QDateTime &since) override;
@@ -57,9 +55,8 @@ public:
     bool registerNode(const NodeRecord &self) override;
     bool setNodeState(const QString &state) override;
     bool setNodeStateOf(const QString &node, const QString &state) override;
-    QStringList movedAway(const QStringList &queued, QStringList *claimed) override;
+    QStringList movedAway(const QStringList &queued) override;
     QList<NodeRecord> nodes() override;
-    QString nodeOf(const QString &id) override;
     bool requestCancel(const QString &id) override;
     QStringList cancelRequests() override;
     QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;
