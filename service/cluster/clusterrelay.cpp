@@ -16,6 +16,12 @@
 
 namespace Mediaforge {
 
+namespace {
+// How long after a reconnect the followed jobs are read again at every check: longer than a
+// lease, within which every node has reconnected or its lease has ended.
+constexpr qint64 kCatchUpWindowMs = 120'000;
+} // namespace
+
 Q_LOGGING_CATEGORY(lcCluster, "mediaforge.cluster", QtInfoMsg)
 
 namespace {
@@ -309,6 +315,16 @@ void ClusterRelay::beginOutage(const QString &reason)
 
 void ClusterRelay::check()
 {
+    // What another node finished while the database was away reaches the store only when that
+    // node's own connection returns, which may be after this node's first catch-up, and its
+    // notification was sent into the outage: for a few checks after a reconnect, the jobs
+    // this node follows are read again.
+    if (!m_outage.isValid() && m_sinceReconnect.isValid()) {
+        if (m_sinceReconnect.elapsed() < kCatchUpWindowMs)
+            catchUp();
+        else
+            m_sinceReconnect.invalidate();
+    }
     if (!m_outage.isValid()) {
         // LISTEN alone never finds out that its server went away: a probe on that connection
         // does (and costs one round trip per check).
@@ -328,6 +344,7 @@ void ClusterRelay::check()
     m_outage.invalidate();
     ++m_reconnects;
     catchUp();
+    m_sinceReconnect.start();
 }
 
 bool ClusterRelay::reopen()

@@ -91,6 +91,8 @@ private:
     QTimer m_checkTimer;
     QElapsedTimer m_outage;        // valid while a connection is lost
     QElapsedTimer m_lastAttempt;
+    // Valid for a while after a reconnect: the jobs followed are read again at every check.
+    QElapsedTimer m_sinceReconnect;
     qint64 m_backoffMs = 0;
     qint64 m_maxBackoffMs = 0;
     qint64 m_reconnects = 0;
