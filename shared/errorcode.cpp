@@ -45,8 +45,9 @@ constexpr std::array kCodeNames{
     CodeName{ErrorCode::FilesLost, "FILES_LOST"},
     CodeName{ErrorCode::Interrupted, "INTERRUPTED"},
     CodeName{ErrorCode::NodeLost, "NODE_LOST"},
+    CodeName{ErrorCode::OutputUploadFailed, "OUTPUT_UPLOAD_FAILED"},
 };
-static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::NodeLost) + 1,
+static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::OutputUploadFailed) + 1,
               "every ErrorCode needs its wire name");
 } // namespace
 

@@ -49,6 +49,8 @@ enum class ErrorCode {
     Interrupted,
     // Cluster: the only node holding a job's uploaded input is gone for good.
     NodeLost,
+    // An output could not be put to its `output_targets` URL (after every attempt).
+    OutputUploadFailed,
 };
 
 QString errorCodeName(ErrorCode code);

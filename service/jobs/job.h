@@ -16,7 +16,7 @@
 namespace Mediaforge {
 
 enum class JobStatus { AwaitingUpload, Downloading, Queued, Processing, Completed, Failed, Cancelled };
-enum class JobStage { Uploading, Downloading, Queued, Processing, Finalizing };
+enum class JobStage { Uploading, Downloading, Queued, Processing, Finalizing, UploadingOutputs };
 enum class JobPriority { Low, Normal, High };
 
 QString jobStatusName(JobStatus status);
@@ -40,6 +40,17 @@ struct JobInput
     bool complete = false;
 };
 
+// Where one output goes (`output_targets` of start_job). The URL and headers are credentials:
+// kept with the job so that a restart can still upload, shown only as redactedUrl().
+struct JobOutputTarget
+{
+    QUrl url;
+    QString method = QStringLiteral("PUT");
+    QList<std::pair<QByteArray, QByteArray>> headers;
+
+    QString redactedUrl() const;   // scheme://host[:port]/path, nothing else
+};
+
 struct JobOutput
 {
     QString path;             // inside the job directory
@@ -48,6 +59,9 @@ struct JobOutput
     QString mime;
     QString sha256;
     MediaInfo metadata;
+    // Put to its output target: where (redacted) and the answer's HTTP status; 0: not uploaded.
+    QString uploadedTo;
+    int uploadStatus = 0;
 
     QJsonObject toJson() const;
 };
@@ -93,6 +107,9 @@ struct Job
     QString idempotencyKey;
     QString idempotencyOwner;
     QString requestHash;
+    // One per output when the client gave `output_targets`: outputs are put there and the job
+    // completes only when each got a 2xx; none are pushed over the socket.
+    QList<JobOutputTarget> outputTargets;
 
     JobStatus status = JobStatus::AwaitingUpload;
     JobStage stage = JobStage::Uploading;

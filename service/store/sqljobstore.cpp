@@ -22,9 +22,11 @@ const QString kColumns = QStringLiteral(
         // Schema version 2.
         "idempotency_owner, idempotency_key, request_hash, "
         // Schema version 5.
-        "ffmpeg_command, ffmpeg_stderr");
+        "ffmpeg_command, ffmpeg_stderr, "
+        // Schema version 7.
+        "output_targets");
 // Read after kColumns, never written by save(): only claims and take-overs change it.
-constexpr int kGenerationColumn = 33;
+constexpr int kGenerationColumn = 34;
 
 qint64 nowMs()
 {
@@ -50,7 +52,7 @@ Job jobFromQuery(const QSqlQuery &query)
     job.status = jobStatusFromName(query.value(c++).toString()).value_or(JobStatus::Failed);
     const QString stage = query.value(c++).toString();
     for (JobStage candidate : {JobStage::Uploading, JobStage::Downloading, JobStage::Queued, JobStage::Processing,
-                               JobStage::Finalizing}) {
+                               JobStage::Finalizing, JobStage::UploadingOutputs}) {
         if (jobStageName(candidate) == stage)
             job.stage = candidate;
     }
@@ -74,6 +76,7 @@ Job jobFromQuery(const QSqlQuery &query)
     job.requestHash = query.value(c++).toString();
     job.ffmpegCommand = query.value(c++).toString();
     job.ffmpegStderr = query.value(c++).toString();
+    job.outputTargets = outputTargetsFromJson(query.value(c++).toByteArray());
     return job;
 }
 
@@ -164,7 +167,7 @@ bool SqlJobStore::write(const Job &job, bool insert)
     if (insert) {
         query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
                       + QStringLiteral(", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     } else {
         query.prepare(QStringLiteral(
                 "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
@@ -172,7 +175,7 @@ bool SqlJobStore::write(const Job &job, bool insert)
                 "percentage = ?, attempts = ?, directory = ?, inputs = ?, outputs = ?, probe_result = ?, error = ?, "
                 "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
                 "started_at = ?, finished_at = ?, updated_at = ?, idempotency_owner = ?, idempotency_key = ?, "
-                "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ? WHERE id = ?")
+                "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, output_targets = ? WHERE id = ?")
                       + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     }
     // A null QString binds as SQL NULL; the text columns hold "" for "none".
@@ -212,6 +215,7 @@ bool SqlJobStore::write(const Job &job, bool insert)
     query.addBindValue(keyed ? QVariant(job.requestHash) : QVariant(QMetaType(QMetaType::QString)));
     query.addBindValue(text(job.ffmpegCommand));
     query.addBindValue(text(job.ffmpegStderr));
+    query.addBindValue(QString::fromUtf8(outputTargetsToJson(job.outputTargets)));
     if (insert) {
         query.addBindValue(text(m_node));
     } else {
