@@ -215,7 +215,7 @@ bool SqlJobStore::write(const Job &job, bool insert)
     query.addBindValue(keyed ? QVariant(job.requestHash) : QVariant(QMetaType(QMetaType::QString)));
     query.addBindValue(text(job.ffmpegCommand));
     query.addBindValue(text(job.ffmpegStderr));
-    query.addBindValue(QString::fromUtf8(outputTargetsToJson(job.outputTargets)));
+    query.addBindValue(text(QString::fromUtf8(outputTargetsToJson(job.outputTargets))));
     if (insert) {
         query.addBindValue(text(m_node));
     } else {
