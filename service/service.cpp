@@ -3,6 +3,7 @@
 
 #include "cluster/clusterroutes.h"
 #include "cluster/clustersigner.h"
+#include "cluster/clusteroutputs.h"
 #include "cluster/clusterrelay.h"
 #include "config/descriptorlimit.h"
 #include "input/urlguard.h"
@@ -17,6 +18,7 @@
 #include "server/signalwatcher.h"
 #include "server/systemdnotifier.h"
 #include "server/websocketserver.h"
+#include "webhooks/webhookdispatcher.h"
 #include "postgresjobstore.h"
 #include "sqlitejobstore.h"
 
@@ -143,17 +145,45 @@ int Service::run(const Config &config)
     // Downloads go straight to the checked address; a proxy would connect elsewhere.
     network.setProxy(QNetworkProxy::NoProxy);
     SystemHostResolver resolver;
-    JobManager manager(JobManagerSettings::fromConfig(config), network, resolver, *store);
+    const QString ffmpegVersion = detectFfmpegVersion(config.ffmpegPath);
+    if (ffmpegVersion.isEmpty())
+        qCWarning(lcFfmpeg) << "cannot run" << config.ffmpegPath << "- jobs will fail and /health reports degraded";
+    JobManagerSettings managerSettings = JobManagerSettings::fromConfig(config);
+    managerSettings.cache.ffmpegVersion = ffmpegVersion;   // part of the result cache's key
+    JobManager manager(std::move(managerSettings), network, resolver, *store);
     if (const auto problem = manager.initialize()) {
         std::fprintf(stderr, "mediaforged: invalid --temp-dir %s: %s\n", qPrintable(config.tempDir), qPrintable(*problem));
         return 2;
     }
 
-    const QString ffmpegVersion = detectFfmpegVersion(config.ffmpegPath);
-    if (ffmpegVersion.isEmpty())
-        qCWarning(lcFfmpeg) << "cannot run" << config.ffmpegPath << "- jobs will fail and /health reports degraded";
-
     Metrics metrics(manager);
+    metrics.setNode(config.nodeName);
+    const ClusterSigner signer(config.clusterSecret, config.nodeName);
+    // Outputs stay on the node that produced them; any node streams them to its clients from
+    // there (fetch_output, the HTTP output route), over the signed node-to-node route. Made
+    // before the servers: their connections hold its replies, so it must outlive them.
+    std::unique_ptr<ClusterOutputs> clusterOutputs;
+    if (signer.enabled() && config.store.startsWith(QLatin1StringView("postgres")))
+        clusterOutputs = std::make_unique<ClusterOutputs>(*store, signer, store->leaseDuration());
+
+    // Webhooks: the outbox rows the store writes with each state change, sent from here. The
+    // key of an owner's deliveries: the service-wide one for now; a per-owner key (tokens file)
+    // plugs in here without the dispatcher or the sessions changing.
+    const std::function<QByteArray(const QString &)> webhookSecret = [&config](const QString &owner) {
+        Q_UNUSED(owner);
+        return config.webhookSecret;
+    };
+    WebhookSettings webhookSettings;
+    webhookSettings.timeout = std::chrono::seconds(config.webhookTimeoutSeconds);
+    webhookSettings.minBackoff = std::chrono::seconds(config.webhookMinBackoffSeconds);
+    webhookSettings.retryWindow = std::chrono::hours(config.webhookRetryHours);
+    webhookSettings.maxInFlight = config.webhookMaxInFlight;
+    webhookSettings.policy.allowPrivate = config.allowPrivateUrls;
+    WebhookDispatcher webhooks(*store, resolver, webhookSettings, webhookSecret);
+    for (auto signal : {&JobManager::jobAccepted, &JobManager::jobStageChanged, &JobManager::jobFinished})
+        QObject::connect(&manager, signal, &webhooks, &WebhookDispatcher::wake);
+    metrics.addSection([&webhooks] { return webhooks.metricsText(); });
+    webhooks.start();
     HttpLimits httpLimits;
     httpLimits.maxConnections = config.httpMaxConnections;
     httpLimits.headerTimeoutMs = config.httpHeaderTimeoutSeconds * 1000;
@@ -163,7 +193,6 @@ int Service::run(const Config &config)
                             QDateTime::currentDateTimeUtc()},
                  httpLimits);
     // Node-to-node routes only with a cluster secret (always with a PostgreSQL store).
-    const ClusterSigner signer(config.clusterSecret, config.nodeName);
     ClusterRoutes clusterRoutes(manager, signer, [&metrics](qint64 bytes) { metrics.addBytesSent(bytes); });
     if (signer.enabled()) {
         http.setClusterRoutes(
@@ -188,6 +217,24 @@ int Service::run(const Config &config)
         return 2;
     }
 
+    // A cluster's nodes claim each other's queued jobs and pull their inputs from the node
+    // that holds them: at its URL in the nodes table (never one a job carries), signed.
+    if (signer.enabled() && config.store.startsWith(QLatin1StringView("postgres"))) {
+        manager.setPullSource([&store, &signer](const QString &holder, const QString &id,
+                                                int index) -> std::optional<JobManager::PullSource> {
+            for (const NodeRecord &node : store->nodes()) {
+                if (node.name != holder || node.url.isEmpty())
+                    continue;
+                const QString path = ClusterRoutes::inputPath(id, index);
+                QUrl url(node.url);
+                url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0) + path);
+                return JobManager::PullSource{url, signer.sign("GET", url.path(), QDateTime::currentSecsSinceEpoch())};
+            }
+            return std::nullopt;
+        });
+    }
+    if (clusterOutputs)
+        http.setRemoteOutputs(clusterOutputs.get());
     // Before the server: it outlives every session.
     EventRouter router(&manager);
     // Nodes on one PostgreSQL hear each other's job events (docs/scaling.md, "Events").
@@ -208,6 +255,22 @@ int Service::run(const Config &config)
         context.attachedElsewhere = [&relay](const QString &id) { relay->attachedElsewhere(id); };
         context.clusterStats = [&relay] { return relay->clusterStats(); };
     }
+    context.remoteOutputs = clusterOutputs.get();
+    context.webhookSecret = webhookSecret;
+    context.deliveries = [&store](const QString &id) {
+        QJsonArray list;
+        const QList<WebhookDelivery> deliveries = store->deliveries(id);
+        for (const WebhookDelivery &delivery : deliveries)
+            list.append(delivery.toJson());
+        return list;
+    };
+    context.redeliver = [&store, &webhooks](const QString &deliveryId) -> std::optional<QJsonObject> {
+        if (!store->redeliver(deliveryId, QDateTime::currentDateTimeUtc()))
+            return std::nullopt;
+        webhooks.wake();
+        const std::optional<WebhookDelivery> delivery = store->delivery(deliveryId);
+        return delivery ? std::optional<QJsonObject>(delivery->toJson()) : std::nullopt;
+    };
     context.authenticator = &authenticator;
     context.config = &config;
     context.httpBaseUrl = httpUrl;
@@ -235,6 +298,25 @@ int Service::run(const Config &config)
                                  {QStringLiteral("write_p99_ms"), double(latency.percentile(0.99)) / 1000.0}});
         return stats;
     };
+    context.setNodeState = [&store, &manager, &config](const QString &node, bool drain) -> std::optional<Error> {
+        if (!store->reachable())
+            return manager.storeUnavailableError();
+        // A store of its own (no nodes table rows): the cluster is this node, drained in memory.
+        if (store->nodes().isEmpty()) {
+            if (node != config.nodeName)
+                return Error(ErrorCode::NotFound, QStringLiteral("no node '%1'; this node is '%2'").arg(node, config.nodeName));
+            manager.setDraining(drain);
+            return std::nullopt;
+        }
+        // In the nodes table: every node's claim reads it, so the drained node stops claiming
+        // at its next claim, and the others take its queued jobs that can move.
+        if (!store->setNodeStateOf(node, drain ? QStringLiteral("draining") : QStringLiteral("active"))) {
+            if (!store->reachable())
+                return manager.storeUnavailableError();
+            return Error(ErrorCode::NotFound, QStringLiteral("no node '%1' in the cluster").arg(node));
+        }
+        return std::nullopt;
+    };
     context.nodes = [&store, &manager, &config, advertiseUrl, startedAt = QDateTime::currentDateTimeUtc()] {
         // The same judgement as the take-over's: silent for that many leases is gone for good.
         const qint64 goneAfterMs = qint64(config.leaseSeconds) * 1000 * PostgresJobStore::kGoneAfterLeases;
@@ -259,7 +341,8 @@ int Service::run(const Config &config)
             const JobStats stats = manager.stats();
             list.append(entry(NodeRecord{config.nodeName, advertiseUrl, QStringLiteral(MEDIAFORGE_VERSION),
                                          manager.maxConcurrentJobs(), startedAt, 0,
-                                         manager.isShuttingDown() ? QStringLiteral("draining") : QStringLiteral("active"),
+                                         manager.isShuttingDown() || manager.isDraining() ? QStringLiteral("draining")
+                                                                                          : QStringLiteral("active"),
                                          stats.activeJobs},
                               true));
         }

@@ -23,6 +23,9 @@ inline constexpr QLatin1StringView Unsubscribe{"unsubscribe"};
 inline constexpr QLatin1StringView FetchOutput{"fetch_output"};
 inline constexpr QLatin1StringView Attach{"attach"};
 inline constexpr QLatin1StringView ListNodes{"list_nodes"};
+inline constexpr QLatin1StringView DrainNode{"drain_node"};
+inline constexpr QLatin1StringView ResumeNode{"resume_node"};
+inline constexpr QLatin1StringView Redeliver{"redeliver"};
 // Service -> client
 inline constexpr QLatin1StringView Ack{"ack"};
 inline constexpr QLatin1StringView Progress{"progress"};
@@ -38,6 +41,7 @@ inline constexpr QLatin1StringView Unsubscribed{"unsubscribed"};
 inline constexpr QLatin1StringView JobEvent{"job_event"};
 inline constexpr QLatin1StringView OutputDelivered{"output_delivered"};
 inline constexpr QLatin1StringView Nodes{"nodes"};
+inline constexpr QLatin1StringView Redelivering{"redelivering"};
 } // namespace Type
 
 namespace Field {
@@ -51,6 +55,7 @@ inline constexpr QLatin1StringView Inputs{"inputs"};
 inline constexpr QLatin1StringView Options{"options"};
 inline constexpr QLatin1StringView Priority{"priority"};
 inline constexpr QLatin1StringView Detach{"detach"};
+inline constexpr QLatin1StringView Cache{"cache"};
 inline constexpr QLatin1StringView IdempotencyKey{"idempotency_key"};
 inline constexpr QLatin1StringView OutputTargets{"output_targets"};
 inline constexpr QLatin1StringView Replayed{"replayed"};
@@ -100,11 +105,17 @@ inline constexpr QLatin1StringView Jobs{"jobs"};
 inline constexpr QLatin1StringView Stats{"stats"};
 inline constexpr QLatin1StringView Workers{"workers"};
 inline constexpr QLatin1StringView Nodes{"nodes"};
+inline constexpr QLatin1StringView Node{"node"};
 inline constexpr QLatin1StringView FileCount{"file_count"};
 // History paging (list_jobs) and crash recovery.
 inline constexpr QLatin1StringView Before{"before"};
 inline constexpr QLatin1StringView NextBefore{"next_before"};
 inline constexpr QLatin1StringView Attempts{"attempts"};
+// Webhooks (docs/webhooks.md).
+inline constexpr QLatin1StringView NotifyUrl{"notify_url"};
+inline constexpr QLatin1StringView NotifyEvents{"notify_events"};
+inline constexpr QLatin1StringView Deliveries{"deliveries"};
+inline constexpr QLatin1StringView DeliveryId{"delivery_id"};
 } // namespace Field
 
 } // namespace Mediaforge::Protocol

@@ -149,6 +149,61 @@ void parseOutputTarget(const QJsonValue &value, const QString &path, QList<Start
     targets.append(target);
 }
 
+// The longest notify_url taken: a webhook endpoint, not a place to carry data.
+constexpr qsizetype kMaxNotifyUrlLength = 2048;
+
+void parseNotify(const QJsonObject &message, StartJobRequest &request, Issues &issues)
+{
+    static const QStringList states{QStringLiteral("awaiting_upload"), QStringLiteral("downloading"),
+                                    QStringLiteral("queued"),          QStringLiteral("processing"),
+                                    QStringLiteral("completed"),       QStringLiteral("failed"),
+                                    QStringLiteral("cancelled")};
+    if (message.contains(Field::NotifyUrl)) {
+        const QJsonValue value = message.value(Field::NotifyUrl);
+        const QUrl url(value.toString(), QUrl::StrictMode);
+        if (!value.isString() || value.toString().size() > kMaxNotifyUrlLength || !url.isValid()
+            || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
+            issues.add(QStringLiteral("notify_url"),
+                       QStringLiteral("must be an http or https URL of at most %1 characters").arg(kMaxNotifyUrlLength));
+        else
+            request.notifyUrl = url;
+    }
+    if (!message.contains(Field::NotifyEvents))
+        return;
+    const QJsonValue value = message.value(Field::NotifyEvents);
+    if (!message.contains(Field::NotifyUrl)) {
+        issues.add(QStringLiteral("notify_events"), QStringLiteral("needs notify_url"));
+        return;
+    }
+    const QString problem = QStringLiteral("must be \"final\", \"all\" or an array of statuses: ") + states.join(u',');
+    if (value.isString()) {
+        if (value.toString() == u"all")
+            request.notifyEvents = states;
+        else if (value.toString() != u"final")
+            issues.add(QStringLiteral("notify_events"), problem);
+        return;
+    }
+    const QJsonArray array = value.toArray();
+    if (!value.isArray() || array.isEmpty() || array.size() > states.size()) {
+        issues.add(QStringLiteral("notify_events"), problem);
+        return;
+    }
+    QStringList chosen;
+    for (const QJsonValue &entry : array) {
+        if (!states.contains(entry.toString())) {
+            issues.add(QStringLiteral("notify_events"), problem);
+            return;
+        }
+        if (!chosen.contains(entry.toString()))
+            chosen.append(entry.toString());
+    }
+    // In the order a job passes through them, whatever order the client listed them in.
+    for (const QString &state : states) {
+        if (chosen.contains(state))
+            request.notifyEvents.append(state);
+    }
+}
+
 } // namespace
 
 bool StartJobRequest::isValidJobId(const QString &jobId)
@@ -216,6 +271,12 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
         else
             request.detach = message.value(Field::Detach).toBool();
     }
+    if (message.contains(Field::Cache)) {
+        if (!message.value(Field::Cache).isBool())
+            issues.add(QStringLiteral("cache"), QStringLiteral("must be true or false"));
+        else
+            request.cache = message.value(Field::Cache).toBool();
+    }
 
     if (message.contains(Field::IdempotencyKey)) {
         const QJsonValue key = message.value(Field::IdempotencyKey);
@@ -225,6 +286,8 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
         else
             request.idempotencyKey = key.toString();
     }
+
+    parseNotify(message, request, issues);
 
     const bool hasInput = message.contains(Field::Input);
     const bool hasInputs = message.contains(Field::Inputs);

@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 
 namespace Mediaforge {
@@ -29,6 +30,8 @@ struct StartJobRequest
     QJsonObject options;       // normalized (defaults filled in)
     QString priority = QStringLiteral("normal");
     bool detach = false;
+    // false: neither answered from the service's result cache nor added to it.
+    bool cache = true;
     // Level 1: a retry with the same key by the same owner returns the job the first request
     // made instead of a second one. Empty: none given.
     QString idempotencyKey;
@@ -42,6 +45,10 @@ struct StartJobRequest
         QList<std::pair<QByteArray, QByteArray>> headers;
     };
     QList<OutputTarget> outputTargets;
+    // Level 1 webhooks: where state changes are POSTed (http/https; the service checks the
+    // address), and which: status names, empty for the final state only.
+    QUrl notifyUrl;
+    QStringList notifyEvents;
 
     // VALIDATION_ERROR (details: [{path, message}] for every offending field) or the request.
     // URL schemes are checked later by the service (URL_NOT_ALLOWED), not here.

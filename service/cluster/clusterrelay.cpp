@@ -102,7 +102,17 @@ std::unique_ptr<ClusterRelay> ClusterRelay::open(const QString &uri, const QStri
             [self](const QString &id) { self->publish(JobEventKind::StageChanged, id); });
     connect(&manager, &JobManager::jobProgress, self, [self](const QString &id) { self->publish(JobEventKind::Progress, id); });
     connect(&manager, &JobManager::jobFinished, self, [self](const QString &id) { self->publish(JobEventKind::Finished, id); });
+    connect(&manager, &JobManager::jobEndedForLostNode, self,
+            [self](const QString &id) { self->publish(JobEventKind::Finished, id); });
     connect(&manager, &JobManager::jobRemoved, self, [self](const QString &id) { self->publish(JobEventKind::Removed, id); });
+    // Checked as often as the leases are renewed: a relay that lost its connections is back
+    // about when the node's own store connection is.
+    const auto interval = std::max<std::chrono::milliseconds>(
+            std::chrono::milliseconds(500), std::chrono::duration_cast<std::chrono::milliseconds>(store.leaseDuration()) / 3);
+    relay->m_maxBackoffMs = interval.count();
+    relay->m_checkTimer.setInterval(interval);
+    connect(&relay->m_checkTimer, &QTimer::timeout, self, &ClusterRelay::check);
+    relay->m_checkTimer.start();
     qCInfo(lcCluster).noquote() << "relaying job events between nodes on channel" << kChannel << "as node" << node;
     return relay;
 }
@@ -206,11 +216,12 @@ bool ClusterRelay::notify(const QJsonObject &object)
     query.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
     query.addBindValue(QString(kChannel));
     query.addBindValue(QString::fromUtf8(text));
-    if (!query.exec()) {
-        // The other nodes miss this event; their clients still get the state from the store.
-        if (m_failures++ % 100 == 0)
-            qCWarning(lcCluster).noquote() << "cannot publish a job event to the other nodes (" << m_failures
-                                           << "so far):" << query.lastError().text();
+    if (m_outage.isValid() || !query.exec()) {
+        // The other nodes miss this event; their clients still get the state from the store,
+        // and a node that reconnects reads again the jobs it follows (catchUp).
+        ++m_failures;
+        if (!m_outage.isValid())
+            beginOutage(query.lastError().text().simplified());
         return false;
     }
     ++m_published;
@@ -237,9 +248,13 @@ void ClusterRelay::received(const QString &name, QSqlDriver::NotificationSource 
     const std::optional<JobEventKind> kind = kindFromName(event);
     if (!kind)
         return;
-    // Taken over by this node meanwhile: its own events are the ones that count.
-    if (m_manager.holds(id))
+    // Taken over by this node meanwhile: its own events are the ones that count. Unless the
+    // job was queued here and the other node claimed it to run it: from now on that node's
+    // events are the job's, and this node keeps only its input files for it.
+    if (m_manager.holds(id) && (*kind == JobEventKind::Removed || !m_manager.lendAway(id)))
         return;
+    if (*kind == JobEventKind::Finished || *kind == JobEventKind::Removed)
+        m_manager.releaseLent(id);
     ++m_relayed;
     if (*kind == JobEventKind::Removed) {
         m_manager.forgetForeign(id);
@@ -281,6 +296,93 @@ void ClusterRelay::received(const QString &name, QSqlDriver::NotificationSource 
     // The store holds a finished job completely: memory need not.
     if (finished)
         m_manager.forgetForeign(id);
+}
+
+void ClusterRelay::beginOutage(const QString &reason)
+{
+    m_outage.start();
+    m_lastAttempt.start();
+    m_backoffMs = std::min<qint64>(500, m_maxBackoffMs);
+    // Once per outage, not per event: a node that publishes 4 progress events a second would
+    // otherwise fill its log while the database restarts.
+    qCWarning(lcCluster).noquote() << "the event relay lost its connection to the database ("
+                                   << (reason.isEmpty() ? QStringLiteral("no answer") : reason)
+                                   << "): the other nodes' events are not heard and this node's are not published "
+                                      "until it reconnects";
+}
+
+void ClusterRelay::check()
+{
+    if (!m_outage.isValid()) {
+        // LISTEN alone never finds out that its server went away: a probe on that connection
+        // does (and costs one round trip per check).
+        QSqlQuery probe(QSqlDatabase::database(m_listenName, false));
+        if (probe.exec(QStringLiteral("SELECT 1")))
+            return;
+        beginOutage(probe.lastError().text().simplified());
+    }
+    if (m_lastAttempt.elapsed() < m_backoffMs)
+        return;
+    m_lastAttempt.restart();
+    if (!reopen()) {
+        m_backoffMs = std::min(m_backoffMs * 2, m_maxBackoffMs);
+        return;
+    }
+    qCInfo(lcCluster).noquote() << "the event relay is connected again after" << m_outage.elapsed() / 1000.0 << "s";
+    m_outage.invalidate();
+    ++m_reconnects;
+    catchUp();
+}
+
+bool ClusterRelay::reopen()
+{
+    // close() also drops the old LISTEN socket's notifier, so that nothing reads a dead socket.
+    for (const QString &name : {m_listenName, m_notifyName}) {
+        QSqlDatabase database = QSqlDatabase::database(name, false);
+        database.close();
+        if (!database.open())
+            return false;
+    }
+    QSqlDriver *driver = QSqlDatabase::database(m_listenName, false).driver();
+    // The driver object is the same: the notification signal stays connected; the
+    // subscription ended with the old connection.
+    if (!driver->subscribeToNotification(QString(kChannel))) {
+        QSqlDatabase::database(m_listenName, false).close();
+        return false;
+    }
+    return true;
+}
+
+void ClusterRelay::catchUp()
+{
+    int changed = 0;
+    const QStringList ids = m_manager.foreignIds();
+    for (const QString &id : ids) {
+        const Job *noted = m_manager.job(id);
+        if (!noted)
+            continue;
+        const JobStatus status = noted->status;
+        const JobStage stage = noted->stage;
+        m_manager.forgetForeign(id);
+        const Job *stored = m_manager.job(id);   // read from the store
+        if (!stored || m_manager.holds(id))
+            continue;
+        if (isFinished(stored->status)) {
+            ++changed;
+            m_router.route(JobEventKind::Finished, id);
+            m_manager.forgetForeign(id);
+            continue;
+        }
+        Job job = *stored;
+        const bool moved = job.status != status || job.stage != stage;
+        m_manager.noteForeign(std::move(job));
+        if (moved) {
+            ++changed;
+            m_router.route(JobEventKind::StageChanged, id);
+        }
+    }
+    if (changed > 0)
+        qCInfo(lcCluster).noquote() << "caught up with" << changed << "jobs of other nodes that changed while disconnected";
 }
 
 } // namespace Mediaforge

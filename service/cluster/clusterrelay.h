@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
 #include <QSet>
 #include <QSqlDriver>
 #include <QString>
+#include <QTimer>
 
 #include <memory>
 
@@ -55,6 +57,9 @@ public:
 
     qint64 published() const { return m_published; }
     qint64 relayed() const { return m_relayed; }
+    // Whether both connections work, as the last check or publication found.
+    bool connected() const { return !m_outage.isValid(); }
+    qint64 reconnects() const { return m_reconnects; }
 
 private:
     ClusterRelay(QString node, JobManager &manager, JobStore &store, EventRouter &router);
@@ -63,6 +68,15 @@ private:
     // A request of another node about one of this node's jobs (cancel, attach).
     void requested(const QString &event, const QString &id);
     void received(const QString &name, QSqlDriver::NotificationSource source, const QVariant &payload);
+    // Reconnection. Qt's driver reopens nothing, and a LISTEN
+    // connection that died says nothing: it is probed at every check, and reopened (with LISTEN
+    // again) with back-off once a probe or a publication failed.
+    void check();
+    void beginOutage(const QString &reason);
+    bool reopen();
+    // After an outage: the other nodes' events sent meanwhile are lost, so the jobs noted from
+    // them are read again from the store, and what changed is announced as if relayed.
+    void catchUp();
 
     QString m_node;
     JobManager &m_manager;
@@ -74,6 +88,12 @@ private:
     qint64 m_published = 0;
     qint64 m_relayed = 0;
     qint64 m_failures = 0;
+    QTimer m_checkTimer;
+    QElapsedTimer m_outage;        // valid while a connection is lost
+    QElapsedTimer m_lastAttempt;
+    qint64 m_backoffMs = 0;
+    qint64 m_maxBackoffMs = 0;
+    qint64 m_reconnects = 0;
 };
 
 } // namespace Mediaforge

@@ -218,6 +218,25 @@ QList<Setting> settings()
                  QStringLiteral("path"),
                  QStringLiteral("File holding the cluster secret (at least 32 bytes; the same on every node) that signs the requests nodes make to each other; required with a PostgreSQL store unless MEDIAFORGE_CLUSTER_SECRET holds it. Never a command-line value, never a client token (docs/security.md)."),
                  QStringLiteral("none"), stringSetting(&Config::clusterSecretFile)});
+    list.append({QStringLiteral("webhook-secret-file"), QStringLiteral("MEDIAFORGE_WEBHOOK_SECRET_FILE"), QString(),
+                 QStringLiteral("path"),
+                 QStringLiteral("File holding the key (at least 16 bytes) that signs webhooks of jobs whose owner has no secret of its own (auth off); MEDIAFORGE_WEBHOOK_SECRET may hold it instead. Never a command-line value. Without any, start_job with notify_url is refused (docs/webhooks.md)."),
+                 QStringLiteral("none"), stringSetting(&Config::webhookSecretFile)});
+    list.append({QStringLiteral("webhook-retry-hours"), QStringLiteral("MEDIAFORGE_WEBHOOK_RETRY_HOURS"), QString(),
+                 QStringLiteral("hours"),
+                 QStringLiteral("How long a webhook delivery is retried (across restarts) before it is marked failed."),
+                 QStringLiteral("24"), intSetting(&Config::webhookRetryHours, 1, 720)});
+    list.append({QStringLiteral("webhook-min-backoff"), QStringLiteral("MEDIAFORGE_WEBHOOK_MIN_BACKOFF"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("Delay after a webhook's first failed attempt; it doubles with each further failure (plus up to 25% jitter), up to an hour."),
+                 QStringLiteral("30"), intSetting(&Config::webhookMinBackoffSeconds, 1, 3600)});
+    list.append({QStringLiteral("webhook-timeout"), QStringLiteral("MEDIAFORGE_WEBHOOK_TIMEOUT"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("Time a webhook attempt may take from the name lookup to the receiver's status line; then it is dropped and retried."),
+                 QStringLiteral("10"), intSetting(&Config::webhookTimeoutSeconds, 1, 300)});
+    list.append({QStringLiteral("webhook-max-in-flight"), QStringLiteral("MEDIAFORGE_WEBHOOK_MAX_IN_FLIGHT"), QString(),
+                 QStringLiteral("n"), QStringLiteral("Webhook requests open at once on this node; due deliveries beyond wait."),
+                 QStringLiteral("16"), intSetting(&Config::webhookMaxInFlight, 1, 1000)});
     list.append({QStringLiteral("temp-dir"), QStringLiteral("MEDIAFORGE_TEMP_DIR"), QStringLiteral("TEMP_DIR"),
                  QStringLiteral("path"),
                  QStringLiteral("Directory for job files (one sub-directory per job, removed when it ends); one instance per directory (locked)."),
@@ -263,6 +282,23 @@ QList<Setting> settings()
                  QStringLiteral("seconds"),
                  QStringLiteral("How long finished outputs are kept: for detached jobs, level 0 outputs too large for one message, and undelivered outputs (then removed)."),
                  QStringLiteral("3600"), intSetting(&Config::retentionSeconds, 0, 30 * 24 * 3600)});
+    list.append({QStringLiteral("cache-size"), QStringLiteral("MEDIAFORGE_CACHE_SIZE"), QString(), QStringLiteral("bytes"),
+                 QStringLiteral("Budget of the result cache (completed outputs kept to answer identical jobs without ffmpeg; least recently used go first). It keeps clients' outputs past --retention, so it is off until set. 0: no cache."),
+                 QStringLiteral("0"), [](Config &config, const QString &value, bool) {
+                     return applyLimitBytes(config.cacheSizeBytes, value, 1);
+                 }});
+    list.append({QStringLiteral("cache-dir"), QStringLiteral("MEDIAFORGE_CACHE_DIR"), QString(), QStringLiteral("path"),
+                 QStringLiteral("Directory of the result cache; kept across restarts, best on the temp dir's file system (hard links instead of copies)."),
+                 QStringLiteral("<data dir>/cache"), stringSetting(&Config::cacheDir)});
+    list.append({QStringLiteral("cache-scope"), QStringLiteral("MEDIAFORGE_CACHE_SCOPE"), QString(), QStringLiteral("scope"),
+                 QStringLiteral("owner: a job is answered only from its own owner's results (a shared cache would let one tenant learn what another processed); shared: from anyone's."),
+                 QStringLiteral("owner"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     const QString scope = value.trimmed().toLower();
+                     if (scope != QLatin1StringView("owner") && scope != QLatin1StringView("shared"))
+                         return QStringLiteral("owner or shared");
+                     config.cacheShared = scope == QLatin1StringView("shared");
+                     return std::nullopt;
+                 }});
     list.append({QStringLiteral("log-level"), QStringLiteral("MEDIAFORGE_LOG_LEVEL"), QStringLiteral("LOG_LEVEL"),
                  QStringLiteral("level"), QStringLiteral("debug, info, warning or error."), QStringLiteral("info"),
                  [](Config &config, const QString &value, bool) -> std::optional<QString> {
@@ -524,6 +560,39 @@ QString loadClusterSecret(Config &config, const QProcessEnvironment &environment
     return QString();
 }
 
+constexpr qsizetype kMinWebhookSecretBytes = 16;
+
+// The service-wide webhook key, read like the cluster secret (never from a flag's value).
+QString loadWebhookSecret(Config &config, const QProcessEnvironment &environment)
+{
+    const QString variable = QStringLiteral("MEDIAFORGE_WEBHOOK_SECRET");
+    const bool fromEnvironment = environment.contains(variable);
+    if (fromEnvironment && !config.webhookSecretFile.isEmpty())
+        return QStringLiteral("set the webhook secret once: MEDIAFORGE_WEBHOOK_SECRET or --webhook-secret-file, not both");
+    QByteArray secret;
+    QString source = variable;
+    if (fromEnvironment) {
+        secret = environment.value(variable).toUtf8().trimmed();
+    } else if (!config.webhookSecretFile.isEmpty()) {
+        QFile file(config.webhookSecretFile);
+        source = QStringLiteral("--webhook-secret-file ") + config.webhookSecretFile;
+        if (!file.open(QIODevice::ReadOnly))
+            return QStringLiteral("cannot read %1: %2").arg(source, file.errorString());
+        if (file.size() > kMaxClusterSecretFileBytes)
+            return QStringLiteral("%1 is larger than %2 bytes; it should hold only the secret").arg(source).arg(kMaxClusterSecretFileBytes);
+        secret = file.readAll().trimmed();
+        if (secret.isEmpty())
+            return QStringLiteral("%1 is empty").arg(source);
+    }
+    if (!secret.isEmpty() && secret.size() < kMinWebhookSecretBytes) {
+        return QStringLiteral("the webhook secret in %1 is too short: at least %2 bytes (openssl rand -hex 32)")
+                .arg(source)
+                .arg(kMinWebhookSecretBytes);
+    }
+    config.webhookSecret = secret;
+    return QString();
+}
+
 } // namespace
 
 bool Config::bindsLoopbackOnly() const
@@ -639,6 +708,10 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
     }
     config.tempDir = config.tempDir.isEmpty() ? QDir(config.dataDir).filePath(QStringLiteral("jobs"))
                                               : QDir::cleanPath(QDir(config.tempDir).absolutePath());
+    config.cacheDir = config.cacheDir.isEmpty() ? QDir(config.dataDir).filePath(QStringLiteral("cache"))
+                                                : QDir::cleanPath(QDir(config.cacheDir).absolutePath());
+    if (config.cacheDir == config.tempDir)
+        return fail(QStringLiteral("mediaforged: --cache-dir must differ from --temp-dir"));
     if (config.ffmpegCpuSeconds < 0) {
         // A run that used every core for the whole job timeout is the most a job may take.
         config.ffmpegCpuSeconds = int(std::min<qint64>(qint64(config.jobTimeoutSeconds) * qMax(1, QThread::idealThreadCount()),
@@ -662,6 +735,8 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
     if (config.maxUnauthenticatedPerAddress > config.maxUnauthenticated)
         return fail(QStringLiteral("mediaforged: --max-unauthenticated-per-address must not exceed --max-unauthenticated"));
     if (const QString problem = loadClusterSecret(config, environment); !problem.isEmpty())
+        return fail(QStringLiteral("mediaforged: ") + problem);
+    if (const QString problem = loadWebhookSecret(config, environment); !problem.isEmpty())
         return fail(QStringLiteral("mediaforged: ") + problem);
     const QHostAddress bound(config.host);
     const bool wildcard = bound == QHostAddress(QHostAddress::AnyIPv4) || bound == QHostAddress(QHostAddress::AnyIPv6);
@@ -704,6 +779,8 @@ QStringList ConfigLoader::environmentVariables()
     }
     // Read by loadClusterSecret, not a Setting: it has no flag on purpose.
     names.append(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"));
+    // Likewise loadWebhookSecret.
+    names.append(QStringLiteral("MEDIAFORGE_WEBHOOK_SECRET"));
     return names;
 }
 

@@ -33,6 +33,14 @@ struct Config
     // Signs node-to-node requests (service/cluster). From MEDIAFORGE_CLUSTER_SECRET or
     // --cluster-secret-file, never a flag's value (ps shows those). Required with PostgreSQL.
     QByteArray clusterSecret;
+    // Webhooks (docs/webhooks.md). The signing key when auth is off or the owner has none of
+    // its own: from MEDIAFORGE_WEBHOOK_SECRET or --webhook-secret-file, never a flag's value.
+    QString webhookSecretFile;
+    QByteArray webhookSecret;
+    int webhookRetryHours = 24;
+    int webhookMinBackoffSeconds = 30;
+    int webhookTimeoutSeconds = 10;
+    int webhookMaxInFlight = 16;
     QString tempDir;                   // default: <data dir>/jobs
     int historyDays = 7;
     int maxAttempts = 2;
@@ -43,6 +51,9 @@ struct Config
     qint64 diskBudgetBytes = qint64(20) * 1024 * 1024 * 1024;    // job files together; 0: none
     qint64 minFreeDiskBytes = qint64(1024) * 1024 * 1024;        // kept free; 0: no floor
     int retentionSeconds = 3600;
+    QString cacheDir;                  // default: <data dir>/cache
+    qint64 cacheSizeBytes = 0;         // the result cache's budget; 0: no cache
+    bool cacheShared = false;          // --cache-scope shared: one cache for every owner
     QString logLevel = QStringLiteral("info");
     LogFormat logFormat = LogFormat::Text;
     qint64 maxChunkBytes = 1024 * 1024;

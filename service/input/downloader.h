@@ -4,6 +4,7 @@
 #include "errorcode.h"
 #include "urlguard.h"
 
+#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QObject>
@@ -50,6 +51,8 @@ public:
     ~Downloader() override;
 
     void start(const QUrl &url, const QString &destinationPath);
+    // Header fields sent with every request (a node-to-node signature); before start().
+    void setHeaders(QList<std::pair<QByteArray, QByteArray>> headers) { m_headers = std::move(headers); }
     void cancel();   // aborts, removes the file; finished() is not emitted afterwards
 
     // After finished(): nullopt on success, else URL_NOT_ALLOWED, DOWNLOAD_FAILED (details:
@@ -57,6 +60,8 @@ public:
     // {"reason": "stalled"|"time_limit"}).
     const std::optional<Error> &error() const { return m_error; }
     qint64 bytesReceived() const { return m_received; }
+    // SHA-256 (hex) of the bytes written, hashed as they arrived (the result cache's key).
+    QString sha256() const { return QString::fromLatin1(m_hash.result().toHex()); }
     qint64 totalBytes() const { return m_total; }   // -1 when unknown
     // A display name: the last path segment of the final URL, or Content-Disposition's.
     QString suggestedFileName() const { return m_suggestedName; }
@@ -87,10 +92,12 @@ private:
     DownloadLimits m_limits;
     QPointer<QNetworkReply> m_reply;
     QFile m_file;
+    QCryptographicHash m_hash{QCryptographicHash::Sha256};
     QTimer *m_stallTimer = nullptr;
     QTimer *m_totalTimer = nullptr;
     QElapsedTimer m_elapsed;
     QUrl m_currentUrl;
+    QList<std::pair<QByteArray, QByteArray>> m_headers;
     QString m_destinationPath;
     QString m_suggestedName;
     std::optional<Error> m_error;

@@ -153,7 +153,7 @@ std::optional<Error> DiskGuard::check(qint64 bytes)
 {
     bytes = std::max<qint64>(0, bytes);
     if (m_limits.budgetBytes > 0) {
-        const qint64 inUse = used();
+        const qint64 inUse = used() + m_externalBytes;
         if (inUse + bytes > m_limits.budgetBytes) {
             return Error(ErrorCode::InsufficientStorage,
                          QStringLiteral("the service's disk budget for job files is used up (%1 of %2 bytes); try again later")

@@ -52,6 +52,8 @@ public:
     void directoryChanged(const QString &directory);
 
     const DiskLimits &limits() const { return m_limits; }
+    // Bytes kept outside the temp dir that count against the budget too (the result cache).
+    void setExternalBytes(qint64 bytes) { m_externalBytes = bytes; }
     // Bytes the job directories take: the last walk, corrected since as described above.
     qint64 used();
 
@@ -75,6 +77,7 @@ private:
     std::shared_ptr<Walk> m_walk;        // the running walk, if any
     QElapsedTimer m_sinceWalk;           // invalid until the first walk
     qint64 m_intervalMs = 1000;
+    qint64 m_externalBytes = 0;
     QThreadPool m_walker;                // one thread; its destructor waits for a running walk
 };
 

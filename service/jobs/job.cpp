@@ -122,6 +122,15 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
     }
     if (upload)
         input.insert(QStringLiteral("received_bytes"), received);
+    // Once every input has arrived: what the result cache matched on, for the client to check.
+    QJsonArray digests;
+    for (const JobInput &in : inputs) {
+        if (in.sha256.isEmpty())
+            break;
+        digests.append(in.sha256);
+    }
+    if (!inputs.isEmpty() && digests.size() == inputs.size())
+        input.insert(QStringLiteral("sha256"), digests);
 
     QJsonObject snapshot{{QString(Field::Id), id},
                          {QString(Field::JobId), jobId},
@@ -165,6 +174,8 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
         snapshot.insert(QString(Field::Timings), timings());
         if (!probeResult.isEmpty())
             snapshot.insert(QString(Field::Result), probeResult);
+        if (cached)
+            snapshot.insert(QStringLiteral("cached"), true);
     }
     if (error)
         snapshot.insert(QString(Field::Error), error->toJson());

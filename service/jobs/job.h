@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 
 #include <optional>
@@ -38,6 +39,7 @@ struct JobInput
     QString path;             // inside the job directory, named by the service
     qint64 bytes = 0;
     bool complete = false;
+    QString sha256;           // hex, once complete: hashed while the bytes arrived
 };
 
 // Where one output goes (`output_targets` of start_job). The URL and headers are credentials:
@@ -110,6 +112,11 @@ struct Job
     // One per output when the client gave `output_targets`: outputs are put there and the job
     // completes only when each got a 2xx; none are pushed over the socket.
     QList<JobOutputTarget> outputTargets;
+    // The result cache (resultcache.h): whether this job may be answered from it and add to it
+    // (start_job `cache`; in memory only, so a job recovered after a restart leaves the cache
+    // alone), and whether it was answered from it.
+    bool useCache = false;
+    bool cached = false;
 
     JobStatus status = JobStatus::AwaitingUpload;
     JobStage stage = JobStage::Uploading;
@@ -129,6 +136,11 @@ struct Job
     QDateTime retainUntil;        // outputs are removed at the latest then
     QString ffmpegCommand;        // redacted, for admins (`ffmpeg_command`)
     QString ffmpegStderr;         // redacted last lines, for admins (`ffmpeg_stderr`)
+    // Webhooks (level 1 `notify_url`, `notify_events`): where state changes are POSTed, and
+    // which: empty: the final state only. Stored with the job so that the outbox row of each
+    // change is written by the store in the same transaction as the change.
+    QString notifyUrl;
+    QStringList notifyEvents;
     // In memory only: its connection dropped and it waits for its owner to `attach` until then
     // (reconnect grace); invalid while a connection has it. A restart starts the grace again.
     QDateTime graceUntil;

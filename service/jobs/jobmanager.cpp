@@ -62,6 +62,9 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.historyDays = config.historyDays;
     settings.maxAttempts = config.maxAttempts;
     settings.reconnectGrace = std::chrono::seconds(config.reconnectGraceSeconds);
+    settings.cache.directory = config.cacheDir;
+    settings.cache.maxBytes = config.cacheSizeBytes;
+    settings.cache.shared = config.cacheShared;
     return settings;
 }
 
@@ -75,7 +78,7 @@ JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &netwo
 JobManager::JobManager(JobManagerSettings settings, QNetworkAccessManager &network, HostResolver &resolver,
                        JobStore &store, QObject *parent)
     : QObject(parent), m_settings(std::move(settings)), m_network(network), m_resolver(resolver), m_store(&store),
-      m_disk(m_settings.tempDir, m_settings.disk)
+      m_disk(m_settings.tempDir, m_settings.disk), m_cache(m_settings.cache)
 {
     m_slots.resize(std::max(1, m_settings.maxConcurrentJobs));
     m_expiryTimer = new QTimer(this);
@@ -132,6 +135,10 @@ std::optional<QString> JobManager::initialize()
     QTemporaryFile probe(root.filePath(QStringLiteral(".write-test-XXXXXX")));
     if (!probe.open())
         return QStringLiteral("the temp dir %1 is not writable").arg(m_settings.tempDir);
+    // The service runs on without its cache rather than not at all.
+    if (const auto problem = m_cache.initialize())
+        qCWarning(lcJobs).noquote() << "result cache off:" << *problem;
+    m_disk.setExternalBytes(m_cache.stats().bytes);
     m_sequence = m_store->maxSequence();
     recover();
     sweep();
@@ -178,6 +185,10 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     }
     if (m_shuttingDown)
         return Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down; no new jobs"));
+    // Not while the store cannot record the job (an accepted job would be one it forgets);
+    // once the back-off has passed, the insert below tries the connection again.
+    if (!m_store->reachable() && m_store->retryAfter().count() > 0)
+        return storeUnavailable();
     if (request.inputs.isEmpty())
         return Error(ErrorCode::ValidationError, QStringLiteral("a job needs an input"));
 
@@ -263,6 +274,9 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     job.idempotencyOwner = request.idempotencyKey.isEmpty() ? QString() : request.idempotencyOwner;
     job.requestHash = requestHash;
     job.outputTargets = request.outputTargets;
+    job.useCache = request.useCache;
+    job.notifyUrl = request.notifyUrl;
+    job.notifyEvents = request.notifyEvents;
     job.sequence = ++m_sequence;
     job.createdAt = now;
     job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + job.id);
@@ -290,8 +304,10 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     const bool recorded = m_store->insert(job);
     m_storeLatency.add(clock.nsecsElapsed() / 1000);
     if (!recorded) {
-        qCWarning(lcJobs).noquote() << jobFields(job) << "cannot record the job:" << m_store->lastError();
         QDir(job.directory).removeRecursively();
+        if (!m_store->reachable())
+            return storeUnavailable();   // the store logged the outage once
+        qCWarning(lcJobs).noquote() << jobFields(job) << "cannot record the job:" << m_store->lastError();
         return Error(ErrorCode::InternalError, QStringLiteral("the job store cannot record the job; try again later"));
     }
 
@@ -388,6 +404,7 @@ void JobManager::startDownload(Job &job, int index)
         }
         JobInput &input = current->inputs[index];
         input.bytes = downloader->bytesReceived();
+        input.sha256 = downloader->sha256();
         input.complete = true;
         if (!downloader->suggestedFileName().isEmpty())
             input.displayName = downloader->suggestedFileName();
@@ -474,12 +491,22 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
             finishJob(*job, JobStatus::Failed, Error(ErrorCode::InternalError, QStringLiteral("cannot store the upload")));
             return std::nullopt;
         }
+        // Hashed as the bytes arrive; only an upload resumed after a restart reads back what
+        // the earlier run of the service received.
+        rt.uploadHashes.resize(rt.uploads.size());
+        auto &hash = rt.uploadHashes.at(size_t(index));
+        hash = std::make_unique<QCryptographicHash>(QCryptographicHash::Sha256);
+        if (input.bytes > 0 && !hashPrefix(input.path, input.bytes, *hash)) {
+            finishJob(*job, JobStatus::Failed, Error(ErrorCode::InternalError, QStringLiteral("cannot read the stored upload")));
+            return std::nullopt;
+        }
     }
     if (!data.isEmpty() && file->write(data.data(), data.size()) != data.size()) {
         finishJob(*job, JobStatus::Failed,
                   Error(ErrorCode::InternalError, QStringLiteral("cannot store the upload (disk full?)")));
         return std::nullopt;
     }
+    rt.uploadHashes.at(size_t(index))->addData(data);
     input.bytes = after;
     rt.uploadResumed = false;
     m_bytesReceived += data.size();
@@ -501,6 +528,7 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
                             QStringLiteral("upload ended after %1 bytes; %2 were declared").arg(input.bytes).arg(input.declaredSize)));
             return std::nullopt;
         }
+        input.sha256 = QString::fromLatin1(rt.uploadHashes.at(size_t(index))->result().toHex());
         input.complete = true;
         const bool all = std::all_of(job->inputs.cbegin(), job->inputs.cend(), [](const JobInput &in) { return in.complete; });
         if (all) {
@@ -525,6 +553,8 @@ void JobManager::inputComplete(Job &job)
         rt.progressPending = true;
     flushProgress(job);
     job.inputCompletedAt = QDateTime::currentDateTimeUtc();
+    if (answerFromCache(job))
+        return;
     enqueue(job);
 }
 
@@ -539,20 +569,33 @@ void JobManager::enqueue(Job &job)
 
 void JobManager::schedule()
 {
-    if (m_shuttingDown)
+    if (m_shuttingDown || m_draining)
         return;
-    for (int slot = 0; slot < m_slots.size() && !m_queue.empty(); ++slot) {
+    for (int slot = 0; slot < m_slots.size() && (!m_queue.empty() || m_pullSource); ++slot) {
         if (!m_slots.at(slot).isEmpty())
             continue;
         // The store decides what runs next (on a shared database, among every node's jobs);
         // m_queue mirrors its order for queue positions.
         QElapsedTimer clock;
         clock.start();
-        const std::optional<Job> claimed = m_store->claimNext(QDateTime::currentDateTimeUtc());
+        QString holder;
+        const std::optional<Job> claimed = m_pullSource ? m_store->claimNextAnywhere(QDateTime::currentDateTimeUtc(), &holder)
+                                                        : m_store->claimNext(QDateTime::currentDateTimeUtc());
         m_storeLatency.add(clock.nsecsElapsed() / 1000);
         if (!claimed) {
-            qCWarning(lcJobs) << "the store has no queued job although" << m_queue.size() << "wait:" << m_store->lastError();
+            // While the store is unreachable, the next heartbeat after it returns claims again.
+            // On a shared store a miss is expected: this node is draining (the claim reads the
+            // nodes table), or another node took its queued job (dropped at the heartbeat). A
+            // node that only looked for other nodes' jobs (nothing queued here) has nothing to say.
+            if (!m_queue.empty() && m_store->reachable() && m_store->leaseDuration().count() <= 0)
+                qCWarning(lcJobs) << "the store has no queued job although" << m_queue.size() << "wait:" << m_store->lastError();
+            else if (!m_queue.empty() && m_store->reachable())
+                qCDebug(lcJobs) << "no queued job to claim for this node although" << m_queue.size() << "wait here";
             return;
+        }
+        if (!holder.isEmpty()) {
+            startPull(*claimed, holder, slot);
+            continue;
         }
         Job *job = mutableJob(claimed->id);
         if (!job || job->status != JobStatus::Queued) {
@@ -561,6 +604,9 @@ void JobManager::schedule()
         }
         m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), job->id), m_queue.end());
         job->startedAt = claimed->startedAt;
+        // Another node may have handed the job back after a failed pull, which counted as a
+        // run in the store only.
+        job->attempts = std::max(job->attempts, claimed->attempts);
         startProcessing(*job, slot);
     }
     // A claim or a finished run changed who holds slots, and with it the fair order.
@@ -675,6 +721,7 @@ void JobManager::onRunnerFinished(const QString &id)
     }
     job->outputs = runner->outputs();
     job->probeResult = runner->probeResult();
+    addToCache(*job);
     if (!job->outputTargets.isEmpty()) {
         startOutputUploads(*job);
         return;

@@ -10,6 +10,7 @@
 #include "job.h"
 #include "jobrunner.h"
 #include "jobstore.h"
+#include "resultcache.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -20,6 +21,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -55,6 +57,7 @@ struct JobManagerSettings
     DownloadLimits download;
     UrlPolicy urlPolicy;
     OutputUploadLimits outputUpload;
+    CacheSettings cache;               // off unless a directory, a size and the ffmpeg version are set
 
     static JobManagerSettings fromConfig(const Config &config);
 };
@@ -75,6 +78,9 @@ struct SubmitRequest
     QString idempotencyKey;        // level 1, optional: a retry with it returns the same job
     QString idempotencyOwner;      // the name the key counts for (all local clients share one)
     QList<JobOutputTarget> outputTargets;   // level 1: where each output is put (credentials)
+    bool useCache = true;          // start_job `cache`
+    QString notifyUrl;             // level 1 webhooks: checked by the caller (URL guard, secret)
+    QStringList notifyEvents;      // status names; empty: the final state only
 };
 
 // How long store writes keep the event loop waiting: the last samples, in microseconds.
@@ -173,19 +179,51 @@ public:
     // runs here for it. Bounded: the oldest noted ones are forgotten first.
     void noteForeign(Job job);
     void forgetForeign(const QString &id);
+    // The other nodes' jobs noted so far, noted first first.
+    QStringList foreignIds() const { return QStringList(m_foreignOrder.cbegin(), m_foreignOrder.cend()); }
     // Other nodes' unfinished jobs from the shared store (none on one node), newest first, with
     // the live figures of those noted as foreign.
     QList<Job> jobsElsewhere(const QString &owner, int limit) const;
+    // Pulling inputs from another node (jobmanagerpull.cpp). Where input `index` of job `id`,
+    // claimed from node `holder`, is fetched: that node's URL from the shared store and the
+    // header fields that sign the request; nullopt when the holder has no URL. Set by the
+    // service on a cluster: the engine then also claims other nodes' queued jobs.
+    struct PullSource
+    {
+        QUrl url;
+        QList<std::pair<QByteArray, QByteArray>> headers;
+    };
+    using PullSourceFunction = std::function<std::optional<PullSource>(const QString &holder, const QString &id, int index)>;
+    void setPullSource(PullSourceFunction source);
+    // Another node announced a job that is queued here: it claimed the job and pulls (or pulled)
+    // its inputs. The job leaves this node's queue and memory without an announcement (its
+    // events now come from that node); its input files stay, served to the cluster (heldJob),
+    // until the job ends (releaseLent). False when the job is not queued here.
+    bool lendAway(const QString &id);
+    void releaseLent(const QString &id);
     // Whether the job is live in this node's memory (its own, not a foreign one).
     bool holds(const QString &id) const { return m_jobs.count(id) > 0; }
     // Finished jobs from the store, newest-finished first.
     HistoryPage history(const HistoryQuery &query) const;
     const StoreLatency &storeLatency() const { return m_storeLatency; }
+    CacheStats cacheStats() const { return m_cache.stats(); }
     QString storeDescription() const { return m_store->describe(); }
+    // Whether the store answers; why not and for how long (ms) while it does not (/health).
+    bool storeReachable() const { return m_store->reachable(); }
+    QString storeOutageReason() const { return m_store->outageReason(); }
+    qint64 storeOutageMs() const { return m_store->outageMs(); }
+    // The answer to a request that needs the store while it is unreachable (retry hint).
+    Error storeUnavailableError() const { return storeUnavailable(); }
+    // State changes waiting for the store to return.
+    int unstoredJobs() const { return int(m_unstored.size()); }
     int queuePosition(const QString &id) const;   // 1-based; 0 when not queued
     JobStats stats() const;
     int maxConcurrentJobs() const { return m_settings.maxConcurrentJobs; }
     bool isShuttingDown() const { return m_shuttingDown; }
+    // A draining node claims nothing new; what runs goes on (drain_node on one node; on a
+    // shared store the claim itself reads the nodes table, whichever node drained this one).
+    void setDraining(bool draining);
+    bool isDraining() const { return m_draining; }
     qint64 bytesReceived() const { return m_bytesReceived; }
     // Owners with a submit inside the rate window (what the rate limit remembers).
     int rateLimitedOwners() const { return int(m_recentSubmits.size()); }
@@ -201,6 +239,9 @@ signals:
     void jobAccepted(const QString &id);
     void jobStageChanged(const QString &id);   // status or stage changed (not to a final state)
     void jobProgress(const QString &id);       // throttled to progressInterval per job
+    // A job of a node gone for good that this node ended (NODE_LOST) without holding it: it is
+    // stored, never in this node's memory; the cluster's relay tells the other nodes.
+    void jobEndedForLostNode(const QString &id);
     void jobFinished(const QString &id);       // completed, failed or cancelled
     void jobRemoved(const QString &id);        // no longer live: the record is in the store only
     void outputsRemoved(const QString &id);    // delivered or expired: no longer fetchable
@@ -217,6 +258,10 @@ private:
     void startDownload(Job &job, int index);
     void inputComplete(Job &job);
     void enqueue(Job &job);
+    // jobmanagercache.cpp: a job whose inputs have arrived completes from the result cache
+    // (true), or a completed run adds its outputs to it.
+    bool answerFromCache(Job &job);
+    void addToCache(const Job &job);
     void schedule();
     void reorderQueue();   // m_queue into the order the store claims (FairQueue)
     void startProcessing(Job &job, int slot);
@@ -253,11 +298,20 @@ private:
     void endGrace(const QString &id, const QDateTime &until);
     std::optional<Result<QString>> replayIdempotent(const SubmitRequest &request, const QString &requestHash);
     int unfinishedJobsOfConnection(quint64 connectionId) const;
+    // jobmanagerpull.cpp: a job claimed from another node, its inputs pulled from there.
+    void startPull(Job record, const QString &holder, int slot);
+    void pullInput(const QString &id, int index);
+    void pullFailed(const QString &id, const Error &error);
     // jobmanagerleases.cpp: leases on a store that several nodes share.
     void startLeases();
     void heartbeat();
     void queueHeartbeat();
     void adoptExpired();
+    // Queued jobs of draining or lost nodes: URL jobs move here, uploaded ones of a lost node
+    // end NODE_LOST; this node's queued jobs that another node took over leave its queue.
+    void adoptStranded();
+    void dropMovedAway();
+    void endForLostNode(const Job &record, const QString &gone, const QDateTime &now);
     // Another node took the job over: its run here stops and publishes nothing more.
     void abandon(const QString &id);
     // Takes a job that is recorded in the store into memory (accepted here or taken over from
@@ -268,6 +322,15 @@ private:
     // persist() for a state change about to be announced: false when it must not be, and the
     // job was abandoned if another node has taken it over.
     bool persistOrAbandon(Job &job);
+    // jobmanageroutage.cpp: a store that is unreachable for a while.
+    // start_job's answer meanwhile: SUBMIT_FAILED that says when to retry.
+    Error storeUnavailable() const;
+    // A state change the store could not take: the latest per job, written by flushUnstored().
+    void keepUnstored(const Job &job);
+    // Writes what was kept, once the store answers again; fenced like every write, so a job
+    // another node took over meanwhile is abandoned here instead. False if the store went away
+    // again before all was written.
+    bool flushUnstored();
     // jobmanagerlimits.cpp: the per-job input total and the disk, before bytes are stored.
     std::optional<Error> admitSubmit(const SubmitRequest &request);
     // `more` bytes for input `index` of `job`, which holds `received` of them so far;
@@ -282,7 +345,12 @@ private:
     StoreLatency m_storeLatency;
     DirectoryLock m_tempLock;
     DiskGuard m_disk;
+    ResultCache m_cache;
     std::map<QString, Job> m_foreign;                   // other nodes' jobs (noteForeign)
+    PullSourceFunction m_pullSource;                    // set: claims take other nodes' jobs too
+    std::map<QString, Job> m_lent;                      // queued here, claimed by another node (lendAway)
+    QHash<QString, Job> m_pullOrigins;                  // pulling: the record as its holder stored it
+    QHash<QString, QString> m_pullHolders;              // pulling: the node that holds the inputs
     std::deque<QString> m_foreignOrder;                 // noted first, forgotten first
     mutable std::map<QString, Job> m_loaded;            // finished records read back, until the event loop
     mutable bool m_loadedPrune = false;
@@ -309,6 +377,8 @@ private:
     QTimer *m_leaseTimer = nullptr;
     QElapsedTimer m_sinceRenewal;                       // since the store last confirmed the leases
     bool m_heartbeatQueued = false;
+    QHash<QString, Job> m_unstored;                     // state changes kept while the store was unreachable
+    bool m_draining = false;
 };
 
 } // namespace Mediaforge

@@ -6,6 +6,7 @@
 #include "jobmanager.h"
 #include "logging/logging.h"
 
+#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QPointer>
@@ -33,11 +34,16 @@ inline Logging::Fields jobFields(const Job &job)
 // must ask for the same work (jobmanageridempotency.cpp).
 QString requestHash(const SubmitRequest &request);
 
+// Feeds the first `bytes` of the file at `path` to `hash` (an upload resumed after a restart,
+// whose earlier bytes no running hash saw). False when they cannot be read.
+bool hashPrefix(const QString &path, qint64 bytes, QCryptographicHash &hash);
+
 } // namespace JobManagerDetail
 
 struct JobManager::Runtime
 {
     std::vector<std::unique_ptr<QFile>> uploads;   // one per input, opened on first write
+    std::vector<std::unique_ptr<QCryptographicHash>> uploadHashes;   // alongside: SHA-256 so far
     QPointer<Downloader> downloader;
     int downloadIndex = -1;
     QPointer<JobRunner> runner;

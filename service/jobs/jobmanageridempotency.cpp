@@ -26,12 +26,17 @@ QString JobManagerDetail::requestHash(const SubmitRequest &request)
                                   {QStringLiteral("size"), input.declaredSize}});
     }
     // QJsonObject keeps its keys sorted, so the compact text is canonical for equal requests.
-    const QJsonObject canonical{{QStringLiteral("job_id"), request.jobId},
+    QJsonObject canonical{{QStringLiteral("job_id"), request.jobId},
                                 {QStringLiteral("operation"), operationName(request.operation)},
                                 {QStringLiteral("options"), request.options},
                                 {QStringLiteral("inputs"), inputs},
                                 {QStringLiteral("priority"), int(request.priority)},
                                 {QStringLiteral("detach"), request.detach}};
+    // Only when given: the hashes of keys stored before webhooks existed stay valid.
+    if (!request.notifyUrl.isEmpty()) {
+        canonical.insert(QStringLiteral("notify_url"), request.notifyUrl);
+        canonical.insert(QStringLiteral("notify_events"), QJsonArray::fromStringList(request.notifyEvents));
+    }
     return QString::fromLatin1(
             QCryptographicHash::hash(QJsonDocument(canonical).toJson(QJsonDocument::Compact), QCryptographicHash::Sha256)
                     .toHex());

@@ -65,13 +65,18 @@ void JobManager::heartbeat()
     m_storeLatency.add(clock.nsecsElapsed() / 1000);
     if (!lost) {
         // Nothing is known: the runs go on; if the leases end meanwhile, the store refuses this
-        // node's writes and the next renewal names the jobs it lost.
-        qCWarning(lcJobs).noquote() << "cannot renew the leases of" << running.size() << "jobs:" << m_store->lastError();
+        // node's writes and the next renewal names the jobs it lost. An outage of the store was
+        // logged once by the store; each beat tries it again (after its back-off).
+        if (m_store->reachable())
+            qCWarning(lcJobs).noquote() << "cannot renew the leases of" << running.size() << "jobs:" << m_store->lastError();
         return;
     }
     m_sinceRenewal.restart();
     for (const QString &id : *lost)
         abandon(id);
+    // What changed while the store was away is written before anything else is decided.
+    if (!flushUnstored())
+        return;
     // Cancels asked for on other nodes: their notification normally came first; this catches
     // one that was lost (a dropped LISTEN connection, a node that restarted meanwhile).
     for (const QString &id : m_store->cancelRequests()) {
@@ -80,13 +85,21 @@ void JobManager::heartbeat()
             cancel(id);
         }
     }
-    if (!m_shuttingDown)
+    if (!m_shuttingDown) {
         adoptExpired();
+        adoptStranded();
+    }
+    dropMovedAway();
+    // Other nodes' queued jobs are looked for here too: nothing else wakes an idle node.
+    if (m_pullSource)
+        schedule();
     // Progress held back while the leases were unconfirmed goes out now.
     for (const QString &id : std::as_const(running)) {
         if (Job *job = mutableJob(id); job && !isFinished(job->status))
             flushProgress(*job);
     }
+    // Claims that failed while the store was unreachable; nothing when no slot is free.
+    schedule();
 }
 
 void JobManager::adoptExpired()
@@ -107,13 +120,7 @@ void JobManager::adoptExpired()
             if (gone.isEmpty() || !m_store->takeOver(record))
                 continue;
             ++adopted;
-            Job lost = loseJob(record, gone, now).job;
-            persist(lost);
-            // What the relay last told this node of the job (running on the lost node) is
-            // stale now: queries read the store's record again.
-            forgetForeign(lost.id);
-            qCWarning(lcJobs).noquote() << jobFields(lost) << Logging::Fields{{QStringLiteral("node"), gone}}
-                                        << "failed NODE_LOST: the only node holding its uploaded input is gone";
+            endForLostNode(record, gone, now);
             continue;
         }
         if (!m_store->takeOver(record))
@@ -137,6 +144,94 @@ void JobManager::adoptExpired()
         emit jobAccepted(stored.id);
         startInput(stored);
     }
+}
+
+void JobManager::endForLostNode(const Job &record, const QString &gone, const QDateTime &now)
+{
+    Job lost = loseJob(record, gone, now).job;
+    if (!persist(lost))
+        return;
+    // What the relay last told this node of the job is stale now: queries read the store.
+    forgetForeign(lost.id);
+    qCWarning(lcJobs).noquote() << jobFields(lost) << Logging::Fields{{QStringLiteral("node"), gone}}
+                                << "failed NODE_LOST: the only node holding its uploaded input is gone";
+    // Stored first; then the clients following it here and on every other node hear of it.
+    emit jobEndedForLostNode(lost.id);
+}
+
+void JobManager::adoptStranded()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    int adopted = 0;
+    for (const Job &record : m_store->strandedQueued(kAdoptPerBeat * 4)) {
+        if (adopted >= kAdoptPerBeat)
+            break;
+        if (m_jobs.count(record.id))
+            continue;
+        const QString gone = m_store->goneHolder(record);
+        if (!portableInputs(record) || !ownerCanReturn(record)) {
+            // Its input is on the other node's disk only, or its owner's connection is there: it
+            // waits for that node (resume_node), unless the node is gone for good. Then it
+            // ends, once: the take-over is fenced, so exactly one node writes the end.
+            if (gone.isEmpty() || !m_store->takeOverQueued(record))
+                continue;
+            ++adopted;
+            if (!portableInputs(record)) {
+                endForLostNode(record, gone, now);
+            } else {
+                Job job = adoptJob(record, m_settings.maxAttempts, QString(), now).job;   // cancelled: node_lost
+                if (persist(job)) {
+                    forgetForeign(job.id);
+                    emit jobEndedForLostNode(job.id);
+                }
+            }
+            continue;
+        }
+        // A draining node takes nothing; the others take a draining or lost node's queue.
+        if (m_draining || !m_store->takeOverQueued(record))
+            continue;
+        ++adopted;
+        Job job = moveQueuedJob(record, QDir(m_settings.tempDir).filePath(kJobDirPrefix + record.id)).job;
+        if (!QDir().mkpath(job.directory) || !persist(job))
+            continue;
+        forgetForeign(job.id);
+        qCInfo(lcJobs).noquote() << jobFields(job) << "taken over from the queue of a"
+                                 << (gone.isEmpty() ? "draining" : "lost") << "node; fetching its inputs again";
+        Job &stored = admit(std::move(job));
+        emit jobAccepted(stored.id);
+        startInput(stored);
+    }
+}
+
+void JobManager::dropMovedAway()
+{
+    // Queued jobs of this node that another node took (this one drains, or was thought gone):
+    // their new holder runs them; here they leave the queue without a word.
+    QStringList queued;
+    for (const QString &id : m_queue) {
+        if (!m_parked.contains(id))
+            queued.append(id);
+    }
+    if (queued.isEmpty() || m_store->leaseDuration().count() <= 0)
+        return;
+    QStringList claimed;
+    for (const QString &id : m_store->movedAway(queued, &claimed))
+        abandon(id);
+    // Claimed by a node that pulls their inputs from here, and the relay's word of it has not
+    // come (or got lost): lent, so that the inputs stay until the job ends.
+    for (const QString &id : std::as_const(claimed))
+        lendAway(id);
+}
+
+void JobManager::setDraining(bool draining)
+{
+    if (m_draining == draining)
+        return;
+    m_draining = draining;
+    qCInfo(lcJobs).noquote() << (draining ? "draining: running jobs finish, nothing new is claimed"
+                                          : "resumed: claiming queued jobs again");
+    if (!draining)
+        schedule();
 }
 
 void JobManager::abandon(const QString &id)

@@ -43,8 +43,14 @@ bool JobManager::persist(const Job &job)
     clock.start();
     const bool ok = m_store->save(job);
     m_storeLatency.add(clock.nsecsElapsed() / 1000);
-    if (!ok)
+    if (ok) {
+        m_unstored.remove(job.id);   // a newer state than the one kept, if any
+    } else if (!m_store->reachable()) {
+        // Kept for when the store returns (flushUnstored); the store logged the outage once.
+        keepUnstored(job);
+    } else {
         qCWarning(lcJobs).noquote() << jobFields(job) << "cannot record the job's state:" << m_store->lastError();
+    }
     return ok;
 }
 
@@ -179,8 +185,11 @@ void JobManager::evictFinished()
 
 const Job *JobManager::heldJob(const QString &id) const
 {
-    const auto it = m_jobs.find(id);
-    return it == m_jobs.end() ? nullptr : &it->second;
+    if (const auto it = m_jobs.find(id); it != m_jobs.end())
+        return &it->second;
+    // Lent to the node that claimed it: its inputs are still served from here.
+    const auto lent = m_lent.find(id);
+    return lent == m_lent.end() ? nullptr : &lent->second;
 }
 
 const Job *JobManager::job(const QString &id) const

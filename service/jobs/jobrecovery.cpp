@@ -180,6 +180,11 @@ Recovered adoptJob(Job job, int maxAttempts, const QString &directory, const QDa
                          QJsonObject{{QStringLiteral("attempts"), runs}, {QStringLiteral("max_attempts"), maxAttempts}}),
                    now);
     }
+    return moveQueuedJob(std::move(job), directory);
+}
+
+Recovered moveQueuedJob(Job job, const QString &directory)
+{
     job.connectionId = 0;
     job.progress = JobProgress{};
     job.outputs.clear();

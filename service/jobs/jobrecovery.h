@@ -37,6 +37,10 @@ bool portableInputs(const Job &job);
 // attempt (attempts + 1, ATTEMPTS_EXHAUSTED past `maxAttempts`; cancelled when its owner cannot
 // come back); otherwise its inputs are fetched again into `directory`, this node's (Download).
 Recovered adoptJob(Job job, int maxAttempts, const QString &directory, const QDateTime &now);
+// A queued job of another node (draining, or gone for good) that this node takes: nothing was
+// interrupted, so attempts stay; its inputs are fetched again into `directory` (Download).
+// Only for jobs with portableInputs whose owner can come back.
+Recovered moveQueuedJob(Job job, const QString &directory);
 // A job whose inputs are only on `node`, which is gone for good (no heartbeat for several
 // lease periods): failed with NODE_LOST, since nothing can run it any more.
 Recovered loseJob(Job job, const QString &node, const QDateTime &now);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "job.h"
+#include "webhookoutbox.h"
 
 #include <QDateTime>
 #include <QList>
@@ -94,6 +95,23 @@ public:
     // processing (stage processing, started_at = now) in one step; nullopt when none is queued.
     // On a shared database this is the cluster's claim: two callers never get the same job.
     virtual std::optional<Job> claimNext(const QDateTime &now) = 0;
+    // claimNext() that may also take another node's queued job (a shared store): in the order
+    // priority, per-owner share, this node's own jobs first, then arrival; only jobs of a level 1
+    // owner whose node is alive and has no free slot. `holder` is the node whose disk holds the
+    // job's inputs (the caller pulls them from it); empty for a job of this node's own.
+    virtual std::optional<Job> claimNextAnywhere(const QDateTime &now, QString *holder)
+    {
+        holder->clear();
+        return claimNext(now);
+    }
+    // Gives a job this node claimed from `holder` back to it (its inputs could not be pulled):
+    // `job` is saved as it is (queued again), and the holder's again. Fenced like every write.
+    virtual bool handBack(const Job &job, const QString &holder)
+    {
+        Q_UNUSED(job);
+        Q_UNUSED(holder);
+        return false;
+    }
 
     virtual std::optional<Job> load(const QString &id) = 0;
     // The newest job of `owner` with that client id.
@@ -109,6 +127,20 @@ public:
     virtual int purgeFinishedBefore(const QDateTime &cutoff) = 0;
     // The highest arrival sequence ever stored (0 when empty), so that a restart continues it.
     virtual quint64 maxSequence() = 0;
+
+    // --- Reachability: a store on another machine may go away and come back -----------------
+    // A store that is reached over the network (PostgreSQL) notices a lost connection at the
+    // first call that fails, and reopens it itself with back-off: while it is unreachable its
+    // calls fail at once, without a round trip, and each call after the back-off tries again.
+    // The embedded stores are always reachable.
+
+    virtual bool reachable() const { return true; }
+    // Why the store is unreachable (the driver's words), and since when (ms); empty and 0
+    // while it is reachable.
+    virtual QString outageReason() const { return QString(); }
+    virtual qint64 outageMs() const { return 0; }
+    // How long a caller had better wait before trying again (the back-off's next attempt).
+    virtual std::chrono::milliseconds retryAfter() const { return std::chrono::milliseconds(0); }
 
     // --- Leases: a store that several nodes share ----------------------------------------------
     // On such a store a claimed job carries a lease that its node renews; when the lease ends
@@ -170,6 +202,31 @@ public:
         return QString();
     }
 
+    // Queued jobs of other nodes that are draining or gone for good (no heartbeat for several
+    // lease periods), oldest first, at most `limit`: this node may take them over.
+    // goneHolder() then names the holder of those whose node is gone for good.
+    virtual QList<Job> strandedQueued(int limit)
+    {
+        Q_UNUSED(limit);
+        return {};
+    }
+    // Makes such a queued job this node's, fenced by the generation strandedQueued() read.
+    // False when another node was first, or the job is no longer queued there.
+    virtual bool takeOverQueued(const Job &stranded)
+    {
+        Q_UNUSED(stranded);
+        return false;
+    }
+    // Of `queued` (jobs this node holds queued), those another node has taken over while they
+    // were queued (a drain, a node thought gone). Those another node claimed to run from here,
+    // pulling their inputs (no longer queued), go to `claimed` instead: their inputs must stay.
+    virtual QStringList movedAway(const QStringList &queued, QStringList *claimed)
+    {
+        Q_UNUSED(queued);
+        Q_UNUSED(claimed);
+        return {};
+    }
+
     // --- Nodes: who shares the store -------------------------------------------------------
     // A shared store keeps a row per node: its URL, version, slots and a heartbeat by the
     // database's clock, refreshed with renewLeases(). The embedded stores have one node and
@@ -188,8 +245,47 @@ public:
         Q_UNUSED(state);
         return true;
     }
+    // Any node's state (drain_node / resume_node, from any node). False when there is no such
+    // node (or the store cannot be written).
+    virtual bool setNodeStateOf(const QString &node, const QString &state)
+    {
+        Q_UNUSED(node);
+        Q_UNUSED(state);
+        return false;
+    }
     // Every node's row, by name; empty when the store has none (or cannot be read).
     virtual QList<NodeRecord> nodes() { return {}; }
+    // The node that holds job `id`'s files (the one that ran it, for a finished job); empty on
+    // the embedded stores, for an unknown job, or when the store cannot be read.
+    virtual QString nodeOf(const QString &id)
+    {
+        Q_UNUSED(id);
+        return QString();
+    }
+
+    // --- Webhook outbox ---------------------------------------------------------------------
+    // insert(), save() and claimNext() write the delivery that WebhookOutbox::entryFor() makes
+    // of a state change in the same transaction as the change itself. The dispatcher takes
+    // them from here.
+
+    // Due pending deliveries (next attempt at or before `now`), at most `limit`, none of them
+    // behind an earlier pending delivery of the same job, none leased by a dispatcher: each
+    // returned one is leased to this store's node for `lease` (by the store's clock), so that
+    // on a shared store no two nodes send it at once.
+    virtual QList<WebhookDelivery> claimDeliveries(const QDateTime &now, int limit, std::chrono::milliseconds lease) = 0;
+    // The outcome of an attempt (attempt, status, next attempt, last status or error); ends the
+    // lease. False when the store cannot be written.
+    virtual bool recordDeliveryAttempt(const WebhookDelivery &delivery) = 0;
+    // Ends the leases this node holds (start-up: what a killed process had in flight is due).
+    virtual void releaseDeliveryLeases() = 0;
+    // A job's deliveries in order.
+    virtual QList<WebhookDelivery> deliveries(const QString &job) = 0;
+    virtual std::optional<WebhookDelivery> delivery(const QString &id) = 0;
+    // Makes a delivery pending again, due `now`, its retry window starting `now`. False when
+    // unknown or the store cannot be written.
+    virtual bool redeliver(const QString &id, const QDateTime &now) = 0;
+    // Pending deliveries of every job (the gauge of /metrics).
+    virtual qint64 pendingDeliveries() = 0;
 };
 
 } // namespace Mediaforge

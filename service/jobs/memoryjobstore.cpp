@@ -3,6 +3,8 @@
 
 #include "fairqueue.h"
 
+#include <QSet>
+
 #include <algorithm>
 
 namespace Mediaforge {
@@ -29,6 +31,7 @@ bool MemoryJobStore::insert(const Job &job)
     }
     m_jobs.emplace(job.id, job);
     m_maxSequence = std::max<quint64>(m_maxSequence, job.sequence);
+    addDelivery(job, std::nullopt);
     return true;
 }
 
@@ -39,7 +42,9 @@ bool MemoryJobStore::save(const Job &job)
         m_lastError = QStringLiteral("no job %1").arg(job.id);
         return false;
     }
+    const JobStatus previous = it->second.status;
     it->second = job;
+    addDelivery(job, previous);
     m_maxSequence = std::max<quint64>(m_maxSequence, job.sequence);
     return true;
 }
@@ -77,6 +82,7 @@ std::optional<Job> MemoryJobStore::claimNext(const QDateTime &now)
     best->stage = JobStage::Processing;
     best->startedAt = now;
     best->progress = JobProgress{};
+    addDelivery(*best, JobStatus::Queued);
     return *best;
 }
 
@@ -153,6 +159,11 @@ int MemoryJobStore::purgeFinishedBefore(const QDateTime &cutoff)
     for (auto it = m_jobs.begin(); it != m_jobs.end();) {
         const Job &job = it->second;
         if (isFinished(job.status) && job.outputsRemoved && job.finishedAt.isValid() && job.finishedAt < cutoff) {
+            // Its finished deliveries go with it; pending ones are still owed to the receiver.
+            const QString id = job.id;
+            m_deliveries.removeIf([&id](const StoredDelivery &stored) {
+                return stored.delivery.job == id && stored.delivery.status != WebhookDelivery::Status::Pending;
+            });
             it = m_jobs.erase(it);
             ++removed;
         } else {
@@ -165,6 +176,99 @@ int MemoryJobStore::purgeFinishedBefore(const QDateTime &cutoff)
 quint64 MemoryJobStore::maxSequence()
 {
     return m_maxSequence;
+}
+
+void MemoryJobStore::addDelivery(const Job &job, std::optional<JobStatus> previous)
+{
+    std::optional<WebhookDelivery> entry = WebhookOutbox::entryFor(job, previous, QDateTime::currentDateTimeUtc());
+    if (!entry)
+        return;
+    for (const StoredDelivery &stored : std::as_const(m_deliveries)) {
+        if (stored.delivery.job == job.id)
+            entry->position = std::max(entry->position, stored.delivery.position);
+    }
+    ++entry->position;
+    m_deliveries.append(StoredDelivery{*entry, QDateTime()});
+}
+
+QList<WebhookDelivery> MemoryJobStore::claimDeliveries(const QDateTime &now, int limit, std::chrono::milliseconds lease)
+{
+    QList<WebhookDelivery> due;
+    QSet<QString> blocked;   // jobs with an earlier pending delivery
+    for (StoredDelivery &stored : m_deliveries) {
+        WebhookDelivery &delivery = stored.delivery;
+        if (delivery.status != WebhookDelivery::Status::Pending)
+            continue;
+        if (blocked.contains(delivery.job))
+            continue;
+        blocked.insert(delivery.job);
+        if (delivery.nextAttemptAt > now || (stored.leaseUntil.isValid() && stored.leaseUntil > now))
+            continue;
+        if (due.size() >= limit)
+            continue;
+        stored.leaseUntil = now.addMSecs(lease.count());
+        due.append(delivery);
+    }
+    return due;
+}
+
+bool MemoryJobStore::recordDeliveryAttempt(const WebhookDelivery &delivery)
+{
+    for (StoredDelivery &stored : m_deliveries) {
+        if (stored.delivery.id == delivery.id) {
+            stored.delivery = delivery;
+            stored.leaseUntil = QDateTime();
+            return true;
+        }
+    }
+    m_lastError = QStringLiteral("no delivery %1").arg(delivery.id);
+    return false;
+}
+
+void MemoryJobStore::releaseDeliveryLeases()
+{
+    for (StoredDelivery &stored : m_deliveries)
+        stored.leaseUntil = QDateTime();
+}
+
+QList<WebhookDelivery> MemoryJobStore::deliveries(const QString &job)
+{
+    QList<WebhookDelivery> list;
+    for (const StoredDelivery &stored : std::as_const(m_deliveries)) {
+        if (stored.delivery.job == job)
+            list.append(stored.delivery);
+    }
+    return list;
+}
+
+std::optional<WebhookDelivery> MemoryJobStore::delivery(const QString &id)
+{
+    for (const StoredDelivery &stored : std::as_const(m_deliveries)) {
+        if (stored.delivery.id == id)
+            return stored.delivery;
+    }
+    return std::nullopt;
+}
+
+bool MemoryJobStore::redeliver(const QString &id, const QDateTime &now)
+{
+    for (StoredDelivery &stored : m_deliveries) {
+        if (stored.delivery.id == id) {
+            stored.delivery.status = WebhookDelivery::Status::Pending;
+            stored.delivery.nextAttemptAt = now;
+            stored.delivery.retryFrom = now;
+            return true;
+        }
+    }
+    m_lastError = QStringLiteral("no delivery %1").arg(id);
+    return false;
+}
+
+qint64 MemoryJobStore::pendingDeliveries()
+{
+    return std::count_if(m_deliveries.cbegin(), m_deliveries.cend(), [](const StoredDelivery &stored) {
+        return stored.delivery.status == WebhookDelivery::Status::Pending;
+    });
 }
 
 } // namespace Mediaforge

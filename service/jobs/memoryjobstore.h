@@ -27,8 +27,24 @@ public:
     HistoryPage history(const HistoryQuery &query) override;
     int purgeFinishedBefore(const QDateTime &cutoff) override;
     quint64 maxSequence() override;
+    QList<WebhookDelivery> claimDeliveries(const QDateTime &now, int limit, std::chrono::milliseconds lease) override;
+    bool recordDeliveryAttempt(const WebhookDelivery &delivery) override;
+    void releaseDeliveryLeases() override;
+    QList<WebhookDelivery> deliveries(const QString &job) override;
+    std::optional<WebhookDelivery> delivery(const QString &id) override;
+    bool redeliver(const QString &id, const QDateTime &now) override;
+    qint64 pendingDeliveries() override;
 
 private:
+    void addDelivery(const Job &job, std::optional<JobStatus> previous);
+
+    struct StoredDelivery
+    {
+        WebhookDelivery delivery;
+        QDateTime leaseUntil;
+    };
+    // Every delivery in creation order; the position within a job follows from it.
+    QList<StoredDelivery> m_deliveries;
     std::map<QString, Job> m_jobs;
     quint64 m_maxSequence = 0;
     QString m_lastError;

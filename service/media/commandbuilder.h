@@ -13,6 +13,11 @@
 
 namespace Mediaforge {
 
+// Part of the result cache's key (service/jobs/resultcache.h): bump it in the same commit as
+// any change to command building that changes what an output holds, so that outputs made by
+// the old commands are never served for the new ones.
+inline constexpr int kCommandBuilderVersion = 1;
+
 struct CommandInput
 {
     QString path;        // absolute, inside the job directory; never client text

@@ -277,4 +277,29 @@ Result<MediaInfo> MediaInfo::fromFfprobeJson(const QByteArray &json)
     return info;
 }
 
+MediaInfo MediaInfo::fromOutputMetadata(const QJsonObject &object)
+{
+    MediaInfo info;
+    info.formatName = object.value(QStringLiteral("format")).toString();
+    info.duration = object.value(QStringLiteral("duration")).toDouble();
+    info.size = object.value(QStringLiteral("size_bytes")).toInteger();
+    info.bitRate = object.value(QStringLiteral("bitrate")).toInteger();
+    if (object.value(QStringLiteral("video_codec")).isString()) {
+        StreamInfo video;
+        video.kind = StreamInfo::Kind::Video;
+        video.codec = object.value(QStringLiteral("video_codec")).toString();
+        video.width = object.value(QStringLiteral("width")).toInt();
+        video.height = object.value(QStringLiteral("height")).toInt();
+        video.fps = object.value(QStringLiteral("fps")).toDouble();
+        info.streams.append(video);
+    }
+    if (object.value(QStringLiteral("audio_codec")).isString()) {
+        StreamInfo audio;
+        audio.kind = StreamInfo::Kind::Audio;
+        audio.codec = object.value(QStringLiteral("audio_codec")).toString();
+        info.streams.append(audio);
+    }
+    return info;
+}
+
 } // namespace Mediaforge

@@ -63,6 +63,9 @@ struct MediaInfo
     // `output_metadata` of `completed`: format, duration, size_bytes, video_codec, audio_codec,
     // width, height, bitrate, fps.
     QJsonObject toOutputMetadata() const;
+    // Rebuilds a MediaInfo that describes itself as `toOutputMetadata()` did (the job store's
+    // records and the result cache's entries keep only that).
+    static MediaInfo fromOutputMetadata(const QJsonObject &object);
 
     // UNSUPPORTED_INPUT when the JSON has no usable format section.
     static Result<MediaInfo> fromFfprobeJson(const QByteArray &json);

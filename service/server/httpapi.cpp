@@ -5,6 +5,7 @@
 #include "jobs/jobmanager.h"
 #include "logging/logging.h"
 #include "metrics.h"
+#include "remoteoutputs.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -16,17 +17,13 @@
 
 namespace Mediaforge {
 
-namespace {
-
-QByteArray contentDisposition(const QString &fileName)
+QByteArray HttpApi::contentDisposition(const QString &fileName)
 {
     QString ascii;
     for (QChar c : fileName)
         ascii += (c.unicode() >= 0x20 && c.unicode() < 0x7f && c != u'"' && c != u'\\') ? c : u'_';
     return "attachment; filename=\"" + ascii.toLatin1() + "\"; filename*=UTF-8''" + QUrl::toPercentEncoding(fileName);
 }
-
-} // namespace
 
 HttpApi::HttpApi(JobManager &manager, Metrics &metrics, const Authenticator &authenticator, HealthInfo health,
                  const HttpLimits &limits, QObject *parent)
@@ -65,7 +62,15 @@ std::pair<QJsonObject, bool> HttpApi::health() const
     const bool ffprobeOk = executable(m_health.ffprobePath);
     const QFileInfo temp(m_health.tempDir);
     const bool tempOk = temp.isDir() && temp.isWritable();
-    const bool healthy = ffmpegOk && ffprobeOk && tempOk;
+    const bool storeOk = m_manager.storeReachable();
+    const bool healthy = ffmpegOk && ffprobeOk && tempOk && storeOk;
+    QJsonObject store{{QStringLiteral("reachable"), storeOk}};
+    if (!storeOk) {
+        store.insert(QStringLiteral("unreachable_seconds"), m_manager.storeOutageMs() / 1000);
+        store.insert(QStringLiteral("error"), m_manager.storeOutageReason());
+    }
+    if (const int unstored = m_manager.unstoredJobs(); unstored > 0)
+        store.insert(QStringLiteral("unstored_jobs"), unstored);
     QJsonObject body{{QStringLiteral("status"), healthy ? QStringLiteral("healthy") : QStringLiteral("degraded")},
                      {QStringLiteral("version"), QStringLiteral(MEDIAFORGE_VERSION)},
                      {QStringLiteral("uptime_seconds"), m_health.startedAt.secsTo(QDateTime::currentDateTimeUtc())},
@@ -74,7 +79,21 @@ std::pair<QJsonObject, bool> HttpApi::health() const
                                                             {QStringLiteral("ffprobe_available"), ffprobeOk}}},
                      {QStringLiteral("temp_dir_writable"), tempOk},
                      {QStringLiteral("shutting_down"), m_manager.isShuttingDown()},
+                     {QStringLiteral("store"), store},
                      {QStringLiteral("stats"), stats()}};
+    if (!healthy) {
+        // One sentence for people and probes that read no further than the status.
+        QStringList reasons;
+        if (!ffmpegOk)
+            reasons.append(QStringLiteral("ffmpeg cannot be run"));
+        if (!ffprobeOk)
+            reasons.append(QStringLiteral("ffprobe cannot be run"));
+        if (!tempOk)
+            reasons.append(QStringLiteral("the temp directory is not writable"));
+        if (!storeOk)
+            reasons.append(QStringLiteral("the job store is unreachable"));
+        body.insert(QStringLiteral("reason"), reasons.join(QStringLiteral("; ")));
+    }
     return {body, healthy};
 }
 
@@ -167,6 +186,12 @@ void HttpApi::serveOutput(HttpConnection &connection, const HttpRequest &request
         connection.respondError(404, QStringLiteral("NOT_FOUND"),
                                 job->outputsRemoved ? QStringLiteral("the outputs were delivered or expired and are gone")
                                                     : QStringLiteral("no output with that index"));
+        return;
+    }
+    // Another node ran it and keeps its files: streamed from there. (A lent job is not in this
+    // node's engine, and a path in the record names that node's disk.)
+    if (m_remote && !m_manager.holds(id) && m_remote->elsewhere(id)) {
+        serveRemoteOutput(connection, request, *job, index);
         return;
     }
     const JobOutput &output = job->outputs.at(index);

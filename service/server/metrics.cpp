@@ -122,10 +122,27 @@ QByteArray Metrics::render() const
     out += "mediaforge_bytes_received_total " + QByteArray::number(m_manager.bytesReceived()) + '\n';
     header("mediaforge_bytes_sent_total", "counter", "Output bytes sent (WebSocket and HTTP).");
     out += "mediaforge_bytes_sent_total " + QByteArray::number(m_bytesSent) + '\n';
+    const CacheStats cache = m_manager.cacheStats();
+    header("mediaforge_cache_hits_total", "counter", "Jobs answered from the result cache without running ffmpeg.");
+    out += "mediaforge_cache_hits_total " + QByteArray::number(cache.hits) + '\n';
+    header("mediaforge_cache_misses_total", "counter", "Cacheable jobs the result cache could not answer (they ran ffmpeg).");
+    out += "mediaforge_cache_misses_total " + QByteArray::number(cache.misses) + '\n';
+    header("mediaforge_cache_bytes_saved_total", "counter", "Output bytes served from the result cache instead of made again.");
+    out += "mediaforge_cache_bytes_saved_total " + QByteArray::number(cache.bytesSaved) + '\n';
+    header("mediaforge_cache_bytes", "gauge", "Bytes the result cache's entries take now.");
+    out += "mediaforge_cache_bytes " + QByteArray::number(cache.bytes) + '\n';
+    header("mediaforge_node_info", "gauge", "This node: its name (--node-name) and version; always 1.");
+    out += "mediaforge_node_info{node=\"" + escapeLabel(m_node).toUtf8() + "\",version=\"" MEDIAFORGE_VERSION "\"} 1\n";
+    header("mediaforge_store_reachable", "gauge", "Whether the job store answers (0 while its connection is lost).");
+    out += "mediaforge_store_reachable " + QByteArray(m_manager.storeReachable() ? "1" : "0") + '\n';
+    header("mediaforge_store_unstored_jobs", "gauge", "State changes waiting for the job store to return.");
+    out += "mediaforge_store_unstored_jobs " + QByteArray::number(m_manager.unstoredJobs()) + '\n';
     header("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
     out += "process_resident_memory_bytes " + QByteArray::number(residentMemoryBytes()) + '\n';
     header("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.");
     out += "process_cpu_seconds_total " + number(cpuSeconds()) + '\n';
+    for (const auto &section : m_sections)
+        out += section();
     return out;
 }
 

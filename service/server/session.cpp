@@ -10,6 +10,7 @@
 #include "outputsender.h"
 #include "peersocket.h"
 #include "protocol.h"
+#include "remoteoutputs.h"
 #include "startjob.h"
 #include "validationissues.h"
 
@@ -63,6 +64,7 @@ Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, con
     socket->setParent(this);
     m_sender = new OutputSender(socket, config.maxChunkBytes, config.level0OutputLimitBytes,
                                 m_context.level0OutputBudget, this);
+    m_sender->setRemoteOutputs(m_context.remoteOutputs);
     // Progress held back while the peer did not read goes out once it reads again.
     connect(socket, &QWebSocket::bytesWritten, this, [this] {
         if (!m_deferredProgress.isEmpty() && !isCongested())
@@ -376,6 +378,10 @@ void Session::onTextMessage(const QString &text)
         handleAttach(object, requestId);
     } else if (type == Type::ListNodes) {
         handleListNodes(requestId);
+    } else if (type == Type::DrainNode || type == Type::ResumeNode) {
+        handleNodeState(object, type == Type::DrainNode, requestId);
+    } else if (type == Type::Redeliver) {
+        handleRedeliver(object, requestId);
     } else {
         sendError(Error(ErrorCode::UnknownMessageType,
                         type.isEmpty() ? QStringLiteral("a message needs a \"type\"")
@@ -452,7 +458,13 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
     const QString echoJobId = clientJobId.isString() && StartJobRequest::isValidJobId(clientJobId.toString())
             ? clientJobId.toString()
             : QString();
-    const Result<StartJobRequest> parsed = StartJobRequest::fromJson(object);
+    // Webhooks are level 1: a level 0 request keeps meaning what it always meant.
+    QJsonObject levelled = object;
+    if (m_level < 1) {
+        levelled.remove(Field::NotifyUrl);
+        levelled.remove(Field::NotifyEvents);
+    }
+    const Result<StartJobRequest> parsed = StartJobRequest::fromJson(levelled);
     if (!parsed.ok()) {
         sendError(parsed.error(), echoJobId, requestId);
         countInvalid();
@@ -468,6 +480,7 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
     submit.options = request.options;
     submit.priority = jobPriorityFromName(request.priority).value_or(JobPriority::Normal);
     submit.detach = request.detach;
+    submit.useCache = request.cache;
     submit.protocolLevel = m_level;
     submit.tokenOwner = m_context.authenticator->enabled();
     if (m_level >= 1 && !request.idempotencyKey.isEmpty()) {
@@ -482,6 +495,15 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
     }
     for (const StartJobRequest::OutputTarget &target : request.outputTargets)
         submit.outputTargets.append(JobOutputTarget{target.url, target.method, target.headers});
+    if (!request.notifyUrl.isEmpty()) {
+        if (const auto refused = checkNotifyUrl(request.notifyUrl)) {
+            sendError(*refused, echoJobId, requestId);
+            countInvalid();
+            return;
+        }
+        submit.notifyUrl = request.notifyUrl.toString(QUrl::FullyEncoded);
+        submit.notifyEvents = request.notifyEvents;
+    }
     for (const StartJobRequest::Input &input : request.inputs) {
         JobInput jobInput;
         if (input.isUrl) {
@@ -604,6 +626,8 @@ void Session::handleGetJob(const QJsonObject &object, const QJsonValue &requestI
     QJsonObject reply = message(Type::Job);
     reply.insert(QString(Field::Job), job->toSnapshot(m_identity.role == Role::Admin,
                                                       m_context.manager->queuePosition(job->id)));
+    if (!job->notifyUrl.isEmpty() && m_context.deliveries)
+        reply.insert(QString(Field::Deliveries), m_context.deliveries(job->id));
     send(reply, requestId);
 }
 
@@ -741,9 +765,14 @@ void Session::handleFetchOutput(const QJsonObject &object, const QJsonValue &req
             }
         }
     }
+    // Another node ran it and keeps its files (docs/scaling.md): streamed from there. That node
+    // keeps them for its retention period; nothing here can extend it.
+    const bool remote = m_context.remoteOutputs && !m_context.manager->holds(job->id)
+                        && m_context.remoteOutputs->elsewhere(job->id);
     // While fetching, the outputs must not expire under the transfer.
-    m_context.manager->retainOutputs(job->id);
-    m_sender->enqueue(OutputSender::Delivery{job->id, job->jobId, job->outputs, index, m_level >= 1, requestId});
+    if (!remote)
+        m_context.manager->retainOutputs(job->id);
+    m_sender->enqueue(OutputSender::Delivery{job->id, job->jobId, job->outputs, index, m_level >= 1, requestId, remote});
 }
 
 void Session::onBinaryMessage(const QByteArray &data)

@@ -18,6 +18,7 @@
 #include <optional>
 
 class QTimer;
+class QUrl;
 class QWebSocket;
 
 namespace Mediaforge {
@@ -28,6 +29,7 @@ class EventRouter;
 class JobManager;
 class OutputSender;
 class PeerSocket;
+class RemoteOutputs;
 struct Job;
 struct JobOutput;
 
@@ -40,6 +42,9 @@ struct SessionContext
     const Config *config = nullptr;
     std::function<QJsonObject()> stats;        // the /health `stats` object plus `workers`
     std::function<QJsonArray()> nodes;         // list_nodes: every node sharing the store (this one alone without)
+    // drain_node / resume_node: the node's new state stored (or, alone, this node's set); the
+    // error when there is no such node or the store cannot be written.
+    std::function<std::optional<Error>(const QString &node, bool drain)> setNodeState;
     std::function<void(qint64)> addBytesSent;
     QString httpBaseUrl;                       // for TOO_LARGE messages: where outputs can be fetched
     ByteBudget *level0OutputBudget = nullptr;  // whole level 0 outputs in socket buffers, service-wide
@@ -51,6 +56,14 @@ struct SessionContext
     std::function<void(const QString &id)> attachedElsewhere;
     // get_stats `cluster`: every node's jobs by state, from the store.
     std::function<QJsonObject()> clusterStats;
+    // The outputs of jobs another node ran, streamed from there (fetch_output).
+    RemoteOutputs *remoteOutputs = nullptr;
+    // Webhooks (sessionwebhooks.cpp; the store and the dispatcher stay behind these): the key
+    // that signs an owner's webhooks (empty: none, so notify_url is refused), a job's deliveries
+    // as get_job lists them, and an admin's redeliver of one delivery (false: unknown).
+    std::function<QByteArray(const QString &owner)> webhookSecret;
+    std::function<QJsonArray(const QString &id)> deliveries;
+    std::function<std::optional<QJsonObject>(const QString &deliveryId)> redeliver;
 };
 
 // One WebSocket connection: its protocol level (0 until `hello`), role and owner namespace.
@@ -104,6 +117,10 @@ private:
     void handleFetchOutput(const QJsonObject &message, const QJsonValue &requestId);
     void handleAttach(const QJsonObject &message, const QJsonValue &requestId);   // sessionattach.cpp
     void handleListNodes(const QJsonValue &requestId);                           // sessionnodes.cpp
+    void handleNodeState(const QJsonObject &message, bool drain, const QJsonValue &requestId);   // sessionnodes.cpp
+    // sessionwebhooks.cpp
+    std::optional<Error> checkNotifyUrl(const QUrl &url) const;
+    void handleRedeliver(const QJsonObject &message, const QJsonValue &requestId);
     // sessioncluster.cpp: jobs that another node of the cluster runs.
     bool isElsewhere(const Job &job) const;
     void cancelElsewhere(const Job &job, bool own, const QJsonValue &requestId);

@@ -253,6 +253,9 @@ void Session::sendCompleted(const Job &job)
     if (!job.probeResult.isEmpty())
         completed.insert(QString(Field::Result), job.probeResult);
     completed.insert(QString(Field::Timings), job.timings());
+    // Level 0 clients see a normal completion.
+    if (job.cached && m_level >= 1)
+        completed.insert(QStringLiteral("cached"), true);
     send(completed);
     if (job.outputs.isEmpty() || elsewhere || uploaded) {
         m_jobs.remove(job.id);

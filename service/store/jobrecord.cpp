@@ -6,37 +6,6 @@
 
 namespace Mediaforge::JobRecord {
 
-namespace {
-
-// Outputs keep only what `toOutputMetadata()` shows; rebuilding a MediaInfo with exactly
-// those fields makes a loaded output describe itself as the original did.
-MediaInfo metadataFromJson(const QJsonObject &object)
-{
-    MediaInfo info;
-    info.formatName = object.value(QStringLiteral("format")).toString();
-    info.duration = object.value(QStringLiteral("duration")).toDouble();
-    info.size = object.value(QStringLiteral("size_bytes")).toInteger();
-    info.bitRate = object.value(QStringLiteral("bitrate")).toInteger();
-    if (object.value(QStringLiteral("video_codec")).isString()) {
-        StreamInfo video;
-        video.kind = StreamInfo::Kind::Video;
-        video.codec = object.value(QStringLiteral("video_codec")).toString();
-        video.width = object.value(QStringLiteral("width")).toInt();
-        video.height = object.value(QStringLiteral("height")).toInt();
-        video.fps = object.value(QStringLiteral("fps")).toDouble();
-        info.streams.append(video);
-    }
-    if (object.value(QStringLiteral("audio_codec")).isString()) {
-        StreamInfo audio;
-        audio.kind = StreamInfo::Kind::Audio;
-        audio.codec = object.value(QStringLiteral("audio_codec")).toString();
-        info.streams.append(audio);
-    }
-    return info;
-}
-
-} // namespace
-
 QByteArray inputsToJson(const QList<JobInput> &inputs)
 {
     QJsonArray array;
@@ -48,7 +17,8 @@ QByteArray inputsToJson(const QList<JobInput> &inputs)
                 {QStringLiteral("declared_size"), input.declaredSize},
                 {QStringLiteral("path"), input.path},
                 {QStringLiteral("bytes"), input.bytes},
-                {QStringLiteral("complete"), input.complete}});
+                {QStringLiteral("complete"), input.complete},
+                {QStringLiteral("sha256"), input.sha256}});
     }
     return QJsonDocument(array).toJson(QJsonDocument::Compact);
 }
@@ -68,6 +38,7 @@ QList<JobInput> inputsFromJson(const QByteArray &json)
         input.path = object.value(QStringLiteral("path")).toString();
         input.bytes = object.value(QStringLiteral("bytes")).toInteger();
         input.complete = object.value(QStringLiteral("complete")).toBool();
+        input.sha256 = object.value(QStringLiteral("sha256")).toString();
         inputs.append(input);
     }
     return inputs;
@@ -96,7 +67,7 @@ QList<JobOutput> outputsFromJson(const QByteArray &json)
         output.size = object.value(QStringLiteral("size_bytes")).toInteger();
         output.mime = object.value(QStringLiteral("mime")).toString();
         output.sha256 = object.value(QStringLiteral("sha256")).toString();
-        output.metadata = metadataFromJson(object.value(QStringLiteral("metadata")).toObject());
+        output.metadata = MediaInfo::fromOutputMetadata(object.value(QStringLiteral("metadata")).toObject());
         const QJsonObject uploaded = object.value(QStringLiteral("uploaded_to")).toObject();
         output.uploadedTo = uploaded.value(QStringLiteral("url")).toString();
         output.uploadStatus = uploaded.value(QStringLiteral("http_status")).toInt();

@@ -15,6 +15,7 @@ const QList<Migration> &jobStoreMigrations()
             {3, "nodes and leases of claimed jobs", &migration0003},
             {4, "the nodes table: advertise URL, version, slots, heartbeat", &migration0004},
             {5, "cancels asked for on another node; ffmpeg command and stderr", &migration0005},
+            {6, "webhooks: notify settings of jobs, the delivery outbox", &migration0006},
             {7, "output targets (presigned upload URLs) of start_job", &migration0007},
     };
     return list;

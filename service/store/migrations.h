@@ -36,6 +36,7 @@ QString migration0002(QSqlDatabase &database, SqlDialect dialect);
 QString migration0003(QSqlDatabase &database, SqlDialect dialect);
 QString migration0004(QSqlDatabase &database, SqlDialect dialect);
 QString migration0005(QSqlDatabase &database, SqlDialect dialect);
+QString migration0006(QSqlDatabase &database, SqlDialect dialect);
 QString migration0007(QSqlDatabase &database, SqlDialect dialect);
 
 } // namespace Mediaforge

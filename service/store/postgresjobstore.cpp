@@ -135,6 +135,9 @@ std::unique_ptr<PostgresJobStore> PostgresJobStore::open(const QString &uri, con
                          .arg(store->m_description, database.lastError().text().simplified());
         return nullptr;
     }
+    // A lost connection is reopened at least as often as the leases are renewed, so that a
+    // node whose database restarted renews its leases before anyone could take them over.
+    store->enableReconnect(std::chrono::duration_cast<std::chrono::milliseconds>(lease) / 3);
     if (QString problem = store->prepare(); !problem.isEmpty()) {
         *error = problem;
         return nullptr;
@@ -182,7 +185,7 @@ std::optional<QStringList> PostgresJobStore::renewLeases(const QStringList &runn
     // the number of jobs. A job another node took over is no longer this node's, so it is not
     // renewed, and shows up as lost.
     // The node's own heartbeat (nodes table) rides in the same statement.
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("WITH beat AS (UPDATE nodes SET heartbeat_at = %1 WHERE name = ?) "
                                  "UPDATE jobs SET lease_expires_at = %1 + ? WHERE node = ? AND state = 'processing' "
                                  "RETURNING id, lease_generation")
@@ -207,19 +210,28 @@ std::optional<QStringList> PostgresJobStore::renewLeases(const QStringList &runn
 
 QList<Job> PostgresJobStore::expiredLeases(int limit)
 {
+    m_expiredGenerations.clear();
+    m_expiredGoneHolders.clear();
     // Whether the holder is gone for good is judged by the same clock as the leases: its
     // heartbeat in the nodes table (none at all counts as gone: it never registered).
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();   // first: it may reconnect
+    // Not before this node has been connected for a whole lease: after the database restarts
+    // (or comes back from a partition), every lease looks expired by its clock, and the nodes
+    // that hold them need that long to reconnect and renew. An outage alone requeues nothing.
+    if (const qint64 since = sinceReconnectMs(); !reachable() || (since >= 0 && since < qint64(m_lease.count()) * 1000))
+        return {};
     query.prepare(QStringLiteral("SELECT j.id, j.lease_generation, j.node, "
                                  "CASE WHEN n.heartbeat_at IS NULL OR n.heartbeat_at < %1 - ? THEN 1 ELSE 0 END "
                                  "FROM jobs j LEFT JOIN nodes n ON n.name = j.node WHERE j.state = 'processing' "
-                                 "AND j.node <> ? AND j.lease_expires_at < %1 ORDER BY j.seq LIMIT %2")
+                                 "AND j.node <> ? AND j.lease_expires_at < %1 "
+                                 // A draining node takes nothing over (the others do).
+                                 "AND NOT EXISTS (SELECT 1 FROM nodes me WHERE me.name = ? AND me.state = 'draining') "
+                                 "ORDER BY j.seq LIMIT %2")
                           .arg(Sql::nowMs(m_dialect))
                           .arg(std::max(1, limit)));
     query.addBindValue(qint64(m_lease.count()) * 1000 * kGoneAfterLeases);
     query.addBindValue(m_node);
-    m_expiredGenerations.clear();
-    m_expiredGoneHolders.clear();
+    query.addBindValue(m_node);
     if (!exec(query, "expired leases"))
         return {};
     QStringList ids;
@@ -250,7 +262,7 @@ bool PostgresJobStore::takeOver(const Job &expired)
         return false;
     // Fenced by the generation that was read as expired: of two nodes taking over at once,
     // one succeeds; a lease renewed meanwhile (the node was only slow) keeps its job.
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("UPDATE jobs SET node = ?, lease_generation = lease_generation + 1, lease_expires_at = "
                                  "%1 + ?, updated_at = ? WHERE id = ? AND state = 'processing' AND lease_generation = ? "
                                  "AND lease_expires_at < %1 RETURNING lease_generation")
@@ -264,6 +276,69 @@ bool PostgresJobStore::takeOver(const Job &expired)
         return false;
     m_generations.insert(expired.id, query.value(0).toLongLong());
     m_expiredGenerations.remove(expired.id);
+    return true;
+}
+
+QList<Job> PostgresJobStore::strandedQueued(int limit)
+{
+    m_expiredGenerations.clear();
+    m_expiredGoneHolders.clear();
+    QSqlQuery query = newQuery();   // first: it may reconnect
+    // The same grace after a reconnection as for leases: after an outage every node's
+    // heartbeat is old until it has beaten again.
+    if (const qint64 since = sinceReconnectMs(); !reachable() || (since >= 0 && since < qint64(m_lease.count()) * 1000))
+        return {};
+    query.prepare(QStringLiteral("SELECT j.id, j.lease_generation, j.node, "
+                                 "CASE WHEN n.heartbeat_at IS NULL OR n.heartbeat_at < %1 - ? THEN 1 ELSE 0 END AS gone "
+                                 "FROM jobs j LEFT JOIN nodes n ON n.name = j.node WHERE j.state = 'queued' "
+                                 "AND j.node <> ? AND j.node <> '' "
+                                 "AND (n.state = 'draining' OR n.heartbeat_at IS NULL OR n.heartbeat_at < %1 - ?) "
+                                 // A draining node takes nothing over itself.
+                                 "AND NOT EXISTS (SELECT 1 FROM nodes me WHERE me.name = ? AND me.state = 'draining') "
+                                 "ORDER BY gone DESC, j.seq LIMIT %2")
+                          .arg(Sql::nowMs(m_dialect))
+                          .arg(std::max(1, limit)));
+    const qint64 goneAfter = qint64(m_lease.count()) * 1000 * kGoneAfterLeases;
+    query.addBindValue(goneAfter);
+    query.addBindValue(m_node);
+    query.addBindValue(goneAfter);
+    query.addBindValue(m_node);
+    if (!exec(query, "stranded queued jobs"))
+        return {};
+    QStringList ids;
+    while (query.next()) {
+        ids.append(query.value(0).toString());
+        m_expiredGenerations.insert(ids.constLast(), query.value(1).toLongLong());
+        if (query.value(3).toInt() == 1)
+            m_expiredGoneHolders.insert(ids.constLast(), query.value(2).toString());
+    }
+    query.finish();
+    QList<Job> jobs;
+    for (const QString &id : std::as_const(ids)) {
+        if (std::optional<Job> job = load(id))
+            jobs.append(std::move(*job));
+    }
+    return jobs;
+}
+
+bool PostgresJobStore::takeOverQueued(const Job &stranded)
+{
+    const auto seen = m_expiredGenerations.constFind(stranded.id);
+    if (seen == m_expiredGenerations.cend())
+        return false;
+    // Fenced by the generation read: of two nodes, one moves it; the old holder's later writes
+    // (it was only draining) are refused from now on, and it drops the job (movedAway).
+    QSqlQuery query = newQuery();
+    query.prepare(QStringLiteral("UPDATE jobs SET node = ?, lease_generation = lease_generation + 1, updated_at = ? "
+                                 "WHERE id = ? AND state = 'queued' AND lease_generation = ? RETURNING lease_generation"));
+    query.addBindValue(m_node);
+    query.addBindValue(QDateTime::currentMSecsSinceEpoch());
+    query.addBindValue(stranded.id);
+    query.addBindValue(*seen);
+    if (!exec(query, "take over a queued job") || !query.next())
+        return false;
+    m_generations.insert(stranded.id, query.value(0).toLongLong());
+    m_expiredGenerations.remove(stranded.id);
     return true;
 }
 

@@ -40,6 +40,8 @@ public:
     QList<Job> expiredLeases(int limit) override;
     bool takeOver(const Job &expired) override;
     QString goneHolder(const Job &expired) override;
+    QList<Job> strandedQueued(int limit) override;
+    bool takeOverQueued(const Job &stranded) override;
 
     // Lease periods without a heartbeat after which a node is gone for good (NODE_LOST).
     static constexpr int kGoneAfterLeases = 3;

@@ -23,10 +23,12 @@ const QString kColumns = QStringLiteral(
         "idempotency_owner, idempotency_key, request_hash, "
         // Schema version 5.
         "ffmpeg_command, ffmpeg_stderr, "
+        // Schema version 6.
+        "notify_url, notify_events, "
         // Schema version 7.
         "output_targets");
 // Read after kColumns, never written by save(): only claims and take-overs change it.
-constexpr int kGenerationColumn = 34;
+constexpr int kGenerationColumn = 36;
 
 qint64 nowMs()
 {
@@ -76,6 +78,8 @@ Job jobFromQuery(const QSqlQuery &query)
     job.requestHash = query.value(c++).toString();
     job.ffmpegCommand = query.value(c++).toString();
     job.ffmpegStderr = query.value(c++).toString();
+    job.notifyUrl = query.value(c++).toString();
+    job.notifyEvents = query.value(c++).toString().split(u',', Qt::SkipEmptyParts);
     job.outputTargets = outputTargetsFromJson(query.value(c++).toByteArray());
     return job;
 }
@@ -107,7 +111,7 @@ QSqlDatabase &SqlJobStore::addDatabase(const QString &driver)
 
 QString SqlJobStore::readSchemaVersion()
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     if (!query.exec(QStringLiteral("SELECT max(version) FROM schema_version")) || !query.next())
         return QStringLiteral("no schema version: ") + query.lastError().text();
     m_schemaVersion = query.value(0).toInt();
@@ -116,7 +120,7 @@ QString SqlJobStore::readSchemaVersion()
 
 QString SqlJobStore::migrate(const QString &where)
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     if (m_schemaVersion == 0
         && !query.exec(Sql::ddl(m_dialect, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY NOT "
                                            "NULL, applied_at INTEGER NOT NULL, description TEXT NOT NULL)")))
@@ -150,24 +154,60 @@ QString SqlJobStore::migrate(const QString &where)
 
 bool SqlJobStore::exec(QSqlQuery &query, const char *what)
 {
+    if (m_outage.isValid()) {
+        // Fails at once: the next newQuery() after the back-off tries the connection again.
+        m_lastError = QStringLiteral("%1: the job store is unreachable (%2)").arg(QString::fromLatin1(what), m_outageReason);
+        return false;
+    }
     if (query.exec())
         return true;
-    m_lastError = QStringLiteral("%1: %2").arg(QString::fromLatin1(what), query.lastError().text());
+    m_lastError = QStringLiteral("%1: %2").arg(QString::fromLatin1(what), query.lastError().text().simplified());
+    if (m_reconnects && connectionLost(query.lastError())) {
+        beginOutage(query.lastError().text().simplified());
+        m_lastError = QStringLiteral("%1: the job store is unreachable (%2)").arg(QString::fromLatin1(what), m_outageReason);
+        return false;
+    }
     qCWarning(lcStore).noquote() << "job store" << m_lastError;
     return false;
 }
 
 bool SqlJobStore::write(const Job &job, bool insert)
 {
+    if (job.notifyUrl.isEmpty())
+        return writeRow(job, insert);
+    // A job with a notify_url: its state change and the outbox row that reports it are one
+    // transaction, so that neither is ever stored without the other.
+    if (!ready(insert ? "insert" : "save") || !begun(m_database.transaction(), insert ? "insert" : "save"))
+        return false;
+    std::optional<JobStatus> previous;
+    if (!insert) {
+        QSqlQuery query(m_database);
+        query.prepare(QStringLiteral("SELECT state FROM jobs WHERE id = ?"));
+        query.addBindValue(job.id);
+        if (exec(query, "previous state") && query.next())
+            previous = jobStatusFromName(query.value(0).toString());
+    }
+    const bool ok = writeRow(job, insert) && writeOutbox(job, previous);
+    if (!ok || !m_database.commit()) {
+        if (ok)
+            m_lastError = QStringLiteral("commit: ") + m_database.lastError().text();
+        m_database.rollback();
+        return false;
+    }
+    return true;
+}
+
+bool SqlJobStore::writeRow(const Job &job, bool insert)
+{
     using namespace JobRecord;
     m_fenced = false;
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     const auto generation = m_generations.constFind(job.id);
     const bool fenced = !insert && generation != m_generations.cend();
     if (insert) {
         query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
                       + QStringLiteral(", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     } else {
         query.prepare(QStringLiteral(
                 "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
@@ -175,7 +215,7 @@ bool SqlJobStore::write(const Job &job, bool insert)
                 "percentage = ?, attempts = ?, directory = ?, inputs = ?, outputs = ?, probe_result = ?, error = ?, "
                 "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
                 "started_at = ?, finished_at = ?, updated_at = ?, idempotency_owner = ?, idempotency_key = ?, "
-                "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, output_targets = ? WHERE id = ?")
+                "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, notify_url = ?, notify_events = ?, output_targets = ? WHERE id = ?")
                       + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     }
     // A null QString binds as SQL NULL; the text columns hold "" for "none".
@@ -215,6 +255,8 @@ bool SqlJobStore::write(const Job &job, bool insert)
     query.addBindValue(keyed ? QVariant(job.requestHash) : QVariant(QMetaType(QMetaType::QString)));
     query.addBindValue(text(job.ffmpegCommand));
     query.addBindValue(text(job.ffmpegStderr));
+    query.addBindValue(text(job.notifyUrl));
+    query.addBindValue(text(job.notifyEvents.join(u',')));
     query.addBindValue(text(QString::fromUtf8(outputTargetsToJson(job.outputTargets))));
     if (insert) {
         query.addBindValue(text(m_node));
@@ -262,7 +304,7 @@ bool SqlJobStore::saveProgress(const QString &id, JobStage stage, double percent
     m_fenced = false;
     const auto generation = m_generations.constFind(id);
     const bool fenced = generation != m_generations.cend();
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("UPDATE jobs SET stage = ?, percentage = ?, updated_at = ? WHERE id = ?")
                   + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     query.addBindValue(jobStageName(stage));
@@ -288,31 +330,45 @@ std::optional<Job> SqlJobStore::claimNext(const QDateTime &now)
     // database: on every node), then arrival. A node claims the queued jobs whose files it
     // holds; the claim starts a lease and a new generation, so that whatever the node writes
     // from now on is refused once another node has taken the job over.
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral(
                           "UPDATE jobs SET state = 'processing', stage = 'processing', percentage = 0, started_at = ?, "
                           "updated_at = ?, lease_expires_at = %1 + ?, lease_generation = lease_generation + 1 "
                           "WHERE id = (SELECT q.id FROM jobs q "
                           "LEFT JOIN (SELECT owner, COUNT(*) AS slots FROM jobs WHERE state = 'processing' GROUP BY owner) r "
                           "ON r.owner = q.owner "
-                          "WHERE q.state = 'queued' AND q.node = ? ORDER BY q.priority DESC, COALESCE(r.slots, 0), q.seq "
+                          "WHERE q.state = 'queued' AND q.node = ? "
+                          // A draining node claims nothing, whichever node drained it.
+                          "AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.name = q.node AND n.state = 'draining') "
+                          "ORDER BY q.priority DESC, COALESCE(r.slots, 0), q.seq "
                           "LIMIT 1%2) RETURNING id, lease_generation")
                           .arg(Sql::nowMs(m_dialect), Sql::claimLock(m_dialect)));
     query.addBindValue(now.toMSecsSinceEpoch());
     query.addBindValue(nowMs());
     query.addBindValue(qint64(m_lease.count()) * 1000);
     query.addBindValue(m_node);
-    if (!exec(query, "claim") || !query.next())
+    // The claim and the outbox row of its "processing" event are one transaction.
+    if (!ready("claim") || !begun(m_database.transaction(), "claim"))
         return std::nullopt;
+    if (!exec(query, "claim") || !query.next()) {
+        m_database.rollback();
+        return std::nullopt;
+    }
     const QString id = query.value(0).toString();
-    m_generations.insert(id, query.value(1).toLongLong());
+    const qint64 generation = query.value(1).toLongLong();
     query.finish();
-    return load(id);
+    std::optional<Job> claimed = load(id);
+    if (!claimed || !writeOutbox(*claimed, JobStatus::Queued) || !m_database.commit()) {
+        m_database.rollback();
+        return std::nullopt;
+    }
+    m_generations.insert(id, generation);
+    return claimed;
 }
 
 QList<Job> SqlJobStore::select(const QString &where, const QVariantList &bindings, bool track)
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.setForwardOnly(true);
     query.prepare(QStringLiteral("SELECT ") + kColumns + QStringLiteral(", lease_generation FROM jobs ") + where);
     for (const QVariant &value : bindings)
@@ -388,17 +444,23 @@ HistoryPage SqlJobStore::history(const HistoryQuery &query)
 
 int SqlJobStore::purgeFinishedBefore(const QDateTime &cutoff)
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("DELETE FROM jobs WHERE finished_at IS NOT NULL AND outputs_removed = 1 AND finished_at < ?"));
     query.addBindValue(cutoff.toMSecsSinceEpoch());
     if (!exec(query, "purge"))
         return 0;
-    return query.numRowsAffected();
+    const int removed = query.numRowsAffected();
+    // Their finished deliveries go with them; pending ones are still owed to the receiver.
+    QSqlQuery deliveries(m_database);
+    deliveries.prepare(QStringLiteral("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND NOT EXISTS "
+                                      "(SELECT 1 FROM jobs WHERE jobs.id = webhook_deliveries.job_id)"));
+    exec(deliveries, "purge deliveries");
+    return removed;
 }
 
 quint64 SqlJobStore::maxSequence()
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("SELECT coalesce(max(seq), 0) FROM jobs"));
     if (!exec(query, "sequence") || !query.next())
         return 0;
@@ -409,7 +471,7 @@ bool SqlJobStore::requestCancel(const QString &id)
 {
     // Not fenced: the asking node holds no lease on the job; the running node's own writes stay
     // fenced by their generation, which this leaves alone.
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND finished_at IS NULL"));
     query.addBindValue(id);
     return exec(query, "request cancel") && query.numRowsAffected() > 0;
@@ -428,7 +490,7 @@ QList<Job> SqlJobStore::unfinishedElsewhere(const QString &owner, int limit)
 
 QList<NodeJobCounts> SqlJobStore::countsByNode()
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("SELECT node, state, count(*) FROM jobs GROUP BY node, state ORDER BY node"));
     QList<NodeJobCounts> counts;
     if (!exec(query, "counts by node"))
@@ -466,7 +528,7 @@ QList<NodeJobCounts> SqlJobStore::countsByNode()
 
 QStringList SqlJobStore::cancelRequests()
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("SELECT id FROM jobs WHERE node = ? AND cancel_requested = 1 AND finished_at IS NULL"));
     query.addBindValue(m_node);
     QStringList ids;

@@ -4,6 +4,7 @@
 #include "jobs/jobstore.h"
 #include "sqldialect.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSqlDatabase>
 #include <QLoggingCategory>
@@ -31,10 +32,18 @@ public:
     int schemaVersion() const { return m_schemaVersion; }
     QString node() const { return m_node; }
 
+    // sqljobstoreconnection.cpp
+    bool reachable() const override { return !m_outage.isValid(); }
+    QString outageReason() const override { return m_outage.isValid() ? m_outageReason : QString(); }
+    qint64 outageMs() const override { return m_outage.isValid() ? m_outage.elapsed() : 0; }
+    std::chrono::milliseconds retryAfter() const override;
+
     bool insert(const Job &job) override;
     bool save(const Job &job) override;
     bool saveProgress(const QString &id, JobStage stage, double percentage) override;
     std::optional<Job> claimNext(const QDateTime &now) override;
+    std::optional<Job> claimNextAnywhere(const QDateTime &now, QString *holder) override;
+    bool handBack(const Job &job, const QString &holder) override;
     std::optional<Job> load(const QString &id) override;
     std::optional<Job> findLatest(const QString &owner, const QString &jobId) override;
     std::optional<Job> findByIdempotencyKey(const QString &owner, const QString &key, const QDateTime &since) override;
@@ -46,11 +55,22 @@ public:
     // sqljobstorenodes.cpp
     bool registerNode(const NodeRecord &self) override;
     bool setNodeState(const QString &state) override;
+    bool setNodeStateOf(const QString &node, const QString &state) override;
+    QStringList movedAway(const QStringList &queued, QStringList *claimed) override;
     QList<NodeRecord> nodes() override;
+    QString nodeOf(const QString &id) override;
     bool requestCancel(const QString &id) override;
     QStringList cancelRequests() override;
     QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;
     QList<NodeJobCounts> countsByNode() override;
+    // sqljobstorewebhooks.cpp
+    QList<WebhookDelivery> claimDeliveries(const QDateTime &now, int limit, std::chrono::milliseconds lease) override;
+    bool recordDeliveryAttempt(const WebhookDelivery &delivery) override;
+    void releaseDeliveryLeases() override;
+    QList<WebhookDelivery> deliveries(const QString &job) override;
+    std::optional<WebhookDelivery> delivery(const QString &id) override;
+    bool redeliver(const QString &id, const QDateTime &now) override;
+    qint64 pendingDeliveries() override;
 
 protected:
     // `node` names the rows this store inserts and claims (empty for the embedded store);
@@ -65,6 +85,15 @@ protected:
     // schemaVersion(), each in its own transaction. `where` names the store in messages.
     QString migrate(const QString &where);
     bool exec(QSqlQuery &query, const char *what);
+    // A query on the store's connection; first reopens that connection when it was lost and the
+    // back-off has passed (a query made before a reopen would belong to the old connection).
+    QSqlQuery newQuery();
+    // Makes a lost connection an outage to recover from (PostgreSQL), rather than an error of
+    // each call; `maxBackoff` bounds the wait between two attempts to reconnect.
+    void enableReconnect(std::chrono::milliseconds maxBackoff);
+    // How long the connection has been up since it was last reopened after an outage; -1 when
+    // it never was (the connection opened at start-up, or a store that does not reconnect).
+    qint64 sinceReconnectMs() const { return m_connected.isValid() ? m_connected.elapsed() : -1; }
     // SELECT of every job column plus the lease generation, and the rows it returns. `track`:
     // remember their generations so that this node's later writes are fenced by them.
     QList<Job> select(const QString &where, const QVariantList &bindings, bool track = false);
@@ -83,6 +112,29 @@ protected:
 
 private:
     bool write(const Job &job, bool insert);
+    bool connectionLost(const QSqlError &error) const;
+    // Before a transaction: reconnects when the back-off has passed; false (lastError set, no
+    // log line) while the store is unreachable. `begun`: the result of transaction(), whose
+    // failure on a lost connection starts the outage.
+    bool ready(const char *what);
+    bool begun(bool ok, const char *what);
+    void beginOutage(const QString &reason);
+    void reconnect();
+
+    // Reconnection (sqljobstoreconnection.cpp).
+    bool m_reconnects = false;
+    QElapsedTimer m_connected;     // since the connection was reopened after an outage
+    QElapsedTimer m_outage;        // valid while the store is unreachable
+    QElapsedTimer m_lastAttempt;   // the last attempt to reconnect
+    qint64 m_backoffMs = 0;
+    qint64 m_maxBackoffMs = 0;
+    int m_attempts = 0;
+    QString m_outageReason;
+    bool writeRow(const Job &job, bool insert);
+    // Inside the caller's transaction: the outbox row of the change from `previous`, if the job
+    // wants one (WebhookOutbox::entryFor). sqljobstorewebhooks.cpp
+    bool writeOutbox(const Job &job, std::optional<JobStatus> previous);
+    QList<WebhookDelivery> selectDeliveries(const QString &where, const QVariantList &bindings);
 };
 
 } // namespace Mediaforge

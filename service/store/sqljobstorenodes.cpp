@@ -17,7 +17,7 @@ bool SqlJobStore::registerNode(const NodeRecord &self)
         return true;
     // Replaces the row a previous run of this node left: a restarted node starts afresh
     // (new URL when its port changed, state back to active). Both times are the database's.
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("INSERT INTO nodes (name, advertise_url, version, slots, started_at, heartbeat_at, state) "
                                  "VALUES (?, ?, ?, ?, %1, %1, 'active') ON CONFLICT (name) DO UPDATE SET "
                                  "advertise_url = excluded.advertise_url, version = excluded.version, "
@@ -35,16 +35,50 @@ bool SqlJobStore::setNodeState(const QString &state)
 {
     if (m_node.isEmpty())
         return true;
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("UPDATE nodes SET state = ? WHERE name = ?"));
     query.addBindValue(state);
     query.addBindValue(m_node);
     return exec(query, "set node state");
 }
 
+bool SqlJobStore::setNodeStateOf(const QString &node, const QString &state)
+{
+    QSqlQuery query = newQuery();
+    query.prepare(QStringLiteral("UPDATE nodes SET state = ? WHERE name = ?"));
+    query.addBindValue(state);
+    query.addBindValue(node);
+    return exec(query, "set node state") && query.numRowsAffected() == 1;
+}
+
+QStringList SqlJobStore::movedAway(const QStringList &queued, QStringList *claimed)
+{
+    QStringList moved;
+    // In slices: one statement per few hundred ids keeps each one short.
+    constexpr qsizetype kSlice = 200;
+    for (qsizetype from = 0; from < queued.size(); from += kSlice) {
+        const QStringList slice = queued.mid(from, kSlice);
+        QSqlQuery query = newQuery();
+        query.prepare(QStringLiteral("SELECT id, state FROM jobs WHERE node <> ? AND id IN (%1)")
+                              .arg(QStringList(slice.size(), QStringLiteral("?")).join(u',')));
+        query.addBindValue(m_node);
+        for (const QString &id : slice)
+            query.addBindValue(id);
+        if (!exec(query, "moved jobs"))
+            return moved;
+        while (query.next()) {
+            if (query.value(1).toString() == QLatin1StringView("queued"))
+                moved.append(query.value(0).toString());
+            else if (claimed)
+                claimed->append(query.value(0).toString());
+        }
+    }
+    return moved;
+}
+
 QList<NodeRecord> SqlJobStore::nodes()
 {
-    QSqlQuery query(m_database);
+    QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("SELECT name, advertise_url, version, slots, started_at, %1 - heartbeat_at, state, "
                                  "(SELECT count(*) FROM jobs j WHERE j.node = n.name AND j.state = 'processing') "
                                  "FROM nodes n ORDER BY name")
@@ -65,6 +99,16 @@ QList<NodeRecord> SqlJobStore::nodes()
         list.append(node);
     }
     return list;
+}
+
+QString SqlJobStore::nodeOf(const QString &id)
+{
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT node FROM jobs WHERE id = ?"));
+    query.addBindValue(id);
+    if (!exec(query, "find a job's node") || !query.next())
+        return QString();
+    return query.value(0).toString();
 }
 
 } // namespace Mediaforge

@@ -146,6 +146,19 @@ def type_cases():
     for name, message, path in wrong:
         cases.append(Case(f"start_job {name}", text(message), "VALIDATION_ERROR", path_is(path)))
     cases.append(Case("start_job unknown top-level field is ignored", text(dict(start(), junk={"a": 1})), "ack"))
+    # Webhooks are level 1: a level 0 request keeps meaning what it always meant.
+    cases.append(Case("start_job level 0 notify_url is ignored", text(dict(start(), notify_url=5, notify_events=[1])), "ack"))
+    for name, message, path in [
+        ("notify_url number", dict(start(), notify_url=5), "notify_url"),
+        ("notify_url 10000 characters", dict(start(), notify_url="http://x.example/" + "a" * 10000), "notify_url"),
+        ("notify_url ftp", dict(start(), notify_url="ftp://x.example/"), "notify_url"),
+        ("notify_events without notify_url", dict(start(), notify_events="all"), "notify_events"),
+        ("notify_events unknown state", dict(start(), notify_url="http://x.example/", notify_events=["../x"]),
+         "notify_events"),
+        ("notify_events 100 states", dict(start(), notify_url="http://x.example/", notify_events=["queued"] * 100),
+         "notify_events"),
+    ]:
+        cases.append(Case(f"start_job {name}", text(message), "VALIDATION_ERROR", path_is(path), hello=True))
     # Queries with wrong types.
     for name, message, expect in [
         ("get_job without ids", {"type": "get_job"}, "VALIDATION_ERROR"),
@@ -166,6 +179,18 @@ def type_cases():
         ("list_jobs 10000 states", {"type": "list_jobs", "states": ["queued"] * 6000}, "jobs"),
         ("get_stats with junk", {"type": "get_stats", "x": [1] * 100}, "stats"),
         ("list_nodes with junk", {"type": "list_nodes", "x": [1] * 100}, "nodes"),
+        ("drain_node without node", {"type": "drain_node"}, "VALIDATION_ERROR"),
+        ("drain_node node number", {"type": "drain_node", "node": 7}, "VALIDATION_ERROR"),
+        ("drain_node node path", {"type": "drain_node", "node": "../x"}, "VALIDATION_ERROR"),
+        ("drain_node node of 64 chars", {"type": "drain_node", "node": "n" * 64}, "VALIDATION_ERROR"),
+        ("drain_node node of 10 KB", {"type": "drain_node", "node": "n" * 10000}, "VALIDATION_ERROR"),
+        ("drain_node unknown node", {"type": "drain_node", "node": "no-such-node", "x": [1] * 100}, "NOT_FOUND"),
+        ("resume_node node array", {"type": "resume_node", "node": ["a"]}, "VALIDATION_ERROR"),
+        ("redeliver without ids", {"type": "redeliver"}, "VALIDATION_ERROR"),
+        ("redeliver delivery_id number", {"type": "redeliver", "delivery_id": 5}, "VALIDATION_ERROR"),
+        ("redeliver delivery_id 10000 characters", {"type": "redeliver", "delivery_id": "w" * 10000},
+         "VALIDATION_ERROR"),
+        ("redeliver unknown delivery", {"type": "redeliver", "delivery_id": "whd_unknown"}, "NOT_FOUND"),
     ]:
         cases.append(Case(name, text(message), expect))
     return cases
@@ -470,4 +495,7 @@ def auth_cases():
         Case("wrong header token", text({"type": "ping"}), "UNAUTHORIZED+close:1008", token="x" * 30),
         Case("client: subscribe", text({"type": "subscribe"}), "FORBIDDEN", token=CLIENT),
         Case("client: list_nodes", text({"type": "list_nodes"}), "FORBIDDEN", token=CLIENT),
+        Case("client: drain_node", text({"type": "drain_node", "node": "no-such-node"}), "FORBIDDEN", token=CLIENT),
+        Case("client: resume_node", text({"type": "resume_node", "node": "no-such-node"}), "FORBIDDEN", token=CLIENT),
+        Case("client: redeliver", text({"type": "redeliver", "delivery_id": "whd_unknown"}), "FORBIDDEN", token=CLIENT),
     ]

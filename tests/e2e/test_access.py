@@ -146,6 +146,13 @@ class AccessMatrix:
              {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "unsubscribed"}),
             ("list_nodes", lambda: [dumps({"type": "list_nodes"})],
              {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "nodes"}),
+            # Admins only; this service's node has another name, so an admin gets NOT_FOUND.
+            ("drain_node", lambda: [dumps({"type": "drain_node", "node": "no-such-node"})],
+             {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "NOT_FOUND"}),
+            ("resume_node", lambda: [dumps({"type": "resume_node", "node": "no-such-node"})],
+             {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "NOT_FOUND"}),
+            ("redeliver", lambda: [dumps({"type": "redeliver", "delivery_id": "whd_unknown"})],
+             {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "NOT_FOUND"}),
             ("fetch_output by id", lambda: [dumps({"type": "fetch_output", "id": done})],
              {"none": auth, "alice": "output_delivered", "bob": "FORBIDDEN", "admin": "output_delivered"}),
             ("fetch_output by job_id", lambda: [dumps({"type": "fetch_output", "job_id": "done"})],

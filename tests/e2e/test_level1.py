@@ -157,6 +157,9 @@ class Level1(unittest.TestCase):
             self.assertRegex(text, r'mediaforge_jobs_total\{operation="probe",outcome="completed"\} [1-9]')
             self.assertRegex(text, r'mediaforge_job_duration_seconds_count\{operation="probe"\} [1-9]')
             self.assertRegex(text, r'mediaforge_bytes_received_total [1-9]')
+            # The node's name as a label of its own series; the embedded store always answers.
+            self.assertRegex(text, r'(?m)^mediaforge_node_info\{node="[^"]+",version="[^"]+"\} 1$')
+            self.assertRegex(text, r'(?m)^mediaforge_store_reachable 1$')
             for name in ("mediaforge_queue_depth", "mediaforge_active_jobs", "mediaforge_connections",
                          "mediaforge_bytes_sent_total", "process_resident_memory_bytes", "process_cpu_seconds_total"):
                 self.assertRegex(text, rf"(?m)^# TYPE {name} ")

@@ -140,6 +140,7 @@ struct Outcome
     qint64 received = 0;
     qint64 total = -1;
     QString suggestedName;
+    QString sha256;       // the downloader's own, hashed while the bytes arrived
     QUrl finalUrl;
     qint64 elapsedMs = 0;
 };
@@ -282,6 +283,7 @@ Outcome TestDownloader::run(const QUrl &url, const UrlPolicy &policy, const Down
     outcome.received = downloader.bytesReceived();
     outcome.total = downloader.totalBytes();
     outcome.suggestedName = downloader.suggestedFileName();
+    outcome.sha256 = downloader.sha256();
     outcome.finalUrl = downloader.finalUrl();
     return outcome;
 }
@@ -360,6 +362,8 @@ void TestDownloader::downloadsFileByteExact()
     QVERIFY(outcome.finished);
     QVERIFY2(!outcome.error, qPrintable(outcome.error ? outcome.error->message : QString()));
     QCOMPARE(sha256Of(m_destination), m_bigSha);
+    // The digest the result cache keys on, computed while streaming, is the file's.
+    QCOMPARE(outcome.sha256.toLatin1(), m_bigSha);
     QCOMPARE(outcome.received, m_bigSize);
     const qint64 expectedTotal = framing == Framing::ContentLength ? m_bigSize : -1;
     QCOMPARE(outcome.total, expectedTotal);

@@ -72,6 +72,21 @@ private slots:
         QCOMPARE(guard.used(), 4000);
     }
 
+    void resultCacheBytesCountAgainstTheBudget()
+    {
+        // The result cache lives outside the temp dir; its size is handed in and counts too.
+        QTemporaryDir temp;
+        const QString dir = makeJobDir(temp, QStringLiteral("upload"));
+        DiskGuard guard(temp.path(), budget(10000));
+        guard.setExternalBytes(7000);
+        QVERIFY(!guard.admit(dir, 3000));
+        QVERIFY(guard.admit(dir, 1));
+        QVERIFY(guard.check(1));
+        guard.setExternalBytes(6000);   // an eviction
+        QVERIFY(!guard.check(1000));
+        QVERIFY(guard.check(1001));
+    }
+
     void aRemovedJobDirectoryFreesItsShareAtOnce()
     {
         QTemporaryDir temp;

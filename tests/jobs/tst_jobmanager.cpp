@@ -6,6 +6,7 @@
 #include "jobs/jobmanager.h"
 #include "testmedia.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -657,6 +658,25 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(m->job(detached)->outputsRemoved, 4000);
         QCOMPARE(removed.size(), 1);
         QVERIFY(!QFileInfo::exists(kept->directory));
+    }
+
+    void uploadDigestIsTheSha256OfTheBytesInChunks()
+    {
+        // Hashed chunk by chunk as the upload arrives (the result cache's key), never re-read.
+        auto m = manager(settings());
+        const QString id = submit(*m, Operation::Probe, "{}", {m_clip}, JobPriority::Normal, false);
+        const QByteArray data = readFile(m_clip);
+        const qsizetype third = data.size() / 3;
+        QVERIFY(!m->writeUpload(id, m_connection, 0, 0, QByteArrayView(data).first(third), false));
+        QVERIFY(m->job(id)->inputs.constFirst().sha256.isEmpty());
+        QVERIFY(!m->writeUpload(id, m_connection, 0, third, QByteArrayView(data).sliced(third, third), false));
+        QVERIFY(!m->writeUpload(id, m_connection, 0, 2 * third, QByteArrayView(data).sliced(2 * third), true));
+        const QString expected = QString::fromLatin1(QCryptographicHash::hash(data, QCryptographicHash::Sha256).toHex());
+        QCOMPARE(m->job(id)->inputs.constFirst().sha256, expected);
+        QCOMPARE(m->job(id)->toSnapshot(false).value(QLatin1StringView("input")).toObject()
+                         .value(QLatin1StringView("sha256")).toArray(),
+                 QJsonArray{expected});
+        QVERIFY(waitFinished(*m, id));
     }
 
     void uploadThatStopsFailsAsStalled()

@@ -107,6 +107,11 @@ bool PostgresServer::start()
         }
         m_port = probe.serverPort();
     }
+    return launch();
+}
+
+bool PostgresServer::launch()
+{
     const QString options = QStringLiteral("-c listen_addresses=127.0.0.1 -p %1 -k %2 -c fsync=off -c full_page_writes=off "
                                            "-c max_connections=50 -c shared_buffers=16MB")
                                     .arg(m_port)
@@ -122,6 +127,30 @@ bool PostgresServer::start()
     }
     m_running = true;
     return true;
+}
+
+bool PostgresServer::pause()
+{
+    if (!m_running) {
+        m_error = QStringLiteral("the server is not running");
+        return false;
+    }
+    if (!run(m_binDir + QStringLiteral("/pg_ctl"),
+             {QStringLiteral("-D"), m_dataDir, QStringLiteral("-m"), QStringLiteral("fast"), QStringLiteral("-w"),
+              QStringLiteral("-t"), QStringLiteral("120"), QStringLiteral("stop")},
+             nullptr, 150000))
+        return false;
+    m_running = false;
+    return true;
+}
+
+bool PostgresServer::resume()
+{
+    if (m_running || m_dataDir.isEmpty()) {
+        m_error = QStringLiteral("the server is running or was never started");
+        return false;
+    }
+    return launch();
 }
 
 void PostgresServer::stop()

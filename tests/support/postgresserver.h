@@ -22,6 +22,10 @@ public:
     // start. False with error() set when anything fails.
     bool start();
     void stop();
+    // The database going away and coming back: a fast shutdown (every session is ended, as
+    // when an operator restarts the server), then a start on the same port and data dir.
+    bool pause();
+    bool resume();
     QString error() const { return m_error; }
 
     int port() const { return m_port; }
@@ -38,6 +42,7 @@ public:
 private:
     QStringList asPostgres(const QString &program, const QStringList &arguments) const;
     bool run(const QString &program, const QStringList &arguments, QString *output = nullptr, int timeoutMs = 120000);
+    bool launch();
 
     QString m_binDir = QStringLiteral("/usr/lib/postgresql/15/bin");
     QTemporaryDir m_dir;

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The database going away while nodes run, and coming back: a real PostgreSQL 15 is shut down
+// (pg_ctl stop -m fast, which ends every session as an operator's restart does) under two real
+// mediaforged nodes, and started again on the same port and data dir. Nothing is restarted but
+// the database. Leases are 3 s; every wait is on an observed state with a bound of minutes.
+#include "postgresserver.h"
+#include "testhttpserver.h"
+#include "testmedia.h"
+#include "testservice.h"
+#include "testsubmitter.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace Mediaforge;
+
+namespace {
+
+constexpr const char *kClusterSecret = "tst_clusteroutage-secret-0123456789abcdef0123";
+
+// GET `path`: the status code and the body.
+std::pair<int, QByteArray> get(const QString &httpUrl, const QString &path)
+{
+    QNetworkAccessManager network;
+    QNetworkReply *reply = network.get(QNetworkRequest(QUrl(httpUrl + path)));
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    if (!finished.wait(30000))
+        return {-1, {}};
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray body = reply->readAll();
+    reply->deleteLater();
+    return {status, body};
+}
+
+std::pair<int, QJsonObject> health(const QString &httpUrl)
+{
+    const auto [status, body] = get(httpUrl, QStringLiteral("/health"));
+    return {status, QJsonDocument::fromJson(body).object()};
+}
+
+int occurrences(const QString &path, const QString &text)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? int(QString::fromUtf8(file.readAll()).count(text)) : -1;
+}
+
+} // namespace
+
+class TestClusterOutage : public QObject
+{
+    Q_OBJECT
+
+private:
+    PostgresServer m_postgres;
+    TestHttpServer m_http;
+    QTemporaryDir m_media;
+    QString m_clip;
+
+    bool startNode(TestService &node, const QString &database, const QString &name)
+    {
+        QProcessEnvironment environment;
+        environment.insert(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString::fromLatin1(kClusterSecret));
+        node.setExtraEnvironment(environment);
+        return node.start({QStringLiteral("--store"), m_postgres.uri(database), QStringLiteral("--node-name"), name,
+                           QStringLiteral("--lease-seconds"), QStringLiteral("3"), QStringLiteral("--allow-private-urls"),
+                           QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1"), QStringLiteral("--ffmpeg-threads"),
+                           QStringLiteral("1"), QStringLiteral("--log-level"), QStringLiteral("info")});
+    }
+
+    QString row(const QString &database, const QString &id)
+    {
+        return m_postgres.psql(database, QStringLiteral("SELECT state, attempts, node FROM jobs WHERE id = '%1'").arg(id)).value(0);
+    }
+
+    bool waitForRow(const QString &database, const QString &id, const QString &prefix, int timeoutMs)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        while (!row(database, id).startsWith(prefix)) {
+            if (deadline.hasExpired())
+                return false;
+            QTest::qWait(250);
+        }
+        return true;
+    }
+
+    QJsonObject startJob(TestSubmitter &submitter, const QString &jobId)
+    {
+        return submitter.ask(QJsonObject{
+                {QStringLiteral("type"), QStringLiteral("start_job")},
+                {QStringLiteral("job_id"), jobId},
+                {QStringLiteral("operation"), QStringLiteral("compress")},
+                {QStringLiteral("options"), QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}},
+                {QStringLiteral("detach"), true},
+                {QStringLiteral("input"), QJsonObject{{QStringLiteral("source"), QStringLiteral("url")},
+                                                      {QStringLiteral("url"), m_http.url(QStringLiteral("/clip.mp4")).toString()}}}});
+    }
+
+    static bool hasEvent(const QList<QJsonObject> &events, const QString &id, const QString &event)
+    {
+        return std::any_of(events.cbegin(), events.cend(), [&](const QJsonObject &message) {
+            return message.value(QStringLiteral("event")).toString() == event
+                    && message.value(QStringLiteral("job")).toObject().value(QStringLiteral("id")).toString() == id;
+        });
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(m_postgres.start(), qPrintable(m_postgres.error()));
+        QVERIFY(m_http.listen());
+        // Long enough at one ffmpeg thread that the run is still going when the database stops.
+        TestMedia::VideoSpec spec;
+        spec.seconds = 8;
+        spec.width = 640;
+        spec.height = 480;
+        m_clip = TestMedia::makeVideo(m_media.path(), spec);
+        m_http.setRoute(QStringLiteral("/clip.mp4"), TestHttpServer::Response::file(m_clip, "video/mp4"));
+    }
+
+    void nodesRideOutADatabaseRestartWithoutLosingOrRequeuingAJob()
+    {
+        const QString database = QStringLiteral("outage");
+        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        TestService a;
+        TestService b;
+        QVERIFY2(startNode(a, database, QStringLiteral("node-a")), qPrintable(a.log()));
+        QVERIFY2(startNode(b, database, QStringLiteral("node-b")), qPrintable(b.log()));
+        TestSubmitter client;
+        TestSubmitter feed;   // an admin's event feed on the other node: the relay's side
+        QVERIFY(client.open(QUrl(a.wsUrl())));
+        QVERIFY(feed.open(QUrl(b.wsUrl())));
+        QList<QJsonObject> onB;
+        QObject::connect(&feed.connection, &ClientConnection::messageReceived, &feed.connection, [&onB](const QJsonObject &message) {
+            if (message.value(QStringLiteral("type")).toString() == QLatin1StringView("job_event"))
+                onB.append(message);
+        });
+        QCOMPARE(feed.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("subscribe")}}).value(QStringLiteral("type")).toString(),
+                 QStringLiteral("subscribed"));
+        QCOMPARE(health(a.httpUrl()).first, 200);
+
+        const QString first = startJob(client, QStringLiteral("before")).value(QStringLiteral("id")).toString();
+        QVERIFY(!first.isEmpty());
+        QVERIFY2(waitForRow(database, first, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(row(database, first)));
+
+        QVERIFY2(m_postgres.pause(), qPrintable(m_postgres.error()));
+        // The node notices at its next heartbeat (a second with 3 s leases) and says so.
+        QJsonObject degraded;
+        QVERIFY2(QTest::qWaitFor([&] {
+                     const auto [status, body] = health(a.httpUrl());
+                     degraded = body;
+                     return status == 503;
+                 }, 60'000),
+                 qPrintable(a.log()));
+        QCOMPARE(degraded.value(QStringLiteral("status")).toString(), QStringLiteral("degraded"));
+        QCOMPARE(degraded.value(QStringLiteral("store")).toObject().value(QStringLiteral("reachable")).toBool(true), false);
+        QVERIFY2(degraded.value(QStringLiteral("reason")).toString().contains(QStringLiteral("job store")),
+                 QJsonDocument(degraded).toJson().constData());
+        // A job it cannot record is refused, with a hint to retry, not accepted and forgotten.
+        const QJsonObject refused = startJob(client, QStringLiteral("during"));
+        QCOMPARE(refused.value(QStringLiteral("type")).toString(), QStringLiteral("error"));
+        QCOMPARE(refused.value(QStringLiteral("code")).toString(), QStringLiteral("SUBMIT_FAILED"));
+        const QJsonObject details = refused.value(QStringLiteral("details")).toObject();
+        QCOMPARE(details.value(QStringLiteral("reason")).toString(), QStringLiteral("store_unavailable"));
+        QVERIFY(details.value(QStringLiteral("retry_after_seconds")).toInt() >= 1);
+        // /metrics says it too, under the node's name.
+        const QByteArray metrics = get(a.httpUrl(), QStringLiteral("/metrics")).second;
+        QVERIFY2(metrics.contains("\nmediaforge_store_reachable 0\n"), metrics.constData());
+        QVERIFY2(metrics.contains("\nmediaforge_node_info{node=\"node-a\",version=\""), metrics.constData());
+        // Longer than a lease: by the database's clock every lease has ended when it returns.
+        QTest::qWait(4000);
+
+        QVERIFY2(m_postgres.resume(), qPrintable(m_postgres.error()));
+        QVERIFY2(QTest::qWaitFor([&] { return health(a.httpUrl()).first == 200; }, 60'000), qPrintable(a.log()));
+        QVERIFY(get(a.httpUrl(), QStringLiteral("/metrics")).second.contains("\nmediaforge_store_reachable 1\n"));
+        // The outage requeued nothing: the job ends once, on its node, at its first attempt,
+        // and the other node's client hears of it (live, or by the relay's catch-up).
+        QVERIFY2(waitForRow(database, first, QStringLiteral("completed|1|node-a"), 240'000),
+                 qPrintable(row(database, first) + u'\n' + a.log() + u'\n' + b.log()));
+        QVERIFY2(QTest::qWaitFor([&] { return hasEvent(onB, first, QStringLiteral("completed")); }, 60'000), qPrintable(b.log()));
+
+        // Claims, renewals and events work again, without a restart of either node.
+        const QJsonObject ack = startJob(client, QStringLiteral("after"));
+        QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+        const QString second = ack.value(QStringLiteral("id")).toString();
+        QVERIFY2(waitForRow(database, second, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(row(database, second)));
+        QVERIFY(QTest::qWaitFor([&] { return hasEvent(onB, second, QStringLiteral("progress")); }, 120'000));
+        const QString lease = m_postgres.psql(database,
+                QStringLiteral("SELECT lease_expires_at > (extract(epoch from clock_timestamp()) * 1000)::bigint, "
+                               "(extract(epoch from clock_timestamp()) * 1000)::bigint - n.heartbeat_at < 3000 "
+                               "FROM jobs j JOIN nodes n ON n.name = j.node WHERE j.id = '%1'").arg(second)).value(0);
+        QCOMPARE(lease, QStringLiteral("t|t"));
+        QVERIFY2(waitForRow(database, second, QStringLiteral("completed|1|node-a"), 240'000), qPrintable(row(database, second)));
+        QVERIFY(QTest::qWaitFor([&] { return hasEvent(onB, second, QStringLiteral("completed")); }, 60'000));
+        QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT count(*) FROM jobs")).value(0), QStringLiteral("2"));
+
+        // One line per outage and per connection kind, not one per failed write.
+        QCOMPARE(occurrences(a.tempPath(QStringLiteral("service.log")), QStringLiteral("job store unreachable")), 1);
+        QCOMPARE(occurrences(a.tempPath(QStringLiteral("service.log")), QStringLiteral("job store reachable again")), 1);
+        QCOMPARE(occurrences(b.tempPath(QStringLiteral("service.log")), QStringLiteral("event relay is connected again")), 1);
+        client.connection.close();
+        feed.connection.close();
+        a.stop();
+        b.stop();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestClusterOutage)
+#include "tst_clusteroutage.moc"
