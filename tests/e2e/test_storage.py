@@ -115,5 +115,36 @@ class Storage(unittest.TestCase):
             without.start()
         self.assertIn("storage media has no credentials", str(refused.exception))
 
+    @async_test
+    async def test_tokens_limited_to_storages_and_key_prefixes(self):
+        tenant_key = "tenant-a/clip.mp4"
+        self.s3.put(self.video, tenant_key)
+        directory = tempfile.mkdtemp(prefix="mediaforge-storage-tokens-")
+        tokens = os.path.join(directory, "tokens")
+        with open(tokens, "w") as f:
+            f.write(f"client {TENANT_TOKEN} tenant-a storages=media storage_prefix=tenant-a/\n")
+        os.chmod(tokens, 0o600)
+        flags = ["--tokens-file", tokens, "--storage", self.s3.storage_flag(),
+                 "--storage", self.s3.storage_flag(name="archive")]
+        try:
+            with Service(*flags, env={**storage_env(), "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+                                      "AWS_SECRET_ACCESS_KEY": SECRET_KEY}) as service:
+                async with connect(service.ws_url) as ws:
+                    welcome = await request(ws, {"type": "hello", "protocol": 1, "token": TENANT_TOKEN})
+                    self.assertEqual(welcome["type"], "welcome", welcome)
+                    _, allowed = await run_probe(ws, "t1", {"source": "storage", "storage": "media", "key": tenant_key})
+                    self.assertEqual(allowed["type"], "completed", allowed)
+                    other_prefix, _ = await run_probe(ws, "t2", {"source": "storage", "storage": "media", "key": KEY})
+                    self.assertEqual(other_prefix["code"], "FORBIDDEN", other_prefix)
+                    self.assertEqual(other_prefix["details"]["reason"], "storage_prefix")
+                    other_storage, _ = await run_probe(ws, "t3", {"source": "storage", "storage": "archive",
+                                                                   "key": tenant_key})
+                    self.assertEqual(other_storage["code"], "FORBIDDEN", other_storage)
+                    self.assertEqual(other_storage["details"]["reason"], "storage_not_allowed")
+                self.assertEqual(service.wait_clean(), [])
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main()
