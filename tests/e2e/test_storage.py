@@ -111,6 +111,8 @@ class Storage(unittest.TestCase):
                 self.assertEqual(reply["type"], "error")
                 self.assertEqual(reply["code"], "VALIDATION_ERROR")
         without = Service("--storage", self.s3.storage_flag())
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            without.env.pop(name, None)   # the runner's own AWS credentials would count
         with self.assertRaises(RuntimeError) as refused:
             without.start()
         self.assertIn("storage media has no credentials", str(refused.exception))
