@@ -90,6 +90,9 @@ struct SubmitRequest
     bool useCache = true;          // start_job `cache`
     QString notifyUrl;             // level 1 webhooks: checked by the caller (URL guard, secret)
     QStringList notifyEvents;      // status names; empty: the final state only
+    // notifyUrl is the owner's default (tokens file), not part of what the client asked:
+    // left out of the idempotency hash, so a changed default does not turn a retry into a conflict.
+    bool notifyUrlFromOwner = false;
 };
 
 // How long store writes keep the event loop waiting: the last samples, in microseconds.
