@@ -263,6 +263,9 @@ public:
     virtual bool redeliver(const QString &id, const QDateTime &now) = 0;
     // Pending deliveries of every job (the gauge of /metrics).
     virtual qint64 pendingDeliveries() = 0;
+    // Distinct notify URLs with a pending delivery whose last attempt failed (a receiver down
+    // or refusing now, as every node sees it): what an operator is to look at.
+    virtual qint64 failingWebhookEndpoints() = 0;
 };
 
 } // namespace Mediaforge

@@ -69,6 +69,7 @@ public:
     std::optional<WebhookDelivery> delivery(const QString &id) override;
     bool redeliver(const QString &id, const QDateTime &now) override;
     qint64 pendingDeliveries() override;
+    qint64 failingWebhookEndpoints() override;
 
 protected:
     // `node` names the rows this store inserts and claims (empty for the embedded store);
