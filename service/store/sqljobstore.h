@@ -61,6 +61,7 @@ public:
     QStringList cancelRequests() override;
     QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;
     QList<NodeJobCounts> countsByNode() override;
+    QList<QDateTime> createdSince(const QString &owner, const QDateTime &since, int limit) override;
     // sqljobstorewebhooks.cpp
     QList<WebhookDelivery> claimDeliveries(const QDateTime &now, int limit, std::chrono::milliseconds lease) override;
     bool recordDeliveryAttempt(const WebhookDelivery &delivery) override;
