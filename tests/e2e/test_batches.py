@@ -141,6 +141,9 @@ class BatchTest(unittest.TestCase):
                                          "options": {"preset": "high", "target_format": "webm"}, "inputs": inputs})
                 self.assertEqual(ack["type"], "batch_ack", ack)
                 await until(ws, lambda m: m.get("type") == "progress" and m.get("stage") == "processing")
+                deadline = time.monotonic() + 60
+                while not service.ffmpeg_children() and time.monotonic() < deadline:
+                    await asyncio.sleep(0.1)
                 self.assertTrue(service.ffmpeg_children(), "no ffmpeg ran before the cancel")
                 reply = await request(ws, {"type": "cancel_batch", "batch_id": "slow"})
                 self.assertEqual(reply["type"], "batch_cancelled", reply)
