@@ -35,6 +35,7 @@ public:
     std::optional<WebhookDelivery> delivery(const QString &id) override;
     bool redeliver(const QString &id, const QDateTime &now) override;
     qint64 pendingDeliveries() override;
+    qint64 failingWebhookEndpoints() override;
     bool saveBatch(const Batch &batch, const std::optional<WebhookDelivery> &delivery) override;
     std::optional<Batch> loadBatch(const QString &id) override;
     std::optional<Batch> findBatch(const QString &owner, const QString &batchId) override;

@@ -61,6 +61,7 @@ public:
     QStringList cancelRequests() override;
     QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;
     QList<NodeJobCounts> countsByNode() override;
+    QList<QDateTime> createdSince(const QString &owner, const QDateTime &since, int limit) override;
     // sqljobstorewebhooks.cpp
     QList<WebhookDelivery> claimDeliveries(const QDateTime &now, int limit, std::chrono::milliseconds lease) override;
     bool recordDeliveryAttempt(const WebhookDelivery &delivery) override;
@@ -74,6 +75,7 @@ public:
     std::optional<Batch> findBatch(const QString &owner, const QString &batchId) override;
     QList<Batch> unfinishedBatches() override;
     qint64 pendingDeliveries() override;
+    qint64 failingWebhookEndpoints() override;
 
 protected:
     // `node` names the rows this store inserts and claims (empty for the embedded store);
