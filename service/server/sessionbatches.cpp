@@ -58,7 +58,7 @@ void Session::handleStartBatch(const QJsonObject &object, const QJsonValue &requ
     };
     QString notifyUrl;
     if (!request.notifyUrl.isEmpty()) {
-        if (const auto refused = checkNotifyUrl(request.notifyUrl)) {
+        if (const auto refused = checkNotifyUrl(request.notifyUrl, false)) {
             refuse(*refused);
             countInvalid();
             return;
