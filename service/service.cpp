@@ -18,6 +18,7 @@
 #include "server/signalwatcher.h"
 #include "server/systemdnotifier.h"
 #include "server/websocketserver.h"
+#include "jobs/batchtracker.h"
 #include "webhooks/webhookdispatcher.h"
 #include "postgresjobstore.h"
 #include "sqlitejobstore.h"
@@ -243,8 +244,19 @@ int Service::run(const Config &config)
             return 2;
         }
     }
+    // Batches of jobs (docs/batches.md): after the manager recovered its jobs, so that the
+    // stored batches count their items' ends since.
+    BatchTracker batches(manager, *store, std::chrono::milliseconds(500));
+    batches.recover();
+    QObject::connect(&batches, &BatchTracker::batchProgress, &router,
+                     [&router](const QString &id) { router.routeBatch(false, id); });
+    QObject::connect(&batches, &BatchTracker::batchFinished, &router, [&router, &webhooks](const QString &id) {
+        webhooks.wake();
+        router.routeBatch(true, id);
+    });
     SessionContext context;
     context.manager = &manager;
+    context.batches = &batches;
     context.router = &router;
     if (relay) {
         context.cancelElsewhere = [&relay](const QString &id) { return relay->cancelElsewhere(id); };

@@ -27,6 +27,9 @@ inline constexpr QLatin1StringView DrainNode{"drain_node"};
 inline constexpr QLatin1StringView ResumeNode{"resume_node"};
 inline constexpr QLatin1StringView Redeliver{"redeliver"};
 inline constexpr QLatin1StringView ListPresets{"list_presets"};
+inline constexpr QLatin1StringView StartBatch{"start_batch"};
+inline constexpr QLatin1StringView GetBatch{"get_batch"};
+inline constexpr QLatin1StringView CancelBatch{"cancel_batch"};
 // Service -> client
 inline constexpr QLatin1StringView Ack{"ack"};
 inline constexpr QLatin1StringView Progress{"progress"};
@@ -44,6 +47,11 @@ inline constexpr QLatin1StringView OutputDelivered{"output_delivered"};
 inline constexpr QLatin1StringView Nodes{"nodes"};
 inline constexpr QLatin1StringView Redelivering{"redelivering"};
 inline constexpr QLatin1StringView Presets{"presets"};
+inline constexpr QLatin1StringView BatchAck{"batch_ack"};
+inline constexpr QLatin1StringView BatchProgress{"batch_progress"};
+inline constexpr QLatin1StringView BatchCompleted{"batch_completed"};
+inline constexpr QLatin1StringView Batch{"batch"};
+inline constexpr QLatin1StringView BatchCancelled{"batch_cancelled"};
 } // namespace Type
 
 namespace Field {
@@ -121,6 +129,10 @@ inline constexpr QLatin1StringView DeliveryId{"delivery_id"};
 // Presets (docs/presets.md).
 inline constexpr QLatin1StringView Preset{"preset"};
 inline constexpr QLatin1StringView Presets{"presets"};
+// Batches (docs/batches.md).
+inline constexpr QLatin1StringView BatchId{"batch_id"};
+inline constexpr QLatin1StringView Items{"items"};
+inline constexpr QLatin1StringView Batch{"batch"};
 } // namespace Field
 
 } // namespace Mediaforge::Protocol

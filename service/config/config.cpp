@@ -346,6 +346,10 @@ QList<Setting> settings()
     list.append({QStringLiteral("max-jobs-per-connection"), QStringLiteral("MEDIAFORGE_MAX_JOBS_PER_CONNECTION"),
                  QString(), QStringLiteral("n"), QStringLiteral("Unfinished jobs one connection may have."),
                  QStringLiteral("16"), intSetting(&Config::maxJobsPerConnection, 1, 10000)});
+    list.append({QStringLiteral("max-batch-items"), QStringLiteral("MEDIAFORGE_MAX_BATCH_ITEMS"),
+                 QString(), QStringLiteral("n"),
+                 QStringLiteral("Items (jobs) one start_batch may hold; each also counts against the queue and owner limits."),
+                 QStringLiteral("100"), intSetting(&Config::maxBatchItems, 1, 10000)});
     list.append({QStringLiteral("max-queued-jobs"), QStringLiteral("MEDIAFORGE_MAX_QUEUED_JOBS"), QString(),
                  QStringLiteral("n"), QStringLiteral("Jobs waiting for a worker overall; QUEUE_FULL beyond."),
                  QStringLiteral("1000"), intSetting(&Config::maxQueuedJobs, 1, 1000000)});

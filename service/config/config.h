@@ -67,6 +67,7 @@ struct Config
     qint64 maxBinaryMessageBytes = qint64(512) * 1024 * 1024;
     qint64 level0OutputLimitBytes = qint64(256) * 1024 * 1024;
     int maxJobsPerConnection = 16;
+    int maxBatchItems = 100;          // items of one start_batch (docs/batches.md)
     int maxQueuedJobs = 1000;
     int ownerQueueSharePercent = 50;   // of maxQueuedJobs, per owner
     int maxRedirects = 5;

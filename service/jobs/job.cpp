@@ -147,6 +147,8 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
                          {QString(Field::Options), options}};
     if (!preset.isEmpty())
         snapshot.insert(QString(Field::Preset), preset);
+    if (!batchId.isEmpty())
+        snapshot.insert(QString(Field::BatchId), batchId);
     if (startedAt.isValid())
         snapshot.insert(QStringLiteral("started_at"), startedAt.toString(Qt::ISODateWithMs));
     if (finishedAt.isValid())

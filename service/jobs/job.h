@@ -95,6 +95,7 @@ struct Job
     Operation operation = Operation::Probe;
     QJsonObject options;      // normalized by validateOptions()
     QString preset;           // the preset it was started by; empty for a free-form job
+    QString batchId;          // the client's batch_id when it is an item of a batch (docs/batches.md)
     QList<JobInput> inputs;
     JobPriority priority = JobPriority::Normal;
     bool detach = false;

@@ -200,7 +200,7 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
                          QStringLiteral("job_id '%1' is already in use by an unfinished job").arg(request.jobId));
         }
     }
-    if (unfinishedJobsOfConnection(request.connectionId) >= m_settings.maxJobsPerConnection) {
+    if (request.batchId.isEmpty() && unfinishedJobsOfConnection(request.connectionId) >= m_settings.maxJobsPerConnection) {
         return Error(ErrorCode::QueueFull,
                      QStringLiteral("this connection already has %1 unfinished jobs").arg(m_settings.maxJobsPerConnection),
                      QJsonObject{{QStringLiteral("limit"), QStringLiteral("per_connection")},
@@ -278,6 +278,7 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     job.operation = request.operation;
     job.options = request.options;
     job.preset = request.preset;
+    job.batchId = request.batchId;
     job.inputs = inputs;
     job.priority = request.priority;
     job.detach = request.detach;

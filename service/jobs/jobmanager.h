@@ -98,6 +98,10 @@ struct SubmitRequest
     // notifyUrl is the owner's default (tokens file), not part of what the client asked:
     // left out of the idempotency hash, so a changed default does not turn a retry into a conflict.
     bool notifyUrlFromOwner = false;
+    // An item of a batch (batchtracker.h): the client's batch_id. Such items count against the
+    // queue and the owner's limits like any job, but not against max_active_jobs_per_connection
+    // (a batch has its own --max-batch-items).
+    QString batchId;
 };
 
 // How long store writes keep the event loop waiting: the last samples, in microseconds.
@@ -155,6 +159,10 @@ public:
     // earlier job's id comes back (`replayed` set) and nothing new starts; for another request
     // it is DUPLICATE_JOB (details: idempotency_key, id).
     Result<QString> submit(SubmitRequest request, bool *replayed = nullptr);
+    // jobmanagerbatches.cpp: whether all of `items` (one owner's batch) would be accepted now
+    // by the queue, the owner's quotas and rate, and their job_ids: a batch is refused whole
+    // (QUEUE_FULL, RATE_LIMITED, DUPLICATE_JOB, ...) rather than half submitted.
+    std::optional<Error> admitBatch(const QList<SubmitRequest> &items);
 
     // One piece of upload for input `index` (-1: the first input still incomplete). Returns an
     // error for requests that do not touch the job (NOT_FOUND, FORBIDDEN, INVALID_STATE);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "batch.h"
 #include "job.h"
 #include "webhookoutbox.h"
 
@@ -275,6 +276,16 @@ public:
     // Distinct notify URLs with a pending delivery whose last attempt failed (a receiver down
     // or refusing now, as every node sees it): what an operator is to look at.
     virtual qint64 failingWebhookEndpoints() = 0;
+
+    // --- Batches (docs/batches.md) ----------------------------------------------------------
+    // A batch's row: inserted or replaced whole. With `delivery` (its batch.completed webhook)
+    // the outbox row is written in the same transaction, so the end is never stored without it.
+    virtual bool saveBatch(const Batch &batch, const std::optional<WebhookDelivery> &delivery) = 0;
+    virtual std::optional<Batch> loadBatch(const QString &id) = 0;
+    // The newest batch of `owner` with that batch_id.
+    virtual std::optional<Batch> findBatch(const QString &owner, const QString &batchId) = 0;
+    // Batches whose end is not yet stored, oldest first: a restart completes them.
+    virtual QList<Batch> unfinishedBatches() = 0;
 };
 
 } // namespace Mediaforge

@@ -299,3 +299,57 @@ qint64 MemoryJobStore::failingWebhookEndpoints()
 }
 
 } // namespace Mediaforge
+
+namespace Mediaforge {
+
+bool MemoryJobStore::saveBatch(const Batch &batch, const std::optional<WebhookDelivery> &delivery)
+{
+    Batch stored = batch;
+    stored.connectionId = 0;   // what the SQL stores keep: the connection is memory only
+    auto it = std::find_if(m_batches.begin(), m_batches.end(), [&batch](const Batch &b) { return b.id == batch.id; });
+    if (it == m_batches.end())
+        m_batches.append(stored);
+    else
+        *it = stored;
+    if (delivery) {
+        WebhookDelivery entry = *delivery;
+        entry.position = 0;
+        for (const StoredDelivery &existing : std::as_const(m_deliveries)) {
+            if (existing.delivery.job == entry.job)
+                entry.position = std::max(entry.position, existing.delivery.position);
+        }
+        ++entry.position;
+        m_deliveries.append(StoredDelivery{entry, QDateTime()});
+    }
+    return true;
+}
+
+std::optional<Batch> MemoryJobStore::loadBatch(const QString &id)
+{
+    for (const Batch &batch : std::as_const(m_batches)) {
+        if (batch.id == id)
+            return batch;
+    }
+    return std::nullopt;
+}
+
+std::optional<Batch> MemoryJobStore::findBatch(const QString &owner, const QString &batchId)
+{
+    for (auto it = m_batches.crbegin(); it != m_batches.crend(); ++it) {
+        if (it->owner == owner && it->batchId == batchId)
+            return *it;
+    }
+    return std::nullopt;
+}
+
+QList<Batch> MemoryJobStore::unfinishedBatches()
+{
+    QList<Batch> list;
+    for (const Batch &batch : std::as_const(m_batches)) {
+        if (!batch.isFinished())
+            list.append(batch);
+    }
+    return list;
+}
+
+} // namespace Mediaforge

@@ -36,6 +36,10 @@ public:
     bool redeliver(const QString &id, const QDateTime &now) override;
     qint64 pendingDeliveries() override;
     qint64 failingWebhookEndpoints() override;
+    bool saveBatch(const Batch &batch, const std::optional<WebhookDelivery> &delivery) override;
+    std::optional<Batch> loadBatch(const QString &id) override;
+    std::optional<Batch> findBatch(const QString &owner, const QString &batchId) override;
+    QList<Batch> unfinishedBatches() override;
 
 private:
     void addDelivery(const Job &job, std::optional<JobStatus> previous);
@@ -48,6 +52,7 @@ private:
     // Every delivery in creation order; the position within a job follows from it.
     QList<StoredDelivery> m_deliveries;
     std::map<QString, Job> m_jobs;
+    QList<Batch> m_batches;   // in creation order
     quint64 m_maxSequence = 0;
     QString m_lastError;
 };

@@ -39,6 +39,33 @@ void EventRouter::removeSink(JobEventSink *sink)
     }
     m_jobsOf.erase(it);
     m_all.removeOne(sink);
+    // Live batches only, each followed by its submitting connection: a short walk.
+    for (auto batch = m_byBatch.begin(); batch != m_byBatch.end();) {
+        batch->removeOne(sink);
+        batch = batch->isEmpty() ? m_byBatch.erase(batch) : std::next(batch);
+    }
+}
+
+void EventRouter::followBatch(JobEventSink *sink, const QString &batchId)
+{
+    if (!m_jobsOf.contains(sink))
+        return;
+    QList<JobEventSink *> &followers = m_byBatch[batchId];
+    if (!followers.contains(sink))
+        followers.append(sink);
+}
+
+void EventRouter::routeBatch(bool finished, const QString &batchId)
+{
+    QList<JobEventSink *> sinks = m_byBatch.value(batchId);
+    for (JobEventSink *sink : std::as_const(m_all)) {
+        if (!sinks.contains(sink))
+            sinks.append(sink);
+    }
+    if (finished)
+        m_byBatch.remove(batchId);
+    for (JobEventSink *sink : std::as_const(sinks))
+        sink->batchEvent(finished, batchId);
 }
 
 bool EventRouter::subscribe(JobEventSink *sink, const QString &id)

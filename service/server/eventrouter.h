@@ -20,6 +20,12 @@ class JobEventSink
 public:
     virtual ~JobEventSink() = default;
     virtual void jobEvent(JobEventKind kind, const QString &id) = 0;
+    // A batch's progress or end (docs/batches.md); `finished` is the last one.
+    virtual void batchEvent(bool finished, const QString &batchId)
+    {
+        Q_UNUSED(finished);
+        Q_UNUSED(batchId);
+    }
 };
 
 // Delivers each JobManager signal only to the sinks that follow that job (the connection that
@@ -52,11 +58,17 @@ public:
     // What the JobManager signals call; public so that a test can drive a sequence directly.
     void route(JobEventKind kind, const QString &id);
 
+    // Batches: the sink hears the batch's events (by its service id) until its end, and so do
+    // the sinks following every job.
+    void followBatch(JobEventSink *sink, const QString &batchId);
+    void routeBatch(bool finished, const QString &batchId);
+
 private:
     JobManager *m_manager;
     QHash<QString, QList<JobEventSink *>> m_byJob;       // job id -> sinks following it
     QHash<JobEventSink *, QSet<QString>> m_jobsOf;        // every added sink -> the jobs it follows
     QList<JobEventSink *> m_all;                           // sinks following every job, in order
+    QHash<QString, QList<JobEventSink *>> m_byBatch;     // batch id -> sinks following it
 };
 
 } // namespace Mediaforge

@@ -388,6 +388,12 @@ void Session::onTextMessage(const QString &text)
         handleRedeliver(object, requestId);
     } else if (type == Type::ListPresets) {
         handleListPresets(requestId);
+    } else if (type == Type::StartBatch) {
+        handleStartBatch(object, requestId);
+    } else if (type == Type::GetBatch) {
+        handleGetBatch(object, requestId);
+    } else if (type == Type::CancelBatch) {
+        handleCancelBatch(object, requestId);
     } else {
         sendError(Error(ErrorCode::UnknownMessageType,
                         type.isEmpty() ? QStringLiteral("a message needs a \"type\"")

@@ -26,6 +26,8 @@ namespace Mediaforge {
 struct Config;
 class PresetCatalog;
 struct StartJobRequest;
+class BatchTracker;
+struct Batch;
 class ByteBudget;
 class EventRouter;
 class JobManager;
@@ -65,6 +67,8 @@ struct SessionContext
     std::function<std::optional<QJsonObject>(const QString &deliveryId)> redeliver;
     // start_job by `preset` and list_presets; null: the built-in presets.
     const PresetCatalog *presets = nullptr;
+    // start_batch, get_batch, cancel_batch (sessionbatches.cpp); null: batches are refused.
+    BatchTracker *batches = nullptr;
 };
 
 // One WebSocket connection: its protocol level (0 until `hello`), role and owner namespace.
@@ -85,6 +89,7 @@ public:
     void sendError(const Error &error, const QString &jobId = QString(), const QJsonValue &requestId = QJsonValue());
     void sendStats();
     void jobEvent(JobEventKind kind, const QString &id) override;
+    void batchEvent(bool finished, const QString &batchId) override;   // sessionbatches.cpp
 
 signals:
     void closed(quint64 connectionId);
@@ -129,6 +134,12 @@ private:
     // Puts the owner's default notify_url into a start_job that names none; true if it did.
     bool applyOwnerNotifyUrl(QJsonObject &startJob) const;
     void handleRedeliver(const QJsonObject &message, const QJsonValue &requestId);
+    // sessionbatches.cpp
+    void handleStartBatch(const QJsonObject &message, const QJsonValue &requestId);
+    void handleGetBatch(const QJsonObject &message, const QJsonValue &requestId);
+    void handleCancelBatch(const QJsonObject &message, const QJsonValue &requestId);
+    // The batch a request names by `id` or `batch_id`: NOT_FOUND / FORBIDDEN otherwise.
+    Result<Batch> resolveBatch(const QJsonObject &message) const;
     // sessioncluster.cpp: jobs that another node of the cluster runs.
     bool isElsewhere(const Job &job) const;
     void cancelElsewhere(const Job &job, bool own, const QJsonValue &requestId);

@@ -18,6 +18,7 @@ const QList<Migration> &jobStoreMigrations()
             {6, "webhooks: notify settings of jobs, the delivery outbox", &migration0006},
             {7, "the preset a job was started by", &migration0007},
             {8, "output targets (presigned upload URLs) of start_job", &migration0008},
+            {9, "batches: the batch of a job, the batches table", &migration0009},
     };
     return list;
 }

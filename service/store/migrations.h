@@ -39,5 +39,6 @@ QString migration0005(QSqlDatabase &database, SqlDialect dialect);
 QString migration0006(QSqlDatabase &database, SqlDialect dialect);
 QString migration0007(QSqlDatabase &database, SqlDialect dialect);
 QString migration0008(QSqlDatabase &database, SqlDialect dialect);
+QString migration0009(QSqlDatabase &database, SqlDialect dialect);
 
 } // namespace Mediaforge

@@ -28,9 +28,11 @@ const QString kColumns = QStringLiteral(
         // Schema version 7.
         "preset, "
         // Schema version 8.
-        "output_targets");
+        "output_targets, "
+        // Schema version 9.
+        "batch_id");
 // Read after kColumns, never written by save(): only claims and take-overs change it.
-constexpr int kGenerationColumn = 37;
+constexpr int kGenerationColumn = 38;
 
 qint64 nowMs()
 {
@@ -84,6 +86,7 @@ Job jobFromQuery(const QSqlQuery &query)
     job.notifyEvents = query.value(c++).toString().split(u',', Qt::SkipEmptyParts);
     job.preset = query.value(c++).toString();
     job.outputTargets = outputTargetsFromJson(query.value(c++).toByteArray());
+    job.batchId = query.value(c++).toString();
     return job;
 }
 
@@ -210,7 +213,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
     if (insert) {
         query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
                       + QStringLiteral(", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     } else {
         query.prepare(QStringLiteral(
                 "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
@@ -219,7 +222,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
                 "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
                 "started_at = ?, finished_at = ?, updated_at = ?, idempotency_owner = ?, idempotency_key = ?, "
                 "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, notify_url = ?, notify_events = ?, "
-                "preset = ?, output_targets = ? WHERE id = ?")
+                "preset = ?, output_targets = ?, batch_id = ? WHERE id = ?")
                       + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     }
     // A null QString binds as SQL NULL; the text columns hold "" for "none".
@@ -263,6 +266,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
     query.addBindValue(text(job.notifyEvents.join(u',')));
     query.addBindValue(text(job.preset));
     query.addBindValue(text(QString::fromUtf8(outputTargetsToJson(job.outputTargets))));
+    query.addBindValue(text(job.batchId));
     if (insert) {
         query.addBindValue(text(m_node));
     } else {

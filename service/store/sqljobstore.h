@@ -69,6 +69,11 @@ public:
     QList<WebhookDelivery> deliveries(const QString &job) override;
     std::optional<WebhookDelivery> delivery(const QString &id) override;
     bool redeliver(const QString &id, const QDateTime &now) override;
+    // sqljobstorebatches.cpp
+    bool saveBatch(const Batch &batch, const std::optional<WebhookDelivery> &delivery) override;
+    std::optional<Batch> loadBatch(const QString &id) override;
+    std::optional<Batch> findBatch(const QString &owner, const QString &batchId) override;
+    QList<Batch> unfinishedBatches() override;
     qint64 pendingDeliveries() override;
     qint64 failingWebhookEndpoints() override;
 
@@ -135,6 +140,7 @@ private:
     // wants one (WebhookOutbox::entryFor). sqljobstorewebhooks.cpp
     bool writeOutbox(const Job &job, std::optional<JobStatus> previous);
     QList<WebhookDelivery> selectDeliveries(const QString &where, const QVariantList &bindings);
+    QList<Batch> selectBatches(const QString &where, const QVariantList &bindings);
 };
 
 } // namespace Mediaforge

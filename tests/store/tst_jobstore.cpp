@@ -12,6 +12,7 @@
 #include "sqlitejobstore.h"
 
 #include <QCryptographicHash>
+#include <QJsonObject>
 #include <QFile>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -458,6 +459,52 @@ private slots:
         QCOMPARE(m_store->inputBytesSince(QStringLiteral("alice"), at(3)), expected);
         QCOMPARE(m_store->inputBytesSince(QStringLiteral("alice"), at(0)).size(), 2);
         QVERIFY(m_store->inputBytesSince(QStringLiteral("carol"), at(0)).isEmpty());
+    }
+
+    void batchRowsRoundTripAndTheirEndIsStoredWithItsWebhook_data() { implementations(); }
+    void batchRowsRoundTripAndTheirEndIsStoredWithItsWebhook()
+    {
+        Job item = makeJob(2);
+        item.batchId = QStringLiteral("spring");
+        QVERIFY(m_store->insert(item));
+        QCOMPARE(m_store->load(item.id)->batchId, QStringLiteral("spring"));
+
+        Batch batch;
+        batch.id = QStringLiteral("b00000000000000000000001");
+        batch.batchId = QStringLiteral("spring");
+        batch.owner = QStringLiteral("alice");
+        batch.createdAt = at(2);
+        batch.notifyUrl = QStringLiteral("https://hooks.example/x");
+        batch.items.append(BatchItem{item.id, QStringLiteral("spring:0"), QString(), 0, QJsonObject()});
+        QVERIFY(m_store->saveBatch(batch, std::nullopt));
+        QCOMPARE(m_store->unfinishedBatches().size(), 1);
+        QCOMPARE(m_store->findBatch(QStringLiteral("alice"), QStringLiteral("spring"))->id, batch.id);
+        QVERIFY(!m_store->findBatch(QStringLiteral("bob"), QStringLiteral("spring")));
+
+        // The end: item state, result and the webhook in one write; never unfinished again.
+        batch.items[0].status = QStringLiteral("completed");
+        batch.items[0].outputBytes = 42;
+        batch.items[0].result = QJsonObject{{QStringLiteral("status"), QStringLiteral("completed")}};
+        batch.finishedAt = at(3);
+        WebhookDelivery delivery;
+        delivery.id = QStringLiteral("whd_batchtest");
+        delivery.job = batch.id;
+        delivery.owner = batch.owner;
+        delivery.url = batch.notifyUrl;
+        delivery.event = QStringLiteral("batch.completed");
+        delivery.snapshot = "{}";
+        delivery.createdAt = delivery.retryFrom = delivery.nextAttemptAt = at(3);
+        QVERIFY(m_store->saveBatch(batch, delivery));
+        QVERIFY(m_store->unfinishedBatches().isEmpty());
+        const std::optional<Batch> loaded = m_store->loadBatch(batch.id);
+        QVERIFY(loaded && loaded->isFinished());
+        QCOMPARE(loaded->items.size(), 1);
+        QCOMPARE(loaded->items[0].status, QStringLiteral("completed"));
+        QCOMPARE(loaded->outputBytes(), qint64(42));
+        QCOMPARE(loaded->notifyUrl, batch.notifyUrl);
+        const QList<WebhookDelivery> deliveries = m_store->deliveries(batch.id);
+        QCOMPARE(deliveries.size(), 1);
+        QCOMPARE(deliveries[0].event, QStringLiteral("batch.completed"));
     }
 
     void maxSequenceIsTheHighestStored_data() { implementations(); }
