@@ -598,6 +598,8 @@ void JobManager::schedule()
             continue;
         }
         Job *job = mutableJob(claimed->id);
+        if (!job)
+            job = takeBackLent(*claimed);
         if (!job || job->status != JobStatus::Queued) {
             qCWarning(lcJobs) << "the store handed out job" << claimed->id << "that this instance does not hold queued";
             continue;

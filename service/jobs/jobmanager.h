@@ -313,6 +313,10 @@ private:
     void startPull(Job record, const QString &holder, int slot);
     void pullInput(const QString &id, int index);
     void pullFailed(const QString &id, const Error &error);
+    // A job this node lent (another node claimed it to pull its inputs) that the store hands
+    // out here again because that node's pull failed: back into memory, queued, its inputs
+    // still here. Null when the job is not lent here.
+    Job *takeBackLent(const Job &claimed);
     // jobmanagerleases.cpp: leases on a store that several nodes share.
     void startLeases();
     void heartbeat();

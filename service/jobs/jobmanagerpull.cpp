@@ -194,6 +194,30 @@ bool JobManager::lendAway(const QString &id)
     return true;
 }
 
+Job *JobManager::takeBackLent(const Job &claimed)
+{
+    const auto it = m_lent.find(claimed.id);
+    if (it == m_lent.end())
+        return nullptr;
+    // The heartbeat lends a job as soon as the store names another node as its holder, which
+    // it does for the whole of that node's pull; a pull that then fails hands it back here.
+    Job job = std::move(it->second);
+    m_lent.erase(it);
+    job.status = JobStatus::Queued;
+    job.stage = JobStage::Queued;
+    job.attempts = std::max(job.attempts, claimed.attempts);
+    forgetForeign(job.id);
+    const QString id = job.id;
+    // Not admit(): the job was counted when it arrived here the first time.
+    m_jobs.emplace(id, std::move(job));
+    remember(m_jobs.at(id));
+    auto runtime = std::make_shared<Runtime>();
+    runtime->stageClock.start();
+    m_runtimes.insert(id, runtime);
+    qCInfo(lcJobs).noquote() << jobFields(m_jobs.at(id)) << "handed back by the node that claimed it; its inputs are still here";
+    return &m_jobs.at(id);
+}
+
 void JobManager::releaseLent(const QString &id)
 {
     const auto it = m_lent.find(id);
