@@ -46,8 +46,9 @@ constexpr std::array kCodeNames{
     CodeName{ErrorCode::Interrupted, "INTERRUPTED"},
     CodeName{ErrorCode::NodeLost, "NODE_LOST"},
     CodeName{ErrorCode::QuotaExceeded, "QUOTA_EXCEEDED"},
+    CodeName{ErrorCode::OutputUploadFailed, "OUTPUT_UPLOAD_FAILED"},
 };
-static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::QuotaExceeded) + 1,
+static_assert(kCodeNames.size() == static_cast<size_t>(ErrorCode::OutputUploadFailed) + 1,
               "every ErrorCode needs its wire name");
 } // namespace
 

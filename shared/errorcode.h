@@ -52,6 +52,8 @@ enum class ErrorCode {
     // A quota of the owner's tokens-file line (docs/security.md): unfinished jobs, the largest
     // input, input bytes a day.
     QuotaExceeded,
+    // An output could not be put to its `output_targets` URL (after every attempt).
+    OutputUploadFailed,
 };
 
 QString errorCodeName(ErrorCode code);

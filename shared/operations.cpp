@@ -1006,6 +1006,16 @@ QList<Operation> allOperations()
     return operations;
 }
 
+int expectedOutputCount(Operation operation, const QJsonObject &options)
+{
+    if (operation == Operation::Probe)
+        return 0;
+    if (operation == Operation::Thumbnail && options.contains(QStringLiteral("count"))
+        && !options.contains(QStringLiteral("tile")))
+        return options.value(QStringLiteral("count")).toInt(1);
+    return 1;
+}
+
 Result<QJsonObject> validateOptions(Operation operation, const QJsonObject &options)
 {
     const Schema &schema = schemaOf(operation);

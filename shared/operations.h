@@ -55,6 +55,10 @@ QList<Operation> allOperations();
 // `details` is an array of {"path": "options.crf", "message": "..."}, one per offending field,
 // and whose message names the first of them.
 Result<QJsonObject> validateOptions(Operation operation, const QJsonObject &options);
+// How many output files a job of `operation` with these (normalized) options delivers: 0 for
+// probe, `count` for a thumbnail series without a contact sheet, 1 otherwise. `output_targets`
+// must name exactly that many.
+int expectedOutputCount(Operation operation, const QJsonObject &options);
 
 // For the CLI's `--option key=value`: turns the text into the JSON type the schema wants
 // (number, bool, string, or JSON for objects/arrays), or VALIDATION_ERROR naming the path.

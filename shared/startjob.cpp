@@ -70,6 +70,86 @@ void parseInput(const QJsonValue &value, const QString &path, QList<StartJobRequ
     inputs.append(input);
 }
 
+// Headers the service sets itself (the pinned Host, the file's length) or that describe the
+// connection rather than the object: a client value would contradict the request we send.
+bool isReservedTargetHeader(const QString &name)
+{
+    static const QStringList reserved{
+            QStringLiteral("host"), QStringLiteral("content-length"), QStringLiteral("transfer-encoding"),
+            QStringLiteral("connection"), QStringLiteral("keep-alive"), QStringLiteral("proxy-connection"),
+            QStringLiteral("upgrade"), QStringLiteral("te"), QStringLiteral("trailer"), QStringLiteral("expect"),
+            QStringLiteral("proxy-authorization")};
+    return reserved.contains(name.toLower());
+}
+
+void parseOutputTarget(const QJsonValue &value, const QString &path, QList<StartJobRequest::OutputTarget> &targets,
+                       Issues &issues)
+{
+    if (!value.isObject()) {
+        issues.add(path, QStringLiteral("must be an object with \"upload_url\""));
+        return;
+    }
+    const QJsonObject object = value.toObject();
+    StartJobRequest::OutputTarget target;
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (it.key() != QLatin1StringView("upload_url") && it.key() != QLatin1StringView("method")
+            && it.key() != QLatin1StringView("headers"))
+            issues.add(path + u'.' + it.key(), QStringLiteral("unknown field"));
+    }
+    const QJsonValue url = object.value(QStringLiteral("upload_url"));
+    // Messages never quote the URL or a header value: they are credentials.
+    if (!url.isString() || url.toString().isEmpty() || url.toString().size() > StartJobRequest::kMaxTargetUrl) {
+        issues.add(path + QStringLiteral(".upload_url"), QStringLiteral("must be a URL of at most 8192 characters"));
+    } else {
+        target.url = QUrl(url.toString(), QUrl::StrictMode);
+        if (!target.url.isValid() || target.url.isRelative() || target.url.host().isEmpty())
+            issues.add(path + QStringLiteral(".upload_url"), QStringLiteral("is not a valid absolute URL"));
+        else if (target.url.scheme() != QLatin1StringView("http") && target.url.scheme() != QLatin1StringView("https"))
+            issues.add(path + QStringLiteral(".upload_url"), QStringLiteral("must be http or https"));
+    }
+    if (object.contains(QStringLiteral("method"))) {
+        // Presigned POST (S3's browser form upload) needs a multipart form, not the file as the
+        // body: only PUT is offered, which every provider presigns.
+        if (object.value(QStringLiteral("method")).toString() != QLatin1StringView("PUT"))
+            issues.add(path + QStringLiteral(".method"), QStringLiteral("must be \"PUT\""));
+    }
+    if (object.contains(QStringLiteral("headers"))) {
+        const QJsonValue headers = object.value(QStringLiteral("headers"));
+        static const QRegularExpression token(QStringLiteral("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"));
+        if (!headers.isObject() || headers.toObject().size() > StartJobRequest::kMaxTargetHeaders) {
+            issues.add(path + QStringLiteral(".headers"), QStringLiteral("must be an object of at most 32 headers"));
+        } else {
+            const QJsonObject map = headers.toObject();
+            for (auto it = map.begin(); it != map.end(); ++it) {
+                const QString name = it.key();
+                const QString where = path + QStringLiteral(".headers.") + name.left(StartJobRequest::kMaxTargetHeaderName);
+                if (name.size() > StartJobRequest::kMaxTargetHeaderName || !token.match(name).hasMatch()) {
+                    issues.add(where, QStringLiteral("is not a valid header name"));
+                    continue;
+                }
+                if (isReservedTargetHeader(name)) {
+                    issues.add(where, QStringLiteral("is set by the service and may not be given"));
+                    continue;
+                }
+                const QString text = it.value().toString();
+                bool clean = it.value().isString() && text.size() <= StartJobRequest::kMaxTargetHeaderValue;
+                for (const QChar c : text) {
+                    if (c.unicode() < 0x20 && c != u'\t')
+                        clean = false;
+                    if (c.unicode() == 0x7f || c.unicode() > 0xff)
+                        clean = false;
+                }
+                if (!clean) {
+                    issues.add(where, QStringLiteral("must be a string of at most 4096 visible Latin-1 characters"));
+                    continue;
+                }
+                target.headers.append({name.toLatin1(), text.toLatin1()});
+            }
+        }
+    }
+    targets.append(target);
+}
+
 // The longest notify_url taken: a webhook endpoint, not a place to carry data.
 constexpr qsizetype kMaxNotifyUrlLength = 2048;
 
@@ -279,6 +359,23 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
         }
     } else if (!concat && request.options.contains(QStringLiteral("file_count")) && issues.isEmpty()) {
         issues.add(QStringLiteral("options.file_count"), QStringLiteral("applies to concat only"));
+    }
+
+    if (message.contains(Field::OutputTargets) && issues.isEmpty()) {
+        const QJsonValue targets = message.value(Field::OutputTargets);
+        const int expected = expectedOutputCount(request.operation, request.options);
+        if (!targets.isArray()) {
+            issues.add(QStringLiteral("output_targets"), QStringLiteral("must be an array"));
+        } else if (targets.toArray().size() != expected) {
+            issues.add(QStringLiteral("output_targets"),
+                       expected == 0 ? QStringLiteral("%1 has no output file to upload").arg(operationName(request.operation))
+                                     : QStringLiteral("must name %1 target(s), one per output of this operation and options")
+                                               .arg(expected));
+        } else {
+            const QJsonArray array = targets.toArray();
+            for (qsizetype i = 0; i < array.size(); ++i)
+                parseOutputTarget(array.at(i), QStringLiteral("output_targets[%1]").arg(i), request.outputTargets, issues);
+        }
     }
 
     if (!issues.isEmpty())

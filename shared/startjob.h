@@ -35,6 +35,16 @@ struct StartJobRequest
     // Level 1: a retry with the same key by the same owner returns the job the first request
     // made instead of a second one. Empty: none given.
     QString idempotencyKey;
+    // Level 1: where each output goes instead of (or besides) the socket: one per output the
+    // operation and options imply, in delivery order. The URL and headers are credentials
+    // (presigned): never echoed beyond scheme://host/path.
+    struct OutputTarget
+    {
+        QUrl url;
+        QString method = QStringLiteral("PUT");
+        QList<std::pair<QByteArray, QByteArray>> headers;
+    };
+    QList<OutputTarget> outputTargets;
     // Level 1 webhooks: where state changes are POSTed (http/https; the service checks the
     // address), and which: status names, empty for the final state only.
     QUrl notifyUrl;
@@ -48,6 +58,11 @@ struct StartJobRequest
     static Result<StartJobRequest> fromJson(const QJsonObject &message);
     static bool isValidJobId(const QString &jobId);
     static bool isValidIdempotencyKey(const QString &key);
+    // Bounds of `output_targets` (docs/protocol.md).
+    static constexpr int kMaxTargetHeaders = 32;
+    static constexpr int kMaxTargetHeaderName = 128;
+    static constexpr int kMaxTargetHeaderValue = 4096;
+    static constexpr int kMaxTargetUrl = 8192;
 };
 
 // A `request_id` is echoed on every direct reply; it must be a string of at most 64 characters.

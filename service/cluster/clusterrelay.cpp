@@ -59,7 +59,7 @@ std::optional<JobEventKind> kindFromName(QStringView name)
 std::optional<JobStage> stageFromName(QStringView name)
 {
     for (JobStage stage : {JobStage::Uploading, JobStage::Downloading, JobStage::Queued, JobStage::Processing,
-                           JobStage::Finalizing}) {
+                           JobStage::Finalizing, JobStage::UploadingOutputs}) {
         if (name == jobStageName(stage))
             return stage;
     }

@@ -353,6 +353,14 @@ QList<Setting> settings()
     list.append({QStringLiteral("max-redirects"), QStringLiteral("MEDIAFORGE_MAX_REDIRECTS"), QString(),
                  QStringLiteral("n"), QStringLiteral("Redirects a URL download may follow."), QStringLiteral("5"),
                  intSetting(&Config::maxRedirects, 0, 20)});
+    list.append({QStringLiteral("output-upload-attempts"), QStringLiteral("MEDIAFORGE_OUTPUT_UPLOAD_ATTEMPTS"), QString(),
+                 QStringLiteral("n"),
+                 QStringLiteral("Tries to put each output to its output_targets URL (back-off 1 s, 2 s, 4 s, ... between them); then OUTPUT_UPLOAD_FAILED."),
+                 QStringLiteral("3"), intSetting(&Config::outputUploadAttempts, 1, 10)});
+    list.append({QStringLiteral("output-upload-timeout"), QStringLiteral("MEDIAFORGE_OUTPUT_UPLOAD_TIMEOUT"), QString(),
+                 QStringLiteral("seconds"),
+                 QStringLiteral("One output upload try fails when the target neither accepts bytes nor answers for this long."),
+                 QStringLiteral("60"), intSetting(&Config::outputUploadTimeoutSeconds, 1, 3600)});
     list.append({QStringLiteral("download-timeout"), QStringLiteral("MEDIAFORGE_DOWNLOAD_TIMEOUT"), QString(),
                  QStringLiteral("seconds"), QStringLiteral("Longest a URL download may take."), QStringLiteral("600"),
                  intSetting(&Config::downloadTimeoutSeconds, 1, 24 * 3600)});

@@ -64,6 +64,8 @@ struct Config
     int maxQueuedJobs = 1000;
     int ownerQueueSharePercent = 50;   // of maxQueuedJobs, per owner
     int maxRedirects = 5;
+    int outputUploadAttempts = 3;         // tries per output target (2xx ends them)
+    int outputUploadTimeoutSeconds = 60;  // no response or no progress for this long: the try fails
     int downloadTimeoutSeconds = 600;
     int maxConnections = 1000;
     int maxUnauthenticated = 256;             // connections before their authentication, overall

@@ -128,6 +128,8 @@ QString fileNameFromContentDisposition(const QByteArray &header)
     return extended.isEmpty() ? plain : extended;
 }
 
+} // namespace
+
 QByteArray hostHeader(const QUrl &url, const std::optional<QHostAddress> &literal)
 {
     QByteArray host;
@@ -144,6 +146,8 @@ QByteArray hostHeader(const QUrl &url, const std::optional<QHostAddress> &litera
         host += ':' + QByteArray::number(url.port());
     return host;
 }
+
+namespace {
 
 QString networkErrorName(QNetworkReply::NetworkError error)
 {

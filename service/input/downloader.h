@@ -21,6 +21,10 @@ class QTimer;
 
 namespace Mediaforge {
 
+// The Host header of a request pinned to a checked address: the URL's own host (a literal as
+// the C library reads it), and its port. Shared with OutputUploader.
+QByteArray hostHeader(const QUrl &url, const std::optional<QHostAddress> &literal);
+
 struct DownloadLimits
 {
     qint64 maxBytes = qint64(2) * 1024 * 1024 * 1024;

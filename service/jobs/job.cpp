@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::array kStatusNames{"awaiting_upload", "downloading", "queued", "processing",
                                   "completed", "failed", "cancelled"};
-constexpr std::array kStageNames{"uploading", "downloading", "queued", "processing", "finalizing"};
+constexpr std::array kStageNames{"uploading", "downloading", "queued", "processing", "finalizing", "uploading_outputs"};
 constexpr std::array kPriorityNames{"low", "normal", "high"};
 
 double seconds(const QDateTime &from, const QDateTime &to)
@@ -69,13 +69,23 @@ bool isFinished(JobStatus status)
     return status == JobStatus::Completed || status == JobStatus::Failed || status == JobStatus::Cancelled;
 }
 
+QString JobOutputTarget::redactedUrl() const
+{
+    return url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString(QUrl::FullyEncoded);
+}
+
 QJsonObject JobOutput::toJson() const
 {
-    return QJsonObject{{QStringLiteral("filename"), fileName},
+    QJsonObject object{{QStringLiteral("filename"), fileName},
                        {QStringLiteral("size_bytes"), size},
                        {QStringLiteral("mime"), mime},
                        {QStringLiteral("sha256"), sha256},
                        {QStringLiteral("metadata"), metadata.toOutputMetadata()}};
+    if (uploadStatus != 0)
+        object.insert(QStringLiteral("uploaded_to"), QJsonObject{{QStringLiteral("url"), uploadedTo},
+                                                                 {QStringLiteral("http_status"), uploadStatus},
+                                                                 {QStringLiteral("bytes"), size}});
+    return object;
 }
 
 QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
@@ -173,6 +183,16 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
         snapshot.insert(QString(Field::Error), error->toJson());
     if (upload && status == JobStatus::AwaitingUpload)
         snapshot.insert(QStringLiteral("uploads"), uploads);
+    if (!outputTargets.isEmpty()) {
+        QJsonArray targets;
+        for (const JobOutputTarget &target : outputTargets)
+            targets.append(QJsonObject{{QStringLiteral("url"), target.redactedUrl()}, {QStringLiteral("method"), target.method}});
+        snapshot.insert(QString(Field::OutputTargets), targets);
+    }
+    if (stage == JobStage::UploadingOutputs && status == JobStatus::Processing) {
+        snapshot.insert(QString(Field::Bytes), progress.bytes);
+        snapshot.insert(QString(Field::TotalBytes), progress.totalBytes);
+    }
     if (graceUntil.isValid())
         snapshot.insert(QStringLiteral("reconnect_until"), graceUntil.toString(Qt::ISODateWithMs));
     if (includeOwner) {

@@ -17,7 +17,7 @@
 namespace Mediaforge {
 
 enum class JobStatus { AwaitingUpload, Downloading, Queued, Processing, Completed, Failed, Cancelled };
-enum class JobStage { Uploading, Downloading, Queued, Processing, Finalizing };
+enum class JobStage { Uploading, Downloading, Queued, Processing, Finalizing, UploadingOutputs };
 enum class JobPriority { Low, Normal, High };
 
 QString jobStatusName(JobStatus status);
@@ -42,6 +42,17 @@ struct JobInput
     QString sha256;           // hex, once complete: hashed while the bytes arrived
 };
 
+// Where one output goes (`output_targets` of start_job). The URL and headers are credentials:
+// kept with the job so that a restart can still upload, shown only as redactedUrl().
+struct JobOutputTarget
+{
+    QUrl url;
+    QString method = QStringLiteral("PUT");
+    QList<std::pair<QByteArray, QByteArray>> headers;
+
+    QString redactedUrl() const;   // scheme://host[:port]/path, nothing else
+};
+
 struct JobOutput
 {
     QString path;             // inside the job directory
@@ -50,6 +61,9 @@ struct JobOutput
     QString mime;
     QString sha256;
     MediaInfo metadata;
+    // Put to its output target: where (redacted) and the answer's HTTP status; 0: not uploaded.
+    QString uploadedTo;
+    int uploadStatus = 0;
 
     QJsonObject toJson() const;
 };
@@ -96,6 +110,9 @@ struct Job
     QString idempotencyKey;
     QString idempotencyOwner;
     QString requestHash;
+    // One per output when the client gave `output_targets`: outputs are put there and the job
+    // completes only when each got a 2xx; none are pushed over the socket.
+    QList<JobOutputTarget> outputTargets;
     // The result cache (resultcache.h): whether this job may be answered from it and add to it
     // (start_job `cache`; in memory only, so a job recovered after a restart leaves the cache
     // alone), and whether it was answered from it.

@@ -57,6 +57,8 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.download.stallTimeout = std::chrono::seconds(config.stallSeconds);
     settings.download.totalTimeout = std::chrono::seconds(config.downloadTimeoutSeconds);
     settings.urlPolicy.allowPrivate = config.allowPrivateUrls;
+    settings.outputUpload.attempts = config.outputUploadAttempts;
+    settings.outputUpload.timeout = std::chrono::seconds(config.outputUploadTimeoutSeconds);
     settings.historyDays = config.historyDays;
     settings.maxAttempts = config.maxAttempts;
     settings.reconnectGrace = std::chrono::seconds(config.reconnectGraceSeconds);
@@ -256,6 +258,8 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     }
     if (auto refused = admitSubmit(request))
         return *refused;
+    if (auto refused = checkOutputTargets(request.outputTargets))
+        return *refused;
 
     Job job;
     job.id = newId();
@@ -274,6 +278,7 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     job.idempotencyKey = request.idempotencyKey;
     job.idempotencyOwner = request.idempotencyKey.isEmpty() ? QString() : request.idempotencyOwner;
     job.requestHash = requestHash;
+    job.outputTargets = request.outputTargets;
     job.useCache = request.useCache;
     job.notifyUrl = request.notifyUrl;
     job.notifyEvents = request.notifyEvents;
@@ -724,6 +729,10 @@ void JobManager::onRunnerFinished(const QString &id)
     job->outputs = runner->outputs();
     job->probeResult = runner->probeResult();
     addToCache(*job);
+    if (!job->outputTargets.isEmpty()) {
+        startOutputUploads(*job);
+        return;
+    }
     finishJob(*job, JobStatus::Completed, std::nullopt);
 }
 

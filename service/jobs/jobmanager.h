@@ -3,6 +3,7 @@
 
 #include "errorcode.h"
 #include "input/downloader.h"
+#include "input/outputuploader.h"
 #include "input/urlguard.h"
 #include "directorylock.h"
 #include "diskguard.h"
@@ -65,6 +66,7 @@ struct JobManagerSettings
     RunnerSettings runner;
     DownloadLimits download;
     UrlPolicy urlPolicy;
+    OutputUploadLimits outputUpload;
     CacheSettings cache;               // off unless a directory, a size and the ffmpeg version are set
     // The clock of the daily quota (tests move it to the next day); null: the real one.
     std::function<QDateTime()> quotaClock;
@@ -88,6 +90,7 @@ struct SubmitRequest
     bool tokenOwner = false;       // the owner is a token's name, not the connection
     QString idempotencyKey;        // level 1, optional: a retry with it returns the same job
     QString idempotencyOwner;      // the name the key counts for (all local clients share one)
+    QList<JobOutputTarget> outputTargets;   // level 1: where each output is put (credentials)
     bool useCache = true;          // start_job `cache`
     QString notifyUrl;             // level 1 webhooks: checked by the caller (URL guard, secret)
     QStringList notifyEvents;      // status names; empty: the final state only
@@ -281,6 +284,9 @@ private:
     void startProcessing(Job &job, int slot);
     void releaseSlotForFinalizing(const QString &id);
     void onRunnerFinished(const QString &id);
+    // jobmanageroutputs.cpp: output_targets, checked at submit and put after the run.
+    std::optional<Error> checkOutputTargets(const QList<JobOutputTarget> &targets) const;
+    void startOutputUploads(Job &job);
     void onProcessingProgress(const QString &id, const FfmpegProgress &progress, double expected);
     void setStage(Job &job, JobStatus status, JobStage stage, bool persisted = false);
     void updateProgress(Job &job);

@@ -47,6 +47,7 @@ struct JobManager::Runtime
     QPointer<Downloader> downloader;
     int downloadIndex = -1;
     QPointer<JobRunner> runner;
+    QPointer<OutputUploader> uploader;
     int slot = -1;
     bool finalizingOffSlot = false;  // probing and hashing its outputs after giving its slot back
     QTimer *uploadStallTimer = nullptr;
@@ -73,6 +74,13 @@ struct JobManager::Runtime
                 delete downloader;
             else
                 downloader->deleteLater();
+        }
+        if (uploader) {
+            uploader->cancel();
+            if (shuttingDown)
+                delete uploader;
+            else
+                uploader->deleteLater();
         }
         if (runner) {
             if (shuttingDown) {

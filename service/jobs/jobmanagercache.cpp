@@ -41,6 +41,11 @@ bool JobManager::answerFromCache(Job &job)
     job.startedAt = job.inputCompletedAt;
     m_disk.directoryChanged(job.directory);
     qCInfo(lcJobs).noquote() << jobFields(job) << "answered from the result cache";
+    // Cached files still have to reach the client's output_targets before the job completes.
+    if (!job.outputTargets.isEmpty()) {
+        startOutputUploads(job);
+        return true;
+    }
     finishJob(job, JobStatus::Completed, std::nullopt);
     return true;
 }

@@ -508,6 +508,13 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
         // Without tokens every local client is an admin already: they share one key space.
         submit.idempotencyOwner = submit.tokenOwner ? m_owner : QStringLiteral("local");
     }
+    if (!request.outputTargets.isEmpty() && m_level < 1) {
+        sendError(Error(ErrorCode::ValidationError, QStringLiteral("output_targets needs protocol level 1")), echoJobId,
+                  requestId);
+        return;
+    }
+    for (const StartJobRequest::OutputTarget &target : request.outputTargets)
+        submit.outputTargets.append(JobOutputTarget{target.url, target.method, target.headers});
     if (!request.notifyUrl.isEmpty()) {
         if (const auto refused = checkNotifyUrl(request.notifyUrl)) {
             sendError(*refused, echoJobId, requestId);

@@ -142,6 +142,7 @@ void Session::sendProgress(const Job &job)
     switch (job.stage) {
     case JobStage::Uploading:
     case JobStage::Downloading:
+    case JobStage::UploadingOutputs:
         progress.insert(QString(Field::Bytes), p.bytes);
         if (p.totalBytes >= 0)
             progress.insert(QString(Field::TotalBytes), p.totalBytes);
@@ -234,7 +235,12 @@ void Session::sendCompleted(const Job &job)
     completed.insert(QString(Field::Message), QStringLiteral("Job completed successfully"));
     // Another node ran it and holds its outputs: no chunks follow here (docs/scaling.md).
     const bool elsewhere = isElsewhere(job);
-    completed.insert(QString(Field::DeliveryMethod), elsewhere ? QStringLiteral("fetch") : QStringLiteral("binary"));
+    // Outputs put to the client's output_targets are not pushed here too; fetch_output still
+    // serves them while they are retained (detach).
+    const bool uploaded = !job.outputTargets.isEmpty();
+    completed.insert(QString(Field::DeliveryMethod), uploaded ? QStringLiteral("upload")
+                                                     : elsewhere ? QStringLiteral("fetch")
+                                                                 : QStringLiteral("binary"));
     if (!job.outputs.isEmpty()) {
         completed.insert(QString(Field::OutputMetadata), job.outputs.constFirst().metadata.toOutputMetadata());
         QJsonArray outputs;
@@ -251,8 +257,10 @@ void Session::sendCompleted(const Job &job)
     if (job.cached && m_level >= 1)
         completed.insert(QStringLiteral("cached"), true);
     send(completed);
-    if (job.outputs.isEmpty() || elsewhere) {
+    if (job.outputs.isEmpty() || elsewhere || uploaded) {
         m_jobs.remove(job.id);
+        if (uploaded && !elsewhere)
+            m_context.manager->releaseOutputs(job.id);
         return;
     }
     m_sender->enqueue(OutputSender::Delivery{job.id, job.jobId, job.outputs, -1, m_level >= 1, QJsonValue()});

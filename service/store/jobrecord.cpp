@@ -68,9 +68,46 @@ QList<JobOutput> outputsFromJson(const QByteArray &json)
         output.mime = object.value(QStringLiteral("mime")).toString();
         output.sha256 = object.value(QStringLiteral("sha256")).toString();
         output.metadata = MediaInfo::fromOutputMetadata(object.value(QStringLiteral("metadata")).toObject());
+        const QJsonObject uploaded = object.value(QStringLiteral("uploaded_to")).toObject();
+        output.uploadedTo = uploaded.value(QStringLiteral("url")).toString();
+        output.uploadStatus = uploaded.value(QStringLiteral("http_status")).toInt();
         outputs.append(output);
     }
     return outputs;
+}
+
+QByteArray outputTargetsToJson(const QList<JobOutputTarget> &targets)
+{
+    if (targets.isEmpty())
+        return QByteArray();
+    QJsonArray array;
+    for (const JobOutputTarget &target : targets) {
+        QJsonArray headers;
+        for (const auto &[name, value] : target.headers)
+            headers.append(QJsonArray{QString::fromLatin1(name), QString::fromLatin1(value)});
+        array.append(QJsonObject{{QStringLiteral("url"), target.url.toString(QUrl::FullyEncoded)},
+                                 {QStringLiteral("method"), target.method},
+                                 {QStringLiteral("headers"), headers}});
+    }
+    return QJsonDocument(array).toJson(QJsonDocument::Compact);
+}
+
+QList<JobOutputTarget> outputTargetsFromJson(const QByteArray &json)
+{
+    QList<JobOutputTarget> targets;
+    const QJsonArray array = QJsonDocument::fromJson(json).array();
+    for (const QJsonValue &value : array) {
+        const QJsonObject object = value.toObject();
+        JobOutputTarget target;
+        target.url = QUrl(object.value(QStringLiteral("url")).toString(), QUrl::StrictMode);
+        target.method = object.value(QStringLiteral("method")).toString(QStringLiteral("PUT"));
+        for (const QJsonValue &header : object.value(QStringLiteral("headers")).toArray()) {
+            const QJsonArray pair = header.toArray();
+            target.headers.append({pair.at(0).toString().toLatin1(), pair.at(1).toString().toLatin1()});
+        }
+        targets.append(target);
+    }
+    return targets;
 }
 
 QVariant errorToJson(const std::optional<Error> &error)

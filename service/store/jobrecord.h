@@ -18,6 +18,9 @@ QByteArray inputsToJson(const QList<JobInput> &inputs);
 QList<JobInput> inputsFromJson(const QByteArray &json);
 QByteArray outputsToJson(const QList<JobOutput> &outputs);
 QList<JobOutput> outputsFromJson(const QByteArray &json);
+// Credentials (presigned URLs, headers): stored whole so that a restart can still upload.
+QByteArray outputTargetsToJson(const QList<JobOutputTarget> &targets);   // "" for none
+QList<JobOutputTarget> outputTargetsFromJson(const QByteArray &json);
 QVariant errorToJson(const std::optional<Error> &error);   // NULL when none
 std::optional<Error> errorFromJson(const QVariant &json);
 QByteArray objectToJson(const QJsonObject &object);

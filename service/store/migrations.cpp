@@ -17,6 +17,7 @@ const QList<Migration> &jobStoreMigrations()
             {5, "cancels asked for on another node; ffmpeg command and stderr", &migration0005},
             {6, "webhooks: notify settings of jobs, the delivery outbox", &migration0006},
             {7, "the preset a job was started by", &migration0007},
+            {8, "output targets (presigned upload URLs) of start_job", &migration0008},
     };
     return list;
 }

@@ -38,5 +38,6 @@ QString migration0004(QSqlDatabase &database, SqlDialect dialect);
 QString migration0005(QSqlDatabase &database, SqlDialect dialect);
 QString migration0006(QSqlDatabase &database, SqlDialect dialect);
 QString migration0007(QSqlDatabase &database, SqlDialect dialect);
+QString migration0008(QSqlDatabase &database, SqlDialect dialect);
 
 } // namespace Mediaforge

@@ -26,9 +26,11 @@ const QString kColumns = QStringLiteral(
         // Schema version 6.
         "notify_url, notify_events, "
         // Schema version 7.
-        "preset");
+        "preset, "
+        // Schema version 8.
+        "output_targets");
 // Read after kColumns, never written by save(): only claims and take-overs change it.
-constexpr int kGenerationColumn = 36;
+constexpr int kGenerationColumn = 37;
 
 qint64 nowMs()
 {
@@ -54,7 +56,7 @@ Job jobFromQuery(const QSqlQuery &query)
     job.status = jobStatusFromName(query.value(c++).toString()).value_or(JobStatus::Failed);
     const QString stage = query.value(c++).toString();
     for (JobStage candidate : {JobStage::Uploading, JobStage::Downloading, JobStage::Queued, JobStage::Processing,
-                               JobStage::Finalizing}) {
+                               JobStage::Finalizing, JobStage::UploadingOutputs}) {
         if (jobStageName(candidate) == stage)
             job.stage = candidate;
     }
@@ -81,6 +83,7 @@ Job jobFromQuery(const QSqlQuery &query)
     job.notifyUrl = query.value(c++).toString();
     job.notifyEvents = query.value(c++).toString().split(u',', Qt::SkipEmptyParts);
     job.preset = query.value(c++).toString();
+    job.outputTargets = outputTargetsFromJson(query.value(c++).toByteArray());
     return job;
 }
 
@@ -207,7 +210,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
     if (insert) {
         query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
                       + QStringLiteral(", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     } else {
         query.prepare(QStringLiteral(
                 "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
@@ -216,7 +219,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
                 "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
                 "started_at = ?, finished_at = ?, updated_at = ?, idempotency_owner = ?, idempotency_key = ?, "
                 "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, notify_url = ?, notify_events = ?, "
-                "preset = ? WHERE id = ?")
+                "preset = ?, output_targets = ? WHERE id = ?")
                       + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     }
     // A null QString binds as SQL NULL; the text columns hold "" for "none".
@@ -259,6 +262,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
     query.addBindValue(text(job.notifyUrl));
     query.addBindValue(text(job.notifyEvents.join(u',')));
     query.addBindValue(text(job.preset));
+    query.addBindValue(text(QString::fromUtf8(outputTargetsToJson(job.outputTargets))));
     if (insert) {
         query.addBindValue(text(m_node));
     } else {

@@ -39,7 +39,8 @@ void TestProtocol::errorCodesRoundTripAndKeepTheirLevel0Names()
 {
     for (ErrorCode code : allErrorCodes())
         QCOMPARE(errorCodeFromName(errorCodeName(code)), code);
-    QCOMPARE(allErrorCodes().size(), 33);
+    QCOMPARE(allErrorCodes().size(), 34);
+    QCOMPARE(errorCodeName(ErrorCode::OutputUploadFailed), QStringLiteral("OUTPUT_UPLOAD_FAILED"));
     QCOMPARE(errorCodeName(ErrorCode::NodeLost), QStringLiteral("NODE_LOST"));
     QCOMPARE(errorCodeName(ErrorCode::QuotaExceeded), QStringLiteral("QUOTA_EXCEEDED"));
     QCOMPARE(errorCodeName(ErrorCode::JobCancelled), QStringLiteral("JOB_CANCELLED"));
@@ -114,6 +115,22 @@ void TestProtocol::startJobAcceptsTheProtocolShapes()
             R"({"operation":"concat","inputs":[{"source":"url","url":"http://a.example/1.mp4"},{"source":"url","url":"http://a.example/2.mp4"}]})"));
     QVERIFY(concatUrls.ok());
     QCOMPARE(concatUrls->inputs.size(), 2);
+
+    // One target per output: a thumbnail series of 2 takes 2, in order, headers kept as given.
+    const auto targets = StartJobRequest::fromJson(json(
+            R"({"operation":"thumbnail","input":{"source":"upload"},"options":{"count":2},"output_targets":[{"upload_url":"https://b.example/1.jpg?X-Amz-Signature=s","headers":{"Content-Type":"image/jpeg"}},{"upload_url":"http://b.example/2.jpg","method":"PUT"}]})"));
+    QVERIFY2(targets.ok(), qPrintable(targets.ok() ? QString() : targets.error().message));
+    QCOMPARE(targets->outputTargets.size(), 2);
+    QCOMPARE(targets->outputTargets.at(0).url.query(), QStringLiteral("X-Amz-Signature=s"));
+    QCOMPARE(targets->outputTargets.at(0).headers.size(), 1);
+    QCOMPARE(targets->outputTargets.at(0).headers.at(0).first, QByteArray("Content-Type"));
+    QCOMPARE(targets->outputTargets.at(1).method, QStringLiteral("PUT"));
+    QCOMPARE(expectedOutputCount(Operation::Thumbnail, QJsonObject{{QStringLiteral("count"), 4}}), 4);
+    QCOMPARE(expectedOutputCount(Operation::Thumbnail,
+                                 QJsonObject{{QStringLiteral("count"), 4}, {QStringLiteral("tile"), QJsonObject()}}),
+             1);
+    QCOMPARE(expectedOutputCount(Operation::Probe, QJsonObject()), 0);
+    QCOMPARE(expectedOutputCount(Operation::Compress, QJsonObject()), 1);
 }
 
 void TestProtocol::startJobRefusalsNameTheField_data()
@@ -136,6 +153,14 @@ void TestProtocol::startJobRefusalsNameTheField_data()
     QTest::newRow("options not object") << QByteArray(R"({"operation":"probe","input":{"source":"upload"},"options":[1]})") << QStringLiteral("options");
     QTest::newRow("bad crf") << QByteArray(R"({"operation":"compress","input":{"source":"upload"},"options":{"crf":99}})") << QStringLiteral("options.crf");
     QTest::newRow("unknown option") << QByteArray(R"({"operation":"compress","input":{"source":"upload"},"options":{"ffmpeg_args":"-i /etc/passwd"}})") << QStringLiteral("options.ffmpeg_args");
+    QTest::newRow("too few output targets") << QByteArray(R"({"operation":"thumbnail","input":{"source":"upload"},"options":{"count":2},"output_targets":[{"upload_url":"https://b.example/1"}]})") << QStringLiteral("output_targets");
+    QTest::newRow("output targets for probe") << QByteArray(R"({"operation":"probe","input":{"source":"upload"},"output_targets":[{"upload_url":"https://b.example/1"}]})") << QStringLiteral("output_targets");
+    QTest::newRow("target scheme") << QByteArray(R"({"operation":"compress","input":{"source":"upload"},"output_targets":[{"upload_url":"file:///etc/passwd"}]})") << QStringLiteral("output_targets[0].upload_url");
+    QTest::newRow("target method") << QByteArray(R"({"operation":"compress","input":{"source":"upload"},"output_targets":[{"upload_url":"https://b.example/1","method":"POST"}]})") << QStringLiteral("output_targets[0].method");
+    QTest::newRow("target Host header") << QByteArray(R"({"operation":"compress","input":{"source":"upload"},"output_targets":[{"upload_url":"https://b.example/1","headers":{"host":"a"}}]})") << QStringLiteral("output_targets[0].headers.host");
+    QTest::newRow("target Content-Length") << QByteArray(R"({"operation":"compress","input":{"source":"upload"},"output_targets":[{"upload_url":"https://b.example/1","headers":{"Content-Length":"1"}}]})") << QStringLiteral("output_targets[0].headers.Content-Length");
+    QTest::newRow("target CRLF value") << QByteArray(R"({"operation":"compress","input":{"source":"upload"},"output_targets":[{"upload_url":"https://b.example/1","headers":{"x-a":"1\r\nx-b: 2"}}]})") << QStringLiteral("output_targets[0].headers.x-a");
+    QTest::newRow("target unknown field") << QByteArray(R"({"operation":"compress","input":{"source":"upload"},"output_targets":[{"upload_url":"https://b.example/1","acl":"public"}]})") << QStringLiteral("output_targets[0].acl");
     QTest::newRow("concat upload without count") << QByteArray(R"({"operation":"concat","input":{"source":"upload"}})") << QStringLiteral("options.file_count");
 }
 

@@ -155,7 +155,12 @@ private slots:
         video.height = 240;
         video.fps = 25;
         output.metadata.streams = {video};
+        output.uploadedTo = QStringLiteral("https://bucket.example/out/clip.mp4");
+        output.uploadStatus = 201;
         job.outputs = {output};
+        // Presigned targets are credentials a restart needs: kept whole, query and headers.
+        job.outputTargets = {JobOutputTarget{QUrl(QStringLiteral("https://bucket.example/out/clip.mp4?X-Amz-Signature=abc")),
+                                             QStringLiteral("PUT"), {{"Content-Type", "video/mp4"}}}};
         job.probeResult = QJsonObject{{QStringLiteral("format"), QJsonObject{{QStringLiteral("duration"), 2.0}}}};
         finish(job, JobStatus::Completed, 20, false);
         job.retained = true;
@@ -173,6 +178,10 @@ private slots:
         QCOMPARE(loaded->tokenOwner, false);
         QCOMPARE(loaded->attempts, 2);
         QCOMPARE(loaded->directory, job.directory);
+        QCOMPARE(loaded->outputTargets.size(), 1);
+        QCOMPARE(loaded->outputTargets.at(0).url, job.outputTargets.at(0).url);
+        QCOMPARE(loaded->outputTargets.at(0).headers, job.outputTargets.at(0).headers);
+        QCOMPARE(loaded->outputs.at(0).uploadStatus, 201);
         QCOMPARE(loaded->inputs.constFirst().path, job.inputs.constFirst().path);
         QCOMPARE(loaded->inputs.constFirst().bytes, qint64(1234));
         QVERIFY(loaded->inputs.constFirst().complete);

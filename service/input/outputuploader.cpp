@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "outputuploader.h"
+
+#include "downloader.h"
+#include "logging/logging.h"
+
+#include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QTimer>
+
+namespace Mediaforge {
+
+OutputUploader::OutputUploader(QNetworkAccessManager &network, HostResolver &resolver, UrlPolicy policy,
+                               OutputUploadLimits limits, QList<JobOutputTarget> targets, QList<JobOutput> outputs,
+                               QObject *parent)
+    : QObject(parent),
+      m_network(network),
+      m_resolver(resolver),
+      m_policy(std::move(policy)),
+      m_limits(limits),
+      m_targets(std::move(targets)),
+      m_outputs(std::move(outputs)),
+      m_timeout(new QTimer(this)),
+      m_retry(new QTimer(this))
+{
+    for (const JobOutput &output : std::as_const(m_outputs))
+        m_totalBytes += output.size;
+    m_timeout->setSingleShot(true);
+    m_timeout->setInterval(m_limits.timeout);
+    connect(m_timeout, &QTimer::timeout, this, [this] {
+        dropReply();
+        attemptFailed(0, QStringLiteral("no answer for %1 s").arg(double(m_limits.timeout.count()) / 1000.0));
+    });
+    m_retry->setSingleShot(true);
+    connect(m_retry, &QTimer::timeout, this, &OutputUploader::startAttempt);
+}
+
+OutputUploader::~OutputUploader()
+{
+    m_done = true;
+    dropReply();
+}
+
+void OutputUploader::start()
+{
+    if (m_targets.size() != m_outputs.size()) {
+        // The request promised one target per output; a run that made another count cannot
+        // be matched up, and guessing would put a file where the client did not ask.
+        finish(Error(ErrorCode::OutputUploadFailed,
+                     QStringLiteral("the job made %1 output(s) for %2 output target(s)").arg(m_outputs.size()).arg(m_targets.size()),
+                     QJsonObject{{QStringLiteral("outputs"), int(m_outputs.size())},
+                                 {QStringLiteral("targets"), int(m_targets.size())}}));
+        return;
+    }
+    m_index = 0;
+    m_attempt = 0;
+    startAttempt();
+}
+
+void OutputUploader::cancel()
+{
+    m_done = true;
+    m_retry->stop();
+    m_timeout->stop();
+    dropReply();
+}
+
+void OutputUploader::startAttempt()
+{
+    if (m_done)
+        return;
+    if (m_index >= m_outputs.size()) {
+        finish(std::nullopt);
+        return;
+    }
+    ++m_attempt;
+    const QUrl url = m_targets.at(m_index).url;
+    if (auto refused = checkUrlSyntax(url)) {
+        finish(*refused);
+        return;
+    }
+    const QString host = url.host();
+    if (const auto literal = hostLiteralAddress(host)) {
+        if (auto refused = checkAddresses(url, {*literal}, m_policy)) {
+            finish(*refused);
+            return;
+        }
+        send(*literal);
+        return;
+    }
+    m_timeout->start();
+    m_resolver.lookup(host, this, [this, url](QList<QHostAddress> addresses, QString error) {
+        if (m_done)
+            return;
+        if (addresses.isEmpty()) {
+            m_timeout->stop();
+            attemptFailed(0, QStringLiteral("cannot resolve the host: %1").arg(error));
+            return;
+        }
+        // Checked again at every try: the name may point elsewhere by now.
+        if (auto refused = checkAddresses(url, addresses, m_policy)) {
+            m_timeout->stop();
+            finish(*refused);
+            return;
+        }
+        send(addresses.constFirst());
+    });
+}
+
+void OutputUploader::send(const QHostAddress &address)
+{
+    const JobOutputTarget &target = m_targets.at(m_index);
+    const JobOutput &output = m_outputs.at(m_index);
+    auto *file = new QFile(output.path);
+    if (!file->open(QIODevice::ReadOnly)) {
+        delete file;
+        finish(Error(ErrorCode::InternalError, QStringLiteral("output %1 cannot be read for its upload").arg(m_index)));
+        return;
+    }
+    const auto literal = hostLiteralAddress(target.url.host());
+    QUrl pinned = target.url;
+    pinned.setUserInfo({});
+    pinned.setFragment({});
+    pinned.setHost(address.toString());
+    QNetworkRequest request(pinned);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
+    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    request.setAttribute(QNetworkRequest::AuthenticationReuseAttribute, QNetworkRequest::Manual);
+    // A presigned PUT signs Content-Type only when the client named one: no default of ours.
+    for (const auto &[name, value] : target.headers)
+        request.setRawHeader(name, value);
+    request.setRawHeader("Host", hostHeader(target.url, literal));
+    request.setHeader(QNetworkRequest::ContentLengthHeader, file->size());
+    if (!literal && target.url.scheme() == u"https")
+        request.setPeerVerifyName(QString::fromLatin1(QUrl::toAce(target.url.host())));
+
+    qCInfo(lcInput).noquote() << "output" << m_index << "upload to" << target.redactedUrl() << "attempt" << m_attempt;
+    m_responseBytes = 0;
+    m_reply = m_network.sendCustomRequest(request, target.method.toLatin1(), file);
+    // The body is read while the reply lives: it goes with it.
+    file->setParent(m_reply);
+    m_reply->setReadBufferSize(m_limits.maxResponseBytes);
+    connect(m_reply, &QNetworkReply::uploadProgress, this, [this](qint64 sent, qint64) {
+        m_timeout->start();
+        emit progress(m_doneBytes + sent, m_totalBytes);
+    });
+    connect(m_reply, &QNetworkReply::readyRead, this, [this] {
+        m_timeout->start();
+        // The answer is only looked at for its status; its body is read and dropped, bounded.
+        m_responseBytes += m_reply->skip(m_reply->bytesAvailable());
+        if (m_responseBytes > m_limits.maxResponseBytes * 16) {
+            const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            dropReply();
+            attemptFailed(status, QStringLiteral("the answer is too long"));
+        }
+    });
+    connect(m_reply, &QNetworkReply::finished, this, &OutputUploader::onReplyFinished);
+    m_timeout->start();
+}
+
+void OutputUploader::onReplyFinished()
+{
+    QNetworkReply *reply = m_reply;
+    if (!reply)
+        return;
+    m_timeout->stop();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QString reason = reply->error() == QNetworkReply::NoError || status != 0 ? QString() : reply->errorString();
+    dropReply();
+    if (status >= 200 && status < 300) {
+        JobOutput &output = m_outputs[m_index];
+        output.uploadedTo = m_targets.at(m_index).redactedUrl();
+        output.uploadStatus = status;
+        m_doneBytes += output.size;
+        emit progress(m_doneBytes, m_totalBytes);
+        ++m_index;
+        m_attempt = 0;
+        startAttempt();
+        return;
+    }
+    attemptFailed(status, reason.isEmpty() ? QStringLiteral("HTTP %1").arg(status) : reason);
+}
+
+void OutputUploader::attemptFailed(int status, const QString &reason)
+{
+    if (m_done)
+        return;
+    qCInfo(lcInput).noquote() << "output" << m_index << "upload to" << m_targets.at(m_index).redactedUrl() << "attempt"
+                              << m_attempt << "failed:" << reason;
+    if (m_attempt < m_limits.attempts) {
+        m_retry->start(m_limits.backoff * (1 << (m_attempt - 1)));
+        return;
+    }
+    // The reason never quotes the URL: its query is a credential.
+    finish(Error(ErrorCode::OutputUploadFailed,
+                 QStringLiteral("output %1 could not be uploaded to %2 after %3 attempt(s): %4")
+                         .arg(m_index)
+                         .arg(m_targets.at(m_index).redactedUrl())
+                         .arg(m_attempt)
+                         .arg(reason),
+                 QJsonObject{{QStringLiteral("index"), m_index},
+                             {QStringLiteral("http_status"), status},
+                             {QStringLiteral("attempts"), m_attempt}}));
+}
+
+void OutputUploader::finish(std::optional<Error> error)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_timeout->stop();
+    m_retry->stop();
+    m_error = std::move(error);
+    emit finished();
+}
+
+void OutputUploader::dropReply()
+{
+    if (m_reply) {
+        QNetworkReply *reply = m_reply;
+        m_reply = nullptr;
+        reply->disconnect(this);
+        reply->abort();
+        reply->deleteLater();
+    }
+}
+
+} // namespace Mediaforge

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "errorcode.h"
+#include "jobs/job.h"
+#include "urlguard.h"
+
+#include <QElapsedTimer>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+
+#include <chrono>
+#include <optional>
+
+class QFile;
+class QNetworkAccessManager;
+class QNetworkReply;
+class QTimer;
+
+namespace Mediaforge {
+
+struct OutputUploadLimits
+{
+    int attempts = 3;
+    std::chrono::milliseconds timeout = std::chrono::seconds(60);   // silence (no bytes accepted, no answer)
+    std::chrono::milliseconds backoff = std::chrono::seconds(1);    // before the 2nd try; doubles after
+    qint64 maxResponseBytes = 64 * 1024;                            // of a target's answer, read and dropped
+};
+
+// Puts a job's outputs to its output targets, one after another: each file streamed from disk
+// (a QFile is the request body), to the address the URL guard checked (pinned, as downloads
+// are), no redirects. Any 2xx is success; anything else is retried with back-off, then the
+// whole upload fails with OUTPUT_UPLOAD_FAILED naming the output and the last status.
+class OutputUploader : public QObject
+{
+    Q_OBJECT
+
+public:
+    OutputUploader(QNetworkAccessManager &network, HostResolver &resolver, UrlPolicy policy, OutputUploadLimits limits,
+                   QList<JobOutputTarget> targets, QList<JobOutput> outputs, QObject *parent = nullptr);
+    ~OutputUploader() override;
+
+    void start();
+    void cancel();   // aborts the request in flight; finished() is not emitted
+
+    const std::optional<Error> &error() const { return m_error; }
+    // The outputs with uploadedTo / uploadStatus filled in (after success).
+    const QList<JobOutput> &outputs() const { return m_outputs; }
+
+signals:
+    void progress(qint64 sent, qint64 total);
+    void finished();
+
+private:
+    void startAttempt();
+    void send(const QHostAddress &address);
+    void onReplyFinished();
+    void attemptFailed(int status, const QString &reason);
+    void finish(std::optional<Error> error);
+    void dropReply();
+
+    QNetworkAccessManager &m_network;
+    HostResolver &m_resolver;
+    UrlPolicy m_policy;
+    OutputUploadLimits m_limits;
+    QList<JobOutputTarget> m_targets;
+    QList<JobOutput> m_outputs;
+    int m_index = 0;
+    int m_attempt = 0;
+    qint64 m_doneBytes = 0;       // of the outputs already uploaded
+    qint64 m_totalBytes = 0;
+    qint64 m_responseBytes = 0;
+    QPointer<QNetworkReply> m_reply;
+    QTimer *m_timeout = nullptr;
+    QTimer *m_retry = nullptr;
+    bool m_done = false;
+    std::optional<Error> m_error;
+};
+
+} // namespace Mediaforge
