@@ -85,11 +85,14 @@ HealthPanel::HealthPanel(ServiceSession *session, QWidget *parent)
     connect(m_workers, &QListWidget::itemClicked, m_workers, &QListWidget::itemActivated);
     layout->addWidget(m_workers);
 
-    auto *queueForm = new QFormLayout;
-    queueForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    m_queue = addRow(queueForm, tr("Queue"));
-    m_totals = addRow(queueForm, tr("Finished"));
-    layout->addLayout(queueForm);
+    m_queueForm = new QFormLayout;
+    m_queueForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    m_queue = addRow(m_queueForm, tr("Queue"));
+    m_totals = addRow(m_queueForm, tr("Finished"));
+    // Shown once the service sends webhook figures (get_stats `webhooks`).
+    m_webhooks = addRow(m_queueForm, tr("Webhooks"));
+    m_queueForm->setRowVisible(m_webhooks, false);
+    layout->addLayout(m_queueForm);
 
     // Shown only for a cluster of more than one node; it brings its own space above.
     m_nodes = new NodesPanel(m_session, this);
@@ -155,6 +158,11 @@ QString HealthPanel::workersText() const
 int HealthPanel::workerRows() const
 {
     return m_workers->count();
+}
+
+QString HealthPanel::webhooksText() const
+{
+    return m_webhooks->isVisibleTo(this) ? m_webhooks->text() : QString();
 }
 
 QString HealthPanel::workerRowText(int row) const
@@ -312,9 +320,43 @@ void HealthPanel::updateStats()
                                    locale.toString(counts.of(StatusGroup::Failed)),
                                    locale.toString(counts.of(StatusGroup::Cancelled))));
     m_connections->setText(stats.isEmpty() ? Format::unknown() : locale.toString(integer(stats, QLatin1StringView("connections"))));
+    updateWebhooks(stats.value(QLatin1StringView("webhooks")));
     for (QLabel *label : {m_queue, m_totals, m_connections})
         shade(label, live);
     updateChart();
+}
+
+void HealthPanel::updateWebhooks(const QJsonValue &value)
+{
+    // A service from before webhooks, or none heard from yet: no line rather than a dash.
+    if (!value.isObject()) {
+        m_queueForm->setRowVisible(m_webhooks, false);
+        return;
+    }
+    const QJsonObject webhooks = value.toObject();
+    const qint64 failing = integer(webhooks, QLatin1StringView("failing_endpoints"));
+    const qint64 pending = integer(webhooks, QLatin1StringView("pending"));
+    const qint64 givenUp = integer(webhooks, QLatin1StringView("failed"));
+    QStringList parts;
+    //: Notify URLs whose last webhook attempt failed (receivers down or refusing)
+    if (failing > 0)
+        parts.append(tr("%n endpoint(s) failing", nullptr, int(failing)));
+    parts.append(pending > 0 ? tr("%n pending", nullptr, int(pending)) : tr("none pending"));
+    //: Webhook deliveries given up after the retry window, since the service started
+    if (givenUp > 0)
+        parts.append(tr("%n given up", nullptr, int(givenUp)));
+    QString text = parts.join(QStringLiteral(" \u00b7 ")).toHtmlEscaped();
+    // Red when a receiver is failing: that is what the operator is to act on.
+    if (failing > 0 || givenUp > 0)
+        text = QStringLiteral("<span style=\"color:%1\">\u25cf</span> ").arg(Icons::groupColor(StatusGroup::Failed).name()) + text;
+    m_webhooks->setText(text);
+    m_webhooks->setToolTip(tr("Since the service started: %1 delivered, %2 retried, %3 given up; %4 requests open now")
+                                   .arg(integer(webhooks, QLatin1StringView("delivered")))
+                                   .arg(integer(webhooks, QLatin1StringView("retried")))
+                                   .arg(givenUp)
+                                   .arg(integer(webhooks, QLatin1StringView("in_flight"))));
+    m_queueForm->setRowVisible(m_webhooks, true);
+    shade(m_webhooks, m_session && m_session->isLive());
 }
 
 void HealthPanel::updateChart()

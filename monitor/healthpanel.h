@@ -5,6 +5,7 @@
 #include <QWidget>
 
 class QFormLayout;
+class QJsonValue;
 class QLabel;
 class QListWidget;
 class QTimer;
@@ -27,6 +28,8 @@ public:
     QString workersText() const;
     int workerRows() const;
     QString workerRowText(int row) const;
+    // The webhooks line (empty while the service sent no webhook figures).
+    QString webhooksText() const;
     ThroughputChart *chart() const { return m_chart; }
     NodesPanel *nodes() const { return m_nodes; }
 
@@ -38,6 +41,7 @@ private:
     void updateHealth();
     void updateStats();
     void updateChart();
+    void updateWebhooks(const QJsonValue &webhooks);
     QLabel *addRow(QFormLayout *form, const QString &label);
     // Greys a value that is not current (the service is away or not answering).
     void shade(QLabel *label, bool live) const;
@@ -52,6 +56,8 @@ private:
     QListWidget *m_workers;
     QLabel *m_queue;
     QLabel *m_totals;
+    QFormLayout *m_queueForm;
+    QLabel *m_webhooks;
     NodesPanel *m_nodes;
     ThroughputChart *m_chart;
     QTimer *m_clock;

@@ -3,6 +3,7 @@
 
 #include "format.h"
 #include "jobmodel.h"
+#include "servicesession.h"
 #include "statusicons.h"
 
 #include <QApplication>
@@ -72,6 +73,17 @@ QString fieldText(const QString &key, const QJsonValue &value)
     return StatusText::fieldValue(key, jsonValueText(value));
 }
 
+// While a delivery is pending (a receiver down, retried with back-off), how often the dialog
+// asks again: the retries themselves are seconds to an hour apart.
+constexpr int kDeliveryPollMs = 5000;
+// The longest error of an attempt shown: the service's own are one line.
+constexpr qsizetype kMaxDeliveryErrorChars = 200;
+
+QDateTime timestamp(const QJsonObject &object, QLatin1StringView key)
+{
+    return QDateTime::fromString(object.value(key).toString(), Qt::ISODateWithMs);
+}
+
 QString seconds(const QJsonObject &object, QLatin1StringView key)
 {
     const QJsonValue value = object.value(key);
@@ -126,6 +138,43 @@ JobDetailsDialog::JobDetailsDialog(JobModel *model, const QString &id, QWidget *
     refresh();
 }
 
+void JobDetailsDialog::followDeliveries(ServiceSession *session)
+{
+    m_session = session;
+    if (!m_deliveryPoll) {
+        m_deliveryPoll = new QTimer(this);
+        m_deliveryPoll->setInterval(kDeliveryPollMs);
+        connect(m_deliveryPoll, &QTimer::timeout, this, &JobDetailsDialog::fetchDeliveries);
+    }
+    fetchDeliveries();
+}
+
+void JobDetailsDialog::fetchDeliveries()
+{
+    const JobRecord *record = m_model ? m_model->recordById(m_id) : nullptr;
+    if (!m_session || m_fetching || !record)
+        return;
+    m_fetchedState = int(record->state);
+    const QPointer<JobDetailsDialog> self(this);
+    m_fetching = m_session->getJob(m_id, [self](const QJsonObject &reply) {
+        if (!self)
+            return;
+        self->m_fetching = false;
+        // An error (the job expired meanwhile) keeps what was shown.
+        if (reply.value(QLatin1StringView("type")).toString() != QLatin1StringView("job"))
+            return;
+        self->m_deliveries = reply.value(QLatin1StringView("deliveries"));
+        bool pending = false;
+        for (const QJsonValue &delivery : self->m_deliveries.toArray())
+            pending = pending || delivery.toObject().value(QLatin1StringView("state")).toString() == QLatin1StringView("pending");
+        if (pending)
+            self->m_deliveryPoll->start();
+        else
+            self->m_deliveryPoll->stop();
+        self->refresh();
+    });
+}
+
 QString JobDetailsDialog::plainText() const
 {
     return m_title->text() + u'\n' + m_browser->toPlainText();
@@ -145,16 +194,19 @@ void JobDetailsDialog::refresh()
     setWindowIcon(Icons::status(record->state));
     // Keep the reader's place while a running job updates the page.
     const int scroll = m_browser->verticalScrollBar()->value();
-    m_browser->setHtml(html(*record));
+    m_browser->setHtml(html(*record, m_deliveries));
     m_browser->verticalScrollBar()->setValue(scroll);
+    // A new state may have made a delivery (notify_events): ask again.
+    if (m_session && int(record->state) != m_fetchedState)
+        fetchDeliveries();
 }
 
-QString JobDetailsDialog::html(const JobRecord &record)
+QString JobDetailsDialog::html(const JobRecord &record, const QJsonValue &deliveries)
 {
     const QJsonObject &snapshot = record.snapshot;
     const QString muted = QApplication::palette().color(QPalette::Disabled, QPalette::WindowText).name();
     QString page = QStringLiteral("<style>td.k{padding-right:12px;color:%1;} h3{margin-top:14px;margin-bottom:4px;}"
-                                  " pre{margin:0;}</style>")
+                                  " pre{margin:0;} td.d, th.d{padding-right:14px;}</style>")
                            .arg(muted);
 
     // The error first: when a job failed, that is what the operator opened the dialog for.
@@ -264,11 +316,66 @@ QString JobDetailsDialog::html(const JobRecord &record)
     if (snapshot.contains(QLatin1StringView("outputs_available")) && !snapshot.value(QLatin1StringView("outputs_available")).toBool())
         page += QStringLiteral("<p>%1</p>").arg(esc(tr("The output files were delivered or have expired; the service no longer holds them.")));
 
+    page += deliveriesHtml(deliveries);
+
     const QJsonObject result = snapshot.value(QLatin1StringView("result")).toObject();
     if (!result.isEmpty())
         page += QStringLiteral("<h3>%1</h3><pre>%2</pre>")
                         .arg(esc(tr("Probe result")), esc(QString::fromUtf8(QJsonDocument(result).toJson(QJsonDocument::Indented))));
     return page;
+}
+
+QString JobDetailsDialog::deliveriesHtml(const QJsonValue &deliveries)
+{
+    // Only a job started with a notify_url has the list (maybe empty yet).
+    if (!deliveries.isArray())
+        return {};
+    const QJsonArray list = deliveries.toArray();
+    const QString title = esc(tr("Webhook deliveries"));
+    if (list.isEmpty()) {
+        return QStringLiteral("<h3>%1</h3><p>%2</p>")
+                .arg(title, esc(tr("None yet: the job has not reached a state its webhook is sent for.")));
+    }
+    //: Column headings of the webhook deliveries table
+    QString rows = QStringLiteral("<tr><th class=\"d\" align=\"left\">%1</th><th class=\"d\" align=\"left\">%2</th>"
+                                  "<th class=\"d\" align=\"right\">%3</th><th class=\"d\" align=\"left\">%4</th>"
+                                  "<th align=\"left\">%5</th></tr>")
+                           .arg(esc(tr("Time")), esc(tr("Event")), esc(tr("Attempts")), esc(tr("Result")), esc(tr("State")));
+    for (const QJsonValue &value : list) {
+        const QJsonObject delivery = value.toObject();
+        const int attempts = delivery.value(QLatin1StringView("attempts")).toInt();
+        // The last attempt's time once there was one; before that, when the state change made it.
+        const QDateTime when = attempts > 0 ? timestamp(delivery, QLatin1StringView("last_attempt_at"))
+                                            : timestamp(delivery, QLatin1StringView("created_at"));
+        const QString eventName = delivery.value(QLatin1StringView("event")).toString();
+        const std::optional<JobState> event = jobStateFromName(eventName);
+        QString outcome = Format::unknown();
+        if (const int code = delivery.value(QLatin1StringView("status_code")).toInt(); code > 0)
+            //: The receiver's answer to a webhook delivery: an HTTP status code
+            outcome = tr("HTTP %1").arg(code);
+        else if (const QString error = delivery.value(QLatin1StringView("error")).toString(); !error.isEmpty())
+            outcome = error.left(kMaxDeliveryErrorChars);
+        const QString state = delivery.value(QLatin1StringView("state")).toString();
+        QString stateText;
+        QColor color;
+        if (state == QLatin1StringView("delivered")) {
+            stateText = tr("Delivered");
+            color = Icons::groupColor(StatusGroup::Completed);
+        } else if (state == QLatin1StringView("failed")) {
+            stateText = tr("Failed, given up");
+            color = Icons::groupColor(StatusGroup::Failed);
+        } else {
+            const QDateTime next = timestamp(delivery, QLatin1StringView("next_attempt_at"));
+            //: A webhook delivery that waits for its next attempt; %1 is its time of day
+            stateText = attempts > 0 && next.isValid() ? tr("Pending, next try %1").arg(Format::time(next)) : tr("Pending");
+            color = attempts > 0 ? Icons::groupColor(StatusGroup::Failed) : Icons::groupColor(StatusGroup::Queued);
+        }
+        rows += QStringLiteral("<tr><td class=\"d\">%1</td><td class=\"d\">%2</td><td class=\"d\" align=\"right\">%3</td>"
+                               "<td class=\"d\">%4</td><td><span style=\"color:%5\">\u25cf</span> %6</td></tr>")
+                        .arg(esc(Format::dateTime(when)), esc(event ? StatusText::state(*event) : eventName),
+                             QString::number(attempts), esc(outcome), color.name(), esc(stateText));
+    }
+    return QStringLiteral("<h3>%1</h3><table cellspacing=\"0\" cellpadding=\"3\">%2</table>").arg(title, rows);
 }
 
 } // namespace Mediaforge::Monitor

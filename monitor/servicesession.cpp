@@ -430,6 +430,20 @@ void ServiceSession::cancelJob(const QString &id, CancelHandler handler)
     });
 }
 
+bool ServiceSession::getJob(const QString &id, JobHandler handler)
+{
+    if (!isUp())
+        return false;
+    QJsonObject get = requestOf(Type::GetJob);
+    get.insert(QString(Field::Id), id);
+    m_connection->request(get, [this, handler](const QJsonObject &reply) {
+        heard();
+        if (handler)
+            handler(reply);
+    });
+    return true;
+}
+
 void ServiceSession::fetchHealth()
 {
     if (!m_network || m_httpUrl.isEmpty() || m_healthReply)

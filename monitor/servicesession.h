@@ -114,6 +114,11 @@ public:
     // cancel_job by the service-wide id; `handler` runs when the service has answered (or at
     // once when not connected). It does not run when the connection drops meanwhile.
     void cancelJob(const QString &id, CancelHandler handler);
+    using JobHandler = std::function<void(const QJsonObject &reply)>;
+    // get_job by the service-wide id: `handler` gets the reply, a `job` (with `deliveries` for
+    // a job with webhooks) or an `error`. False when not connected (nothing is sent); like
+    // cancelJob, the handler does not run when the connection drops meanwhile.
+    bool getJob(const QString &id, JobHandler handler);
     // The service keeps finished jobs for --history-days, more than the first page lists:
     // the next older page, when there is one, goes into the model.
     bool hasOlderJobs() const { return !m_nextBefore.isEmpty(); }

@@ -454,6 +454,7 @@ void ServiceView::showDetails()
         }
     }
     auto *dialog = new JobDetailsDialog(m_session->model(), id, this);
+    dialog->followDeliveries(m_session);
     dialog->show();
 }
 

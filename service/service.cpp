@@ -297,8 +297,9 @@ int Service::run(const Config &config)
     context.config = &config;
     context.httpBaseUrl = httpUrl;
     context.addBytesSent = [&metrics](qint64 bytes) { metrics.addBytesSent(bytes); };
-    context.stats = [&http, &manager] {
+    context.stats = [&http, &manager, &webhooks] {
         QJsonObject stats = http.stats();
+        stats.insert(QStringLiteral("webhooks"), webhooks.stats());
         QJsonArray workers;
         const QStringList workerJobs = manager.stats().workerJobs;
         for (const QString &id : workerJobs) {

@@ -212,6 +212,41 @@
         <extracomment>The workers block of a service that is not answering: %1 is &quot;Workers: 1 of 2 busy&quot;, %2 the time</extracomment>
         <translation>%1 (Stand %2)</translation>
     </message>
+    <message>
+        <source>Webhooks</source>
+        <translation>Webhooks</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n endpoint(s) failing</source>
+        <extracomment>Notify URLs whose last webhook attempt failed (receivers down or refusing)</extracomment>
+        <translation>
+            <numerusform>%n Endpunkt gestört</numerusform>
+            <numerusform>%n Endpunkte gestört</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n pending</source>
+        <translation>
+            <numerusform>%n ausstehend</numerusform>
+            <numerusform>%n ausstehend</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>none pending</source>
+        <translation>keine ausstehend</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n given up</source>
+        <extracomment>Webhook deliveries given up after the retry window, since the service started</extracomment>
+        <translation>
+            <numerusform>%n aufgegeben</numerusform>
+            <numerusform>%n aufgegeben</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Since the service started: %1 delivered, %2 retried, %3 given up; %4 requests open now</source>
+        <translation>Seit dem Start des Dienstes: %1 zugestellt, %2 wiederholt, %3 aufgegeben; %4 Anfragen gerade offen</translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::JobDetailsDialog</name>
@@ -438,6 +473,57 @@
     <message>
         <source>Preset</source>
         <translation>Vorlage</translation>
+    </message>
+    <message>
+        <source>Webhook deliveries</source>
+        <translation>Webhook-Zustellungen</translation>
+    </message>
+    <message>
+        <source>None yet: the job has not reached a state its webhook is sent for.</source>
+        <translation>Noch keine: Der Auftrag hat noch keinen Status erreicht, für den sein Webhook gesendet wird.</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <extracomment>Column headings of the webhook deliveries table</extracomment>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Ereignis</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>HTTP %1</source>
+        <extracomment>The receiver&apos;s answer to a webhook delivery: an HTTP status code</extracomment>
+        <translation>HTTP %1</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Zugestellt</translation>
+    </message>
+    <message>
+        <source>Failed, given up</source>
+        <translation>Gescheitert, aufgegeben</translation>
+    </message>
+    <message>
+        <source>Pending, next try %1</source>
+        <extracomment>A webhook delivery that waits for its next attempt; %1 is its time of day</extracomment>
+        <translation>Ausstehend, nächster Versuch %1</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>Ausstehend</translation>
     </message>
 </context>
 <context>

@@ -17,6 +17,29 @@
             <numerusform>%n receiving input</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n endpoint(s) failing</source>
+        <extracomment>Notify URLs whose last webhook attempt failed (receivers down or refusing)</extracomment>
+        <translation>
+            <numerusform>%n endpoint failing</numerusform>
+            <numerusform>%n endpoints failing</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n pending</source>
+        <translation>
+            <numerusform>%n pending</numerusform>
+            <numerusform>%n pending</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n given up</source>
+        <extracomment>Webhook deliveries given up after the retry window, since the service started</extracomment>
+        <translation>
+            <numerusform>%n given up</numerusform>
+            <numerusform>%n given up</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::JobModel</name>

@@ -17,6 +17,33 @@
 
 namespace Mediaforge {
 
+// Sizes accept plain bytes or a K/M/G/T suffix (binary units), as operators write them; the
+// same rule for flags and for the tokens file's quota keys.
+std::optional<qint64> parseByteSize(const QString &text)
+{
+    QString value = text.trimmed().toUpper();
+    if (value.endsWith(u'B'))
+        value.chop(1);
+    if (value.endsWith(u'I'))
+        value.chop(1);
+    qint64 multiplier = 1;
+    if (value.endsWith(u'K'))
+        multiplier = 1024;
+    else if (value.endsWith(u'M'))
+        multiplier = 1024 * 1024;
+    else if (value.endsWith(u'G'))
+        multiplier = qint64(1024) * 1024 * 1024;
+    else if (value.endsWith(u'T'))
+        multiplier = qint64(1024) * 1024 * 1024 * 1024;
+    if (multiplier != 1)
+        value.chop(1);
+    bool ok = false;
+    const qint64 number = value.toLongLong(&ok);
+    if (!ok || number < 0 || number > (qint64(1) << 50) / multiplier)
+        return std::nullopt;
+    return number * multiplier;
+}
+
 namespace {
 
 // Parses one textual value into the Config. Returns what is allowed when the value is bad.
@@ -43,33 +70,9 @@ std::optional<QString> applyInt(int &target, const QString &value, qint64 min, q
     return std::nullopt;
 }
 
-// Sizes accept plain bytes or a K/M/G suffix (binary units), as operators write them.
-std::optional<qint64> parseBytes(const QString &text)
-{
-    QString value = text.trimmed().toUpper();
-    if (value.endsWith(u'B'))
-        value.chop(1);
-    if (value.endsWith(u'I'))
-        value.chop(1);
-    qint64 multiplier = 1;
-    if (value.endsWith(u'K'))
-        multiplier = 1024;
-    else if (value.endsWith(u'M'))
-        multiplier = 1024 * 1024;
-    else if (value.endsWith(u'G'))
-        multiplier = qint64(1024) * 1024 * 1024;
-    if (multiplier != 1)
-        value.chop(1);
-    bool ok = false;
-    const qint64 number = value.toLongLong(&ok);
-    if (!ok || number < 0 || number > (qint64(1) << 50) / multiplier)
-        return std::nullopt;
-    return number * multiplier;
-}
-
 std::optional<QString> applyBytes(qint64 &target, const QString &value, qint64 min, qint64 max)
 {
-    const auto parsed = parseBytes(value);
+    const auto parsed = parseByteSize(value);
     if (!parsed || *parsed < min || *parsed > max) {
         return QStringLiteral("a size from %1 to %2 bytes (suffixes K, M, G allowed)").arg(min).arg(max);
     }
@@ -80,7 +83,7 @@ std::optional<QString> applyBytes(qint64 &target, const QString &value, qint64 m
 // A resource limit: 0 switches it off, anything else must leave the program room to run.
 std::optional<QString> applyLimitBytes(qint64 &target, const QString &value, qint64 min)
 {
-    const auto parsed = parseBytes(value);
+    const auto parsed = parseByteSize(value);
     if (!parsed || (*parsed != 0 && *parsed < min))
         return QStringLiteral("0 (no limit) or a size of at least %1 bytes (suffixes K, M, G allowed)").arg(min);
     target = *parsed;

@@ -8,7 +8,12 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace Mediaforge {
+
+// "500M", "2G", "1T", "1048576": bytes with binary suffixes, for flags and the tokens file.
+std::optional<qint64> parseByteSize(const QString &text);
 
 // Every setting of mediaforged, with its default. Filled by ConfigLoader: command-line flags
 // over MEDIAFORGE_* environment variables over the legacy variable names of the Python

@@ -238,8 +238,12 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
         const qint64 window = m_settings.rateWindow.count();
         while (!recent.empty() && recent.front().secsTo(now) >= window)
             recent.pop_front();
-        if (int(recent.size()) >= perMinute) {
-            const qint64 retryAfter = std::max<qint64>(1, window - recent.front().secsTo(now));
+        // An owner's jobs_per_minute key holds for the whole cluster: the store's count of its
+        // starts on every node, unless this node's own (not all stored yet) is higher.
+        const QDateTime oldest = clusterRecentStart(request.owner, now, perMinute);
+        if (int(recent.size()) >= perMinute || oldest.isValid()) {
+            const QDateTime first = oldest.isValid() && (recent.empty() || oldest < recent.front()) ? oldest : recent.front();
+            const qint64 retryAfter = std::max<qint64>(1, window - first.secsTo(now));
             return Error(ErrorCode::RateLimited,
                          QStringLiteral("at most %1 new jobs a minute; retry in %2 s").arg(perMinute).arg(retryAfter),
                          QJsonObject{{QStringLiteral("retry_after_seconds"), retryAfter},

@@ -94,6 +94,9 @@ struct SubmitRequest
     bool useCache = true;          // start_job `cache`
     QString notifyUrl;             // level 1 webhooks: checked by the caller (URL guard, secret)
     QStringList notifyEvents;      // status names; empty: the final state only
+    // notifyUrl is the owner's default (tokens file), not part of what the client asked:
+    // left out of the idempotency hash, so a changed default does not turn a retry into a conflict.
+    bool notifyUrlFromOwner = false;
 };
 
 // How long store writes keep the event loop waiting: the last samples, in microseconds.
@@ -359,6 +362,13 @@ private:
     std::optional<Error> admitInputBytes(const Job &job, int index, qint64 received, qint64 more, bool counting);
     // jobmanagerquotas.cpp: an owner's quotas at start_job, and for input bytes as they arrive.
     std::optional<Error> admitQuota(const SubmitRequest &request);
+    // Whether quotas count every node's jobs (a shared store) rather than this node's.
+    bool quotasSpanCluster() const;
+    // The owner's unfinished jobs, on every node with a shared store (at most `limit` elsewhere).
+    int unfinishedJobsOf(const QString &owner, int limit) const;
+    // With a shared store and the owner's jobs_per_minute key: the oldest of its starts in the
+    // window when every node together made `perMinute` or more; invalid otherwise.
+    QDateTime clusterRecentStart(const QString &owner, const QDateTime &now, int perMinute);
     std::optional<Error> admitQuotaBytes(const Job &job, qint64 total, qint64 more);
     void countQuotaBytes(const QString &owner, qint64 more);
     int jobsPerMinuteOf(const QString &owner) const;

@@ -33,8 +33,11 @@ QString JobManagerDetail::requestHash(const SubmitRequest &request)
                                 {QStringLiteral("priority"), int(request.priority)},
                                 {QStringLiteral("detach"), request.detach}};
     // Only when given: the hashes of keys stored before webhooks existed stay valid.
-    if (!request.notifyUrl.isEmpty()) {
+    if (!request.notifyUrl.isEmpty() && !request.notifyUrlFromOwner) {
         canonical.insert(QStringLiteral("notify_url"), request.notifyUrl);
+        canonical.insert(QStringLiteral("notify_events"), QJsonArray::fromStringList(request.notifyEvents));
+    } else if (!request.notifyEvents.isEmpty()) {
+        // The owner's default URL with events the client chose: those are part of its request.
         canonical.insert(QStringLiteral("notify_events"), QJsonArray::fromStringList(request.notifyEvents));
     }
     // Only when named, so that the keys of free-form requests stored before presets still match.

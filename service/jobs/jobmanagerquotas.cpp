@@ -3,6 +3,8 @@
 // unfinished jobs, the largest input, input bytes a day. Kept apart from the job flow in
 // jobmanager.cpp. The daily input count is rebuilt from the job store after a restart (the
 // store holds every job of the day with its input bytes), so a restart does not reset it.
+// On a store that several nodes share, the counts are the owner's over every node: each
+// start_job (and get_stats) reads the other nodes' part from the store (docs/scaling.md).
 #include "jobmanager.h"
 #include "jobmanager_p.h"
 
@@ -37,6 +39,38 @@ Error quotaExceeded(const QString &message, const QString &quota, qint64 limit, 
 QDateTime JobManager::quotaNow() const
 {
     return m_settings.quotaClock ? m_settings.quotaClock().toUTC() : QDateTime::currentDateTimeUtc();
+}
+
+bool JobManager::quotasSpanCluster() const
+{
+    return m_store->leaseDuration().count() > 0;
+}
+
+QDateTime JobManager::clusterRecentStart(const QString &owner, const QDateTime &now, int perMinute)
+{
+    // The service-wide --jobs-per-minute guards this node; only the tokens-file key is the
+    // owner's across nodes.
+    const auto quota = m_quotas.constFind(owner);
+    if (!quotasSpanCluster() || quota == m_quotas.cend() || quota->jobsPerMinute <= 0)
+        return {};
+    const QList<QDateTime> starts = m_store->createdSince(owner, now.addSecs(-m_settings.rateWindow.count()), perMinute);
+    return starts.size() >= perMinute ? starts.constFirst() : QDateTime();
+}
+
+int JobManager::unfinishedJobsOf(const QString &owner, int limit) const
+{
+    QSet<QString> unfinished;
+    for (const auto &[id, job] : m_jobs) {
+        if (job.owner == owner && !isFinished(job.status))
+            unfinished.insert(id);
+    }
+    // On a shared store the other nodes' jobs of the owner count too (by id: a job this node
+    // took over, or lent its input to, is one job).
+    if (quotasSpanCluster()) {
+        for (const Job &job : m_store->unfinishedElsewhere(owner, limit))
+            unfinished.insert(job.id);
+    }
+    return int(unfinished.size());
 }
 
 int JobManager::jobsPerMinuteOf(const QString &owner) const
@@ -77,11 +111,7 @@ std::optional<Error> JobManager::admitQuota(const SubmitRequest &request)
         return std::nullopt;
     const OwnerQuota &quota = *found;
     if (quota.maxUnfinishedJobs > 0) {
-        int unfinished = 0;
-        for (const auto &[id, job] : m_jobs) {
-            if (job.owner == request.owner && !isFinished(job.status))
-                ++unfinished;
-        }
+        const int unfinished = unfinishedJobsOf(request.owner, quota.maxUnfinishedJobs);
         if (unfinished >= quota.maxUnfinishedJobs) {
             return quotaExceeded(QStringLiteral("at most %1 unfinished jobs; start more when one has finished")
                                          .arg(quota.maxUnfinishedJobs),
@@ -96,6 +126,10 @@ std::optional<Error> JobManager::admitQuota(const SubmitRequest &request)
                              QStringLiteral("max_input_bytes"), quota.maxInputBytes, declared);
     }
     if (quota.inputBytesPerDay > 0) {
+        // Each start reads the other nodes' part of the day from the store again; the checks
+        // while bytes arrive count on from there.
+        if (quotasSpanCluster())
+            m_dailyInput[request.owner].day = QDate();
         const qint64 used = dailyInputBytes(request.owner);
         // A day used up refuses even a job of unknown size: it could only fail later.
         if (used + declared > quota.inputBytesPerDay || used >= quota.inputBytesPerDay) {
@@ -153,17 +187,20 @@ QJsonObject JobManager::quotaUsage(const QString &owner)
                     resetsIn = std::max<qint64>(1, window - at.secsTo(now));
             }
         }
+        if (quotasSpanCluster() && quota.jobsPerMinute > 0) {
+            const QList<QDateTime> starts = m_store->createdSince(owner, now.addSecs(-window), perMinute);
+            if (starts.size() > recent) {
+                recent = int(starts.size());
+                resetsIn = std::max<qint64>(1, window - starts.constFirst().secsTo(now));
+            }
+        }
         QJsonObject entry{{QStringLiteral("limit"), perMinute}, {QStringLiteral("used"), recent}};
         if (recent > 0)
             entry.insert(QStringLiteral("resets_in_seconds"), resetsIn);
         usage.insert(QStringLiteral("jobs_per_minute"), entry);
     }
     if (quota.maxUnfinishedJobs > 0) {
-        int unfinished = 0;
-        for (const auto &[id, job] : m_jobs) {
-            if (job.owner == owner && !isFinished(job.status))
-                ++unfinished;
-        }
+        const int unfinished = unfinishedJobsOf(owner, quota.maxUnfinishedJobs);
         usage.insert(QStringLiteral("unfinished_jobs"),
                      QJsonObject{{QStringLiteral("limit"), quota.maxUnfinishedJobs}, {QStringLiteral("used"), unfinished}});
     }
@@ -171,6 +208,8 @@ QJsonObject JobManager::quotaUsage(const QString &owner)
         usage.insert(QStringLiteral("max_input_bytes"), QJsonObject{{QStringLiteral("limit"), quota.maxInputBytes}});
     if (quota.inputBytesPerDay > 0) {
         const QDateTime quotaTime = quotaNow();
+        if (quotasSpanCluster())
+            m_dailyInput[owner].day = QDate();
         usage.insert(QStringLiteral("input_bytes_per_day"),
                      QJsonObject{{QStringLiteral("limit"), quota.inputBytesPerDay},
                                  {QStringLiteral("used"), dailyInputBytes(owner)},

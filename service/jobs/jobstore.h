@@ -190,6 +190,15 @@ public:
     }
     // Every node's jobs by state, one entry per node that holds any.
     virtual QList<NodeJobCounts> countsByNode() { return {}; }
+    // When `owner`'s jobs were created (by any node) at or after `since`, oldest first, at most
+    // `limit`: the owner's jobs_per_minute quota counted over the whole cluster.
+    virtual QList<QDateTime> createdSince(const QString &owner, const QDateTime &since, int limit)
+    {
+        Q_UNUSED(owner);
+        Q_UNUSED(since);
+        Q_UNUSED(limit);
+        return {};
+    }
     // Makes an expired job (as expiredLeases returned it) this node's, with a new lease and
     // generation. False when another node was first or its lease was renewed meanwhile.
     virtual bool takeOver(const Job &expired)
@@ -290,6 +299,9 @@ public:
     virtual bool redeliver(const QString &id, const QDateTime &now) = 0;
     // Pending deliveries of every job (the gauge of /metrics).
     virtual qint64 pendingDeliveries() = 0;
+    // Distinct notify URLs with a pending delivery whose last attempt failed (a receiver down
+    // or refusing now, as every node sees it): what an operator is to look at.
+    virtual qint64 failingWebhookEndpoints() = 0;
 };
 
 } // namespace Mediaforge

@@ -285,4 +285,17 @@ qint64 MemoryJobStore::pendingDeliveries()
     });
 }
 
+qint64 MemoryJobStore::failingWebhookEndpoints()
+{
+    QSet<QString> urls;
+    for (const StoredDelivery &stored : std::as_const(m_deliveries)) {
+        const WebhookDelivery &delivery = stored.delivery;
+        // A redelivered one keeps its last 2xx until it is tried again: not failing.
+        if (delivery.status == WebhookDelivery::Status::Pending && delivery.attempt > 0
+            && !(delivery.lastStatusCode >= 200 && delivery.lastStatusCode < 300))
+            urls.insert(delivery.url);
+    }
+    return urls.size();
+}
+
 } // namespace Mediaforge

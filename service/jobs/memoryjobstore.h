@@ -35,6 +35,7 @@ public:
     std::optional<WebhookDelivery> delivery(const QString &id) override;
     bool redeliver(const QString &id, const QDateTime &now) override;
     qint64 pendingDeliveries() override;
+    qint64 failingWebhookEndpoints() override;
 
 private:
     void addDelivery(const Job &job, std::optional<JobStatus> previous);

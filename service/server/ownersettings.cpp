@@ -1,36 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ownersettings.h"
 
+#include "config/config.h"
 #include "operations.h"
 
 #include <QRegularExpression>
 
 namespace Mediaforge {
-
-std::optional<qint64> parseByteSize(const QString &text)
-{
-    QString value = text.trimmed().toUpper();
-    if (value.endsWith(u'B'))
-        value.chop(1);
-    if (value.endsWith(u'I'))
-        value.chop(1);
-    qint64 multiplier = 1;
-    if (value.endsWith(u'K'))
-        multiplier = 1024;
-    else if (value.endsWith(u'M'))
-        multiplier = 1024 * 1024;
-    else if (value.endsWith(u'G'))
-        multiplier = qint64(1024) * 1024 * 1024;
-    else if (value.endsWith(u'T'))
-        multiplier = qint64(1024) * 1024 * 1024 * 1024;
-    if (multiplier != 1)
-        value.chop(1);
-    bool ok = false;
-    const qint64 number = value.toLongLong(&ok);
-    if (!ok || number < 0 || number > (qint64(1) << 50) / multiplier)
-        return std::nullopt;
-    return number * multiplier;
-}
 
 namespace {
 

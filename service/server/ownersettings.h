@@ -36,7 +36,4 @@ struct OwnerSettings
     static QStringList keys();
 };
 
-// "500M", "2G", "1048576": bytes, with binary K/M/G suffixes as the service's flags take them.
-std::optional<qint64> parseByteSize(const QString &text);
-
 } // namespace Mediaforge

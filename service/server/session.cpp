@@ -472,6 +472,9 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
         levelled.remove(Field::NotifyUrl);
         levelled.remove(Field::NotifyEvents);
     }
+    // The owner's default webhook URL (tokens file) stands in for a notify_url the request
+    // left out, before parsing, so that its notify_events apply to it too.
+    const bool ownerNotifyUrl = m_level >= 1 && applyOwnerNotifyUrl(levelled);
     // A preset stands for an operation and options: expanded first, then checked like any job.
     const Result<QJsonObject> expanded = presets().expandStartJob(levelled);
     if (!expanded.ok()) {
@@ -516,13 +519,14 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
     for (const StartJobRequest::OutputTarget &target : request.outputTargets)
         submit.outputTargets.append(JobOutputTarget{target.url, target.method, target.headers});
     if (!request.notifyUrl.isEmpty()) {
-        if (const auto refused = checkNotifyUrl(request.notifyUrl)) {
+        if (const auto refused = checkNotifyUrl(request.notifyUrl, ownerNotifyUrl)) {
             sendError(*refused, echoJobId, requestId);
             countInvalid();
             return;
         }
         submit.notifyUrl = request.notifyUrl.toString(QUrl::FullyEncoded);
         submit.notifyEvents = request.notifyEvents;
+        submit.notifyUrlFromOwner = ownerNotifyUrl;
     }
     for (const StartJobRequest::Input &input : request.inputs) {
         JobInput jobInput;

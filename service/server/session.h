@@ -127,7 +127,10 @@ private:
     void handleListNodes(const QJsonValue &requestId);                           // sessionnodes.cpp
     void handleNodeState(const QJsonObject &message, bool drain, const QJsonValue &requestId);   // sessionnodes.cpp
     // sessionwebhooks.cpp
-    std::optional<Error> checkNotifyUrl(const QUrl &url) const;
+    // `ownerDefault`: the URL is the owner's notify_url from the tokens file, not the client's.
+    std::optional<Error> checkNotifyUrl(const QUrl &url, bool ownerDefault) const;
+    // Puts the owner's default notify_url into a start_job that names none; true if it did.
+    bool applyOwnerNotifyUrl(QJsonObject &startJob) const;
     void handleRedeliver(const QJsonObject &message, const QJsonValue &requestId);
     // sessioncluster.cpp: jobs that another node of the cluster runs.
     bool isElsewhere(const Job &job) const;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Session: webhooks. start_job's notify_url goes through the downloads' URL guard before the
 // job exists (syntax, and an IP literal's address; a name is resolved and checked at every
-// attempt, when it is used), and is refused when nothing could sign its deliveries. An admin's
-// `redeliver` sends a delivery again (by delivery_id), or every finished delivery of a job.
+// attempt, when it is used), and is refused when nothing could sign its deliveries. A level 1
+// start_job without one gets its owner's default (tokens file `notify_url=`), checked the same
+// way at each submit. An admin's `redeliver` sends a delivery again (by delivery_id), or every
+// finished delivery of a job.
 #include "session.h"
 
 #include "config/config.h"
@@ -15,23 +17,38 @@ namespace Mediaforge {
 
 using namespace Protocol;
 
-std::optional<Error> Session::checkNotifyUrl(const QUrl &url) const
+bool Session::applyOwnerNotifyUrl(QJsonObject &startJob) const
 {
-    if (auto refused = checkUrlSyntax(url))
-        return refused;
-    if (const auto literal = hostLiteralAddress(url.host())) {
-        UrlPolicy policy;
-        policy.allowPrivate = m_context.config->allowPrivateUrls;
-        if (auto refused = checkAddresses(url, {*literal}, policy))
-            return refused;
+    if (startJob.contains(Field::NotifyUrl) || !m_context.authenticator || !m_context.authenticator->enabled())
+        return false;
+    const QUrl fallback = m_context.authenticator->ownerSettings(m_owner).notifyUrl;
+    if (fallback.isEmpty())
+        return false;
+    startJob.insert(QString(Field::NotifyUrl), fallback.toString(QUrl::FullyEncoded));
+    return true;
+}
+
+std::optional<Error> Session::checkNotifyUrl(const QUrl &url, bool ownerDefault) const
+{
+    std::optional<Error> refused = checkUrlSyntax(url);
+    if (!refused) {
+        if (const auto literal = hostLiteralAddress(url.host())) {
+            UrlPolicy policy;
+            policy.allowPrivate = m_context.config->allowPrivateUrls;
+            refused = checkAddresses(url, {*literal}, policy);
+        }
     }
     // Unsigned webhooks are not offered: a receiver could not tell them from forgeries.
-    if (!m_context.webhookSecret || m_context.webhookSecret(m_owner).isEmpty()) {
-        return ValidationIssues::single(QStringLiteral("notify_url"),
-                                        QStringLiteral("no webhook secret is configured for this owner, so its "
-                                                       "webhooks could not be signed (docs/webhooks.md)"));
+    if (!refused && (!m_context.webhookSecret || m_context.webhookSecret(m_owner).isEmpty())) {
+        refused = ValidationIssues::single(QStringLiteral("notify_url"),
+                                           QStringLiteral("no webhook secret is configured for this owner, so its "
+                                                          "webhooks could not be signed (docs/webhooks.md)"));
     }
-    return std::nullopt;
+    // The client did not write this URL: say where it came from, so that it asks the operator
+    // (or gives a notify_url of its own) rather than searching its request.
+    if (refused && ownerDefault)
+        refused->message = QStringLiteral("the default notify_url of this token (tokens file): ") + refused->message;
+    return refused;
 }
 
 void Session::handleRedeliver(const QJsonObject &object, const QJsonValue &requestId)

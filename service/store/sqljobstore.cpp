@@ -512,6 +512,21 @@ QList<Job> SqlJobStore::unfinishedElsewhere(const QString &owner, int limit)
     return select(where + QStringLiteral(" ORDER BY seq DESC LIMIT %1").arg(std::clamp(limit, 1, 1000)), bindings);
 }
 
+QList<QDateTime> SqlJobStore::createdSince(const QString &owner, const QDateTime &since, int limit)
+{
+    QSqlQuery query = newQuery();
+    query.prepare(QStringLiteral("SELECT created_at FROM jobs WHERE owner = ? AND created_at >= ? ORDER BY created_at LIMIT %1")
+                          .arg(std::clamp(limit, 1, 1000000)));
+    query.addBindValue(owner);
+    query.addBindValue(JobRecord::timeToColumn(since));
+    QList<QDateTime> times;
+    if (!exec(query, "jobs created since"))
+        return times;
+    while (query.next())
+        times.append(JobRecord::timeFromColumn(query.value(0)));
+    return times;
+}
+
 QList<NodeJobCounts> SqlJobStore::countsByNode()
 {
     QSqlQuery query = newQuery();

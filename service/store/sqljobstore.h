@@ -64,6 +64,7 @@ public:
     QStringList cancelRequests() override;
     QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;
     QList<NodeJobCounts> countsByNode() override;
+    QList<QDateTime> createdSince(const QString &owner, const QDateTime &since, int limit) override;
     // sqljobstorewebhooks.cpp
     QList<WebhookDelivery> claimDeliveries(const QDateTime &now, int limit, std::chrono::milliseconds lease) override;
     bool recordDeliveryAttempt(const WebhookDelivery &delivery) override;
@@ -72,6 +73,7 @@ public:
     std::optional<WebhookDelivery> delivery(const QString &id) override;
     bool redeliver(const QString &id, const QDateTime &now) override;
     qint64 pendingDeliveries() override;
+    qint64 failingWebhookEndpoints() override;
 
 protected:
     // `node` names the rows this store inserts and claims (empty for the embedded store);

@@ -173,4 +173,15 @@ qint64 SqlJobStore::pendingDeliveries()
     return query.value(0).toLongLong();
 }
 
+qint64 SqlJobStore::failingWebhookEndpoints()
+{
+    // Over the pending rows only (the due index's status), which an outage keeps few per URL.
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT COUNT(DISTINCT url) FROM webhook_deliveries WHERE status = 'pending' "
+                                 "AND attempt > 0 AND (last_status < 200 OR last_status > 299)"));
+    if (!exec(query, "failing webhook endpoints") || !query.next())
+        return 0;
+    return query.value(0).toLongLong();
+}
+
 } // namespace Mediaforge

@@ -170,7 +170,26 @@ QByteArray WebhookDispatcher::metricsText() const
     out += "# HELP mediaforge_webhook_deliveries_in_flight Webhook requests this node has open.\n"
            "# TYPE mediaforge_webhook_deliveries_in_flight gauge\n";
     out += "mediaforge_webhook_deliveries_in_flight " + QByteArray::number(inFlight()) + '\n';
+    out += "# HELP mediaforge_webhook_failing_endpoints Notify URLs with a pending delivery whose last attempt "
+           "failed (every node).\n# TYPE mediaforge_webhook_failing_endpoints gauge\n";
+    out += "mediaforge_webhook_failing_endpoints " + QByteArray::number(m_store.failingWebhookEndpoints()) + '\n';
     return out;
+}
+
+QJsonObject WebhookDispatcher::stats() const
+{
+    constexpr qint64 kOutboxMaxAgeMs = 3000;
+    if (!m_outboxAge.isValid() || m_outboxAge.elapsed() >= kOutboxMaxAgeMs) {
+        m_pendingCached = m_store.pendingDeliveries();
+        m_failingCached = m_store.failingWebhookEndpoints();
+        m_outboxAge.start();
+    }
+    return QJsonObject{{QStringLiteral("pending"), m_pendingCached},
+                       {QStringLiteral("failing_endpoints"), m_failingCached},
+                       {QStringLiteral("in_flight"), inFlight()},
+                       {QStringLiteral("delivered"), qint64(m_delivered)},
+                       {QStringLiteral("retried"), qint64(m_retried)},
+                       {QStringLiteral("failed"), qint64(m_failed)}};
 }
 
 } // namespace Mediaforge

@@ -5,7 +5,9 @@
 #include "jobs/webhookoutbox.h"
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 #include <QString>
 
@@ -58,6 +60,9 @@ public:
     static std::chrono::milliseconds backoff(int attempt, const WebhookSettings &settings);
     // Prometheus text of the counters and gauges (appended to /metrics).
     QByteArray metricsText() const;
+    // get_stats / stats `webhooks`: pending and failing_endpoints (the store's, every node),
+    // in_flight and the delivered/retried/failed counters (this node's, since its start).
+    QJsonObject stats() const;
 
 signals:
     // After each attempt, once its outcome is stored.
@@ -80,6 +85,11 @@ private:
     quint64 m_delivered = 0;
     quint64 m_retried = 0;
     quint64 m_failed = 0;
+    // The store's figures for stats(): every subscribed session asks each second, the store
+    // is asked at most every few seconds.
+    mutable QElapsedTimer m_outboxAge;
+    mutable qint64 m_pendingCached = 0;
+    mutable qint64 m_failingCached = 0;
 };
 
 } // namespace Mediaforge

@@ -211,6 +211,31 @@ private slots:
         QCOMPARE(outcome.config.maxChunkBytes, 512 * 1024);
     }
 
+    // Flags and the tokens file's quota keys read sizes through this one function.
+    void byteSizesReadTheSameEverywhere_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<qint64>("bytes");
+        QTest::newRow("plain") << QStringLiteral("1048576") << qint64(1048576);
+        QTest::newRow("K") << QStringLiteral("512K") << qint64(512) * 1024;
+        QTest::newRow("MiB") << QStringLiteral("20MiB") << qint64(20) * 1024 * 1024;
+        QTest::newRow("lower g") << QStringLiteral(" 2g ") << qint64(2) * 1024 * 1024 * 1024;
+        QTest::newRow("T") << QStringLiteral("1T") << (qint64(1) << 40);
+        QTest::newRow("negative") << QStringLiteral("-1") << qint64(-1);
+        QTest::newRow("word") << QStringLiteral("lots") << qint64(-1);
+        QTest::newRow("past 1 PiB") << QStringLiteral("2048T") << qint64(-1);
+    }
+
+    void byteSizesReadTheSameEverywhere()
+    {
+        QFETCH(QString, text);
+        QFETCH(qint64, bytes);
+        const auto parsed = parseByteSize(text);
+        QCOMPARE(parsed.has_value(), bytes >= 0);
+        if (parsed)
+            QCOMPARE(*parsed, bytes);
+    }
+
     void badValuesStopWithOneLineAndExitTwo_data()
     {
         QTest::addColumn<QStringList>("flags");

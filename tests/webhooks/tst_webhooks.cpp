@@ -169,6 +169,8 @@ private slots:
         QCOMPARE(events, all);
         QVERIFY(listed.constLast().snapshot.contains(R"("status":"completed")"));
         QCOMPARE(store->pendingDeliveries(), qint64(4));
+        // Pending, never tried: no endpoint is failing yet.
+        QCOMPARE(store->failingWebhookEndpoints(), qint64(0));
 
         // In order: only the first is handed out; while it is leased, nothing.
         const QDateTime now = QDateTime::currentDateTimeUtc().addSecs(1);
@@ -183,6 +185,8 @@ private slots:
         first.lastAttemptAt = now;
         first.nextAttemptAt = now.addSecs(30);
         QVERIFY(store->recordDeliveryAttempt(first));
+        // Its URL's last attempt failed and it waits for a retry: one failing endpoint.
+        QCOMPARE(store->failingWebhookEndpoints(), qint64(1));
         QVERIFY(store->claimDeliveries(now, 10, 60s).isEmpty());
         due = store->claimDeliveries(now.addSecs(31), 10, 60s);
         QCOMPARE(due.size(), 1);
@@ -192,6 +196,7 @@ private slots:
         first.status = WebhookDelivery::Status::Delivered;
         first.lastStatusCode = 204;
         QVERIFY(store->recordDeliveryAttempt(first));
+        QCOMPARE(store->failingWebhookEndpoints(), qint64(0));
         due = store->claimDeliveries(now, 10, 60s);
         QCOMPARE(due.size(), 1);
         QCOMPARE(due.constFirst().event, QStringLiteral("queued"));
@@ -207,6 +212,8 @@ private slots:
         QVERIFY(again);
         QCOMPARE(again->status, WebhookDelivery::Status::Pending);
         QCOMPARE(again->attempt, 2);
+        // Sent again after a 2xx: pending, but nothing failed.
+        QCOMPARE(store->failingWebhookEndpoints(), qint64(0));
         QVERIFY(!store->redeliver(QStringLiteral("whd_unknown"), now));
     }
 
