@@ -21,14 +21,14 @@ using Issues = ValidationIssues;
 void parseInput(const QJsonValue &value, const QString &path, QList<StartJobRequest::Input> &inputs, Issues &issues)
 {
     if (!value.isObject()) {
-        issues.add(path, QStringLiteral("must be an object with \"source\": \"url\" or \"upload\""));
+        issues.add(path, QStringLiteral("must be an object with \"source\": \"url\", \"upload\" or \"storage\""));
         return;
     }
     const QJsonObject object = value.toObject();
     StartJobRequest::Input input;
     const QString source = object.value(Field::Source).toString();
     static const QStringList known{QStringLiteral("source"), QStringLiteral("url"), QStringLiteral("filename"),
-                                   QStringLiteral("size")};
+                                   QStringLiteral("size"), QStringLiteral("storage"), QStringLiteral("key")};
     for (auto it = object.begin(); it != object.end(); ++it) {
         if (!known.contains(it.key()))
             issues.add(path + u'.' + it.key(), QStringLiteral("unknown field"));
@@ -45,6 +45,23 @@ void parseInput(const QJsonValue &value, const QString &path, QList<StartJobRequ
         }
         if (object.contains(Field::Size))
             issues.add(path + QStringLiteral(".size"), QStringLiteral("applies to uploads only"));
+    } else if (source == QLatin1StringView("storage")) {
+        input.isStorage = true;
+        const QJsonValue storage = object.value(QLatin1StringView("storage"));
+        if (!storage.isString() || storage.toString().isEmpty() || storage.toString().size() > 32)
+            issues.add(path + QStringLiteral(".storage"), QStringLiteral("must be the name of a configured storage"));
+        else
+            input.storage = storage.toString();
+        // Bounded here (S3's limit is 1024 bytes); the service checks the characters.
+        const QJsonValue key = object.value(QLatin1StringView("key"));
+        if (!key.isString() || key.toString().isEmpty() || key.toString().toUtf8().size() > 1024)
+            issues.add(path + QStringLiteral(".key"), QStringLiteral("must be an object key of 1 to 1024 bytes"));
+        else
+            input.key = key.toString();
+        if (object.contains(Field::Size))
+            issues.add(path + QStringLiteral(".size"), QStringLiteral("applies to uploads only"));
+        if (object.contains(Field::Url))
+            issues.add(path + QStringLiteral(".url"), QStringLiteral("applies to url inputs only"));
     } else if (source == QLatin1StringView("upload")) {
         const QJsonValue size = object.value(Field::Size);
         if (object.contains(Field::Size)) {
@@ -57,7 +74,7 @@ void parseInput(const QJsonValue &value, const QString &path, QList<StartJobRequ
         if (object.contains(Field::Url))
             issues.add(path + QStringLiteral(".url"), QStringLiteral("applies to url inputs only"));
     } else {
-        issues.add(path + QStringLiteral(".source"), QStringLiteral("must be \"url\" or \"upload\""));
+        issues.add(path + QStringLiteral(".source"), QStringLiteral("must be \"url\", \"upload\" or \"storage\""));
         return;
     }
     if (object.contains(Field::Filename)) {
@@ -314,9 +331,11 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
                 parseInput(array.at(i), QStringLiteral("inputs[%1]").arg(i), request.inputs, issues);
             // One input stage per job: all downloads, or all uploads (in order).
             for (qsizetype i = 1; i < request.inputs.size(); ++i) {
-                if (request.inputs.at(i).isUrl != request.inputs.constFirst().isUrl) {
+                // Storage objects are downloads too: they mix with urls, not with uploads.
+                const auto isUpload = [](const StartJobRequest::Input &input) { return !input.isUrl && !input.isStorage; };
+                if (isUpload(request.inputs.at(i)) != isUpload(request.inputs.constFirst())) {
                     issues.add(QStringLiteral("inputs[%1].source").arg(i),
-                               QStringLiteral("inputs must be all urls or all uploads"));
+                               QStringLiteral("inputs must be all downloads (url, storage) or all uploads"));
                     break;
                 }
             }
@@ -345,8 +364,8 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
     if (concat && hasInput && request.inputs.size() == 1 && issues.isEmpty()) {
         const StartJobRequest::Input single = request.inputs.constFirst();
         const int count = request.options.value(QStringLiteral("file_count")).toInt();
-        if (single.isUrl) {
-            issues.add(QStringLiteral("input"), QStringLiteral("concat of URLs takes \"inputs\": an array of 2 to 50 inputs"));
+        if (single.isUrl || single.isStorage) {
+            issues.add(QStringLiteral("input"), QStringLiteral("concat of URLs or storage objects takes \"inputs\": an array of 2 to 50 inputs"));
         } else if (count < 2) {
             issues.add(QStringLiteral("options.file_count"), QStringLiteral("concat by upload needs file_count (2-50)"));
         } else {

@@ -20,6 +20,11 @@ struct StartJobRequest
     {
         bool isUrl = false;
         QUrl url;
+        // Level 1 `{"source": "storage", "storage": NAME, "key": KEY}`: an object of a storage
+        // the operator configured. Whether the name exists is the service's business.
+        bool isStorage = false;
+        QString storage;
+        QString key;
         QString filename;      // display name only
         qint64 size = -1;      // declared size of an upload
     };

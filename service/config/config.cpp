@@ -446,6 +446,36 @@ QList<Setting> settings()
                      config.allowedOrigins = origins;
                      return std::nullopt;
                  }});
+    list.append({QStringLiteral("storage"), QStringLiteral("MEDIAFORGE_STORAGE"), QString(),
+                 QStringLiteral("spec"),
+                 QStringLiteral("An S3-compatible storage jobs may read from by name: `NAME=s3://BUCKET?endpoint=http(s)://HOST:PORT&region=R&style=path\\|virtual`. Repeat the flag (or separate with spaces in the variable) for several. Credentials: `MEDIAFORGE_STORAGE_<NAME>_ACCESS_KEY_ID`/`_SECRET_ACCESS_KEY`, `--storage-credentials-file` or `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` (docs/storage.md)."),
+                 QStringLiteral("none"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     QList<StorageSpec> storages;
+                     static const QRegularExpression separators(QStringLiteral("\\s+"));
+                     const QStringList parts = value.split(separators, Qt::SkipEmptyParts);
+                     for (const QString &part : parts) {
+                         auto parsed = StorageSpec::parse(part);
+                         if (const QString *problem = std::get_if<QString>(&parsed))
+                             return *problem;
+                         StorageSpec spec = std::get<StorageSpec>(std::move(parsed));
+                         for (const StorageSpec &earlier : std::as_const(storages)) {
+                             if (earlier.name == spec.name)
+                                 return QStringLiteral("each storage name once (%1 is given twice)").arg(spec.name);
+                         }
+                         storages.append(spec);
+                     }
+                     config.storages = storages;
+                     return std::nullopt;
+                 }});
+    list.append({QStringLiteral("storage-credentials-file"), QStringLiteral("MEDIAFORGE_STORAGE_CREDENTIALS_FILE"), QString(),
+                 QStringLiteral("path"),
+                 QStringLiteral("INI file like ~/.aws/credentials with a `[NAME]` section (aws_access_key_id, aws_secret_access_key, aws_session_token) per storage."),
+                 QStringLiteral("none"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
+                     if (!QFileInfo(value.trimmed()).isReadable())
+                         return QStringLiteral("a readable file");
+                     config.storageCredentialsFile = value.trimmed();
+                     return std::nullopt;
+                 }});
     list.append({QStringLiteral("allow-private-urls"), QStringLiteral("MEDIAFORGE_ALLOW_PRIVATE_URLS"), QString(),
                  QString(),
                  QStringLiteral("Let URL inputs reach loopback and private addresses (tests, trusted intranets)."),
@@ -703,7 +733,11 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
         const Setting &setting = all.at(i);
         if (!parser.isSet(options.at(i)))
             continue;
-        const QString value = setting.valueName.isEmpty() ? QStringLiteral("true") : parser.value(options.at(i));
+        // --storage is repeated for several storages: all of them, in order (they replace
+        // MEDIAFORGE_STORAGE's list, as flags win).
+        const QString value = setting.valueName.isEmpty() ? QStringLiteral("true")
+                : setting.flag == QLatin1StringView("storage") ? parser.values(options.at(i)).join(u' ')
+                                                               : parser.value(options.at(i));
         if (const auto allowed = setting.apply(config, value, false)) {
             return fail(QStringLiteral("mediaforged: invalid --%1 %2: expected %3").arg(setting.flag, shown(value), *allowed));
         }
@@ -749,6 +783,8 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
         return fail(QStringLiteral("mediaforged: ") + problem);
     if (const QString problem = loadWebhookSecret(config, environment); !problem.isEmpty())
         return fail(QStringLiteral("mediaforged: ") + problem);
+    if (const auto problem = loadStorageCredentials(config.storages, config.storageCredentialsFile, environment))
+        return fail(QStringLiteral("mediaforged: ") + *problem);
     const QHostAddress bound(config.host);
     const bool wildcard = bound == QHostAddress(QHostAddress::AnyIPv4) || bound == QHostAddress(QHostAddress::AnyIPv6);
     if (config.sharedStore() && config.advertiseUrl.isEmpty() && wildcard) {
@@ -792,6 +828,11 @@ QStringList ConfigLoader::environmentVariables()
     names.append(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"));
     // Likewise loadWebhookSecret.
     names.append(QStringLiteral("MEDIAFORGE_WEBHOOK_SECRET"));
+    // And loadStorageCredentials' AWS_* fallback (the per-storage variables have names the
+    // operator chooses, MEDIAFORGE_STORAGE_<NAME>_*).
+    names.append(QStringLiteral("AWS_ACCESS_KEY_ID"));
+    names.append(QStringLiteral("AWS_SECRET_ACCESS_KEY"));
+    names.append(QStringLiteral("AWS_SESSION_TOKEN"));
     return names;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "errorcode.h"
+#include "storage/storagespec.h"
 
 #include <QHostAddress>
 #include <QProcessEnvironment>
@@ -89,6 +90,10 @@ struct Config
     QString presetsFile;               // operator presets over the built-in ones; empty: built-ins only
     QStringList allowedOrigins;        // empty: browsers from any origin are refused unless *
     bool allowPrivateUrls = false;
+    // S3-compatible storages by name (--storage, repeatable; docs/storage.md), with their
+    // credentials filled in from the environment or --storage-credentials-file.
+    QList<StorageSpec> storages;
+    QString storageCredentialsFile;
     bool insecureNoAuth = false;
     QString ffmpegPath = QStringLiteral("ffmpeg");
     QString ffprobePath = QStringLiteral("ffprobe");

@@ -311,6 +311,9 @@ void Downloader::sendRequest(const QUrl &url, const QHostAddress &address)
         request.setPeerVerifyName(QString::fromLatin1(QUrl::toAce(url.host())));
     }
 
+    if (m_signer)
+        m_signer(request, url, hostHeader(url, literal));
+
     qCDebug(lcInput).noquote() << "request" << Logging::redactUrl(url) << "via" << address.toString();
     m_reply = m_network.get(request);
     m_reply->setReadBufferSize(kReadBufferSize);

@@ -17,6 +17,7 @@
 
 class QNetworkAccessManager;
 class QNetworkReply;
+class QNetworkRequest;
 class QTimer;
 
 namespace Mediaforge {
@@ -49,6 +50,11 @@ public:
     Downloader(QNetworkAccessManager &network, HostResolver &resolver, UrlPolicy policy,
                DownloadLimits limits, QObject *parent = nullptr);
     ~Downloader() override;
+
+    // Called for every request just before it is sent, with the URL as meant (not the pinned
+    // one) and the Host header sent: a configured storage's SigV4 signature goes in here.
+    using RequestSigner = std::function<void(QNetworkRequest &request, const QUrl &url, const QByteArray &host)>;
+    void setRequestSigner(RequestSigner signer) { m_signer = std::move(signer); }
 
     void start(const QUrl &url, const QString &destinationPath);
     // Header fields sent with every request (a node-to-node signature); before start().
@@ -90,6 +96,7 @@ private:
     HostResolver &m_resolver;
     UrlPolicy m_policy;
     DownloadLimits m_limits;
+    RequestSigner m_signer;
     QPointer<QNetworkReply> m_reply;
     QFile m_file;
     QCryptographicHash m_hash{QCryptographicHash::Sha256};

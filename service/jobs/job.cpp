@@ -92,8 +92,9 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
 {
     using namespace Protocol;
     QJsonObject input{{QString(Field::Source), inputs.size() == 1 || inputs.isEmpty()
-                               ? QString(inputs.value(0).source == JobInput::Source::Url ? QStringLiteral("url")
-                                                                                          : QStringLiteral("upload"))
+                               ? QString(inputs.value(0).source == JobInput::Source::Url         ? QStringLiteral("url")
+                                         : inputs.value(0).source == JobInput::Source::Storage ? QStringLiteral("storage")
+                                                                                               : QStringLiteral("upload"))
                                : QStringLiteral("multiple")},
                       {QStringLiteral("name"), inputs.value(0).displayName}};
     qint64 inputBytes = 0;

@@ -29,9 +29,11 @@ bool isFinished(JobStatus status);
 
 struct JobInput
 {
-    enum class Source { Upload, Url };
+    enum class Source { Upload, Url, Storage };
     Source source = Source::Upload;
     QUrl url;
+    QString storage;          // Source::Storage: the configured storage's name and the object key
+    QString key;
     QString displayName;      // the client's file name, or the URL's last segment: display only
     qint64 declaredSize = -1; // `size` from the client, when given
 

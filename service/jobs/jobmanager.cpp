@@ -57,6 +57,7 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.download.stallTimeout = std::chrono::seconds(config.stallSeconds);
     settings.download.totalTimeout = std::chrono::seconds(config.downloadTimeoutSeconds);
     settings.urlPolicy.allowPrivate = config.allowPrivateUrls;
+    settings.storages = config.storages;
     settings.outputUpload.attempts = config.outputUploadAttempts;
     settings.outputUpload.timeout = std::chrono::seconds(config.outputUploadTimeoutSeconds);
     settings.historyDays = config.historyDays;
@@ -264,6 +265,9 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
         return *refused;
     if (auto refused = checkOutputTargets(request.outputTargets))
         return *refused;
+    QList<JobInput> inputs = request.inputs;
+    if (auto refused = checkStorageInputs(inputs))
+        return *refused;
 
     Job job;
     job.id = newId();
@@ -274,7 +278,7 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     job.operation = request.operation;
     job.options = request.options;
     job.preset = request.preset;
-    job.inputs = request.inputs;
+    job.inputs = inputs;
     job.priority = request.priority;
     job.detach = request.detach;
     job.protocolLevel = request.protocolLevel;
@@ -299,7 +303,7 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
         // chose (".jpg" would select image2, which expands file name patterns).
         input.path = QDir(job.directory).filePath(QStringLiteral("input-%1").arg(i));
     }
-    const bool download = job.inputs.constFirst().source == JobInput::Source::Url;
+    const bool download = job.inputs.constFirst().source != JobInput::Source::Upload;
     job.status = download ? JobStatus::Downloading : JobStatus::AwaitingUpload;
     job.stage = download ? JobStage::Downloading : JobStage::Uploading;
     qint64 declaredTotal = 0;
@@ -377,7 +381,7 @@ void JobManager::startDownload(Job &job, int index)
         const Job *current = this->job(jobKey);
         return current ? admitInputBytes(*current, index, received, more, !announced) : std::nullopt;
     };
-    auto *downloader = new Downloader(m_network, m_resolver, m_settings.urlPolicy, limits, this);
+    Downloader *downloader = makeDownloader(job.inputs.at(index), limits);
     rt.downloader = downloader;
     rt.downloadIndex = index;
     const QString id = job.id;
@@ -405,7 +409,7 @@ void JobManager::startDownload(Job &job, int index)
         if (!current || isFinished(current->status))
             return;
         if (const auto &error = downloader->error()) {
-            Error failure = *error;
+            Error failure = storageDownloadError(current->inputs.at(index), *error);
             if (current->inputs.size() > 1)
                 failure.message = QStringLiteral("input %1: %2").arg(index + 1).arg(failure.message);
             finishJob(*current, JobStatus::Failed, failure);
@@ -415,7 +419,7 @@ void JobManager::startDownload(Job &job, int index)
         input.bytes = downloader->bytesReceived();
         input.sha256 = downloader->sha256();
         input.complete = true;
-        if (!downloader->suggestedFileName().isEmpty())
+        if (!downloader->suggestedFileName().isEmpty() && input.source != JobInput::Source::Storage)
             input.displayName = downloader->suggestedFileName();
         if (index + 1 < current->inputs.size()) {
             startDownload(*current, index + 1);
@@ -423,9 +427,26 @@ void JobManager::startDownload(Job &job, int index)
         }
         inputComplete(*current);
     });
-    qCInfo(lcInput).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("url"), Logging::redactUrl(job.inputs.at(index).url)}}
-                              << "download started";
-    downloader->start(job.inputs.at(index).url, job.inputs.at(index).path);
+    const JobInput &input = job.inputs.at(index);
+    const QString shownUrl = input.source == JobInput::Source::Storage
+            ? QStringLiteral("storage:%1/%2").arg(input.storage, input.key)
+            : Logging::redactUrl(input.url);
+    qCInfo(lcInput).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("url"), shownUrl}} << "download started";
+    if (input.source == JobInput::Source::Storage) {
+        // The endpoint is read now, not when the job was accepted: a restart with a changed
+        // --storage reads from where the operator points it.
+        const StorageSpec *spec = storage(input.storage);
+        if (!spec) {
+            downloader->deleteLater();
+            rt.downloader = nullptr;
+            finishJob(job, JobStatus::Failed,
+                      Error(ErrorCode::ValidationError, QStringLiteral("storage %1 is no longer configured").arg(input.storage)));
+            return;
+        }
+        downloader->start(spec->objectUrl(input.key), input.path);
+        return;
+    }
+    downloader->start(input.url, input.path);
 }
 
 std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connectionId, int index, qint64 offset,

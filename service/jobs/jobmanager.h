@@ -5,6 +5,7 @@
 #include "input/downloader.h"
 #include "input/outputuploader.h"
 #include "input/urlguard.h"
+#include "storage/storagespec.h"
 #include "directorylock.h"
 #include "diskguard.h"
 #include "job.h"
@@ -66,6 +67,7 @@ struct JobManagerSettings
     RunnerSettings runner;
     DownloadLimits download;
     UrlPolicy urlPolicy;
+    QList<StorageSpec> storages;       // --storage: what `{"source": "storage"}` inputs may name
     OutputUploadLimits outputUpload;
     CacheSettings cache;               // off unless a directory, a size and the ffmpeg version are set
     // The clock of the daily quota (tests move it to the next day); null: the real one.
@@ -289,6 +291,11 @@ private:
     void onRunnerFinished(const QString &id);
     // jobmanageroutputs.cpp: output_targets, checked at submit and put after the run.
     std::optional<Error> checkOutputTargets(const QList<JobOutputTarget> &targets) const;
+    // jobmanagerstorage.cpp: configured storages.
+    const StorageSpec *storage(const QString &name) const;
+    std::optional<Error> checkStorageInputs(QList<JobInput> &inputs) const;
+    Downloader *makeDownloader(const JobInput &input, DownloadLimits limits);
+    static Error storageDownloadError(const JobInput &input, Error error);
     void startOutputUploads(Job &job);
     void onProcessingProgress(const QString &id, const FfmpegProgress &progress, double expected);
     void setStage(Job &job, JobStatus status, JobStage stage, bool persisted = false);

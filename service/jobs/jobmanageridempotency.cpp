@@ -20,8 +20,11 @@ QString JobManagerDetail::requestHash(const SubmitRequest &request)
 {
     QJsonArray inputs;
     for (const JobInput &input : request.inputs) {
-        inputs.append(QJsonObject{{QStringLiteral("source"), input.source == JobInput::Source::Url ? 1 : 0},
+        inputs.append(QJsonObject{{QStringLiteral("source"), input.source == JobInput::Source::Url ? 1
+                                                             : input.source == JobInput::Source::Storage ? 2 : 0},
                                   {QStringLiteral("url"), input.url.toString(QUrl::FullyEncoded)},
+                                  {QStringLiteral("storage"), input.storage},
+                                  {QStringLiteral("key"), input.key},
                                   {QStringLiteral("filename"), input.displayName},
                                   {QStringLiteral("size"), input.declaredSize}});
     }

@@ -144,7 +144,7 @@ Recovered recoverJob(Job job, int maxAttempts, const QDateTime &now)
 bool portableInputs(const Job &job)
 {
     return !job.inputs.isEmpty() && std::all_of(job.inputs.cbegin(), job.inputs.cend(), [](const JobInput &input) {
-        return input.source == JobInput::Source::Url;
+        return input.source == JobInput::Source::Url || input.source == JobInput::Source::Storage;
     });
 }
 

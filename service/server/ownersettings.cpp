@@ -41,7 +41,8 @@ QStringList OwnerSettings::keys()
             QStringLiteral("operations"),          QStringLiteral("jobs_per_minute"),
             QStringLiteral("unfinished_jobs"),     QStringLiteral("max_input_bytes"),
             QStringLiteral("input_bytes_per_day"), QStringLiteral("webhook_secret"),
-            QStringLiteral("notify_url")};
+            QStringLiteral("notify_url"),          QStringLiteral("storages"),
+            QStringLiteral("storage_prefix")};
 }
 
 std::optional<QString> OwnerSettings::apply(const QString &key, const QString &value)
@@ -86,6 +87,16 @@ std::optional<QString> OwnerSettings::apply(const QString &key, const QString &v
             || (url.scheme() != QLatin1StringView("http") && url.scheme() != QLatin1StringView("https")))
             return QStringLiteral("notify_url must be an absolute http or https URL");
         notifyUrl = url;
+    } else if (key == QLatin1StringView("storages")) {
+        const auto names = nameList(value);
+        if (!names)
+            return QStringLiteral("storages must be a comma-separated list of storage names");
+        storages = *names;
+    } else if (key == QLatin1StringView("storage_prefix")) {
+        // Keys with "." or ".." segments are refused anyway, so a prefix cannot be left by one.
+        if (value.isEmpty() || value.startsWith(u'/') || value.toUtf8().size() > 512)
+            return QStringLiteral("storage_prefix must be a key prefix of 1 to 512 bytes, not starting with '/'");
+        storagePrefix = value;
     } else {
         return QStringLiteral("unknown key '%1' (known: %2)").arg(key.left(64), keys().join(QStringLiteral(", ")));
     }

@@ -24,6 +24,8 @@ struct OwnerSettings
     // For the webhook dispatcher. The secret is never logged, echoed or compared out loud.
     QByteArray webhookSecret;          // webhook_secret=...
     QUrl notifyUrl;                    // notify_url=http(s)://...
+    QStringList storages;              // storages=a,b: only these configured storages
+    QString storagePrefix;             // storage_prefix=tenant-a/: only keys that start with it
 
     bool operator==(const OwnerSettings &other) const = default;
     bool hasQuota() const

@@ -537,6 +537,16 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
             }
             jobInput.source = JobInput::Source::Url;
             jobInput.url = input.url;
+        } else if (input.isStorage) {
+            if (m_level < 1) {
+                sendError(Error(ErrorCode::ValidationError, QStringLiteral("storage inputs need protocol level 1")),
+                          echoJobId, requestId);
+                return;
+            }
+            // Whether the storage exists and the key is acceptable is the manager's check.
+            jobInput.source = JobInput::Source::Storage;
+            jobInput.storage = input.storage;
+            jobInput.key = input.key;
         }
         jobInput.displayName = input.filename;
         jobInput.declaredSize = input.size;

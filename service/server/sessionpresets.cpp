@@ -57,6 +57,21 @@ std::optional<Error> Session::checkOwnerAllows(const StartJobRequest &request) c
                      QJsonObject{{QStringLiteral("reason"), QStringLiteral("operation_not_allowed")},
                                  {QStringLiteral("allowed"), QJsonArray::fromStringList(settings.operations)}});
     }
+    for (const StartJobRequest::Input &input : request.inputs) {
+        if (!input.isStorage)
+            continue;
+        if (!settings.storages.isEmpty() && !settings.storages.contains(input.storage)) {
+            return Error(ErrorCode::Forbidden, QStringLiteral("this token may not use the storage %1").arg(input.storage),
+                         QJsonObject{{QStringLiteral("reason"), QStringLiteral("storage_not_allowed")},
+                                     {QStringLiteral("allowed"), QJsonArray::fromStringList(settings.storages)}});
+        }
+        if (!settings.storagePrefix.isEmpty() && !input.key.startsWith(settings.storagePrefix)) {
+            return Error(ErrorCode::Forbidden,
+                         QStringLiteral("this token may only read keys under %1").arg(settings.storagePrefix),
+                         QJsonObject{{QStringLiteral("reason"), QStringLiteral("storage_prefix")},
+                                     {QStringLiteral("prefix"), settings.storagePrefix}});
+        }
+    }
     return std::nullopt;
 }
 

@@ -11,8 +11,12 @@ QByteArray inputsToJson(const QList<JobInput> &inputs)
     QJsonArray array;
     for (const JobInput &input : inputs) {
         array.append(QJsonObject{
-                {QStringLiteral("source"), input.source == JobInput::Source::Url ? QStringLiteral("url") : QStringLiteral("upload")},
+                {QStringLiteral("source"), input.source == JobInput::Source::Url         ? QStringLiteral("url")
+                                           : input.source == JobInput::Source::Storage ? QStringLiteral("storage")
+                                                                                       : QStringLiteral("upload")},
                 {QStringLiteral("url"), input.url.toString(QUrl::FullyEncoded)},
+                {QStringLiteral("storage"), input.storage},
+                {QStringLiteral("key"), input.key},
                 {QStringLiteral("name"), input.displayName},
                 {QStringLiteral("declared_size"), input.declaredSize},
                 {QStringLiteral("path"), input.path},
@@ -30,8 +34,12 @@ QList<JobInput> inputsFromJson(const QByteArray &json)
     for (const QJsonValue &value : array) {
         const QJsonObject object = value.toObject();
         JobInput input;
-        input.source = object.value(QStringLiteral("source")).toString() == QLatin1StringView("url") ? JobInput::Source::Url
-                                                                                                    : JobInput::Source::Upload;
+        const QString source = object.value(QStringLiteral("source")).toString();
+        input.source = source == QLatin1StringView("url")       ? JobInput::Source::Url
+                     : source == QLatin1StringView("storage") ? JobInput::Source::Storage
+                                                              : JobInput::Source::Upload;
+        input.storage = object.value(QStringLiteral("storage")).toString();
+        input.key = object.value(QStringLiteral("key")).toString();
         input.url = QUrl(object.value(QStringLiteral("url")).toString(), QUrl::StrictMode);
         input.displayName = object.value(QStringLiteral("name")).toString();
         input.declaredSize = object.value(QStringLiteral("declared_size")).toInteger(-1);

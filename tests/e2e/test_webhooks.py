@@ -271,6 +271,47 @@ class Webhooks(unittest.TestCase):
             receiver.stop()
 
     @async_test
+    async def test_failing_then_absent_receiver_across_a_killed_service_gets_every_event_once_in_order(self):
+        # The whole story at once: the receiver answers 500, then is gone while the service is
+        # SIGKILLed and restarted, then comes back on the same port.
+        receiver = Receiver(lambda delivery: 500).start()
+        jobs = {}
+        try:
+            with webhook_service() as service:
+                async with connect(service.ws_url) as ws:
+                    await hello(ws)
+                    for index in range(2):
+                        jobs[await submit(ws, f"story-{index}", receiver.url(), events="all")] = f"story-{index}"
+                    for job in jobs:
+                        while (await get_job(ws, job))["job"]["status"] != "completed":
+                            await asyncio.sleep(0.1)
+
+                def failed_twice():
+                    got = receiver.received()
+                    return all(sum(1 for r in got if r["job"]["id"] == job and r["status"] == 500) >= 2 for job in jobs)
+
+                await wait_for(failed_twice, timeout=60, what="two answers of 500 for each job")
+                receiver.stop()
+                service.restart()   # SIGKILL, then the same data dir
+                receiver.answer = lambda delivery: 200
+                receiver.start()
+                expected = ["awaiting_upload", "queued", "processing", "completed"]
+                await wait_for(lambda: len(receiver.accepted()) >= len(expected) * len(jobs), timeout=120,
+                               what="every event after the restart")
+                await asyncio.sleep(2)
+                got = receiver.received()
+                self.assertTrue(all(r["valid"] for r in got))
+                accepted_ids = [r["delivery_id"] for r in receiver.accepted()]
+                self.assertEqual(len(accepted_ids), len(set(accepted_ids)), "each delivery id is accepted once")
+                for job, name in jobs.items():
+                    self.assertEqual([r["event"] for r in receiver.accepted() if r["job"]["id"] == job], expected, name)
+                    # While the first event kept failing, the later ones waited behind it.
+                    self.assertEqual({r["event"] for r in got if r["job"]["id"] == job and r["status"] == 500},
+                                     {"awaiting_upload"}, name)
+        finally:
+            receiver.stop()
+
+    @async_test
     async def test_ssrf_forms_of_notify_url_are_refused(self):
         receiver = Receiver().start()
         try:
