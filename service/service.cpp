@@ -3,6 +3,7 @@
 
 #include "cluster/clusterroutes.h"
 #include "cluster/clustersigner.h"
+#include "cluster/clusteroutputs.h"
 #include "cluster/clusterrelay.h"
 #include "config/descriptorlimit.h"
 #include "input/urlguard.h"
@@ -179,6 +180,13 @@ int Service::run(const Config &config)
 
     Metrics metrics(manager);
     metrics.setNode(config.nodeName);
+    const ClusterSigner signer(config.clusterSecret, config.nodeName);
+    // Outputs stay on the node that produced them; any node streams them to its clients from
+    // there (fetch_output, the HTTP output route), over the signed node-to-node route. Made
+    // before the servers: their connections hold its replies, so it must outlive them.
+    std::unique_ptr<ClusterOutputs> clusterOutputs;
+    if (signer.enabled() && config.store.startsWith(QLatin1StringView("postgres")))
+        clusterOutputs = std::make_unique<ClusterOutputs>(*store, signer, store->leaseDuration());
 
     // Webhooks: the outbox rows the store writes with each state change, sent from here. The
     // key of an owner's deliveries: its tokens-file line's webhook_secret, else the service-wide
@@ -207,7 +215,6 @@ int Service::run(const Config &config)
                             QDateTime::currentDateTimeUtc()},
                  httpLimits);
     // Node-to-node routes only with a cluster secret (always with a PostgreSQL store).
-    const ClusterSigner signer(config.clusterSecret, config.nodeName);
     ClusterRoutes clusterRoutes(manager, signer, [&metrics](qint64 bytes) { metrics.addBytesSent(bytes); });
     if (signer.enabled()) {
         http.setClusterRoutes(
@@ -232,6 +239,24 @@ int Service::run(const Config &config)
         return 2;
     }
 
+    // A cluster's nodes claim each other's queued jobs and pull their inputs from the node
+    // that holds them: at its URL in the nodes table (never one a job carries), signed.
+    if (signer.enabled() && config.store.startsWith(QLatin1StringView("postgres"))) {
+        manager.setPullSource([&store, &signer](const QString &holder, const QString &id,
+                                                int index) -> std::optional<JobManager::PullSource> {
+            for (const NodeRecord &node : store->nodes()) {
+                if (node.name != holder || node.url.isEmpty())
+                    continue;
+                const QString path = ClusterRoutes::inputPath(id, index);
+                QUrl url(node.url);
+                url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0) + path);
+                return JobManager::PullSource{url, signer.sign("GET", url.path(), QDateTime::currentSecsSinceEpoch())};
+            }
+            return std::nullopt;
+        });
+    }
+    if (clusterOutputs)
+        http.setRemoteOutputs(clusterOutputs.get());
     // Before the server: it outlives every session.
     EventRouter router(&manager);
     // Nodes on one PostgreSQL hear each other's job events (docs/scaling.md, "Events").
@@ -263,6 +288,7 @@ int Service::run(const Config &config)
         context.attachedElsewhere = [&relay](const QString &id) { relay->attachedElsewhere(id); };
         context.clusterStats = [&relay] { return relay->clusterStats(); };
     }
+    context.remoteOutputs = clusterOutputs.get();
     context.webhookSecret = webhookSecret;
     context.deliveries = [&store](const QString &id) {
         QJsonArray list;

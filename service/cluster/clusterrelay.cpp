@@ -254,9 +254,13 @@ void ClusterRelay::received(const QString &name, QSqlDriver::NotificationSource 
     const std::optional<JobEventKind> kind = kindFromName(event);
     if (!kind)
         return;
-    // Taken over by this node meanwhile: its own events are the ones that count.
-    if (m_manager.holds(id))
+    // Taken over by this node meanwhile: its own events are the ones that count. Unless the
+    // job was queued here and the other node claimed it to run it: from now on that node's
+    // events are the job's, and this node keeps only its input files for it.
+    if (m_manager.holds(id) && (*kind == JobEventKind::Removed || !m_manager.lendAway(id)))
         return;
+    if (*kind == JobEventKind::Finished || *kind == JobEventKind::Removed)
+        m_manager.releaseLent(id);
     ++m_relayed;
     if (*kind == JobEventKind::Removed) {
         m_manager.forgetForeign(id);

@@ -298,6 +298,8 @@ void Downloader::sendRequest(const QUrl &url, const QHostAddress &address)
     request.setRawHeader("User-Agent", QByteArrayLiteral("mediaforge/" MEDIAFORGE_VERSION));
     // With our own Accept-Encoding Qt does not decompress: the size limit counts real bytes.
     request.setRawHeader("Accept-Encoding", "identity");
+    for (const auto &[name, value] : std::as_const(m_headers))
+        request.setRawHeader(name, value);
     if (!url.userName().isEmpty()) {
         // Credentials from the URL go to this URL's origin only (a redirect elsewhere has none).
         const QByteArray credentials = url.userName(QUrl::FullyDecoded).toUtf8() + ':'

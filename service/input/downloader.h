@@ -57,6 +57,8 @@ public:
     void setRequestSigner(RequestSigner signer) { m_signer = std::move(signer); }
 
     void start(const QUrl &url, const QString &destinationPath);
+    // Header fields sent with every request (a node-to-node signature); before start().
+    void setHeaders(QList<std::pair<QByteArray, QByteArray>> headers) { m_headers = std::move(headers); }
     void cancel();   // aborts, removes the file; finished() is not emitted afterwards
 
     // After finished(): nullopt on success, else URL_NOT_ALLOWED, DOWNLOAD_FAILED (details:
@@ -102,6 +104,7 @@ private:
     QTimer *m_totalTimer = nullptr;
     QElapsedTimer m_elapsed;
     QUrl m_currentUrl;
+    QList<std::pair<QByteArray, QByteArray>> m_headers;
     QString m_destinationPath;
     QString m_suggestedName;
     std::optional<Error> m_error;

@@ -602,32 +602,44 @@ void JobManager::schedule()
 {
     if (m_shuttingDown || m_draining)
         return;
-    for (int slot = 0; slot < m_slots.size() && !m_queue.empty(); ++slot) {
+    for (int slot = 0; slot < m_slots.size() && (!m_queue.empty() || m_pullSource); ++slot) {
         if (!m_slots.at(slot).isEmpty())
             continue;
         // The store decides what runs next (on a shared database, among every node's jobs);
         // m_queue mirrors its order for queue positions.
         QElapsedTimer clock;
         clock.start();
-        const std::optional<Job> claimed = m_store->claimNext(QDateTime::currentDateTimeUtc());
+        QString holder;
+        const std::optional<Job> claimed = m_pullSource ? m_store->claimNextAnywhere(QDateTime::currentDateTimeUtc(), &holder)
+                                                        : m_store->claimNext(QDateTime::currentDateTimeUtc());
         m_storeLatency.add(clock.nsecsElapsed() / 1000);
         if (!claimed) {
             // While the store is unreachable, the next heartbeat after it returns claims again.
             // On a shared store a miss is expected: this node is draining (the claim reads the
-            // nodes table), or another node took its queued job (dropped at the heartbeat).
-            if (m_store->reachable() && m_store->leaseDuration().count() <= 0)
+            // nodes table), or another node took its queued job (dropped at the heartbeat). A
+            // node that only looked for other nodes' jobs (nothing queued here) has nothing to say.
+            if (!m_queue.empty() && m_store->reachable() && m_store->leaseDuration().count() <= 0)
                 qCWarning(lcJobs) << "the store has no queued job although" << m_queue.size() << "wait:" << m_store->lastError();
-            else if (m_store->reachable())
+            else if (!m_queue.empty() && m_store->reachable())
                 qCDebug(lcJobs) << "no queued job to claim for this node although" << m_queue.size() << "wait here";
             return;
         }
+        if (!holder.isEmpty()) {
+            startPull(*claimed, holder, slot);
+            continue;
+        }
         Job *job = mutableJob(claimed->id);
+        if (!job)
+            job = takeBackLent(*claimed);
         if (!job || job->status != JobStatus::Queued) {
             qCWarning(lcJobs) << "the store handed out job" << claimed->id << "that this instance does not hold queued";
             continue;
         }
         m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), job->id), m_queue.end());
         job->startedAt = claimed->startedAt;
+        // Another node may have handed the job back after a failed pull, which counted as a
+        // run in the store only.
+        job->attempts = std::max(job->attempts, claimed->attempts);
         startProcessing(*job, slot);
     }
     // A claim or a finished run changed who holds slots, and with it the fair order.

@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -209,6 +210,23 @@ public:
     // Other nodes' unfinished jobs from the shared store (none on one node), newest first, with
     // the live figures of those noted as foreign.
     QList<Job> jobsElsewhere(const QString &owner, int limit) const;
+    // Pulling inputs from another node (jobmanagerpull.cpp). Where input `index` of job `id`,
+    // claimed from node `holder`, is fetched: that node's URL from the shared store and the
+    // header fields that sign the request; nullopt when the holder has no URL. Set by the
+    // service on a cluster: the engine then also claims other nodes' queued jobs.
+    struct PullSource
+    {
+        QUrl url;
+        QList<std::pair<QByteArray, QByteArray>> headers;
+    };
+    using PullSourceFunction = std::function<std::optional<PullSource>(const QString &holder, const QString &id, int index)>;
+    void setPullSource(PullSourceFunction source);
+    // Another node announced a job that is queued here: it claimed the job and pulls (or pulled)
+    // its inputs. The job leaves this node's queue and memory without an announcement (its
+    // events now come from that node); its input files stay, served to the cluster (heldJob),
+    // until the job ends (releaseLent). False when the job is not queued here.
+    bool lendAway(const QString &id);
+    void releaseLent(const QString &id);
     // Whether the job is live in this node's memory (its own, not a foreign one).
     bool holds(const QString &id) const { return m_jobs.count(id) > 0; }
     // Finished jobs from the store, newest-finished first.
@@ -315,6 +333,14 @@ private:
     void endGrace(const QString &id, const QDateTime &until);
     std::optional<Result<QString>> replayIdempotent(const SubmitRequest &request, const QString &requestHash);
     int unfinishedJobsOfConnection(quint64 connectionId) const;
+    // jobmanagerpull.cpp: a job claimed from another node, its inputs pulled from there.
+    void startPull(Job record, const QString &holder, int slot);
+    void pullInput(const QString &id, int index);
+    void pullFailed(const QString &id, const Error &error);
+    // A job this node lent (another node claimed it to pull its inputs) that the store hands
+    // out here again because that node's pull failed: back into memory, queued, its inputs
+    // still here. Null when the job is not lent here.
+    Job *takeBackLent(const Job &claimed);
     // jobmanagerleases.cpp: leases on a store that several nodes share.
     void startLeases();
     void heartbeat();
@@ -374,6 +400,10 @@ private:
     DiskGuard m_disk;
     ResultCache m_cache;
     std::map<QString, Job> m_foreign;                   // other nodes' jobs (noteForeign)
+    PullSourceFunction m_pullSource;                    // set: claims take other nodes' jobs too
+    std::map<QString, Job> m_lent;                      // queued here, claimed by another node (lendAway)
+    QHash<QString, Job> m_pullOrigins;                  // pulling: the record as its holder stored it
+    QHash<QString, QString> m_pullHolders;              // pulling: the node that holds the inputs
     std::deque<QString> m_foreignOrder;                 // noted first, forgotten first
     mutable std::map<QString, Job> m_loaded;            // finished records read back, until the event loop
     mutable bool m_loadedPrune = false;

@@ -90,6 +90,9 @@ void JobManager::heartbeat()
         adoptStranded();
     }
     dropMovedAway();
+    // Other nodes' queued jobs are looked for here too: nothing else wakes an idle node.
+    if (m_pullSource)
+        schedule();
     // Progress held back while the leases were unconfirmed goes out now.
     for (const QString &id : std::as_const(running)) {
         if (Job *job = mutableJob(id); job && !isFinished(job->status))
@@ -211,8 +214,13 @@ void JobManager::dropMovedAway()
     }
     if (queued.isEmpty() || m_store->leaseDuration().count() <= 0)
         return;
-    for (const QString &id : m_store->movedAway(queued))
+    QStringList claimed;
+    for (const QString &id : m_store->movedAway(queued, &claimed))
         abandon(id);
+    // Claimed by a node that pulls their inputs from here, and the relay's word of it has not
+    // come (or got lost): lent, so that the inputs stay until the job ends.
+    for (const QString &id : std::as_const(claimed))
+        lendAway(id);
 }
 
 void JobManager::setDraining(bool draining)

@@ -185,8 +185,11 @@ void JobManager::evictFinished()
 
 const Job *JobManager::heldJob(const QString &id) const
 {
-    const auto it = m_jobs.find(id);
-    return it == m_jobs.end() ? nullptr : &it->second;
+    if (const auto it = m_jobs.find(id); it != m_jobs.end())
+        return &it->second;
+    // Lent to the node that claimed it: its inputs are still served from here.
+    const auto lent = m_lent.find(id);
+    return lent == m_lent.end() ? nullptr : &lent->second;
 }
 
 const Job *JobManager::job(const QString &id) const

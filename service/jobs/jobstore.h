@@ -97,6 +97,23 @@ public:
     // processing (stage processing, started_at = now) in one step; nullopt when none is queued.
     // On a shared database this is the cluster's claim: two callers never get the same job.
     virtual std::optional<Job> claimNext(const QDateTime &now) = 0;
+    // claimNext() that may also take another node's queued job (a shared store): in the order
+    // priority, per-owner share, this node's own jobs first, then arrival; only jobs of a level 1
+    // owner whose node is alive and has no free slot. `holder` is the node whose disk holds the
+    // job's inputs (the caller pulls them from it); empty for a job of this node's own.
+    virtual std::optional<Job> claimNextAnywhere(const QDateTime &now, QString *holder)
+    {
+        holder->clear();
+        return claimNext(now);
+    }
+    // Gives a job this node claimed from `holder` back to it (its inputs could not be pulled):
+    // `job` is saved as it is (queued again), and the holder's again. Fenced like every write.
+    virtual bool handBack(const Job &job, const QString &holder)
+    {
+        Q_UNUSED(job);
+        Q_UNUSED(holder);
+        return false;
+    }
 
     virtual std::optional<Job> load(const QString &id) = 0;
     // The newest job of `owner` with that client id.
@@ -214,10 +231,13 @@ public:
         Q_UNUSED(stranded);
         return false;
     }
-    // Of `queued` (jobs this node holds queued), those another node has taken over.
-    virtual QStringList movedAway(const QStringList &queued)
+    // Of `queued` (jobs this node holds queued), those another node has taken over while they
+    // were queued (a drain, a node thought gone). Those another node claimed to run from here,
+    // pulling their inputs (no longer queued), go to `claimed` instead: their inputs must stay.
+    virtual QStringList movedAway(const QStringList &queued, QStringList *claimed)
     {
         Q_UNUSED(queued);
+        Q_UNUSED(claimed);
         return {};
     }
 
@@ -249,6 +269,13 @@ public:
     }
     // Every node's row, by name; empty when the store has none (or cannot be read).
     virtual QList<NodeRecord> nodes() { return {}; }
+    // The node that holds job `id`'s files (the one that ran it, for a finished job); empty on
+    // the embedded stores, for an unknown job, or when the store cannot be read.
+    virtual QString nodeOf(const QString &id)
+    {
+        Q_UNUSED(id);
+        return QString();
+    }
 
     // --- Webhook outbox ---------------------------------------------------------------------
     // insert(), save() and claimNext() write the delivery that WebhookOutbox::entryFor() makes

@@ -5,6 +5,7 @@
 #include "jobs/jobmanager.h"
 #include "logging/logging.h"
 #include "metrics.h"
+#include "remoteoutputs.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -16,17 +17,13 @@
 
 namespace Mediaforge {
 
-namespace {
-
-QByteArray contentDisposition(const QString &fileName)
+QByteArray HttpApi::contentDisposition(const QString &fileName)
 {
     QString ascii;
     for (QChar c : fileName)
         ascii += (c.unicode() >= 0x20 && c.unicode() < 0x7f && c != u'"' && c != u'\\') ? c : u'_';
     return "attachment; filename=\"" + ascii.toLatin1() + "\"; filename*=UTF-8''" + QUrl::toPercentEncoding(fileName);
 }
-
-} // namespace
 
 HttpApi::HttpApi(JobManager &manager, Metrics &metrics, const Authenticator &authenticator, HealthInfo health,
                  const HttpLimits &limits, QObject *parent)
@@ -189,6 +186,12 @@ void HttpApi::serveOutput(HttpConnection &connection, const HttpRequest &request
         connection.respondError(404, QStringLiteral("NOT_FOUND"),
                                 job->outputsRemoved ? QStringLiteral("the outputs were delivered or expired and are gone")
                                                     : QStringLiteral("no output with that index"));
+        return;
+    }
+    // Another node ran it and keeps its files: streamed from there. (A lent job is not in this
+    // node's engine, and a path in the record names that node's disk.)
+    if (m_remote && !m_manager.holds(id) && m_remote->elsewhere(id)) {
+        serveRemoteOutput(connection, request, *job, index);
         return;
     }
     const JobOutput &output = job->outputs.at(index);

@@ -19,6 +19,8 @@ namespace Mediaforge {
 class Authenticator;
 class JobManager;
 class Metrics;
+class RemoteOutputs;
+struct Job;
 
 struct HealthInfo
 {
@@ -64,10 +66,17 @@ public:
 
     // The node-to-node routes under /cluster/ (service/cluster); without them those paths are 404.
     void setClusterRoutes(HttpConnection::Handler routes) { m_cluster = std::move(routes); }
+    // Where the outputs of jobs that another node ran come from (a cluster); without it, only
+    // this node's outputs are served.
+    void setRemoteOutputs(RemoteOutputs *remote) { m_remote = remote; }
+
+    static QByteArray contentDisposition(const QString &fileName);
 
 private:
     void handle(HttpConnection &connection, const HttpRequest &request);
     void serveOutput(HttpConnection &connection, const HttpRequest &request, const QString &id, int index);
+    // httpremoteoutput.cpp: the output streamed from the node that holds it.
+    void serveRemoteOutput(HttpConnection &connection, const HttpRequest &request, const Job &job, int index);
 
     JobManager &m_manager;
     Metrics &m_metrics;
@@ -75,6 +84,7 @@ private:
     HealthInfo m_health;
     HttpServer m_server;
     HttpConnection::Handler m_cluster;
+    RemoteOutputs *m_remote = nullptr;
 };
 
 } // namespace Mediaforge

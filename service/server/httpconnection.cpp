@@ -65,6 +65,7 @@ QByteArray HttpConnection::statusText(int status)
     case 416: return "Range Not Satisfiable";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
     case 505: return "HTTP Version Not Supported";
     }
@@ -220,6 +221,7 @@ void HttpConnection::readRequests()
     m_minorVersion = request.minorVersion;
     m_keepAlive = request.keepAlive();
     m_answered = false;
+    m_deferred = false;
     if (request.hasBody()) {
         // No route takes a body: answer before a byte of it is read, and close, since the
         // body's bytes would otherwise be taken for the next request.
@@ -230,15 +232,22 @@ void HttpConnection::readRequests()
         return;
     }
     m_handler(*this, request);
-    if (!m_answered && !m_finished && m_state == State::Responding) {
+    if (!m_answered && !m_deferred && !m_finished && m_state == State::Responding) {
         qCWarning(lcHttp) << "a route did not answer" << request.method << request.url.path();
         respondError(500, QStringLiteral("INTERNAL_ERROR"), QStringLiteral("no answer"));
     }
 }
 
+void HttpConnection::deferAnswer()
+{
+    m_deferred = true;
+    m_timer.start(m_limits.idleTimeoutMs);
+}
+
 void HttpConnection::writeHead(int status, const HttpHeaders &headers, qint64 contentLength)
 {
     m_answered = true;
+    m_deferred = false;
     QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + statusText(status) + "\r\n";
     for (const auto &[name, value] : headers)
         head += name + ": " + value + "\r\n";
@@ -273,24 +282,49 @@ void HttpConnection::respondError(int status, const QString &code, const QString
 void HttpConnection::respondWithFile(int status, HttpHeaders headers, std::unique_ptr<QFile> file, qint64 length,
                                      std::function<void(qint64)> sent)
 {
-    if (!m_socket || m_state != State::Responding)
+    respondWithStream(status, std::move(headers), std::move(file), length, std::move(sent));
+}
+
+void HttpConnection::respondWithStream(int status, HttpHeaders headers, std::unique_ptr<QIODevice> source,
+                                       qint64 length, std::function<void(qint64)> sent)
+{
+    if (!m_socket || m_state != State::Responding) {
+        if (source)
+            source.release()->deleteLater();
         return;
+    }
     writeHead(status, headers, length);
     if (m_headOnly || length <= 0) {
+        if (source)
+            source.release()->deleteLater();
         endExchange();
         return;
     }
-    m_file = std::move(file);
+    m_file = std::move(source);
+    if (m_file->isSequential())
+        connect(m_file.get(), &QIODevice::readyRead, this, &HttpConnection::pumpFile);
     m_fileRemaining = length;
     m_fileSent = std::move(sent);
     m_timer.start(m_limits.idleTimeoutMs);
     pumpFile();
 }
 
+void HttpConnection::releaseBody()
+{
+    // Later, not now: this may run inside one of the device's own signals.
+    if (m_file) {
+        m_file->disconnect(this);
+        m_file.release()->deleteLater();
+    }
+    m_fileSent = nullptr;
+}
+
 void HttpConnection::pumpFile()
 {
     while (m_socket && m_file && m_fileRemaining > 0 && m_socket->bytesToWrite() < kMaxQueuedBytes) {
         const QByteArray data = m_file->read(std::min(kFileChunkBytes, m_fileRemaining));
+        if (data.isEmpty() && m_file->isSequential())
+            return;   // more when the device's readyRead comes
         if (data.isEmpty()) {
             // The file shrank or failed under us: the head is out, so only a cut connection
             // tells the client that the body is incomplete.
@@ -304,8 +338,7 @@ void HttpConnection::pumpFile()
         m_socket->write(data);
     }
     if (m_file && m_fileRemaining == 0) {
-        m_file.reset();
-        m_fileSent = nullptr;
+        releaseBody();
         endExchange();
     }
 }
@@ -376,8 +409,7 @@ void HttpConnection::finish()
         return;
     m_finished = true;
     m_timer.stop();
-    m_file.reset();
-    m_fileSent = nullptr;
+    releaseBody();
     emit finished();
     deleteLater();
 }

@@ -14,6 +14,7 @@
 #include <memory>
 
 class QFile;
+class QIODevice;
 class QTcpSocket;
 
 namespace Mediaforge {
@@ -52,6 +53,14 @@ public:
     // queued in the socket at a time; `sent` is told every chunk handed to the socket.
     void respondWithFile(int status, HttpHeaders headers, std::unique_ptr<QFile> file, qint64 length,
                          std::function<void(qint64)> sent);
+    // The same from a sequential device that fills as it goes (another node's reply): written
+    // as bytes arrive, read only while the socket has room, so a slow client holds the source
+    // back. Whoever feeds the device drops the connection when it fails before `length`.
+    void respondWithStream(int status, HttpHeaders headers, std::unique_ptr<QIODevice> source, qint64 length,
+                           std::function<void(qint64)> sent);
+    // The handler answers later (it waits for another node): no INTERNAL_ERROR when it returns
+    // without an answer. The idle timeout bounds the wait.
+    void deferAnswer();
 
     // Waiting for a request (not answering one): such connections may be dropped to make
     // room for a new one when the port is at its connection cap.
@@ -85,6 +94,7 @@ private:
     void endExchange();
     void writeHead(int status, const HttpHeaders &headers, qint64 contentLength);
     void pumpFile();
+    void releaseBody();
     void closeAfterWriting();
     void discardInput();
     void finish();
@@ -102,7 +112,8 @@ private:
     int m_minorVersion = 1;
     bool m_keepAlive = true;
     bool m_answered = false;
-    std::unique_ptr<QFile> m_file;
+    bool m_deferred = false;
+    std::unique_ptr<QIODevice> m_file;   // the body being streamed: a file, or another node's reply
     qint64 m_fileRemaining = 0;
     std::function<void(qint64)> m_fileSent;
     qint64 m_discarded = 0;

@@ -7,6 +7,7 @@
 
 #include <QFile>
 #include <QJsonValue>
+#include <QNetworkReply>
 #include <QObject>
 #include <QPointer>
 #include <QQueue>
@@ -18,6 +19,8 @@ class QWebSocket;
 
 namespace Mediaforge {
 
+class RemoteOutputs;
+
 // Sends job outputs over one WebSocket, one delivery after another.
 // Chunked (level 1): frames of at most `chunkBytes`, and never more than `maxInFlight` bytes
 // handed to the socket and not yet written, so memory stays bounded whatever the file size.
@@ -25,6 +28,9 @@ namespace Mediaforge {
 // message into the socket's buffer, so each one first waits for the socket to drain like the
 // chunks do, must fit the level 0 output limit, and takes its size from a service-wide budget
 // that it gets back as the peer reads.
+// Outputs that another node holds (`remote`) come from that node's reply instead of a file,
+// with the same frames and limits: its read buffer holds a few chunks, and it is read only
+// while the socket has room, so a slow peer slows the other node down.
 class OutputSender : public QObject
 {
     Q_OBJECT
@@ -37,14 +43,17 @@ public:
         int onlyIndex = -1;         // fetch_output with index
         bool chunked = true;
         QJsonValue requestId;       // fetch_output's, echoed on its replies
+        bool remote = false;        // on another node's disk: streamed from there (RemoteOutputs)
     };
 
     OutputSender(QWebSocket *socket, qint64 chunkBytes, qint64 wholeLimit, ByteBudget *wholeBudget,
                  QObject *parent = nullptr);
     ~OutputSender() override;
 
+    // Where remote deliveries come from; without it they fail.
+    void setRemoteOutputs(RemoteOutputs *remote) { m_remote = remote; }
     void enqueue(const Delivery &delivery);
-    bool isIdle() const { return !m_file.isOpen() && m_queue.isEmpty() && !m_current; }
+    bool isIdle() const { return !sourceOpen() && m_queue.isEmpty() && !m_current; }
     void abort();   // socket closing: drop everything
     // What this sender put into the socket that the peer has not taken yet (at most).
     qint64 bytesInSocket() const { return m_inSocket; }
@@ -66,6 +75,13 @@ private:
     void sendWhole();
     void fail(const Error &error);
     void onBytesWritten(qint64 bytes);
+    bool sourceOpen() const { return m_file.isOpen() || m_reply; }
+    void closeSource();
+    bool openRemote();
+    void onRemoteFinished();
+    // The reply's answer is in and good (200 with the expected length); fails the delivery
+    // and returns false when it is bad, and returns false while it has not come yet.
+    bool remoteReady();
 
     QPointer<QWebSocket> m_socket;
     qint64 m_chunkBytes;
@@ -75,6 +91,9 @@ private:
     QList<int> m_indices;           // outputs still to send of the current delivery
     int m_index = -1;
     QFile m_file;
+    RemoteOutputs *m_remote = nullptr;
+    QPointer<QNetworkReply> m_reply;   // the source of a remote output
+    qint64 m_size = 0;                 // of the output being sent
     qint64 m_offset = 0;
     bool m_pumping = false;
     qint64 m_wholeLimit;

@@ -11,6 +11,7 @@
 #include "peersocket.h"
 #include "preset.h"
 #include "protocol.h"
+#include "remoteoutputs.h"
 #include "startjob.h"
 #include "validationissues.h"
 
@@ -64,6 +65,7 @@ Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, con
     socket->setParent(this);
     m_sender = new OutputSender(socket, config.maxChunkBytes, config.level0OutputLimitBytes,
                                 m_context.level0OutputBudget, this);
+    m_sender->setRemoteOutputs(m_context.remoteOutputs);
     // Progress held back while the peer did not read goes out once it reads again.
     connect(socket, &QWebSocket::bytesWritten, this, [this] {
         if (!m_deferredProgress.isEmpty() && !isCongested())
@@ -803,9 +805,14 @@ void Session::handleFetchOutput(const QJsonObject &object, const QJsonValue &req
             }
         }
     }
+    // Another node ran it and keeps its files (docs/scaling.md): streamed from there. That node
+    // keeps them for its retention period; nothing here can extend it.
+    const bool remote = m_context.remoteOutputs && !m_context.manager->holds(job->id)
+                        && m_context.remoteOutputs->elsewhere(job->id);
     // While fetching, the outputs must not expire under the transfer.
-    m_context.manager->retainOutputs(job->id);
-    m_sender->enqueue(OutputSender::Delivery{job->id, job->jobId, job->outputs, index, m_level >= 1, requestId});
+    if (!remote)
+        m_context.manager->retainOutputs(job->id);
+    m_sender->enqueue(OutputSender::Delivery{job->id, job->jobId, job->outputs, index, m_level >= 1, requestId, remote});
 }
 
 void Session::onBinaryMessage(const QByteArray &data)

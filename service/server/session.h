@@ -33,6 +33,7 @@ class EventRouter;
 class JobManager;
 class OutputSender;
 class PeerSocket;
+class RemoteOutputs;
 struct Job;
 struct JobOutput;
 
@@ -59,6 +60,8 @@ struct SessionContext
     std::function<void(const QString &id)> attachedElsewhere;
     // get_stats `cluster`: every node's jobs by state, from the store.
     std::function<QJsonObject()> clusterStats;
+    // The outputs of jobs another node ran, streamed from there (fetch_output).
+    RemoteOutputs *remoteOutputs = nullptr;
     // Webhooks (sessionwebhooks.cpp; the store and the dispatcher stay behind these): the key
     // that signs an owner's webhooks (empty: none, so notify_url is refused), a job's deliveries
     // as get_job lists them, and an admin's redeliver of one delivery (false: unknown).

@@ -42,6 +42,8 @@ public:
     bool save(const Job &job) override;
     bool saveProgress(const QString &id, JobStage stage, double percentage) override;
     std::optional<Job> claimNext(const QDateTime &now) override;
+    std::optional<Job> claimNextAnywhere(const QDateTime &now, QString *holder) override;
+    bool handBack(const Job &job, const QString &holder) override;
     std::optional<Job> load(const QString &id) override;
     std::optional<Job> findLatest(const QString &owner, const QString &jobId) override;
     std::optional<Job> findByIdempotencyKey(const QString &owner, const QString &key, const QDateTime &since) override;
@@ -55,8 +57,9 @@ public:
     bool registerNode(const NodeRecord &self) override;
     bool setNodeState(const QString &state) override;
     bool setNodeStateOf(const QString &node, const QString &state) override;
-    QStringList movedAway(const QStringList &queued) override;
+    QStringList movedAway(const QStringList &queued, QStringList *claimed) override;
     QList<NodeRecord> nodes() override;
+    QString nodeOf(const QString &id) override;
     bool requestCancel(const QString &id) override;
     QStringList cancelRequests() override;
     QList<Job> unfinishedElsewhere(const QString &owner, int limit) override;

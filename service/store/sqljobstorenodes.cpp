@@ -51,7 +51,7 @@ bool SqlJobStore::setNodeStateOf(const QString &node, const QString &state)
     return exec(query, "set node state") && query.numRowsAffected() == 1;
 }
 
-QStringList SqlJobStore::movedAway(const QStringList &queued)
+QStringList SqlJobStore::movedAway(const QStringList &queued, QStringList *claimed)
 {
     QStringList moved;
     // In slices: one statement per few hundred ids keeps each one short.
@@ -59,15 +59,19 @@ QStringList SqlJobStore::movedAway(const QStringList &queued)
     for (qsizetype from = 0; from < queued.size(); from += kSlice) {
         const QStringList slice = queued.mid(from, kSlice);
         QSqlQuery query = newQuery();
-        query.prepare(QStringLiteral("SELECT id FROM jobs WHERE node <> ? AND id IN (%1)")
+        query.prepare(QStringLiteral("SELECT id, state FROM jobs WHERE node <> ? AND id IN (%1)")
                               .arg(QStringList(slice.size(), QStringLiteral("?")).join(u',')));
         query.addBindValue(m_node);
         for (const QString &id : slice)
             query.addBindValue(id);
         if (!exec(query, "moved jobs"))
             return moved;
-        while (query.next())
-            moved.append(query.value(0).toString());
+        while (query.next()) {
+            if (query.value(1).toString() == QLatin1StringView("queued"))
+                moved.append(query.value(0).toString());
+            else if (claimed)
+                claimed->append(query.value(0).toString());
+        }
     }
     return moved;
 }
@@ -95,6 +99,16 @@ QList<NodeRecord> SqlJobStore::nodes()
         list.append(node);
     }
     return list;
+}
+
+QString SqlJobStore::nodeOf(const QString &id)
+{
+    QSqlQuery query(m_database);
+    query.prepare(QStringLiteral("SELECT node FROM jobs WHERE id = ?"));
+    query.addBindValue(id);
+    if (!exec(query, "find a job's node") || !query.next())
+        return QString();
+    return query.value(0).toString();
 }
 
 } // namespace Mediaforge

@@ -65,6 +65,17 @@ private:
         return true;
     }
 
+    // How long ago the node's last heartbeat was, by the database's clock; -1 when unknown.
+    qint64 heartbeatAgeMs(const QString &database, const QString &node)
+    {
+        bool ok = false;
+        const qint64 age = m_postgres.psql(database, QStringLiteral("SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint "
+                                                                    "- heartbeat_at FROM nodes WHERE name = '%1'").arg(node))
+                                   .value(0)
+                                   .toLongLong(&ok);
+        return ok ? age : -1;
+    }
+
     // A detached compress of the clip by URL (any node can fetch it); the service id.
     QString submitUrl(TestSubmitter &submitter, const QString &jobId)
     {
@@ -193,6 +204,12 @@ private slots:
             QCOMPARE(feed->ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("subscribe")}}).value(QStringLiteral("type")).toString(),
                      QStringLiteral("subscribed"));
         }
+        // An idle live node pulls a busy node's queued jobs (tst_cluster): for A's queue to be
+        // there when A dies, B and C are drained meanwhile (an operator's choice; a cluster whose
+        // every slot is busy is the same case) and resumed only once A can no longer be pulled
+        // from. From then on only the dead node's rules move its queue.
+        for (const QString &survivor : {QStringLiteral("node-b"), QStringLiteral("node-c")})
+            QCOMPARE(stateOf(feedB.ask(nodeRequest(QStringLiteral("drain_node"), survivor)), survivor), QStringLiteral("draining"));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(a.wsUrl())));
         const QString running = submitUrl(client, QStringLiteral("running"));
@@ -211,6 +228,12 @@ private slots:
         QVERIFY(row(database, running).startsWith(QStringLiteral("processing|1|node-a")));
 
         ::kill(pid_t(a.processId()), SIGKILL);
+        // Pulls take only from a node whose heartbeat is younger than a lease (3 s).
+        QVERIFY(QTest::qWaitFor([&] { return heartbeatAgeMs(database, QStringLiteral("node-a")) > 3000; }, 60'000));
+        QVERIFY(row(database, queuedUrl).startsWith(QStringLiteral("queued|1|node-a")));
+        QVERIFY(row(database, queuedUpload).startsWith(QStringLiteral("queued|1|node-a")));
+        for (const QString &survivor : {QStringLiteral("node-b"), QStringLiteral("node-c")})
+            QCOMPARE(stateOf(feedC.ask(nodeRequest(QStringLiteral("resume_node"), survivor)), survivor), QStringLiteral("active"));
         // Gone for good after three lease periods without a heartbeat: its queue is taken.
         QVERIFY2(waitForRow(database, queuedUpload, QStringLiteral("failed|1|"), 300'000),
                  qPrintable(row(database, queuedUpload) + u'\n' + b.log() + u'\n' + c.log()));
@@ -232,6 +255,15 @@ private slots:
         QVERIFY(row(database, queuedUpload).startsWith(QStringLiteral("failed|1|")));
         QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT count(*) FROM jobs WHERE state = 'completed'")).value(0),
                  QStringLiteral("2"));
+        // Nothing was pulled from the dead node (a survivor may pull from the other one, busy
+        // with the jobs it took over: that is a live node's queue).
+        for (TestService *survivor : {&b, &c}) {
+            const QStringList pulled = survivor->log()
+                                               .split(u'\n')
+                                               .filter(QStringLiteral("claimed from another node"))
+                                               .filter(QStringLiteral("node=node-a "));
+            QVERIFY2(pulled.isEmpty(), qPrintable(pulled.join(u'\n')));
+        }
         feedB.connection.close();
         feedC.connection.close();
         b.stop();
