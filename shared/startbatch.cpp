@@ -152,7 +152,10 @@ Result<StartBatchRequest> StartBatchRequest::fromJson(const QJsonObject &message
         }
     }
 
-    for (const auto &[path, job] : std::as_const(items)) {
+    for (const auto &entry : std::as_const(items)) {
+        // Named, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+        const QString &path = entry.first;
+        const QJsonObject &job = entry.second;
         // Problems of the input itself are reported at inputs[N], not at inputs[N].input.
         const bool byInputs = path.startsWith(QLatin1StringView("inputs"));
         const auto itemPath = [&path, byInputs](const QString &inner) -> QString {
