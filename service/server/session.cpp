@@ -466,6 +466,24 @@ void Session::handleHello(const QJsonObject &object, const QJsonValue &requestId
     send(welcome, requestId);
 }
 
+// What a job of this connection carries whether it came alone (start_job) or in a batch.
+SubmitRequest Session::submitRequestFor(const StartJobRequest &request) const
+{
+    SubmitRequest submit;
+    submit.owner = m_owner;
+    submit.ownerLabel = m_identity.name.isEmpty() ? m_peer : m_identity.name;
+    submit.connectionId = m_connectionId;
+    submit.operation = request.operation;
+    submit.options = request.options;
+    submit.preset = request.preset;
+    submit.priority = jobPriorityFromName(request.priority).value_or(JobPriority::Normal);
+    submit.detach = request.detach;
+    submit.useCache = request.cache;
+    submit.protocolLevel = m_level;
+    submit.tokenOwner = m_context.authenticator->enabled();
+    return submit;
+}
+
 void Session::handleStartJob(const QJsonObject &object, const QJsonValue &requestId)
 {
     const QJsonValue clientJobId = object.value(Field::JobId);
@@ -499,19 +517,8 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
         sendError(*refused, echoJobId, requestId);
         return;
     }
-    SubmitRequest submit;
+    SubmitRequest submit = submitRequestFor(request);
     submit.jobId = request.jobId;
-    submit.owner = m_owner;
-    submit.ownerLabel = m_identity.name.isEmpty() ? m_peer : m_identity.name;
-    submit.connectionId = m_connectionId;
-    submit.operation = request.operation;
-    submit.options = request.options;
-    submit.preset = request.preset;
-    submit.priority = jobPriorityFromName(request.priority).value_or(JobPriority::Normal);
-    submit.detach = request.detach;
-    submit.useCache = request.cache;
-    submit.protocolLevel = m_level;
-    submit.tokenOwner = m_context.authenticator->enabled();
     if (m_level >= 1 && !request.idempotencyKey.isEmpty()) {
         submit.idempotencyKey = request.idempotencyKey;
         // Without tokens every local client is an admin already: they share one key space.

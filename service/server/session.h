@@ -26,6 +26,7 @@ namespace Mediaforge {
 struct Config;
 class PresetCatalog;
 struct StartJobRequest;
+struct SubmitRequest;
 class BatchTracker;
 struct Batch;
 class ByteBudget;
@@ -123,6 +124,7 @@ private:
     void handleListPresets(const QJsonValue &requestId);
     const PresetCatalog &presets() const;
     std::optional<Error> checkOwnerAllows(const StartJobRequest &request) const;
+    SubmitRequest submitRequestFor(const StartJobRequest &request) const;
     void handleCancel(const QJsonObject &message, const QJsonValue &requestId);
     void handleGetJob(const QJsonObject &message, const QJsonValue &requestId);
     void handleListJobs(const QJsonObject &message, const QJsonValue &requestId);

@@ -74,18 +74,10 @@ void Session::handleStartBatch(const QJsonObject &object, const QJsonValue &requ
             refuse(error);
             return;
         }
-        SubmitRequest submit;
-        submit.owner = m_owner;
-        submit.ownerLabel = m_identity.name.isEmpty() ? m_peer : m_identity.name;
-        submit.connectionId = m_connectionId;
-        submit.operation = item.operation;
-        submit.options = item.options;
-        submit.preset = item.preset;
+        SubmitRequest submit = submitRequestFor(item);
+        // The batch's own fields, not the item's.
         submit.priority = jobPriorityFromName(request.priority).value_or(JobPriority::Normal);
         submit.detach = request.detach;
-        submit.useCache = item.cache;
-        submit.protocolLevel = m_level;
-        submit.tokenOwner = m_context.authenticator->enabled();
         for (const StartJobRequest::Input &input : item.inputs) {
             if (const auto refused = checkUrlSyntax(input.url)) {
                 Error error = *refused;
