@@ -77,6 +77,18 @@ atexit.register(_cleanup_media)
 # Media
 
 
+def webhook_signature_valid(secret, header, body, tolerance_seconds=300):
+    """A receiver's own check of `Mediaforge-Signature`, written from docs/webhooks.md (not the
+    service's code): one `t` within the tolerance, and any `v1` that is HMAC-SHA256 of t.body."""
+    import hmac
+    fields = [item.split("=", 1) for item in header.split(",") if "=" in item]
+    stamps = [value for key, value in fields if key.strip() == "t"]
+    if len(stamps) != 1 or not stamps[0].isdigit() or abs(time.time() - int(stamps[0])) > tolerance_seconds:
+        return False
+    mac = hmac.new(secret.encode(), stamps[0].encode() + b"." + body, hashlib.sha256).hexdigest()
+    return any(hmac.compare_digest(mac, value) for key, value in fields if key.strip() == "v1")
+
+
 def make_video(seconds=2.0, size="320x240", fps=25, audio=True, subtitles=False, vcodec="libx264",
                acodec="aac", container="mp4", rate=44100, name=None):
     """A clip made with lavfi (testsrc2 + sine), cached per parameter set."""
