@@ -182,9 +182,9 @@ Result<StartBatchRequest> StartBatchRequest::fromJson(const QJsonObject &message
         }
         StartJobRequest item = parsed.value();
         // Uploads would need a binary stream per item on the submitting connection, which the
-        // batch cannot promise to keep (docs/batches.md): batches take URL inputs.
-        if (item.inputs.size() != 1 || !item.inputs.constFirst().isUrl) {
-            issues.add(itemPath(QStringLiteral("input.source")), QStringLiteral("a batch item takes one url input"));
+        // batch cannot promise to keep (docs/batches.md): batches take downloads (url, storage).
+        if (item.inputs.size() != 1 || !(item.inputs.constFirst().isUrl || item.inputs.constFirst().isStorage)) {
+            issues.add(itemPath(QStringLiteral("input.source")), QStringLiteral("a batch item takes one url or storage input"));
             continue;
         }
         request.items.append(item);

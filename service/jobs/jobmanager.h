@@ -162,7 +162,8 @@ public:
     Result<QString> submit(SubmitRequest request, bool *replayed = nullptr);
     // jobmanagerbatches.cpp: whether all of `items` (one owner's batch) would be accepted now
     // by the queue, the owner's quotas and rate, and their job_ids: a batch is refused whole
-    // (QUEUE_FULL, RATE_LIMITED, DUPLICATE_JOB, ...) rather than half submitted.
+    // (QUEUE_FULL, RATE_LIMITED, DUPLICATE_JOB, ...) rather than half submitted. Storage
+    // inputs are checked here too (VALIDATION_ERROR at `items[N].input.storage` or `.key`).
     std::optional<Error> admitBatch(const QList<SubmitRequest> &items);
 
     // One piece of upload for input `index` (-1: the first input still incomplete). Returns an

@@ -4,6 +4,7 @@
 // half way with some of its jobs already running.
 #include "jobmanager.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 
 namespace Mediaforge {
@@ -16,6 +17,22 @@ std::optional<Error> JobManager::admitBatch(const QList<SubmitRequest> &items)
         return Error(ErrorCode::ShuttingDown, QStringLiteral("the service is shutting down; no new jobs"));
     if (!m_store->reachable() && m_store->retryAfter().count() > 0)
         return storeUnavailable();
+    // Storage names and keys, which only the manager can check, before anything is created:
+    // submit() would find an unknown storage only after the items before it had started.
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        QList<JobInput> inputs = items.at(i).inputs;
+        if (auto refused = checkStorageInputs(inputs)) {
+            QJsonArray details;
+            for (const QJsonValue &detail : refused->details.toArray()) {
+                QJsonObject moved = detail.toObject();
+                moved.insert(QStringLiteral("path"), QString(QStringLiteral("items[%1].").arg(i) + moved.value(QStringLiteral("path")).toString()));
+                details.append(moved);
+            }
+            refused->details = details;
+            refused->message = details.at(0)[QLatin1StringView("path")].toString() + QStringLiteral(": ") + refused->message;
+            return refused;
+        }
+    }
     const QString &owner = items.constFirst().owner;
     const int count = int(items.size());
     for (const SubmitRequest &item : items) {

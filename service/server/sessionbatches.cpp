@@ -14,6 +14,7 @@
 #include "validationissues.h"
 
 #include <QJsonArray>
+#include <QRegularExpression>
 
 namespace Mediaforge {
 
@@ -24,6 +25,24 @@ namespace {
 QJsonObject message(QLatin1StringView type)
 {
     return QJsonObject{{QString(Field::Type), QString(type)}};
+}
+
+// The manager names an item's problems as `items[N].input.X`; a batch given as `inputs`
+// reads them at `inputs[N].X`, as the validation of the request itself does.
+Error inInputsForm(Error error)
+{
+    static const QRegularExpression itemInput(QStringLiteral("^items\\[(\\d+)\\]\\.input"));
+    error.message.replace(itemInput, QStringLiteral("inputs[\\1]"));
+    if (!error.details.isArray())
+        return error;
+    QJsonArray details;
+    for (const QJsonValue &detail : error.details.toArray()) {
+        QJsonObject moved = detail.toObject();
+        moved.insert(QStringLiteral("path"), moved.value(QStringLiteral("path")).toString().replace(itemInput, QStringLiteral("inputs[\\1]")));
+        details.append(moved);
+    }
+    error.details = details;
+    return error;
 }
 
 } // namespace
@@ -79,15 +98,22 @@ void Session::handleStartBatch(const QJsonObject &object, const QJsonValue &requ
         submit.priority = jobPriorityFromName(request.priority).value_or(JobPriority::Normal);
         submit.detach = request.detach;
         for (const StartJobRequest::Input &input : item.inputs) {
-            if (const auto refused = checkUrlSyntax(input.url)) {
-                Error error = *refused;
-                error.message = QStringLiteral("items[%1].input.url: ").arg(i) + error.message;
-                refuse(error);
-                return;
-            }
             JobInput jobInput;
-            jobInput.source = JobInput::Source::Url;
-            jobInput.url = input.url;
+            if (input.isStorage) {
+                // The storage's name and the key are the manager's to check (admitBatch).
+                jobInput.source = JobInput::Source::Storage;
+                jobInput.storage = input.storage;
+                jobInput.key = input.key;
+            } else {
+                if (const auto refused = checkUrlSyntax(input.url)) {
+                    Error error = *refused;
+                    error.message = QStringLiteral("items[%1].input.url: ").arg(i) + error.message;
+                    refuse(error);
+                    return;
+                }
+                jobInput.source = JobInput::Source::Url;
+                jobInput.url = input.url;
+            }
             jobInput.displayName = input.filename;
             submit.inputs.append(jobInput);
         }
@@ -100,6 +126,8 @@ void Session::handleStartBatch(const QJsonObject &object, const QJsonValue &requ
         Error error = submitted.error();
         if (error.code == ErrorCode::InternalError)
             error.code = ErrorCode::SubmitFailed;
+        if (error.code == ErrorCode::ValidationError && object.contains(Field::Inputs))
+            error = inInputsForm(error);
         refuse(error);
         return;
     }

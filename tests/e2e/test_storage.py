@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Configured S3-compatible storages (--storage, docs/storage.md) against the real mediaforged,
 a real S3 server on loopback that checks SigV4 signatures (s3support.py says which and why)
-and Debian's awscli as the independent client that puts and reads the objects."""
+and Debian's awscli as the independent client that puts and reads the objects. Storage objects
+are batch inputs too (docs/batches.md), mixed with URL inputs served by a loopback HTTP server."""
 
 import os
 import shutil
 import tempfile
 import unittest
 
-from harness import Service, async_test, connect, main, make_video, probe, recv_json, request, sha256
+from harness import MediaHttpServer, Service, async_test, connect, main, make_video, probe, recv_json, request, sha256
 from s3support import ACCESS_KEY, SECRET_KEY, S3Server
 
 TENANT_TOKEN = "Ten4nt-t0ken-QWERTYUIOPASDF"
@@ -146,6 +147,52 @@ class Storage(unittest.TestCase):
                 self.assertEqual(service.wait_clean(), [])
         finally:
             shutil.rmtree(directory, ignore_errors=True)
+
+    @async_test
+    async def test_a_batch_takes_storage_objects_with_urls_and_refuses_a_bad_one_whole(self):
+        self.s3.put(self.video, "batch/second.mp4")
+        flags = ["--storage", self.s3.storage_flag(), "--allow-private-urls", "--max-concurrent-jobs", "2"]
+        with MediaHttpServer(os.path.dirname(self.video)) as media, Service(*flags, env=storage_env()) as service:
+            async with connect(service.ws_url) as ws:
+                await hello(ws)
+                thumbnail = {"operation": "thumbnail", "options": {"format": "jpeg", "width": 64}}
+                items = [dict(thumbnail, input={"source": "storage", "storage": "media", "key": KEY}),
+                         dict(thumbnail, input={"source": "storage", "storage": "media", "key": "batch/second.mp4"}),
+                         dict(thumbnail, input={"source": "url", "url": media.url(os.path.basename(self.video))})]
+                ack = await request(ws, {"type": "start_batch", "batch_id": "mixed", "items": items})
+                self.assertEqual(ack["type"], "batch_ack", ack)
+                while True:
+                    done = await recv_json(ws, 240)
+                    if done.get("type") == "batch_completed":
+                        break
+                self.assertEqual((done["total"], done["completed"], done["failed"]), (3, 3, 0), done)
+                for result in done["results"]:
+                    self.assertEqual(result["outputs"][0]["mime"], "image/jpeg", result)
+                first = (await request(ws, {"type": "get_job", "id": ack["items"][0]["id"]}))["job"]
+                # The item read the bytes awscli put, through the signed GET of a storage input.
+                self.assertEqual((first["batch_id"], first["input"]["source"]), ("mixed", "storage"))
+                self.assertEqual(first["input"]["sha256"], [sha256(self.data)])
+                before = (await request(ws, {"type": "get_stats"}))["stats"]["total_jobs"]
+
+                # An unknown storage or a refused key in any item refuses the batch whole, at a
+                # path naming the item, before a single job exists.
+                unknown = await request(ws, {"type": "start_batch", **thumbnail, "inputs": [
+                    {"source": "storage", "storage": "media", "key": KEY},
+                    {"source": "storage", "storage": "archive", "key": KEY}]})
+                self.assertEqual(unknown["code"], "VALIDATION_ERROR", unknown)
+                self.assertEqual(unknown["details"][0]["path"], "inputs[1].storage")
+                self.assertTrue(unknown["message"].startswith("inputs[1].storage"), unknown["message"])
+                bad_key = await request(ws, {"type": "start_batch", "items": [
+                    items[2], dict(thumbnail, input={"source": "storage", "storage": "media", "key": "a/../b"})]})
+                self.assertEqual(bad_key["code"], "VALIDATION_ERROR", bad_key)
+                self.assertEqual(bad_key["details"][0]["path"], "items[1].input.key")
+                upload = await request(ws, {"type": "start_batch", **thumbnail, "inputs": [
+                    {"source": "storage", "storage": "media", "key": KEY}, {"source": "upload", "size": 10}]})
+                self.assertEqual(upload["code"], "VALIDATION_ERROR", upload)
+                self.assertEqual(upload["details"][0]["path"], "inputs[1].source")
+                self.assertEqual((await request(ws, {"type": "get_stats"}))["stats"]["total_jobs"], before)
+            self.assertEqual(service.wait_clean(), [])
+            self.assertEqual(service.health()[0], 200)
 
 
 if __name__ == "__main__":
