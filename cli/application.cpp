@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "application.h"
 
+#include "batchcommand.h"
 #include "clientconnection.h"
 #include "console.h"
 #include "fetchcommand.h"
@@ -36,6 +37,8 @@ Task *createTask(const Command &command, ClientConnection &connection, Console &
     switch (command.subcommand) {
     case Subcommand::Run:
     case Subcommand::Probe:
+        if (CommandLine::isBatch(command))
+            return new BatchCommand(command, connection, console, parent);
         return new RunCommand(command, connection, console, parent);
     case Subcommand::Jobs:
         return new JobsCommand(command, connection, console, parent);

@@ -654,26 +654,53 @@ ParseOutcome Parser::parse()
             return *m_failure;
         }
         const bool concat = m_command.operation == Operation::Concat;
-        if (!expectPositionals(concat ? 2 : 1, concat ? 50 : 1,
+        // Several inputs for a one-input operation are a batch (run only; probe takes one).
+        const qsizetype maxInputs = concat ? 50 : m_command.subcommand == Subcommand::Run ? CommandLine::kMaxInputs : 1;
+        if (!expectPositionals(concat ? 2 : 1, maxInputs,
                                concat ? CommandLine::tr("the input files or URLs (2 to 50)") : CommandLine::tr("the input file or URL")))
             return *m_failure;
         m_command.inputs = m_positionals;
         if (!m_filters.isEmpty())
             m_command.options.insert(QStringLiteral("filters"), m_filters);
-        if (concat) {
-            const bool firstIsUrl = CommandLine::isUrl(m_command.inputs.constFirst());
+        const bool batch = CommandLine::isBatch(m_command);
+        if (concat || batch) {
+            // A batch of URLs runs on the service, local files as jobs here: one or the other.
+            const bool firstIsRemote = CommandLine::isRemote(m_command.inputs.constFirst());
             for (const QString &input : std::as_const(m_command.inputs)) {
-                if (CommandLine::isUrl(input) != firstIsUrl) {
-                    fail(usageLine(CommandLine::tr("concat takes either local files or URLs, not both"), helpName()));
+                if (CommandLine::isRemote(input) != firstIsRemote) {
+                    fail(usageLine(concat ? CommandLine::tr("concat takes either local files or URLs, not both")
+                                          : CommandLine::tr("several inputs are either all local files or all URLs and storage objects"),
+                                   helpName()));
                     return *m_failure;
                 }
+            }
+            if (batch && !m_command.jobId.isEmpty()) {
+                fail(usageLine(CommandLine::tr("--job-id names one job; several inputs get one each"), helpName()));
+                return *m_failure;
+            }
+            if (batch && m_command.detach && !firstIsRemote) {
+                fail(usageLine(CommandLine::tr("--detach needs URLs or storage objects when there are several inputs (local files are uploaded while mediaforge runs)"),
+                               helpName()));
+                return *m_failure;
+            }
+            if (batch && !m_command.output.isEmpty() && QFileInfo(m_command.output).exists() && !QFileInfo(m_command.output).isDir()) {
+                fail(usageLine(CommandLine::tr("-o must be a folder when there are several inputs; %1 is a file").arg(m_command.output),
+                               helpName()));
+                return *m_failure;
             }
         }
         for (const QString &input : std::as_const(m_command.inputs)) {
             if (CommandLine::isUrl(input))
                 continue;
+            if (CommandLine::isStorage(input)) {
+                if (input.section(u'/', 2, 2).isEmpty() || input.section(u'/', 3).isEmpty()) {
+                    fail(usageLine(CommandLine::tr("a storage object is storage://NAME/KEY, not '%1'").arg(input), helpName()));
+                    return *m_failure;
+                }
+                continue;
+            }
             if (input.contains(QLatin1StringView("://"))) {
-                fail(usageLine(CommandLine::tr("only http:// and https:// URLs can be inputs, not '%1'").arg(input), helpName()));
+                fail(usageLine(CommandLine::tr("only http://, https:// and storage:// URLs can be inputs, not '%1'").arg(input), helpName()));
                 return *m_failure;
             }
             const QFileInfo info(input);
@@ -686,10 +713,14 @@ ParseOutcome Parser::parse()
                 return *m_failure;
             }
         }
-        const Result<QJsonObject> message = CommandLine::startJobMessage(m_command);
-        if (!message.ok()) {
-            fail(validationLine(message.error()), errorCodeName(message.error().code), message.error().details);
-            return *m_failure;
+        // Each input of a batch is checked as the job it becomes.
+        for (int i = 0; i < (batch ? int(m_command.inputs.size()) : 1); ++i) {
+            const Result<QJsonObject> message =
+                    batch ? CommandLine::itemStartJobMessage(m_command, i) : CommandLine::startJobMessage(m_command);
+            if (!message.ok()) {
+                fail(validationLine(message.error()), errorCodeName(message.error().code), message.error().details);
+                return *m_failure;
+            }
         }
         break;
     }
@@ -748,6 +779,52 @@ bool CommandLine::isUrl(const QString &input)
             || input.startsWith(QLatin1StringView("https://"), Qt::CaseInsensitive);
 }
 
+bool CommandLine::isStorage(const QString &input)
+{
+    return input.startsWith(QLatin1StringView("storage://"), Qt::CaseInsensitive);
+}
+
+QString CommandLine::inputName(const QString &input)
+{
+    if (isUrl(input))
+        return QUrl(input).fileName();
+    if (isStorage(input))
+        return input.section(u'/', -1);
+    return QFileInfo(input).fileName();
+}
+
+bool CommandLine::isBatch(const Command &command)
+{
+    return command.subcommand == Subcommand::Run && command.operation != Operation::Concat && command.inputs.size() > 1;
+}
+
+Result<QJsonObject> CommandLine::itemStartJobMessage(const Command &command, int index)
+{
+    Command single = command;
+    single.inputs = QStringList{command.inputs.value(index)};
+    return startJobMessage(single);
+}
+
+QJsonObject CommandLine::startBatchMessage(const Command &command)
+{
+    QJsonObject message{{QString(Field::Type), QString(Type::StartBatch)}};
+    QJsonArray inputs;
+    for (int i = 0; i < command.inputs.size(); ++i) {
+        const Result<QJsonObject> item = itemStartJobMessage(command, i);
+        const QJsonObject job = item.ok() ? item.value() : QJsonObject();
+        inputs.append(job.value(Field::Input));
+        if (i == 0) {
+            // What start_job would send besides the input is the batch's, once.
+            for (const QLatin1StringView shared : {Field::Operation, Field::Preset, Field::Options, Field::Priority, Field::Detach}) {
+                if (job.contains(shared))
+                    message.insert(QString(shared), job.value(shared));
+            }
+        }
+    }
+    message.insert(QString(Field::Inputs), inputs);
+    return message;
+}
+
 std::optional<Operation> CommandLine::operationFromCommandName(const QString &name)
 {
     return operationFromName(QString(name).replace(u'-', u'_'));
@@ -771,6 +848,12 @@ Result<QJsonObject> CommandLine::startJobMessage(const Command &command)
     auto inputObject = [](const QString &input, bool withSize) {
         if (isUrl(input))
             return QJsonObject{{QString(Field::Source), QStringLiteral("url")}, {QString(Field::Url), input}};
+        if (isStorage(input)) {
+            // storage://NAME/KEY: the key is everything after the name, slashes and all.
+            return QJsonObject{{QString(Field::Source), QStringLiteral("storage")},
+                               {QStringLiteral("storage"), input.section(u'/', 2, 2)},
+                               {QStringLiteral("key"), input.section(u'/', 3)}};
+        }
         const QFileInfo info(input);
         QJsonObject object{{QString(Field::Source), QStringLiteral("upload")}, {QString(Field::Filename), info.fileName()}};
         if (withSize)
@@ -778,7 +861,7 @@ Result<QJsonObject> CommandLine::startJobMessage(const Command &command)
         return object;
     };
     QJsonObject options = command.options;
-    if (command.operation == Operation::Concat && !command.inputs.isEmpty() && !isUrl(command.inputs.constFirst())) {
+    if (command.operation == Operation::Concat && !command.inputs.isEmpty() && !isRemote(command.inputs.constFirst())) {
         // Concat by upload: one input stands for file_count uploads, sent in order.
         message.insert(QString(Field::Input), inputObject(command.inputs.constFirst(), false));
         options.insert(QString(Field::FileCount), int(command.inputs.size()));

@@ -49,7 +49,7 @@ struct Command
 
     // run (and probe, which runs the probe operation)
     Operation operation = Operation::Probe;
-    QStringList inputs;       // local paths or http(s) URLs, as given
+    QStringList inputs;       // local paths, http(s) URLs or storage://NAME/KEY, as given
     QJsonObject options;      // typed by the operation's schema, as the user gave them
     QString jobId;            // --job-id; empty: the service picks one
     QString priority;         // empty: the service's default (normal)
@@ -100,12 +100,26 @@ public:
     // The start_job message for a run command (local inputs get their size from disk), checked
     // with the same code the service uses: VALIDATION_ERROR with the service's message.
     static Result<QJsonObject> startJobMessage(const Command &command);
+    // Several inputs for an operation that takes one run as a batch (docs/cli.md).
+    static bool isBatch(const Command &command);
+    // The start_batch message for a batch of URLs and storage objects: the operation or preset
+    // and options once, `inputs` in the order given.
+    static QJsonObject startBatchMessage(const Command &command);
+    // The start_job message of the batch's input `index` alone.
+    static Result<QJsonObject> itemStartJobMessage(const Command &command, int index);
 
     // --lang from the arguments without parsing the rest, so that even the parse errors can be
     // translated.
     static QString languageFromArguments(const QStringList &arguments);
 
     static bool isUrl(const QString &input);
+    // storage://NAME/KEY: an object of a storage the service's operator configured.
+    static bool isStorage(const QString &input);
+    // A URL or a storage object: the service fetches it, nothing is uploaded.
+    static bool isRemote(const QString &input) { return isUrl(input) || isStorage(input); }
+    // The input's file name as people know it (the URL's or key's last segment).
+    static QString inputName(const QString &input);
+    static constexpr int kMaxInputs = 1000;
     // "extract-audio" and "extract_audio" both name Operation::ExtractAudio.
     static std::optional<Operation> operationFromCommandName(const QString &name);
     static QString commandName(Operation operation);

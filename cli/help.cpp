@@ -95,7 +95,7 @@ QString runOptions()
                            "  -O, --option KEY=VALUE  an option of the operation, repeatable\n"
                            "  --KEY VALUE             the same with the option's name (--max-width 640);\n"
                            "                          true/false options are switches (--accurate, --no-accurate)\n"
-                           "  -o, --output PATH       where to save; a folder when there are several outputs\n"
+                           "  -o, --output PATH       where to save; a folder when there are several outputs or inputs\n"
                            "                          (default: the service's file name in the current folder,\n"
                            "                          several outputs in a folder named after the input)\n"
                            "  -f, --force             overwrite existing files\n"
@@ -136,7 +136,8 @@ QString operationHelpText(Operation operation, bool shorthand)
     if (!summary.isEmpty())
         summary[0] = summary.at(0).toUpper();
     text += u'\n' + summary + QStringLiteral(".\n\n");
-    text += CommandLine::tr("INPUT is a local file (uploaded) or an http(s) URL (downloaded by the service).\n\n");
+    text += CommandLine::tr("INPUT is a local file (uploaded), an http(s) URL or storage://NAME/KEY (fetched by the service);\n"
+                            "several INPUTs run once each (URLs and storage objects as one batch of the service).\n\n");
     if (help->flags[0] != '\0')
         text += CommandLine::tr("Shorthand flags:\n") + CommandLine::tr(help->flags) + u'\n';
     const QString options = operationOptions(operation);
@@ -175,7 +176,8 @@ QString CommandLine::mainHelp()
                "  watch                   live view of every job (admin)\n"
                "  help COMMAND            help for one command\n"
                "\n"
-               "INPUT is a local file (uploaded) or an http(s) URL (downloaded by the service).\n"
+               "INPUT is a local file (uploaded), an http(s) URL or storage://NAME/KEY (fetched by the service);\n"
+               "several INPUTs run once each (URLs and storage objects as one batch of the service).\n"
                "JOB is a job_id or the id the service gave the job.\n"
                "\n");
     text += tr("Presets:\n"
@@ -185,6 +187,7 @@ QString CommandLine::mainHelp()
     text += tr("\nExamples:\n"
                "  mediaforge compress clip.mov --preset high\n"
                "  mediaforge thumbnail clip.mp4 --count 5 -o frames/\n"
+               "  mediaforge thumbnail *.mp4 -o thumbs/\n"
                "  mediaforge trim https://example.com/talk.mp4 --from 10 --to 20\n"
                "  mediaforge run convert clip.mov --option target_format=webm\n");
     return text;
@@ -208,7 +211,8 @@ QString CommandLine::subcommandHelp(const QString &name)
                   "Operations: %1\n"
                   "Options of one operation: mediaforge run OPERATION --help\n"
                   "\n"
-                  "INPUT is a local file (uploaded) or an http(s) URL (downloaded by the service).\n"
+                  "INPUT is a local file (uploaded), an http(s) URL or storage://NAME/KEY (fetched by the service);\n"
+               "several INPUTs run once each (URLs and storage objects as one batch of the service).\n"
                   "\n")
                        .arg(names.join(QStringLiteral(", ")))
                 + runOptions() + u'\n' + globalOptions() + u'\n' + exitCodes();

@@ -57,6 +57,13 @@ QList<Detail> detailsOf(const ProgressSnapshot &s)
         details.append({ProgressRenderer::tr("ETA %1").arg(Format::clock(s.etaSeconds)), 3});
     if (s.queuePosition > 0)
         details.append({ProgressRenderer::tr("position %1").arg(s.queuePosition), 3});
+    // What a batch is about: kept longest, the percentage alone says little about files.
+    if (s.itemsTotal > 0) {
+        QString counts = ProgressRenderer::tr("%1 of %2 done").arg(s.itemsCompleted + s.itemsFailed).arg(s.itemsTotal);
+        if (s.itemsFailed > 0)
+            counts += QStringLiteral(", ") + ProgressRenderer::tr("%n failed", nullptr, s.itemsFailed);
+        details.append({counts, 4});
+    }
     return details;
 }
 
@@ -80,7 +87,7 @@ QString bar(double percentage, int width)
 
 int labelWidth()
 {
-    static const char *const stages[] = {"uploading", "downloading", "queued", "processing", "finalizing", "receiving"};
+    static const char *const stages[] = {"uploading", "downloading", "queued", "processing", "finalizing", "receiving", "batch"};
     qsizetype width = 0;
     for (const char *stage : stages)
         width = std::max(width, ProgressRenderer::stageLabel(QString::fromLatin1(stage)).size());
@@ -111,6 +118,8 @@ QString ProgressRenderer::stageLabel(const QString &stage)
         return tr("finalizing");
     if (stage == QLatin1StringView("receiving"))
         return tr("receiving");
+    if (stage == QLatin1StringView("batch"))
+        return tr("batch");
     return stage;
 }
 
@@ -184,6 +193,11 @@ QJsonObject ProgressRenderer::jsonEvent(const ProgressSnapshot &s, const QString
         event.insert(QStringLiteral("eta_seconds"), std::round(s.etaSeconds * 10.0) / 10.0);
     if (s.queuePosition > 0)
         event.insert(QStringLiteral("queue_position"), s.queuePosition);
+    if (s.itemsTotal > 0) {
+        event.insert(QStringLiteral("total"), s.itemsTotal);
+        event.insert(QStringLiteral("completed"), s.itemsCompleted);
+        event.insert(QStringLiteral("failed"), s.itemsFailed);
+    }
     return event;
 }
 
@@ -280,9 +294,13 @@ void ProgressReporter::emitTerminal(const ProgressSnapshot &snapshot, bool force
 void ProgressReporter::emitPlain(const ProgressSnapshot &snapshot, bool stageChanged)
 {
     const int decile = snapshot.percentage >= 0 && showsPercentage(snapshot.stage) ? int(std::floor(snapshot.percentage / 10.0)) : -1;
-    if (!stageChanged && decile <= m_lastPlainDecile)
+    const int ended = snapshot.itemsCompleted + snapshot.itemsFailed;
+    // For a batch only the files that end are news: per decile too, lines would come in pairs.
+    const bool news = snapshot.itemsTotal > 0 ? ended > m_lastPlainEnded : decile > m_lastPlainDecile;
+    if (!stageChanged && !news)
         return;
     m_lastPlainDecile = std::max(decile, m_lastPlainDecile);
+    m_lastPlainEnded = std::max(ended, m_lastPlainEnded);
     m_console.errLine(ProgressRenderer::plainLine(snapshot));
 }
 

@@ -26,6 +26,10 @@ struct ProgressSnapshot
     double speed = -1;             // processing: times real time
     double etaSeconds = -1;
     int queuePosition = 0;
+    // Several inputs at once (stage `batch`): how many there are, and how many have ended.
+    int itemsTotal = 0;
+    int itemsCompleted = 0;
+    int itemsFailed = 0;
 };
 
 // The texts of the progress display, pure functions of a snapshot.
@@ -89,6 +93,7 @@ private:
     double m_lastJsonPercentage = -1;
     qint64 m_lastJsonTime = -1;
     int m_lastPlainDecile = -1;
+    int m_lastPlainEnded = 0;
 };
 
 } // namespace Mediaforge::Cli

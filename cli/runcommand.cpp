@@ -88,10 +88,7 @@ RunCommand::RunCommand(const Command &command, ClientConnection &connection, Con
 
 QString RunCommand::inputDisplayName() const
 {
-    const QString input = m_command.inputs.value(0);
-    if (CommandLine::isUrl(input))
-        return QUrl(input).fileName();
-    return QFileInfo(input).fileName();
+    return CommandLine::inputName(m_command.inputs.value(0));
 }
 
 void RunCommand::resolvePreset()

@@ -92,10 +92,6 @@
         <translation>concat nimmt entweder lokale Dateien oder URLs, nicht beides</translation>
     </message>
     <message>
-        <source>only http:// and https:// URLs can be inputs, not &apos;%1&apos;</source>
-        <translation>nur http://- und https://-URLs können Eingaben sein, nicht &apos;%1&apos;</translation>
-    </message>
-    <message>
         <source>mediaforge: cannot read %1: no such file</source>
         <translation>mediaforge: %1 ist nicht lesbar: Datei existiert nicht</translation>
     </message>
@@ -258,34 +254,6 @@
 </translation>
     </message>
     <message>
-        <source>Options:
-  -O, --option KEY=VALUE  an option of the operation, repeatable
-  --KEY VALUE             the same with the option&apos;s name (--max-width 640);
-                          true/false options are switches (--accurate, --no-accurate)
-  -o, --output PATH       where to save; a folder when there are several outputs
-                          (default: the service&apos;s file name in the current folder,
-                          several outputs in a folder named after the input)
-  -f, --force             overwrite existing files
-  --detach                the job runs on without mediaforge; prints its id for
-                          &apos;mediaforge fetch&apos; once the service has the input
-  --priority PRIORITY     low, normal or high
-  --job-id ID             the job&apos;s job_id (default: chosen by the service)
-</source>
-        <translation>Optionen:
-  -O, --option S=W        eine Option der Operation (SCHLÜSSEL=WERT), wiederholbar
-  --SCHLÜSSEL WERT        dasselbe mit dem Namen der Option (--max-width 640);
-                          true/false-Optionen sind Schalter (--accurate, --no-accurate)
-  -o, --output PFAD       wohin speichern; ein Ordner bei mehreren Ausgaben
-                          (Vorgabe: der Dateiname des Dienstes im aktuellen Ordner,
-                          mehrere Ausgaben in einem Ordner nach dem Namen der Eingabe)
-  -f, --force             vorhandene Dateien überschreiben
-  --detach                der Auftrag läuft ohne mediaforge weiter; gibt seine id für
-                          &apos;mediaforge fetch&apos; aus, sobald der Dienst die Eingabe hat
-  --priority PRIORITÄT    low, normal oder high
-  --job-id ID             die job_id des Auftrags (Vorgabe: vom Dienst gewählt)
-</translation>
-    </message>
-    <message>
         <source>Options of %1 (the service&apos;s schema):
 </source>
         <translation>Optionen von %1 (das Schema des Dienstes):
@@ -310,14 +278,6 @@
 </translation>
     </message>
     <message>
-        <source>INPUT is a local file (uploaded) or an http(s) URL (downloaded by the service).
-
-</source>
-        <translation>INPUT ist eine lokale Datei (wird hochgeladen) oder eine http(s)-URL (lädt der Dienst).
-
-</translation>
-    </message>
-    <message>
         <source>Shorthand flags:
 </source>
         <translation>Kurzformen:
@@ -339,42 +299,6 @@ und speichert die Ergebnisse.
 
 Aufträge:
   run OPERATION INPUT...  jede Operation, mit --option SCHLÜSSEL=WERT
-</translation>
-    </message>
-    <message>
-        <source>
-Examples:
-  mediaforge compress clip.mov --preset high
-  mediaforge thumbnail clip.mp4 --count 5 -o frames/
-  mediaforge trim https://example.com/talk.mp4 --from 10 --to 20
-  mediaforge run convert clip.mov --option target_format=webm
-</source>
-        <translation>
-Beispiele:
-  mediaforge compress clip.mov --preset high
-  mediaforge thumbnail clip.mp4 --count 5 -o bilder/
-  mediaforge trim https://example.com/vortrag.mp4 --from 10 --to 20
-  mediaforge run convert clip.mov --option target_format=webm
-</translation>
-    </message>
-    <message>
-        <source>Usage: mediaforge run OPERATION INPUT... [options]
-
-Runs OPERATION on INPUT, shows the progress and saves the result.
-Operations: %1
-Options of one operation: mediaforge run OPERATION --help
-
-INPUT is a local file (uploaded) or an http(s) URL (downloaded by the service).
-
-</source>
-        <translation>Aufruf: mediaforge run OPERATION INPUT... [Optionen]
-
-Führt OPERATION mit INPUT aus, zeigt den Fortschritt und speichert das Ergebnis.
-Operationen: %1
-Optionen einer Operation: mediaforge run OPERATION --help
-
-INPUT ist eine lokale Datei (wird hochgeladen) oder eine http(s)-URL (lädt der Dienst).
-
 </translation>
     </message>
     <message>
@@ -414,30 +338,6 @@ Cancels a job that has not finished. JOB is its job_id or its id.
         <translation>Aufruf: mediaforge cancel JOB
 
 Bricht einen Auftrag ab, der noch nicht fertig ist. JOB ist seine job_id oder seine id.
-
-</translation>
-    </message>
-    <message>
-        <source>Usage: mediaforge fetch JOB [-o PATH] [--index N] [--force]
-
-Saves the outputs of a detached job (see run --detach), checking each file&apos;s SHA-256.
-Waits, showing the progress, while the job is still running.
-
-Options:
-  -o, --output PATH       where to save; a folder when there are several outputs
-  --index N               only output N (from 0)
-  -f, --force             overwrite existing files
-
-</source>
-        <translation>Aufruf: mediaforge fetch JOB [-o PFAD] [--index N] [--force]
-
-Speichert die Ausgaben eines abgekoppelten Auftrags (siehe run --detach) und prüft die
-SHA-256 jeder Datei. Wartet mit Fortschrittsanzeige, solange der Auftrag noch läuft.
-
-Optionen:
-  -o, --output PFAD       wohin speichern; ein Ordner bei mehreren Ausgaben
-  --index N               nur Ausgabe N (ab 0)
-  -f, --force             vorhandene Dateien überschreiben
 
 </translation>
     </message>
@@ -530,38 +430,6 @@ des Dienstes. Endet mit Strg-C (Rückgabewert 0).
         <translation>--before nimmt den Zeiger, den eine vorige Seite ausgab</translation>
     </message>
     <message>
-        <source>  probe INPUT             the format and streams of a file or URL
-
-The service:
-  jobs                    list jobs (--state, --limit, --before, --all)
-  status JOB              one job&apos;s state
-  cancel JOB              cancel a job
-  fetch JOB               save the outputs of a detached job (waits for it)
-  health                  the service&apos;s health (HTTP /health)
-  watch                   live view of every job (admin)
-  help COMMAND            help for one command
-
-INPUT is a local file (uploaded) or an http(s) URL (downloaded by the service).
-JOB is a job_id or the id the service gave the job.
-
-</source>
-        <translation>  probe INPUT             Format und Spuren einer Datei oder URL
-
-Der Dienst:
-  jobs                    Aufträge auflisten (--state, --limit, --before, --all)
-  status JOB              der Zustand eines Auftrags
-  cancel JOB              einen Auftrag abbrechen
-  fetch JOB               die Ausgaben eines abgekoppelten Auftrags speichern (wartet darauf)
-  health                  der Zustand des Dienstes (HTTP /health)
-  watch                   Live-Ansicht aller Aufträge (Admin)
-  help BEFEHL             Hilfe zu einem Befehl
-
-INPUT ist eine lokale Datei (wird hochgeladen) oder eine http(s)-URL (lädt der Dienst).
-JOB ist eine job_id oder die id, die der Dienst dem Auftrag gab.
-
-</translation>
-    </message>
-    <message>
         <source>Usage: mediaforge jobs [--state STATE[,STATE...]] [--limit N] [--before CURSOR | --all] [--json]
 
 Lists jobs, newest first: yours, or every job for an admin.
@@ -638,6 +506,166 @@ set (mediaforge presets lists them). The service checks the values.
 Führt die Vorlage NAME des Dienstes auf INPUT aus, zeigt den Fortschritt und speichert das Ergebnis.
 Die Vorlage legt die Operation und ihre Optionen fest; -O setzt eine der Optionen, die sie
 freigibt (mediaforge presets listet sie). Der Dienst prüft die Werte.
+
+</translation>
+    </message>
+    <message>
+        <source>several inputs are either all local files or all URLs and storage objects</source>
+        <translation>mehrere Eingaben sind entweder alle lokale Dateien oder alle URLs und Speicherobjekte</translation>
+    </message>
+    <message>
+        <source>--job-id names one job; several inputs get one each</source>
+        <translation>--job-id benennt einen Auftrag; mehrere Eingaben bekommen je einen</translation>
+    </message>
+    <message>
+        <source>--detach needs URLs or storage objects when there are several inputs (local files are uploaded while mediaforge runs)</source>
+        <translation>--detach braucht bei mehreren Eingaben URLs oder Speicherobjekte (lokale Dateien werden hochgeladen, solange mediaforge läuft)</translation>
+    </message>
+    <message>
+        <source>-o must be a folder when there are several inputs; %1 is a file</source>
+        <translation>-o muss bei mehreren Eingaben ein Ordner sein; %1 ist eine Datei</translation>
+    </message>
+    <message>
+        <source>a storage object is storage://NAME/KEY, not &apos;%1&apos;</source>
+        <translation>ein Speicherobjekt ist storage://NAME/KEY, nicht &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>only http://, https:// and storage:// URLs can be inputs, not &apos;%1&apos;</source>
+        <translation>nur http://-, https://- und storage://-URLs können Eingaben sein, nicht &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>Options:
+  -O, --option KEY=VALUE  an option of the operation, repeatable
+  --KEY VALUE             the same with the option&apos;s name (--max-width 640);
+                          true/false options are switches (--accurate, --no-accurate)
+  -o, --output PATH       where to save; a folder when there are several outputs or inputs
+                          (default: the service&apos;s file name in the current folder,
+                          several outputs in a folder named after the input)
+  -f, --force             overwrite existing files
+  --detach                the job runs on without mediaforge; prints its id for
+                          &apos;mediaforge fetch&apos; once the service has the input
+  --priority PRIORITY     low, normal or high
+  --job-id ID             the job&apos;s job_id (default: chosen by the service)
+</source>
+        <translation>Optionen:
+  -O, --option S=W        eine Option der Operation (SCHLÜSSEL=WERT), wiederholbar
+  --SCHLÜSSEL WERT        dasselbe mit dem Namen der Option (--max-width 640);
+                          true/false-Optionen sind Schalter (--accurate, --no-accurate)
+  -o, --output PFAD       wohin speichern; ein Ordner bei mehreren Ausgaben oder Eingaben
+                          (Vorgabe: der Dateiname des Dienstes im aktuellen Ordner,
+                          mehrere Ausgaben in einem Ordner nach dem Namen der Eingabe)
+  -f, --force             vorhandene Dateien überschreiben
+  --detach                der Auftrag läuft ohne mediaforge weiter; gibt seine id für
+                          &apos;mediaforge fetch&apos; aus, sobald der Dienst die Eingabe hat
+  --priority PRIORITÄT    low, normal oder high
+  --job-id ID             die job_id des Auftrags (Vorgabe: vom Dienst gewählt)
+</translation>
+    </message>
+    <message>
+        <source>INPUT is a local file (uploaded), an http(s) URL or storage://NAME/KEY (fetched by the service);
+several INPUTs run once each (URLs and storage objects as one batch of the service).
+
+</source>
+        <translation>INPUT ist eine lokale Datei (wird hochgeladen), eine http(s)-URL oder storage://NAME/KEY (holt der Dienst);
+mehrere INPUTs laufen je einmal (URLs und Speicherobjekte als ein Batch des Dienstes).
+
+</translation>
+    </message>
+    <message>
+        <source>  probe INPUT             the format and streams of a file or URL
+
+The service:
+  jobs                    list jobs (--state, --limit, --before, --all)
+  status JOB              one job&apos;s state
+  cancel JOB              cancel a job
+  fetch JOB               save the outputs of a detached job (waits for it)
+  health                  the service&apos;s health (HTTP /health)
+  watch                   live view of every job (admin)
+  help COMMAND            help for one command
+
+INPUT is a local file (uploaded), an http(s) URL or storage://NAME/KEY (fetched by the service);
+several INPUTs run once each (URLs and storage objects as one batch of the service).
+JOB is a job_id or the id the service gave the job.
+
+</source>
+        <translation>  probe INPUT             Format und Spuren einer Datei oder URL
+
+Der Dienst:
+  jobs                    Aufträge auflisten (--state, --limit, --before, --all)
+  status JOB              der Zustand eines Auftrags
+  cancel JOB              einen Auftrag abbrechen
+  fetch JOB               die Ausgaben eines abgekoppelten Auftrags speichern (wartet darauf)
+  health                  der Zustand des Dienstes (HTTP /health)
+  watch                   Live-Ansicht aller Aufträge (Admin)
+  help BEFEHL             Hilfe zu einem Befehl
+
+INPUT ist eine lokale Datei (wird hochgeladen), eine http(s)-URL oder storage://NAME/KEY (holt der Dienst);
+mehrere INPUTs laufen je einmal (URLs und Speicherobjekte als ein Batch des Dienstes).
+JOB ist eine job_id oder die id, die der Dienst dem Auftrag gab.
+
+</translation>
+    </message>
+    <message>
+        <source>
+Examples:
+  mediaforge compress clip.mov --preset high
+  mediaforge thumbnail clip.mp4 --count 5 -o frames/
+  mediaforge thumbnail *.mp4 -o thumbs/
+  mediaforge trim https://example.com/talk.mp4 --from 10 --to 20
+  mediaforge run convert clip.mov --option target_format=webm
+</source>
+        <translation>
+Beispiele:
+  mediaforge compress clip.mov --preset high
+  mediaforge thumbnail clip.mp4 --count 5 -o bilder/
+  mediaforge thumbnail *.mp4 -o vorschau/
+  mediaforge trim https://example.com/vortrag.mp4 --from 10 --to 20
+  mediaforge run convert clip.mov --option target_format=webm
+</translation>
+    </message>
+    <message>
+        <source>Usage: mediaforge run OPERATION INPUT... [options]
+
+Runs OPERATION on INPUT, shows the progress and saves the result.
+Operations: %1
+Options of one operation: mediaforge run OPERATION --help
+
+INPUT is a local file (uploaded), an http(s) URL or storage://NAME/KEY (fetched by the service);
+several INPUTs run once each (URLs and storage objects as one batch of the service).
+
+</source>
+        <translation>Aufruf: mediaforge run OPERATION INPUT... [Optionen]
+
+Führt OPERATION mit INPUT aus, zeigt den Fortschritt und speichert das Ergebnis.
+Operationen: %1
+Optionen einer Operation: mediaforge run OPERATION --help
+
+INPUT ist eine lokale Datei (wird hochgeladen), eine http(s)-URL oder storage://NAME/KEY (holt der Dienst);
+mehrere INPUTs laufen je einmal (URLs und Speicherobjekte als ein Batch des Dienstes).
+
+</translation>
+    </message>
+    <message>
+        <source>Usage: mediaforge fetch JOB [-o PATH] [--index N] [--force]
+
+Saves the outputs of a detached job (see run --detach), checking each file&apos;s SHA-256.
+Waits, showing the progress, while the job is still running.
+
+Options:
+  -o, --output PATH       where to save; a folder when there are several outputs
+  --index N               only output N (from 0)
+  -f, --force             overwrite existing files
+
+</source>
+        <translation>Aufruf: mediaforge fetch JOB [-o PFAD] [--index N] [--force]
+
+Speichert die Ausgaben eines abgekoppelten Auftrags (siehe run --detach) und prüft die
+SHA-256 jeder Datei. Wartet mit Fortschrittsanzeige, solange der Auftrag noch läuft.
+
+Optionen:
+  -o, --output PFAD       wohin speichern; ein Ordner bei mehreren Ausgaben
+  --index N               nur Ausgabe N (ab 0)
+  -f, --force             vorhandene Dateien überschreiben
 
 </translation>
     </message>
@@ -845,6 +873,68 @@ freigibt (mediaforge presets listet sie). Der Dienst prüft die Werte.
     <message>
         <source>interrupted</source>
         <translation>unterbrochen</translation>
+    </message>
+</context>
+<context>
+    <name>Mediaforge::Cli::BatchCommand</name>
+    <message numerus="yes">
+        <source>batch %1 accepted: %n inputs (id %2)</source>
+        <translation>
+            <numerusform>Batch %1 angenommen: %n Eingabe (id %2)</numerusform>
+            <numerusform>Batch %1 angenommen: %n Eingaben (id %2)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>warning: %1: %2</source>
+        <translation>Warnung: %1: %2</translation>
+    </message>
+    <message>
+        <source>%1: done</source>
+        <translation>%1: fertig</translation>
+    </message>
+    <message>
+        <source>%1: saved %2</source>
+        <translation>%1: %2 gespeichert</translation>
+    </message>
+    <message>
+        <source>%1: failed: %2: %3</source>
+        <translation>%1: fehlgeschlagen: %2: %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n inputs done, %2 failed</source>
+        <translation>
+            <numerusform>%1 von %n Eingabe fertig, %2 fehlgeschlagen</numerusform>
+            <numerusform>%1 von %n Eingaben fertig, %2 fehlgeschlagen</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n inputs done</source>
+        <translation>
+            <numerusform>%n Eingabe fertig</numerusform>
+            <numerusform>%n Eingaben fertig</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 in %2</source>
+        <translation>%1 in %2</translation>
+    </message>
+    <message>
+        <source>batch %1 runs on in the service; save the results with: mediaforge fetch %1:0 … %1:%2</source>
+        <translation>Batch %1 läuft im Dienst weiter; die Ergebnisse speichern mit: mediaforge fetch %1:0 … %1:%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>interrupted; %n unfinished inputs cancelled</source>
+        <translation>
+            <numerusform>unterbrochen; %n unfertige Eingabe abgebrochen</numerusform>
+            <numerusform>unterbrochen; %n unfertige Eingaben abgebrochen</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>interrupted; the service did not confirm cancelling %n unfinished inputs</source>
+        <translation>
+            <numerusform>unterbrochen; der Dienst hat den Abbruch von %n unfertigen Eingabe nicht bestätigt</numerusform>
+            <numerusform>unterbrochen; der Dienst hat den Abbruch von %n unfertigen Eingaben nicht bestätigt</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1280,6 +1370,21 @@ freigibt (mediaforge presets listet sie). Der Dienst prüft die Werte.
     <message>
         <source>receiving</source>
         <translation>Empfang</translation>
+    </message>
+    <message>
+        <source>%1 of %2 done</source>
+        <translation>%1 von %2 fertig</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n failed</source>
+        <translation>
+            <numerusform>%n fehlgeschlagen</numerusform>
+            <numerusform>%n fehlgeschlagen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>batch</source>
+        <translation>Batch</translation>
     </message>
 </context>
 </TS>

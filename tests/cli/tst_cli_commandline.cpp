@@ -2,6 +2,8 @@
 // The command line of mediaforge: global options anywhere, shorthands turned into exactly the
 // start_job the service expects, bad option values refused with the service's own words.
 #include "commandline.h"
+#include "preset.h"
+#include "startbatch.h"
 #include "startjob.h"
 
 #include <QJsonArray>
@@ -32,6 +34,8 @@ private slots:
 
     void usageErrors_data();
     void usageErrors();
+
+    void severalInputsAreABatchOfOneMessageOrOfOneJobEach();
 
     void jobSubcommands_data();
     void jobSubcommands();
@@ -189,6 +193,9 @@ void TestCommandLine::shorthandsBuildStartJob_data()
     QTest::newRow("remove-audio")
             << "remove-audio @in.mp4"
             << R"({"type":"start_job","operation":"remove_audio","input":{"source":"upload","filename":"in.mp4","size":2000}})";
+    QTest::newRow("thumbnail of a storage object")
+            << "thumbnail|storage://media/uploads/2026/clip 1.mp4|--at|2"
+            << R"({"type":"start_job","operation":"thumbnail","input":{"source":"storage","storage":"media","key":"uploads/2026/clip 1.mp4"},"options":{"timestamp":2}})";
     QTest::newRow("concat uploads")
             << "concat @a.mp4 @b.mp4 @c.mp4 --to mkv"
             << R"({"type":"start_job","operation":"concat","input":{"source":"upload","filename":"a.mp4"},"options":{"target_format":"mkv","file_count":3}})";
@@ -359,12 +366,27 @@ void TestCommandLine::usageErrors_data()
     QTest::newRow("shorthand flag of another operation")
             << "compress @in.mov --factor 2" << "mediaforge: unknown option --factor (see 'mediaforge compress --help')";
     QTest::newRow("missing input") << "compress" << "mediaforge: missing the input file or URL (see 'mediaforge compress --help')";
-    QTest::newRow("two inputs") << "trim @in.mp4 @a.mp4"
-                                << QStringLiteral("mediaforge: unexpected argument '%1' (see 'mediaforge trim --help')")
-                                           .arg(m_dir.filePath(QStringLiteral("a.mp4")));
+    QTest::newRow("two inputs to probe") << "probe @in.mp4 @a.mp4"
+                                         << QStringLiteral("mediaforge: unexpected argument '%1' (see 'mediaforge probe --help')")
+                                                    .arg(m_dir.filePath(QStringLiteral("a.mp4")));
+    QTest::newRow("several inputs mixed")
+            << "thumbnail @a.mp4 storage://media/b.mp4"
+            << "mediaforge: several inputs are either all local files or all URLs and storage objects (see 'mediaforge thumbnail --help')";
+    QTest::newRow("several inputs, one job id")
+            << "thumbnail @a.mp4 @b.mp4 --job-id x"
+            << "mediaforge: --job-id names one job; several inputs get one each (see 'mediaforge thumbnail --help')";
+    QTest::newRow("several local inputs detached")
+            << "thumbnail @a.mp4 @b.mp4 --detach"
+            << "mediaforge: --detach needs URLs or storage objects when there are several inputs (local files are uploaded while mediaforge runs) (see 'mediaforge thumbnail --help')";
+    QTest::newRow("several inputs into a file")
+            << "thumbnail @a.mp4 @b.mp4 -o @in.mov"
+            << QStringLiteral("mediaforge: -o must be a folder when there are several inputs; %1 is a file (see 'mediaforge thumbnail --help')")
+                       .arg(m_dir.filePath(QStringLiteral("in.mov")));
+    QTest::newRow("storage without key")
+            << "thumbnail storage://media" << "mediaforge: a storage object is storage://NAME/KEY, not 'storage://media' (see 'mediaforge thumbnail --help')";
     QTest::newRow("no such file") << "compress /nonexistent/clip.mov" << "mediaforge: cannot read /nonexistent/clip.mov: no such file";
     QTest::newRow("not http") << "compress ftp://h.example/a.mp4"
-                              << "mediaforge: only http:// and https:// URLs can be inputs, not 'ftp://h.example/a.mp4' (see 'mediaforge compress --help')";
+                              << "mediaforge: only http://, https:// and storage:// URLs can be inputs, not 'ftp://h.example/a.mp4' (see 'mediaforge compress --help')";
     QTest::newRow("concat of one") << "concat @a.mp4" << "mediaforge: missing the input files or URLs (2 to 50) (see 'mediaforge concat --help')";
     QTest::newRow("concat mixed")
             << "concat @a.mp4 https://h.example/b.mp4" << "mediaforge: concat takes either local files or URLs, not both (see 'mediaforge concat --help')";
@@ -388,6 +410,46 @@ void TestCommandLine::usageErrors()
     QCOMPARE(int(outcome.action), int(ParseOutcome::Action::Fail));
     QCOMPARE(outcome.exitCode, 2);
     QCOMPARE(outcome.text, message);
+}
+
+void TestCommandLine::severalInputsAreABatchOfOneMessageOrOfOneJobEach()
+{
+    // URLs and storage objects: one start_batch, the operation and options once.
+    ParseOutcome outcome = parse(QStringLiteral("thumbnail https://h.example/a.mp4 storage://media/in/b.mp4 --width 64 --priority high"));
+    QCOMPARE(outcome.text, QString());
+    QVERIFY(CommandLine::isBatch(outcome.command));
+    const QJsonObject batch = CommandLine::startBatchMessage(outcome.command);
+    const QJsonObject expected = QJsonDocument::fromJson(
+            R"({"type":"start_batch","operation":"thumbnail","options":{"width":64},"priority":"high",
+                "inputs":[{"source":"url","url":"https://h.example/a.mp4"},{"source":"storage","storage":"media","key":"in/b.mp4"}]})")
+                                         .object();
+    QCOMPARE(QString::fromUtf8(QJsonDocument(batch).toJson(QJsonDocument::Compact)),
+             QString::fromUtf8(QJsonDocument(expected).toJson(QJsonDocument::Compact)));
+    // And the service's own check of a start_batch accepts it, both items.
+    const Result<StartBatchRequest> checked = StartBatchRequest::fromJson(batch, PresetCatalog::builtins(), 100);
+    QVERIFY2(checked.ok(), qPrintable(checked.ok() ? QString() : checked.error().message));
+    QCOMPARE(checked.value().items.size(), 2);
+    QVERIFY(checked.value().items.at(1).inputs.constFirst().isStorage);
+
+    // Local files: a start_job each, each with its own file's name and size.
+    outcome = parse(QStringLiteral("compress @a.mp4 @b.mp4 @c.mp4 --crf 30"));
+    QCOMPARE(outcome.text, QString());
+    QVERIFY(CommandLine::isBatch(outcome.command));
+    const Result<QJsonObject> second = CommandLine::itemStartJobMessage(outcome.command, 1);
+    QVERIFY(second.ok());
+    QCOMPARE(second.value().value(QStringLiteral("input")).toObject(),
+             (QJsonObject{{QStringLiteral("source"), QStringLiteral("upload")}, {QStringLiteral("filename"), QStringLiteral("b.mp4")},
+                          {QStringLiteral("size"), 20}}));
+    QCOMPARE(second.value().value(QStringLiteral("options")).toObject().value(QStringLiteral("crf")).toInt(), 30);
+
+    // An option one input would refuse refuses them all, before anything is sent.
+    outcome = parse(QStringLiteral("thumbnail @a.mp4 @b.mp4 --width 1"));
+    QCOMPARE(int(outcome.action), int(ParseOutcome::Action::Fail));
+    QCOMPARE(outcome.code, QStringLiteral("VALIDATION_ERROR"));
+
+    // Concat takes several inputs as one job, as always.
+    QVERIFY(!CommandLine::isBatch(parse(QStringLiteral("concat @a.mp4 @b.mp4")).command));
+    QVERIFY(!CommandLine::isBatch(parse(QStringLiteral("thumbnail @a.mp4")).command));
 }
 
 void TestCommandLine::jobSubcommands_data()

@@ -35,6 +35,17 @@ ProgressSnapshot transfer(const QString &stage, double percentage, qint64 bytes,
     return snapshot;
 }
 
+ProgressSnapshot batch(double percentage, int total, int completed, int failed)
+{
+    ProgressSnapshot snapshot;
+    snapshot.stage = QStringLiteral("batch");
+    snapshot.percentage = percentage;
+    snapshot.itemsTotal = total;
+    snapshot.itemsCompleted = completed;
+    snapshot.itemsFailed = failed;
+    return snapshot;
+}
+
 constexpr qint64 MiB = 1024 * 1024;
 
 // A console over byte arrays, with a chosen terminal-ness and width.
@@ -71,6 +82,7 @@ private slots:
     void terminalThrottlesButNotStageChanges();
     void messagesClearTheBarFirst();
     void plainPrintsStageChangesAndEveryTenPercent();
+    void plainPrintsABatchOncePerEndedInput();
     void jsonIsMonotonicPerStageAndEndsAt100();
     void transferRateIsMeasured();
     void quietPrintsNothing();
@@ -124,6 +136,9 @@ void TestProgressRenderer::terminalLine_data()
     finalizing.stage = QStringLiteral("finalizing");
     finalizing.percentage = 0;
     QTest::newRow("finalizing") << finalizing << 80 << "finalizing";
+    QTest::newRow("batch: the counts stay longest")
+            << batch(62.5, 8, 4, 1) << 80 << "batch        62.5% [==================>           ]  5 of 8 done, 1 failed";
+    QTest::newRow("batch, 50: the bar goes first") << batch(62.5, 8, 4, 1) << 50 << "batch        62.5%  5 of 8 done, 1 failed";
     QTest::newRow("long ETA") << processing(1, 0.5, 3725) << 80
                               << "processing    1.0% [>                             ]  0.50x  ETA 1:02:05";
 }
@@ -159,6 +174,7 @@ void TestProgressRenderer::plainLine_data()
     QTest::newRow("upload") << transfer(QStringLiteral("uploading"), 50, 5 * MiB, 10 * MiB, 2.0 * MiB, 2.5)
                             << "uploading 50.0% (5.0 MiB of 10.0 MiB, 2.0 MiB/s, ETA 0:03)";
     QTest::newRow("bare") << processing(10) << "processing 10.0%";
+    QTest::newRow("batch") << batch(25, 4, 1, 0) << "batch 25.0% (1 of 4 done)";
     ProgressSnapshot queued;
     queued.stage = QStringLiteral("queued");
     queued.percentage = 0;
@@ -233,6 +249,25 @@ void TestProgressRenderer::messagesClearTheBarFirst()
     fake.console.errLine(QStringLiteral("warning: SHUTTING_DOWN: bye"));
     QVERIFY(fake.err.endsWith("\x1b[K\r\x1b[Kwarning: SHUTTING_DOWN: bye\n"));
     QVERIFY(!fake.console.statusShown());
+}
+
+void TestProgressRenderer::plainPrintsABatchOncePerEndedInput()
+{
+    FakeConsole fake(false);
+    ProgressReporter reporter(fake.console, ProgressReporter::Mode::Plain, [] { return qint64(0); });
+    reporter.update(batch(0, 2, 0, 0));
+    // The percentage moving alone is no news for a batch; an input that ended is.
+    for (int percent = 1; percent <= 49; ++percent)
+        reporter.update(batch(percent, 2, 0, 0));
+    reporter.update(batch(50, 2, 1, 0));
+    reporter.update(batch(75, 2, 1, 0));
+    reporter.update(batch(100, 2, 1, 1));
+    const QList<QByteArray> lines = fake.err.trimmed().split('\n');
+    QCOMPARE(lines, (QList<QByteArray>{"batch 0.0% (0 of 2 done)", "batch 50.0% (1 of 2 done)", "batch 100.0% (2 of 2 done, 1 failed)"}));
+    QJsonObject event = ProgressRenderer::jsonEvent(batch(50, 2, 1, 0), QString());
+    QCOMPARE(event.value(QStringLiteral("total")).toInt(), 2);
+    QCOMPARE(event.value(QStringLiteral("completed")).toInt(), 1);
+    QCOMPARE(event.value(QStringLiteral("failed")).toInt(), 0);
 }
 
 void TestProgressRenderer::plainPrintsStageChangesAndEveryTenPercent()
