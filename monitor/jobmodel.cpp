@@ -209,6 +209,25 @@ void JobModel::scheduleFlush()
         m_flushTimer->start(m_coalesceMs);
 }
 
+void JobModel::applyBatchEvent(const QJsonObject &message)
+{
+    if (!m_batches.apply(message))
+        return;
+    // Only the batch cells of that batch's rows change; they are one run when sorted by batch,
+    // scattered otherwise, so one span from the first to the last.
+    const QString batchId = message.value(QLatin1StringView("batch_id")).toString();
+    int first = -1;
+    int last = -1;
+    for (int row = 0; row < m_rows.size(); ++row) {
+        if (m_rows.at(row).batchId != batchId)
+            continue;
+        first = first < 0 ? row : first;
+        last = row;
+    }
+    if (first >= 0)
+        emit dataChanged(index(first, BatchColumn), index(last, BatchColumn), {Qt::DisplayRole, Qt::ToolTipRole});
+}
+
 void JobModel::flush()
 {
     m_flushTimer->stop();
@@ -508,6 +527,7 @@ int JobModel::addHistory(const QJsonArray &snapshots)
 
 void JobModel::clear()
 {
+    m_batches.clear();
     m_flushTimer->stop();
     m_pending.clear();
     m_pendingOrder.clear();
@@ -616,6 +636,8 @@ QVariant JobModel::display(const JobRecord &record, int column) const
         return Format::clock(record.elapsedSeconds(now()));
     case PriorityColumn:
         return StatusText::priority(record.priority);
+    case BatchColumn:
+        return record.batchId.isEmpty() ? QString() : m_batches.cellText(record.batchId);
     }
     return {};
 }
@@ -660,6 +682,9 @@ QVariant JobModel::sortKey(const JobRecord &record, int column) const
         return record.elapsedSeconds(now());
     case PriorityColumn:
         return record.priority == QLatin1StringView("high") ? 2 : record.priority == QLatin1StringView("low") ? 0 : 1;
+    case BatchColumn:
+        // A batch's jobs together, in their item order (BATCH_ID:0, :1, ... sorts 10 after 9).
+        return record.batchId.isEmpty() ? QString() : record.batchId.toLower() + QString::number(record.jobId.section(u':', -1).toInt()).rightJustified(6, u'0');
     }
     return {};
 }
@@ -694,6 +719,8 @@ QString JobModel::toolTip(const JobRecord &record, int column) const
         if (record.state == JobState::Processing && record.fps > 0)
             return tr("%1 frames per second").arg(QLocale().toString(record.fps, 'f', 1));
         return {};
+    case BatchColumn:
+        return record.batchId.isEmpty() ? QString() : m_batches.toolTip(record.batchId);
     case ElapsedColumn: {
         QString tip = tr("Submitted: %1").arg(Format::dateTime(record.createdAt));
         if (record.startedAt.isValid())
@@ -752,61 +779,12 @@ QVariant JobModel::data(const QModelIndex &index, int role) const
     case SearchTextRole:
         return QStringList{record.jobId, record.id, record.owner, record.operation,
                            StatusText::operation(record.operation), record.inputName, StatusText::state(record.state),
-                           record.errorCode}
+                           record.errorCode, record.batchId}
                 .join(u'\n')
                 .toLower();
     default:
         return {};
     }
-}
-
-QVariant JobModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal)
-        return {};
-    if (role == Qt::DisplayRole) {
-        switch (section) {
-        case JobColumn:
-            return tr("Job");
-        case OwnerColumn:
-            return tr("Owner");
-        case OperationColumn:
-            return tr("Operation");
-        case InputColumn:
-            return tr("Input");
-        case StatusColumn:
-            return tr("Status");
-        case ProgressColumn:
-            return tr("Progress");
-        case SpeedColumn:
-            return tr("Speed");
-        case EtaColumn:
-            //: Estimated time remaining
-            return tr("ETA");
-        case ElapsedColumn:
-            return tr("Elapsed");
-        case PriorityColumn:
-            return tr("Priority");
-        }
-    } else if (role == Qt::ToolTipRole) {
-        switch (section) {
-        case JobColumn:
-            return tr("The client's job id");
-        case OwnerColumn:
-            return tr("Who submitted the job: token name or client address");
-        case StatusColumn:
-            return tr("Sorted by activity: running first, then the queue in order, then finished jobs, newest first");
-        case SpeedColumn:
-            return tr("Processing speed as a multiple of real time, or the transfer rate of the input");
-        case EtaColumn:
-            return tr("Estimated time until the current stage is done");
-        case ElapsedColumn:
-            return tr("Time since the job was submitted");
-        default:
-            return {};
-        }
-    }
-    return {};
 }
 
 } // namespace Mediaforge::Monitor

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "batchprogress.h"
 #include "jobrecord.h"
 
 #include <QAbstractTableModel>
@@ -36,6 +37,7 @@ public:
         EtaColumn,
         ElapsedColumn,
         PriorityColumn,
+        BatchColumn,      // the batch a job belongs to, with the batch's progress
         ColumnCount
     };
     Q_ENUM(Column)
@@ -69,6 +71,9 @@ public:
     void enqueueEvent(const QString &event, const QJsonObject &snapshot);
     // Applies every queued event now.
     void flush();
+    // A `batch_progress` or `batch_completed`: the batch cells of its jobs show it.
+    void applyBatchEvent(const QJsonObject &message);
+    const BatchProgress &batches() const { return m_batches; }
     // The `jobs` reply of list_jobs after a (re)connect: the service's truth. Rows the list no
     // longer has are removed, except, when the list was cut at its limit (`truncated`), rows
     // older than its oldest entry, which lie outside the window the list covers. Events queued
@@ -145,6 +150,7 @@ private:
     QString toolTip(const JobRecord &record, int column) const;
 
     QList<JobRecord> m_rows;
+    BatchProgress m_batches;
     QHash<QString, int> m_rowOfId;
     QHash<QString, Pending> m_pending;
     QList<QString> m_pendingOrder;

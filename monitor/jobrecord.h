@@ -54,6 +54,7 @@ struct JobRecord
     QString owner;
     QString operation;
     QString preset;          // the preset the job was started by; empty for a free-form job
+    QString batchId;         // the batch the job is an item of (docs/batches.md); empty for none
     QString inputName;
     QString inputSource;     // upload, url, multiple
     qint64 inputSize = -1;

@@ -96,6 +96,7 @@ void JobTableView::applyDefaultColumnWidths()
     width(JobModel::EtaColumn, 8);
     width(JobModel::ElapsedColumn, 9);
     width(JobModel::PriorityColumn, 9);
+    width(JobModel::BatchColumn, 20);
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setSectionResizeMode(JobModel::InputColumn, QHeaderView::Stretch);
     fitColumns();
@@ -105,7 +106,7 @@ namespace {
 
 // The order in which columns give way when the table is narrow: what an operator needs least
 // goes first. Job, Input, Status and Progress are never given up.
-constexpr int kGiveUpOrder[] = {JobModel::PriorityColumn, JobModel::ElapsedColumn, JobModel::OwnerColumn,
+constexpr int kGiveUpOrder[] = {JobModel::PriorityColumn, JobModel::ElapsedColumn, JobModel::OwnerColumn, JobModel::BatchColumn,
                                 JobModel::OperationColumn, JobModel::EtaColumn, JobModel::SpeedColumn};
 
 } // namespace

@@ -318,6 +318,8 @@ void ServiceSession::onMessage(const QJsonObject &message)
         // Until the list arrives, events are older than it.
         if (m_synchronised)
             m_model->enqueueEvent(message.value(Field::Event).toString(), message.value(Field::Job).toObject());
+    } else if (type == Type::BatchProgress || type == Type::BatchCompleted) {
+        m_model->applyBatchEvent(message);
     } else if (type == Type::Stats) {
         m_stats = message.value(Field::Stats).toObject();
         if (const auto counters = ThroughputHistory::Counters::fromStats(m_stats))

@@ -2,6 +2,34 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>BatchProgress</name>
+    <message>
+        <source>%1 · %2/%3 · %4</source>
+        <extracomment>A job&apos;s batch: its name, how many of its jobs ended of how many, and its progress, e.g. &quot;thumbs · 12/50 · 64 %&quot;</extracomment>
+        <translation>%1 · %2/%3 · %4</translation>
+    </message>
+    <message>
+        <source>Batch %1 (no progress heard yet)</source>
+        <translation>Batch %1 (noch kein Fortschritt gemeldet)</translation>
+    </message>
+    <message>
+        <source>Batch %1 (id %2)</source>
+        <translation>Batch %1 (id %2)</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>Beendet</translation>
+    </message>
+    <message>
+        <source>Running: %1</source>
+        <translation>Läuft: %1</translation>
+    </message>
+    <message>
+        <source>%1 of %2 jobs completed, %3 failed, %4 cancelled</source>
+        <translation>%1 von %2 Aufträgen abgeschlossen, %3 fehlgeschlagen, %4 abgebrochen</translation>
+    </message>
+</context>
+<context>
     <name>Format</name>
     <message>
         <source>%1 d %2 h</source>
@@ -669,6 +697,14 @@ Dienst-ID: %2</translation>
     <message>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>Batch</translation>
+    </message>
+    <message>
+        <source>The batch the job is part of, how many of its jobs ended and its progress</source>
+        <translation>Der Batch, zu dem der Auftrag gehört, wie viele seiner Aufträge beendet sind, und sein Fortschritt</translation>
     </message>
 </context>
 <context>
