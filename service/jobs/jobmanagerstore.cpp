@@ -137,7 +137,7 @@ void JobManager::purgeHistory()
 {
     const int removed = m_store->purgeFinishedBefore(QDateTime::currentDateTimeUtc().addDays(-m_settings.historyDays));
     if (removed > 0)
-        qCInfo(lcJobs) << "removed" << removed << "job records older than" << m_settings.historyDays << "days";
+        qCInfo(lcJobs) << "removed" << removed << "job and batch records older than" << m_settings.historyDays << "days";
 }
 
 void JobManager::scheduleEviction(const QString &id)

@@ -125,7 +125,8 @@ public:
     virtual QList<Job> live() = 0;
     // Finished jobs, newest-finished first.
     virtual HistoryPage history(const HistoryQuery &query) = 0;
-    // Removes finished records whose files are gone and that finished before `cutoff`.
+    // Removes finished records whose files are gone and that finished before `cutoff`, and the
+    // batches that ended before it (--history-days). Returns how many rows went.
     virtual int purgeFinishedBefore(const QDateTime &cutoff) = 0;
     // The highest arrival sequence ever stored (0 when empty), so that a restart continues it.
     virtual quint64 maxSequence() = 0;

@@ -170,6 +170,18 @@ int MemoryJobStore::purgeFinishedBefore(const QDateTime &cutoff)
             ++it;
         }
     }
+    for (auto it = m_batches.begin(); it != m_batches.end();) {
+        if (it->isFinished() && it->finishedAt.isValid() && it->finishedAt < cutoff) {
+            const QString id = it->id;
+            m_deliveries.removeIf([&id](const StoredDelivery &stored) {
+                return stored.delivery.job == id && stored.delivery.status != WebhookDelivery::Status::Pending;
+            });
+            it = m_batches.erase(it);
+            ++removed;
+        } else {
+            ++it;
+        }
+    }
     return removed;
 }
 

@@ -458,11 +458,19 @@ int SqlJobStore::purgeFinishedBefore(const QDateTime &cutoff)
     query.addBindValue(cutoff.toMSecsSinceEpoch());
     if (!exec(query, "purge"))
         return 0;
-    const int removed = query.numRowsAffected();
-    // Their finished deliveries go with them; pending ones are still owed to the receiver.
+    int removed = query.numRowsAffected();
+    // A batch's items end before it does, so its row outlives theirs by the same measure.
+    QSqlQuery batches(m_database);
+    batches.prepare(QStringLiteral("DELETE FROM batches WHERE finished_at IS NOT NULL AND finished_at < ?"));
+    batches.addBindValue(cutoff.toMSecsSinceEpoch());
+    if (exec(batches, "purge batches"))
+        removed += batches.numRowsAffected();
+    // Their finished deliveries go with them (a batch's batch.completed is filed under the
+    // batch's id); pending ones are still owed to the receiver.
     QSqlQuery deliveries(m_database);
     deliveries.prepare(QStringLiteral("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND NOT EXISTS "
-                                      "(SELECT 1 FROM jobs WHERE jobs.id = webhook_deliveries.job_id)"));
+                                      "(SELECT 1 FROM jobs WHERE jobs.id = webhook_deliveries.job_id) AND NOT EXISTS "
+                                      "(SELECT 1 FROM batches WHERE batches.id = webhook_deliveries.job_id)"));
     exec(deliveries, "purge deliveries");
     return removed;
 }

@@ -441,6 +441,53 @@ private slots:
         QVERIFY(m_store->load(unfinished.id));
     }
 
+    void finishedBatchesArePurgedWithTheHistoryAndKeepTheirDeliveriesUntilThen_data() { implementations(); }
+    void finishedBatchesArePurgedWithTheHistoryAndKeepTheirDeliveriesUntilThen()
+    {
+        // --history-days for batches: an old finished batch goes, with its delivered webhook;
+        // a recent one and an unfinished one stay, and so does the recent one's delivered webhook
+        // (it is filed under the batch's id, which no job row has).
+        const auto batchEndingAt = [this](int n, std::optional<int> finishedAt) {
+            Batch batch;
+            batch.id = QStringLiteral("b%1").arg(n, 23, 10, QChar(u'0'));
+            batch.batchId = QStringLiteral("batch-%1").arg(n);
+            batch.owner = QStringLiteral("alice");
+            batch.createdAt = at(1);
+            batch.items.append(BatchItem{makeJob(n).id, batch.batchId + QStringLiteral(":0"), QStringLiteral("completed"), 0, QJsonObject()});
+            if (finishedAt)
+                batch.finishedAt = at(*finishedAt);
+            WebhookDelivery delivery;
+            delivery.id = QStringLiteral("whd_purge%1").arg(n);
+            delivery.job = batch.id;
+            delivery.owner = batch.owner;
+            delivery.url = QStringLiteral("https://hooks.example/x");
+            delivery.event = QStringLiteral("batch.completed");
+            delivery.snapshot = "{}";
+            delivery.createdAt = delivery.retryFrom = delivery.nextAttemptAt = at(finishedAt.value_or(1));
+            return std::pair{batch, delivery};
+        };
+        auto [old, oldDelivery] = batchEndingAt(1, 10);
+        auto [recent, recentDelivery] = batchEndingAt(2, 1000);
+        auto [running, unusedDelivery] = batchEndingAt(3, std::nullopt);
+        QVERIFY(m_store->saveBatch(old, oldDelivery));
+        QVERIFY(m_store->saveBatch(recent, recentDelivery));
+        QVERIFY(m_store->saveBatch(running, std::nullopt));
+        for (WebhookDelivery delivery : {oldDelivery, recentDelivery}) {
+            delivery.attempt = 1;
+            delivery.status = WebhookDelivery::Status::Delivered;
+            delivery.lastAttemptAt = delivery.createdAt;
+            delivery.lastStatusCode = 204;
+            QVERIFY(m_store->recordDeliveryAttempt(delivery));
+        }
+        QCOMPARE(m_store->purgeFinishedBefore(at(500)), 1);
+        QVERIFY(!m_store->loadBatch(old.id));
+        QVERIFY(m_store->deliveries(old.id).isEmpty());
+        QVERIFY(m_store->loadBatch(recent.id));
+        QCOMPARE(m_store->deliveries(recent.id).size(), 1);
+        QVERIFY(m_store->loadBatch(running.id));
+        QCOMPARE(m_store->unfinishedBatches().size(), 1);
+    }
+
     void presetAndTheOwnersInputBytesSinceReadBack_data() { implementations(); }
     void presetAndTheOwnersInputBytesSinceReadBack()
     {
