@@ -480,6 +480,10 @@ QList<Setting> settings()
                      config.storageCredentialsFile = value.trimmed();
                      return std::nullopt;
                  }});
+    list.append({QStringLiteral("storage-part-size"), QStringLiteral("MEDIAFORGE_STORAGE_PART_SIZE"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Outputs larger than this go to a configured storage as a multipart upload in parts of this size (S3 needs at least 5M; raised for files past 10,000 parts)."),
+                 QStringLiteral("16M"), bytesSetting(&Config::storagePartSize, 5 * kMiB, qint64(5) * 1024 * kMiB)});
     list.append({QStringLiteral("allow-private-urls"), QStringLiteral("MEDIAFORGE_ALLOW_PRIVATE_URLS"), QString(),
                  QString(),
                  QStringLiteral("Let URL inputs reach loopback and private addresses (tests, trusted intranets)."),

@@ -60,6 +60,7 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
     settings.storages = config.storages;
     settings.outputUpload.attempts = config.outputUploadAttempts;
     settings.outputUpload.timeout = std::chrono::seconds(config.outputUploadTimeoutSeconds);
+    settings.storagePartSize = config.storagePartSize;
     settings.historyDays = config.historyDays;
     settings.maxAttempts = config.maxAttempts;
     settings.reconnectGrace = std::chrono::seconds(config.reconnectGraceSeconds);
@@ -265,6 +266,8 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
         return *refused;
     if (auto refused = checkOutputTargets(request.outputTargets))
         return *refused;
+    if (auto refused = checkOutputStorage(request.outputStorage))
+        return *refused;
     QList<JobInput> inputs = request.inputs;
     if (auto refused = checkStorageInputs(inputs))
         return *refused;
@@ -288,6 +291,7 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     job.idempotencyOwner = request.idempotencyKey.isEmpty() ? QString() : request.idempotencyOwner;
     job.requestHash = requestHash;
     job.outputTargets = request.outputTargets;
+    job.outputStorage = request.outputStorage;
     job.useCache = request.useCache;
     job.notifyUrl = request.notifyUrl;
     job.notifyEvents = request.notifyEvents;
@@ -755,7 +759,7 @@ void JobManager::onRunnerFinished(const QString &id)
     job->outputs = runner->outputs();
     job->probeResult = runner->probeResult();
     addToCache(*job);
-    if (!job->outputTargets.isEmpty()) {
+    if (job->uploadsOutputs()) {
         startOutputUploads(*job);
         return;
     }
