@@ -452,7 +452,7 @@ QList<Setting> settings()
                  }});
     list.append({QStringLiteral("storage"), QStringLiteral("MEDIAFORGE_STORAGE"), QString(),
                  QStringLiteral("spec"),
-                 QStringLiteral("An S3-compatible storage jobs may read from by name: `NAME=s3://BUCKET?endpoint=http(s)://HOST:PORT&region=R&style=path\\|virtual`. Repeat the flag (or separate with spaces in the variable) for several. Credentials: `MEDIAFORGE_STORAGE_<NAME>_ACCESS_KEY_ID`/`_SECRET_ACCESS_KEY`, `--storage-credentials-file` or `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` (docs/storage.md)."),
+                 QStringLiteral("An S3-compatible storage jobs may read inputs from and write outputs to by name: `NAME=s3://BUCKET?endpoint=http(s)://HOST:PORT&region=R&style=path\\|virtual`. Repeat the flag (or separate with spaces in the variable) for several. Credentials: `MEDIAFORGE_STORAGE_<NAME>_ACCESS_KEY_ID`/`_SECRET_ACCESS_KEY`, `--storage-credentials-file` or `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` (docs/storage.md)."),
                  QStringLiteral("none"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
                      QList<StorageSpec> storages;
                      static const QRegularExpression separators(QStringLiteral("\\s+"));
