@@ -11,7 +11,8 @@ import shutil
 import tempfile
 import unittest
 
-from harness import Service, async_test, connect, main, make_audio, make_video, probe_bytes, recv_json, request, sha256
+from harness import (MediaHttpServer, Service, async_test, connect, main, make_audio, make_video, probe_bytes, recv_json,
+                     request, sha256)
 from s3support import ACCESS_KEY, SECRET_KEY, HoldingRelay, S3Server
 
 TENANT_TOKEN = "Ten4nt-t0ken-QWERTYUIOPASDF"
@@ -188,6 +189,43 @@ class StorageOutputs(unittest.TestCase):
             self.assertTrue(relay.seen(r"^DELETE /media/failed/\S*uploadId="), relay.lines)
             self.assertEqual([k for k in self.s3.list() if k.startswith("failed/")], [])
             self.assertEqual(service.wait_clean(), [])
+
+    @async_test
+    async def test_a_batch_writes_every_items_outputs_and_the_store_keeps_where(self):
+        directory = tempfile.mkdtemp(prefix="mediaforge-batch-media-")
+        try:
+            for name in ("alpha.mp4", "beta.mp4"):
+                shutil.copy(self.video, os.path.join(directory, name))
+            with MediaHttpServer(directory) as media, \
+                    Service("--storage", self.s3.storage_flag(), "--allow-private-urls", env=storage_env()) as service:
+                async with connect(service.ws_url) as ws:
+                    await hello(ws)
+                    ack = await request(ws, {"type": "start_batch", "batch_id": "b1", "operation": "thumbnail",
+                                             "inputs": [{"source": "url", "url": media.url("alpha.mp4")},
+                                                        {"source": "url", "url": media.url("beta.mp4")}],
+                                             "output_storage": {"storage": "media", "prefix": "batch/b1/"}})
+                    self.assertEqual(ack["type"], "batch_ack", ack)
+                    while True:
+                        message = await recv_json(ws, 180)
+                        if message["type"] == "batch_completed":
+                            break
+                results = message["results"]
+                self.assertEqual([r["status"] for r in results], ["completed", "completed"], results)
+                for result in results:
+                    output = result["outputs"][0]
+                    self.assertEqual(output["uploaded_to"]["url"], "s3://media/batch/b1/" + output["filename"])
+                    self.assertEqual(sha256(self.s3.get("batch/b1/" + output["filename"])), output["sha256"])
+                self.assertEqual(sorted(k for k in self.s3.list() if k.startswith("batch/b1/")),
+                                 ["batch/b1/alpha_thumb.png", "batch/b1/beta_thumb.png"])
+                # Where the outputs went is stored with the job: a restarted service still knows.
+                service.restart()
+                async with connect(service.ws_url) as ws:
+                    await hello(ws)
+                    job = (await request(ws, {"type": "get_job", "id": results[0]["id"]}))["job"]
+                self.assertEqual(job["output_storage"], {"storage": "media", "prefix": "batch/b1/"})
+                self.assertEqual(service.wait_clean(), [])
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
 
     @async_test
     async def test_wrong_secret_unknown_storage_bad_prefix_and_level_0_are_typed_errors(self):
