@@ -52,6 +52,8 @@ quint32 changedColumns(const JobRecord &a, const JobRecord &b)
         mask |= bit(JobModel::ElapsedColumn);
     if (a.priority != b.priority)
         mask |= bit(JobModel::PriorityColumn);
+    if (a.node != b.node)
+        mask |= bit(JobModel::NodeColumn);
     return mask;
 }
 
@@ -616,6 +618,8 @@ QVariant JobModel::display(const JobRecord &record, int column) const
         return Format::clock(record.elapsedSeconds(now()));
     case PriorityColumn:
         return StatusText::priority(record.priority);
+    case NodeColumn:
+        return record.node;
     }
     return {};
 }
@@ -660,6 +664,8 @@ QVariant JobModel::sortKey(const JobRecord &record, int column) const
         return record.elapsedSeconds(now());
     case PriorityColumn:
         return record.priority == QLatin1StringView("high") ? 2 : record.priority == QLatin1StringView("low") ? 0 : 1;
+    case NodeColumn:
+        return record.node.toLower();
     }
     return {};
 }
@@ -752,7 +758,7 @@ QVariant JobModel::data(const QModelIndex &index, int role) const
     case SearchTextRole:
         return QStringList{record.jobId, record.id, record.owner, record.operation,
                            StatusText::operation(record.operation), record.inputName, StatusText::state(record.state),
-                           record.errorCode}
+                           record.errorCode, record.node}
                 .join(u'\n')
                 .toLower();
     default:
@@ -787,6 +793,9 @@ QVariant JobModel::headerData(int section, Qt::Orientation orientation, int role
             return tr("Elapsed");
         case PriorityColumn:
             return tr("Priority");
+        case NodeColumn:
+            //: Column of the job table: the cluster node (machine) that runs the job
+            return tr("Node");
         }
     } else if (role == Qt::ToolTipRole) {
         switch (section) {
@@ -802,6 +811,8 @@ QVariant JobModel::headerData(int section, Qt::Orientation orientation, int role
             return tr("Estimated time until the current stage is done");
         case ElapsedColumn:
             return tr("Time since the job was submitted");
+        case NodeColumn:
+            return tr("The node of the cluster that runs the job, or ran it");
         default:
             return {};
         }

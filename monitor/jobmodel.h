@@ -36,6 +36,7 @@ public:
         EtaColumn,
         ElapsedColumn,
         PriorityColumn,
+        NodeColumn,       // on a cluster: the node that runs the job
         ColumnCount
     };
     Q_ENUM(Column)

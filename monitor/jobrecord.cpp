@@ -279,6 +279,7 @@ std::optional<JobRecord> JobRecord::fromSnapshot(const QJsonObject &snapshot)
     record.owner = snapshot.value(QLatin1StringView("owner")).toString();
     record.operation = snapshot.value(Field::Operation).toString();
     record.preset = snapshot.value(Field::Preset).toString();
+    record.node = snapshot.value(QLatin1StringView("node")).toString();
     const QJsonObject input = snapshot.value(Field::Input).toObject();
     record.inputName = input.value(QLatin1StringView("name")).toString();
     record.inputSource = input.value(Field::Source).toString();

@@ -54,6 +54,7 @@ struct JobRecord
     QString owner;
     QString operation;
     QString preset;          // the preset the job was started by; empty for a free-form job
+    QString node;            // the cluster node that holds and runs it; empty on one machine
     QString inputName;
     QString inputSource;     // upload, url, multiple
     qint64 inputSize = -1;
