@@ -10,7 +10,7 @@
 
 ClusterFixture::ClusterFixture(QByteArray secret) : m_secret(std::move(secret)) {}
 
-bool ClusterFixture::start(double clipSeconds)
+bool ClusterFixture::start(double clipSeconds, int width, int height)
 {
     if (!m_postgres.start()) {
         m_error = m_postgres.error();
@@ -24,8 +24,8 @@ bool ClusterFixture::start(double clipSeconds)
         return true;
     TestMedia::VideoSpec spec;
     spec.seconds = clipSeconds;
-    spec.width = 640;
-    spec.height = 480;
+    spec.width = width;
+    spec.height = height;
     m_clip = TestMedia::makeVideo(m_media.path(), spec);
     if (m_clip.isEmpty()) {
         m_error = QStringLiteral("ffmpeg could not make the test clip");

@@ -27,10 +27,10 @@ public:
     // `secret` is the cluster secret of this executable's nodes (at least 32 characters).
     explicit ClusterFixture(QByteArray secret);
 
-    // Starts PostgreSQL and the HTTP server and makes the clip (`clipSeconds` long, 640x480,
-    // so that one ffmpeg thread runs it for a while; none for 0). False with error() set when
-    // anything fails.
-    bool start(double clipSeconds = 8);
+    // Starts PostgreSQL and the HTTP server and makes the clip (`clipSeconds` long, 640x480 by
+    // default, so that one ffmpeg thread runs it for a while; none for 0). False with error()
+    // set when anything fails.
+    bool start(double clipSeconds = 8, int width = 640, int height = 480);
     QString error() const { return m_error; }
 
     PostgresServer &postgres() { return m_postgres; }
