@@ -754,12 +754,17 @@ void JobManager::onRunnerFinished(const QString &id)
     }
     job->outputs = runner->outputs();
     job->probeResult = runner->probeResult();
-    addToCache(*job);
-    if (!job->outputTargets.isEmpty()) {
-        startOutputUploads(*job);
+    if (!addToCache(*job))
+        completeRun(*job);
+}
+
+void JobManager::completeRun(Job &job)
+{
+    if (!job.outputTargets.isEmpty()) {
+        startOutputUploads(job);
         return;
     }
-    finishJob(*job, JobStatus::Completed, std::nullopt);
+    finishJob(job, JobStatus::Completed, std::nullopt);
 }
 
 void JobManager::setStage(Job &job, JobStatus status, JobStage stage, bool persisted)

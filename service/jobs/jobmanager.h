@@ -19,6 +19,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <QThreadPool>
 
 #include <chrono>
 #include <deque>
@@ -289,10 +290,15 @@ private:
     void startDownload(Job &job, int index);
     void inputComplete(Job &job);
     void enqueue(Job &job);
-    // jobmanagercache.cpp: a job whose inputs have arrived completes from the result cache
-    // (true), or a completed run adds its outputs to it.
+    // jobmanagercache.cpp: a job whose inputs have arrived may complete from the result
+    // cache. true: an entry is being checked off the event loop, and cacheChecked() then
+    // completes the job or queues it. A finished run's outputs are added the same way before
+    // the job completes (true: completeRun follows), so that the same request made right
+    // after `completed` finds them.
     bool answerFromCache(Job &job);
-    void addToCache(const Job &job);
+    void cacheChecked(const CacheCheck &check, const CacheCheckResult &result);
+    bool addToCache(const Job &job);
+    void completeRun(Job &job);     // outputs made: to the output_targets, or completed
     void schedule();
     void reorderQueue();   // m_queue into the order the store claims (FairQueue)
     void startProcessing(Job &job, int slot);
@@ -440,6 +446,9 @@ private:
     bool m_heartbeatQueued = false;
     QHash<QString, Job> m_unstored;                     // state changes kept while the store was unreachable
     bool m_draining = false;
+    // Last, so that it is destroyed first: its destructor waits for a check or an addition
+    // that is running (they touch only files, never this object).
+    QThreadPool m_cacheWorker;
 };
 
 } // namespace Mediaforge

@@ -47,6 +47,9 @@ bool isFileName(const QString &name)
 
 QString sha256Of(const QString &path, qint64 *size)
 {
+    // A FIFO or a device put into the cache dir would block or never end the read.
+    if (!QFileInfo(path).isFile())
+        return QString();
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return QString();
@@ -134,7 +137,7 @@ std::optional<QString> ResultCache::initialize()
             continue;
         }
         const QDateTime used = QFileInfo(QDir(info.filePath()).filePath(kRecord)).lastModified();
-        m_entries.insert(name, Entry{bytes, used.toMSecsSinceEpoch()});
+        m_entries.insert(name, Entry{bytes, used.toMSecsSinceEpoch(), ++m_generation});
         m_bytes += bytes;
     }
     m_enabled = true;
@@ -170,113 +173,164 @@ QString ResultCache::key(const Job &job) const
     return QString::fromLatin1(QCryptographicHash::hash(canonical, QCryptographicHash::Sha256).toHex());
 }
 
-std::optional<QList<JobOutput>> ResultCache::lookup(const QString &key, const Job &job)
+std::optional<CacheCheck> ResultCache::beginLookup(const QString &key, const Job &job)
 {
     if (key.isEmpty())
         return std::nullopt;
-    if (!m_entries.contains(key)) {
+    const auto entry = m_entries.constFind(key);
+    if (entry == m_entries.cend()) {
         ++m_misses;
         return std::nullopt;
     }
-    const QString entryDir = QDir(m_settings.directory).filePath(key);
-    const auto record = readRecord(entryDir);
-    const QJsonArray outputs = record ? record->value(QStringLiteral("outputs")).toArray() : QJsonArray();
-    QList<JobOutput> result;
-    qint64 total = 0;
-    bool sound = !outputs.isEmpty();
-    for (qsizetype i = 0; sound && i < outputs.size(); ++i) {
-        const QJsonObject output = outputs.at(i).toObject();
+    CacheCheck check;
+    check.jobId = job.id;
+    check.key = key;
+    check.generation = entry->generation;
+    check.entryDir = QDir(m_settings.directory).filePath(key);
+    const auto record = readRecord(check.entryDir);   // at most kMaxRecordBytes
+    check.outputs = record ? record->value(QStringLiteral("outputs")).toArray() : QJsonArray();
+    check.jobDirectory = job.directory;
+    check.inputName = job.inputs.constFirst().displayName;
+    check.operation = job.operation;
+    return check;
+}
+
+CacheCheckResult ResultCache::check(const CacheCheck &check)
+{
+    CacheCheckResult result;
+    result.outcome = check.outputs.isEmpty() ? CacheCheckResult::Outcome::Changed : CacheCheckResult::Outcome::Hit;
+    for (qsizetype i = 0; result.outcome == CacheCheckResult::Outcome::Hit && i < check.outputs.size(); ++i) {
+        const QJsonObject output = check.outputs.at(i).toObject();
         const QString file = output.value(QStringLiteral("file")).toString();
         qint64 size = -1;
         // Read in full before it is served: a file changed since it was added is never sent.
-        const QString digest = isFileName(file) ? sha256Of(QDir(entryDir).filePath(file), &size) : QString();
+        const QString digest = isFileName(file) ? sha256Of(QDir(check.entryDir).filePath(file), &size) : QString();
         if (digest.isEmpty() || digest != output.value(QStringLiteral("sha256")).toString()
             || size != output.value(QStringLiteral("size_bytes")).toInteger(-1)) {
-            sound = false;
+            result.outcome = CacheCheckResult::Outcome::Changed;
             break;
         }
         JobOutput out;
-        out.path = QDir(job.directory).filePath(file);
-        out.fileName = JobRunner::downloadName(job.inputs.constFirst().displayName, job.operation, out.path, int(i),
-                                               int(outputs.size()));
+        out.path = QDir(check.jobDirectory).filePath(file);
+        out.fileName = JobRunner::downloadName(check.inputName, check.operation, out.path, int(i), int(check.outputs.size()));
         out.size = size;
         out.mime = output.value(QStringLiteral("mime")).toString();
         out.sha256 = digest;
         out.metadata = MediaInfo::fromOutputMetadata(output.value(QStringLiteral("metadata")).toObject());
         out.metadata.size = size;
-        result.append(out);
-        total += size;
+        result.outputs.append(out);
+        result.bytes += size;
     }
-    if (!sound) {
-        qCWarning(lcJobs).noquote() << "result cache entry" << key << "no longer matches its record; removed";
-        remove(key);
-        ++m_misses;
-        return std::nullopt;
+    if (result.outcome != CacheCheckResult::Outcome::Hit) {
+        result.outputs.clear();
+        return result;
     }
-    for (qsizetype i = 0; i < result.size(); ++i) {
-        const QString file = QFileInfo(result.at(i).path).fileName();
-        QFile::remove(result.at(i).path);
-        if (!linkOrCopy(QDir(entryDir).filePath(file), result.at(i).path)) {
+    for (qsizetype i = 0; i < result.outputs.size(); ++i) {
+        const QString target = result.outputs.at(i).path;
+        QFile::remove(target);
+        // A job cancelled meanwhile has no directory any more: the link fails, nothing is left.
+        if (!linkOrCopy(QDir(check.entryDir).filePath(QFileInfo(target).fileName()), target)) {
             for (qsizetype j = 0; j <= i; ++j)
-                QFile::remove(result.at(j).path);
-            qCWarning(lcJobs).noquote() << "cannot link a cached output into" << Logging::redactPaths(job.directory);
-            ++m_misses;
-            return std::nullopt;
+                QFile::remove(result.outputs.at(j).path);
+            result.outcome = CacheCheckResult::Outcome::Unusable;
+            result.outputs.clear();
+            return result;
         }
     }
-    // The record's modification time is the last use, which survives a restart.
-    QFile touched(QDir(entryDir).filePath(kRecord));
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    if (touched.open(QIODevice::ReadWrite))
-        touched.setFileTime(now, QFileDevice::FileModificationTime);
-    m_entries[key].lastUsedMs = now.toMSecsSinceEpoch();
-    ++m_hits;
-    m_bytesSaved += total;
     return result;
 }
 
-void ResultCache::insert(const QString &key, const Job &job)
+void ResultCache::finishLookup(const CacheCheck &check, const CacheCheckResult &result)
 {
-    if (key.isEmpty() || job.outputs.isEmpty() || m_entries.contains(key))
-        return;
-    qint64 total = 0;
-    for (const JobOutput &output : job.outputs)
-        total += output.size;
-    if (total > m_settings.maxBytes)
-        return;
-    QDir root(m_settings.directory);
-    const QString temp = root.filePath(kTempPrefix + QString::number(QRandomGenerator::global()->generate64(), 16));
-    QJsonArray outputs;
-    bool written = QDir().mkpath(temp);
-    for (const JobOutput &output : job.outputs) {
-        const QString file = QFileInfo(output.path).fileName();
-        if (!written || !isFileName(file) || !linkOrCopy(output.path, QDir(temp).filePath(file))) {
-            written = false;
-            break;
+    const auto entry = m_entries.constFind(check.key);
+    const bool same = entry != m_entries.cend() && entry->generation == check.generation;
+    switch (result.outcome) {
+    case CacheCheckResult::Outcome::Hit:
+        break;
+    case CacheCheckResult::Outcome::Changed:
+        // An entry evicted while it was read looks changed too; only the one checked goes.
+        if (same) {
+            qCWarning(lcJobs).noquote() << "result cache entry" << check.key << "no longer matches its record; removed";
+            remove(check.key);
         }
+        ++m_misses;
+        return;
+    case CacheCheckResult::Outcome::Unusable:
+        if (QFileInfo::exists(check.jobDirectory))   // else the job ended (cancelled) meanwhile
+            qCWarning(lcJobs).noquote() << "cannot link a cached output into" << Logging::redactPaths(check.jobDirectory);
+        ++m_misses;
+        return;
+    }
+    ++m_hits;
+    m_bytesSaved += result.bytes;
+    if (!same)
+        return;     // served from the files it held; its record went with it
+    // The record's modification time is the last use, which survives a restart.
+    QFile touched(QDir(check.entryDir).filePath(kRecord));
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (touched.open(QIODevice::ReadWrite))
+        touched.setFileTime(now, QFileDevice::FileModificationTime);
+    m_entries[check.key].lastUsedMs = now.toMSecsSinceEpoch();
+}
+
+std::optional<CacheAddition> ResultCache::beginInsert(const QString &key, const Job &job)
+{
+    if (key.isEmpty() || job.outputs.isEmpty() || m_entries.contains(key) || m_adding.contains(key))
+        return std::nullopt;
+    CacheAddition addition;
+    addition.key = key;
+    addition.outputs = job.outputs;
+    addition.operation = job.operation;
+    for (const JobOutput &output : job.outputs) {
+        if (!isFileName(QFileInfo(output.path).fileName()))
+            return std::nullopt;
+        addition.bytes += output.size;
+    }
+    if (addition.bytes > m_settings.maxBytes)
+        return std::nullopt;
+    addition.tempDir = QDir(m_settings.directory)
+                               .filePath(kTempPrefix + QString::number(QRandomGenerator::global()->generate64(), 16));
+    m_adding.insert(key);
+    return addition;
+}
+
+bool ResultCache::build(const CacheAddition &addition)
+{
+    QJsonArray outputs;
+    if (!QDir().mkpath(addition.tempDir))
+        return false;
+    for (const JobOutput &output : addition.outputs) {
+        const QString file = QFileInfo(output.path).fileName();
+        if (!linkOrCopy(output.path, QDir(addition.tempDir).filePath(file)))
+            return false;
         outputs.append(QJsonObject{{QStringLiteral("file"), file},
                                    {QStringLiteral("size_bytes"), output.size},
                                    {QStringLiteral("sha256"), output.sha256},
                                    {QStringLiteral("mime"), output.mime},
                                    {QStringLiteral("metadata"), output.metadata.toOutputMetadata()}});
     }
-    if (written) {
-        QSaveFile record(QDir(temp).filePath(kRecord));
-        const QJsonObject object{{QStringLiteral("format"), kFormat},
-                                 {QStringLiteral("key"), key},
-                                 {QStringLiteral("operation"), operationName(job.operation)},
-                                 {QStringLiteral("outputs"), outputs}};
-        written = record.open(QIODevice::WriteOnly) && record.write(QJsonDocument(object).toJson()) >= 0 && record.commit();
-    }
+    QSaveFile record(QDir(addition.tempDir).filePath(kRecord));
+    const QJsonObject object{{QStringLiteral("format"), kFormat},
+                             {QStringLiteral("key"), addition.key},
+                             {QStringLiteral("operation"), operationName(addition.operation)},
+                             {QStringLiteral("outputs"), outputs}};
+    return record.open(QIODevice::WriteOnly) && record.write(QJsonDocument(object).toJson()) >= 0 && record.commit();
+}
+
+void ResultCache::finishInsert(const CacheAddition &addition, bool built)
+{
+    m_adding.remove(addition.key);
+    QDir root(m_settings.directory);
     // The rename makes the entry appear whole or not at all.
-    if (!written || !root.rename(QFileInfo(temp).fileName(), key)) {
-        qCWarning(lcJobs).noquote() << "cannot add to the result cache in" << m_settings.directory;
-        QDir(temp).removeRecursively();
+    if (!built || m_entries.contains(addition.key) || !root.rename(QFileInfo(addition.tempDir).fileName(), addition.key)) {
+        if (!built)
+            qCWarning(lcJobs).noquote() << "cannot add to the result cache in" << m_settings.directory;
+        QDir(addition.tempDir).removeRecursively();
         return;
     }
-    m_entries.insert(key, Entry{total, QDateTime::currentMSecsSinceEpoch()});
-    m_bytes += total;
-    evict(key);
+    m_entries.insert(addition.key, Entry{addition.bytes, QDateTime::currentMSecsSinceEpoch(), ++m_generation});
+    m_bytes += addition.bytes;
+    evict(addition.key);
 }
 
 void ResultCache::remove(const QString &key)

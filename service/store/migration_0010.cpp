@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Schema version 10: what each node's ffmpeg is (its version and encoder names), so that an
-// operator sees from any node whether the cluster runs one ffmpeg (docs/scaling.md, "Nodes
-// with another ffmpeg"). Empty for a row written by an older node until it starts again.
+// Schema version 10: whether a job may be answered from and added to the result cache
+// (start_job `cache`). NULL in the rows written before it: those jobs are not cached after a
+// restart or on another node, as before, because whether their client opted out is unknown.
 #include "migrations.h"
 
 namespace Mediaforge {
@@ -9,8 +9,7 @@ namespace Mediaforge {
 QString migration0010(QSqlDatabase &database, SqlDialect dialect)
 {
     return runStatements(database, dialect, {
-            "ALTER TABLE nodes ADD COLUMN ffmpeg_version TEXT NOT NULL DEFAULT ''",
-            "ALTER TABLE nodes ADD COLUMN encoders TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE jobs ADD COLUMN use_cache INTEGER",
     });
 }
 

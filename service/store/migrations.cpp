@@ -19,7 +19,8 @@ const QList<Migration> &jobStoreMigrations()
             {7, "the preset a job was started by", &migration0007},
             {8, "output targets (presigned upload URLs) of start_job", &migration0008},
             {9, "batches: the batch of a job, the batches table", &migration0009},
-            {10, "the nodes table: ffmpeg version and encoders", &migration0010},
+            {10, "whether a job uses the result cache", &migration0010},
+            {11, "the nodes table: ffmpeg version and encoders", &migration0011},
     };
     return list;
 }

@@ -30,10 +30,12 @@ const QString kColumns = QStringLiteral(
         // Schema version 8.
         "output_targets, "
         // Schema version 9.
-        "batch_id");
+        "batch_id, "
+        // Schema version 10.
+        "use_cache");
 // Read after kColumns, never written by save(): only claims and take-overs change it (and
 // the node, read after it).
-constexpr int kGenerationColumn = 38;
+constexpr int kGenerationColumn = 39;
 
 qint64 nowMs()
 {
@@ -88,6 +90,7 @@ Job jobFromQuery(const QSqlQuery &query)
     job.preset = query.value(c++).toString();
     job.outputTargets = outputTargetsFromJson(query.value(c++).toByteArray());
     job.batchId = query.value(c++).toString();
+    job.useCache = query.value(c++).toInt() == 1;    // NULL (rows from before version 10): no
     return job;
 }
 
@@ -214,7 +217,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
     if (insert) {
         query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
                       + QStringLiteral(", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     } else {
         query.prepare(QStringLiteral(
                 "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
@@ -223,7 +226,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
                 "outputs_removed = ?, retained = ?, retain_until = ?, created_at = ?, input_completed_at = ?, "
                 "started_at = ?, finished_at = ?, updated_at = ?, idempotency_owner = ?, idempotency_key = ?, "
                 "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, notify_url = ?, notify_events = ?, "
-                "preset = ?, output_targets = ?, batch_id = ? WHERE id = ?")
+                "preset = ?, output_targets = ?, batch_id = ?, use_cache = ? WHERE id = ?")
                       + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     }
     // A null QString binds as SQL NULL; the text columns hold "" for "none".
@@ -268,6 +271,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
     query.addBindValue(text(job.preset));
     query.addBindValue(text(QString::fromUtf8(outputTargetsToJson(job.outputTargets))));
     query.addBindValue(text(job.batchId));
+    query.addBindValue(job.useCache ? 1 : 0);
     if (insert) {
         query.addBindValue(text(m_node));
     } else {

@@ -486,6 +486,83 @@ def ssrf_cases(port):
     return cases
 
 
+def batch_cases(port):
+    """start_batch, get_batch and cancel_batch (level 1). Every refusal is whole: no case here
+    may leave a job directory or an ffmpeg behind (the health check after each case)."""
+    url = {"source": "url", "url": "https://media.example/a.mp4"}
+    item = {"input": url, "operation": "probe"}
+
+    def batch(**fields):
+        return {"type": "start_batch", **fields}
+
+    def item_of_batch(test, message):
+        test.assertRegex(message.get("job_id", ""), r"^batch-[0-9a-f]{12}:[01]$", message)
+
+    wrong = [
+        ("neither items nor inputs", batch(), "items"),
+        ("items a string", batch(items="a.mp4"), "items"),
+        ("items an object", batch(items={"0": item}), "items"),
+        ("items empty", batch(items=[]), "items"),
+        ("items 101", batch(items=[item] * 101), "items"),
+        ("inputs 101", batch(operation="probe", inputs=[url] * 101), "inputs"),
+        ("inputs empty", batch(operation="probe", inputs=[]), "inputs"),
+        ("items and inputs", batch(items=[item], inputs=[url], operation="probe"), "items"),
+        ("item a number", batch(items=[5]), "items[0]"),
+        ("item null", batch(items=[None]), "items[0]"),
+        ("item an array", batch(items=[[item]]), "items[0]"),
+        ("item unknown field", batch(items=[{**item, "path": "/etc/passwd"}]), "items[0].path"),
+        ("item without input", batch(items=[{"operation": "probe"}]), "items[0].input"),
+        ("item without operation", batch(items=[{"input": url}]), "items[0].operation"),
+        ("item operation shell", batch(items=[{"input": url, "operation": "probe; rm -rf /"}]), "items[0].operation"),
+        ("item unknown preset", batch(items=[{"input": url, "preset": "../../etc/passwd"}]), "items[0].preset"),
+        ("item upload input", batch(items=[{"input": {"source": "upload"}, "operation": "probe"}]), "items[0].input.source"),
+        ("item file input", batch(items=[{"input": {"source": "file", "path": "/etc/passwd"}, "operation": "probe"}]),
+         "items[0].input.source"),
+        ("item bad option, second", batch(items=[item, {"input": url, "operation": "compress", "options": {"crf": 1000}}]),
+         "items[1].options.crf"),
+        ("input not a URL", batch(operation="probe", inputs=[url, {"source": "url", "url": "/etc/passwd"}]), "inputs[1].url"),
+        ("operation beside items", batch(items=[item], operation="probe"), "operation"),
+        ("batch_id with colon", batch(batch_id="a:0", items=[item]), "batch_id"),
+        ("batch_id traversal", batch(batch_id="../x", items=[item]), "batch_id"),
+        ("batch_id 57 characters", batch(batch_id="b" * 57, items=[item]), "batch_id"),
+        ("batch_id number", batch(batch_id=7, items=[item]), "batch_id"),
+        ("batch_id empty", batch(batch_id="", items=[item]), "batch_id"),
+        ("job_id on a batch", batch(job_id="j", items=[item]), "job_id"),
+        ("idempotency_key on a batch", batch(idempotency_key="k", items=[item]), "idempotency_key"),
+        ("output_targets on a batch", batch(output_targets=[{"upload_url": "https://x.example/o"}], items=[item]),
+         "output_targets"),
+        ("priority unknown", batch(priority="urgent", items=[item]), "priority"),
+        ("detach a string", batch(detach="yes", items=[item]), "detach"),
+        ("cache a number", batch(cache=0, items=[item]), "cache"),
+        ("notify_url file", batch(notify_url="file:///etc/passwd", items=[item]), "notify_url"),
+        ("notify_events without url", batch(notify_events="final", items=[item]), "notify_events"),
+        ("notify_events all", batch(notify_url="https://hooks.example/x", notify_events="all", items=[item]),
+         "notify_events"),
+    ]
+    cases = [Case(f"batch {name}", text(message), "VALIDATION_ERROR", path_is(path), hello=True)
+             for name, message, path in wrong]
+    cases += [
+        Case("batch on level 0", text(batch(items=[item])), "VALIDATION_ERROR", path_is("type")),
+        Case("batch over the text limit", text(batch(items=[item] * 2000)), "TOO_LARGE", hello=True),
+        # Accepted whole (the address is checked when the item's download starts, as for a
+        # single job); each item then fails on its own, before any request leaves.
+        Case("batch with loopback inputs", text(batch(operation="probe", inputs=[
+            {"source": "url", "url": f"http://127.0.0.1:{port}/clip.mp4"},
+            {"source": "url", "url": f"http://[::1]:{port}/clip.mp4"}])), "URL_NOT_ALLOWED", item_of_batch, hello=True),
+        Case("batch notify_url on loopback", text(batch(notify_url=f"http://127.0.0.1:{port}/hook", items=[item])),
+             "URL_NOT_ALLOWED", hello=True),
+        Case("get_batch unknown", text({"type": "get_batch", "batch_id": "no-such-batch"}), "NOT_FOUND", hello=True),
+        Case("get_batch number", text({"type": "get_batch", "batch_id": 5}), "VALIDATION_ERROR", hello=True),
+        Case("get_batch nothing", text({"type": "get_batch"}), "VALIDATION_ERROR", hello=True),
+        Case("cancel_batch unknown", text({"type": "cancel_batch", "batch_id": "no-such-batch"}), "CANCEL_FAILED",
+             hello=True),
+        Case("get_batch traversal", text({"type": "get_batch", "batch_id": "../../x"}), "NOT_FOUND", hello=True),
+        Case("cancel_batch traversal", text({"type": "cancel_batch", "batch_id": "../../x"}), "CANCEL_FAILED",
+             hello=True),
+    ]
+    return cases
+
+
 # ---------------------------------------------------------------------------------------------
 # The groups
 

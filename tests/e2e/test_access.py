@@ -122,7 +122,19 @@ class AccessMatrix:
         assert ack["type"] == "ack", ack
         return ack["id"]
 
-    def matrix(self, done, new_pending):
+    async def alice_batch(self, owner):
+        """A finished batch of A. Its one item names a loopback URL, which the service (without
+        --allow-private-urls) refuses before any request: the batch ends at once, failed."""
+        ack = await request(owner, {"type": "start_batch", "batch_id": "shots", "operation": "probe",
+                                    "inputs": [{"source": "url", "url": "http://127.0.0.1:9/a.mp4"}]})
+        assert ack["type"] == "batch_ack", ack
+        while True:
+            message = await recv_any(owner, 60)
+            if isinstance(message, dict) and message.get("type") == "batch_completed":
+                assert message["failed"] == 1, message
+                return ack["id"]
+
+    def matrix(self, done, new_pending, batch=None):
         """(cell name, messages to send, {role: expected}). new_pending() makes a job of A in
         awaiting_upload for the cells that change one."""
         auth = "UNAUTHORIZED+close:1008"
@@ -167,6 +179,20 @@ class AccessMatrix:
              {"none": auth, "alice": "FORBIDDEN", "bob": "FORBIDDEN", "admin": "FORBIDDEN"}),
             ("attach by id", lambda: [dumps({"type": "attach", "id": new_pending()})],
              {"none": auth, "alice": "job", "bob": "FORBIDDEN", "admin": "FORBIDDEN"}),
+            # A batch's single item is refused (loopback URL) without any request leaving.
+            ("start_batch", lambda: [dumps({"type": "start_batch", "operation": "probe",
+                                            "inputs": [{"source": "url", "url": "http://127.0.0.1:9/b.mp4"}]})],
+             {"none": auth, "alice": "batch_ack", "bob": "batch_ack", "admin": "batch_ack"}),
+            ("get_batch by id", lambda: [dumps({"type": "get_batch", "id": batch})],
+             {"none": auth, "alice": "batch", "bob": "FORBIDDEN", "admin": "batch"}),
+            # batch_id names are the owner's own, like job_id: nobody else finds A's.
+            ("get_batch by batch_id", lambda: [dumps({"type": "get_batch", "batch_id": "shots"})],
+             {"none": auth, "alice": "batch", "bob": "NOT_FOUND", "admin": "NOT_FOUND"}),
+            # The batch has ended: those it belongs to learn that, B only that it is not B's.
+            ("cancel_batch by id", lambda: [dumps({"type": "cancel_batch", "id": batch})],
+             {"none": auth, "alice": "CANCEL_FAILED", "bob": "FORBIDDEN", "admin": "CANCEL_FAILED"}),
+            ("cancel_batch by batch_id", lambda: [dumps({"type": "cancel_batch", "batch_id": "shots"})],
+             {"none": auth, "alice": "CANCEL_FAILED", "bob": "CANCEL_FAILED", "admin": "CANCEL_FAILED"}),
             ("unknown type", lambda: [dumps({"type": "teleport"})],
              {"none": auth, "alice": "UNKNOWN_MESSAGE_TYPE", "bob": "UNKNOWN_MESSAGE_TYPE",
               "admin": "UNKNOWN_MESSAGE_TYPE"}),
@@ -180,7 +206,8 @@ class AccessMatrix:
         async def make_pending():
             pendings.append(await self.pending(owner, f"p{len(pendings)}"))
 
-        for name, build, expected in self.matrix(done, lambda: pendings[-1]):
+        batch = await self.alice_batch(owner)
+        for name, build, expected in self.matrix(done, lambda: pendings[-1], batch):
             for role in ROLES:
                 with self.subTest(cell=f"{role} × {name}"):
                     if name in ("cancel_job by id", "upload to another connection's job"):
@@ -190,6 +217,9 @@ class AccessMatrix:
                         else None
                     got, message = await outcome(ws, build(), wait)
                     self.assertEqual(got, expected[role], f"{role} × {name}: {message}")
+                    if name.startswith("cancel_batch") and got == "CANCEL_FAILED":
+                        mine = role in ("alice", "admin") and (name.endswith("by id") or role == "alice")
+                        self.assertEqual(message["details"]["reason"], "finished" if mine else "not_found", message)
                     if got != expected[role] or message is None or message.get("type") == "error":
                         continue
                     if name == "list_jobs":

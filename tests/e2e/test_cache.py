@@ -19,7 +19,7 @@ import tempfile
 import unittest
 import urllib.request
 
-from harness import Service, async_test, connect, frame, level0_job, main, make_video, request, sha256
+from harness import Service, async_test, connect, frame, level0_job, main, make_video, recv_any, request, sha256
 from hostile_support import tokens_file
 from test_level1 import collect_until_delivered, hello, upload_chunks
 
@@ -46,6 +46,13 @@ def ffmpeg_runs(log):
         return 0
     with open(log) as f:
         return sum(1 for line in f if "-version" not in line.split())
+
+
+async def upload_chunks_from(ws, job_id, data, offset, chunk=65536):
+    """The rest of an upload from `offset` on."""
+    for start in range(offset, len(data), chunk):
+        await ws.send(frame({"job_id": job_id, "offset": start, "final": start + chunk >= len(data)},
+                            data[start:start + chunk]))
 
 
 def read(path):
@@ -279,6 +286,93 @@ class CacheOnDisk(unittest.TestCase):
                 completed, _, _, _ = await collect_until_delivered(ws, "resumed")
                 snapshot = (await request(ws, {"type": "get_job", "id": completed["id"]}))["job"]
             self.assertEqual(snapshot["input"]["sha256"], [sha256(data)])
+
+    @async_test
+    async def test_a_recovered_job_keeps_its_cache_choice(self):
+        # Two uploads cut by a SIGKILL, one with "cache": false: after the restart both are
+        # recovered from the job store, and only the one that did not opt out is added.
+        clips = {"keep": read(make_video(seconds=1.0, size="320x240")),
+                 "optout": read(make_video(seconds=1.2, size="320x240"))}
+        tokens = tokens_file(self.dir, [f"client {ALICE} alice"])   # uploads resume for token owners
+        with self.service("--cache-size", "64M", "--tokens-file", tokens) as service:
+            async with connect(service.ws_url) as ws:
+                await hello(ws, token=ALICE)
+                for name, data in clips.items():
+                    message = {"type": "start_job", "job_id": name, "operation": "thumbnail", "options": THUMB,
+                               "input": {"source": "upload", "filename": "clip.mp4", "size": len(data)}}
+                    if name == "optout":
+                        message["cache"] = False
+                    self.assertEqual((await request(ws, message))["type"], "ack")
+                    await ws.send(frame({"job_id": name, "offset": 0, "final": False}, data[:4096]))
+                self.assertEqual((await request(ws, {"type": "ping"}))["type"], "pong")
+            service.restart(signal.SIGKILL)
+            async with connect(service.ws_url) as ws:
+                await hello(ws, token=ALICE)
+                for name, data in clips.items():
+                    attached = await request(ws, {"type": "attach", "job_id": name})
+                    self.assertEqual(attached["job"]["uploads"][0]["received_bytes"], 4096, attached)
+                    await upload_chunks_from(ws, name, data, 4096)
+                    completed, _, _, _ = await collect_until_delivered(ws, name)
+                    self.assertNotIn("cached", completed)
+                self.assertEqual(len(self.entries(service)), 1, "exactly the job that did not opt out is cached")
+                runs = ffmpeg_runs(self.log)
+                again, _, _ = await run_job(ws, clips["keep"])
+                self.assertIs(again["cached"], True)
+                self.assertEqual(ffmpeg_runs(self.log), runs)
+
+    @async_test
+    async def test_checking_a_cached_file_does_not_hold_up_the_service(self):
+        # The cached file becomes 1 GiB (sparse, so no disk is used) and its record says so:
+        # reading and hashing it takes seconds. While that runs, the same connection's ping is
+        # answered before the job moves on; the check then finds the entry changed, removes it,
+        # and the job runs ffmpeg. (Were the check on the event loop, the job would be queued
+        # before the ping was even read.)
+        data = read(make_video(seconds=1.0, size="320x240"))
+        with self.service("--cache-size", "64M") as service:
+            async with connect(service.ws_url) as ws:
+                await hello(ws)
+                _, outputs, _ = await run_job(ws, data)
+                [entry] = self.entries(service)
+                record_path = os.path.join(entry, "entry.json")
+                [cached_file] = [p for p in glob.glob(os.path.join(entry, "*")) if p != record_path]
+                os.chmod(cached_file, 0o600)
+                os.truncate(cached_file, 1 << 30)
+                with open(record_path) as f:
+                    record = json.load(f)
+                record["outputs"][0]["size_bytes"] = 1 << 30
+                os.chmod(record_path, 0o600)
+                with open(record_path, "w") as f:
+                    json.dump(record, f)
+                runs = ffmpeg_runs(self.log)
+                ack = await request(ws, {"type": "start_job", "job_id": "slow-check", "operation": "thumbnail",
+                                         "options": THUMB,
+                                         "input": {"source": "upload", "filename": "clip.mp4", "size": len(data)}})
+                self.assertEqual(ack["type"], "ack", ack)
+                await upload_chunks(ws, "slow-check", data)
+                seen = []
+                while True:     # up to the upload's end
+                    message = await recv_any(ws, 60)
+                    if isinstance(message, dict):
+                        seen.append(message)
+                        if message.get("stage") == "uploading" and message.get("percentage") == 100:
+                            break
+                await ws.send(json.dumps({"type": "ping", "request_id": "during-check"}))
+                while True:
+                    message = await recv_any(ws, 60)
+                    if isinstance(message, dict):
+                        if message.get("request_id") == "during-check":
+                            break
+                        seen.append(message)
+                self.assertEqual(message["type"], "pong")
+                moved_on = [m for m in seen if m.get("type") == "progress" and m.get("stage") != "uploading"
+                            or m.get("type") in ("completed", "error")]
+                self.assertEqual(moved_on, [], "the job moved on before the ping was answered")
+                completed, again, _, _ = await collect_until_delivered(ws, "slow-check")
+            self.assertNotIn("cached", completed)
+            self.assertGreater(ffmpeg_runs(self.log), runs)
+            self.assertEqual(again, outputs)
+            self.assertEqual(self.entries(service), [entry], "the run added the entry again, whole")
+            self.assertEqual(os.path.getsize(cached_file), len(outputs[0]))
 
     @async_test
     async def test_tampered_cache_file_is_not_served(self):

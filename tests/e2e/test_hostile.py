@@ -26,7 +26,7 @@ import websockets
 
 from harness import (FFMPEG, MediaHttpServer, Service, async_test, connect, frame, level0_job, main, make_video,
                      recv_any, rss_growth_limit)
-from hostile_cases import (ADMIN, CLIENT, Case, auth_cases, binary_cases, disguised_cases, filename_cases, injection_cases,
+from hostile_cases import (ADMIN, CLIENT, Case, auth_cases, batch_cases, binary_cases, disguised_cases, filename_cases, injection_cases,
                            job_id_cases, json_cases, number_cases, ssrf_cases, start, text, type_cases)
 from hostile_support import MIB, Bystander, assert_healthy, dumps, reset_peak, tokens_file
 
@@ -73,8 +73,10 @@ async def run_case(service, case):
                     final = message
                     break
                 continue
-            if kind == "progress":
+            if kind in ("progress", "batch_progress"):
                 continue
+            if kind == "batch_ack" and case.expect != "batch_ack":
+                continue    # the items' own answers follow
             final = message
             if kind == "completed" and message.get("outputs"):
                 outputs = len(message["outputs"])
@@ -177,7 +179,7 @@ class HostileTable(unittest.TestCase):
             "injection": lambda: injection_cases() + filename_cases(self.clip),
             "disguised inputs": lambda: disguised_cases(self.clip),
             "binary frames": binary_cases,
-            "server-side requests": lambda: ssrf_cases(port),
+            "server-side requests": lambda: ssrf_cases(port) + batch_cases(port),
             "unauthenticated": auth_cases,
         }[group]()
 
