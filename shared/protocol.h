@@ -68,6 +68,7 @@ inline constexpr QLatin1StringView Detach{"detach"};
 inline constexpr QLatin1StringView Cache{"cache"};
 inline constexpr QLatin1StringView IdempotencyKey{"idempotency_key"};
 inline constexpr QLatin1StringView OutputTargets{"output_targets"};
+inline constexpr QLatin1StringView OutputStorage{"output_storage"};
 inline constexpr QLatin1StringView Replayed{"replayed"};
 inline constexpr QLatin1StringView Source{"source"};
 inline constexpr QLatin1StringView Url{"url"};

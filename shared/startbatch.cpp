@@ -96,7 +96,7 @@ Result<StartBatchRequest> StartBatchRequest::fromJson(const QJsonObject &message
     const bool hasInputs = message.contains(Field::Inputs);
     const auto jobBase = [&message] {
         QJsonObject job{{QString(Field::Type), QString(Type::StartJob)}};
-        for (const QLatin1StringView shared : {Field::Priority, Field::Detach, Field::Cache}) {
+        for (const QLatin1StringView shared : {Field::Priority, Field::Detach, Field::Cache, Field::OutputStorage}) {
             if (message.contains(shared))
                 job.insert(QString(shared), message.value(shared));
         }

@@ -397,6 +397,38 @@ Result<StartJobRequest> StartJobRequest::fromJson(const QJsonObject &message)
         }
     }
 
+    if (message.contains(Field::OutputStorage) && issues.isEmpty()) {
+        const QJsonValue value = message.value(Field::OutputStorage);
+        const QString path = QString(Field::OutputStorage);
+        if (message.contains(Field::OutputTargets)) {
+            issues.add(path, QStringLiteral("give either output_storage or output_targets"));
+        } else if (expectedOutputCount(request.operation, request.options) == 0) {
+            issues.add(path, QStringLiteral("%1 has no output file to upload").arg(operationName(request.operation)));
+        } else if (!value.isObject()) {
+            issues.add(path, QStringLiteral("must be an object with \"storage\" and \"prefix\""));
+        } else {
+            const QJsonObject object = value.toObject();
+            for (auto it = object.begin(); it != object.end(); ++it) {
+                if (it.key() != QLatin1StringView("storage") && it.key() != QLatin1StringView("prefix"))
+                    issues.add(path + u'.' + it.key(), QStringLiteral("unknown field"));
+            }
+            StartJobRequest::OutputStorage storage;
+            const QJsonValue name = object.value(QLatin1StringView("storage"));
+            if (!name.isString() || name.toString().isEmpty() || name.toString().size() > 32)
+                issues.add(path + QStringLiteral(".storage"), QStringLiteral("must be the name of a configured storage"));
+            else
+                storage.storage = name.toString();
+            const QJsonValue prefix = object.value(QLatin1StringView("prefix"));
+            if (object.contains(QLatin1StringView("prefix"))
+                && (!prefix.isString() || prefix.toString().toUtf8().size() > StartJobRequest::kMaxStoragePrefix))
+                issues.add(path + QStringLiteral(".prefix"),
+                           QStringLiteral("must be a key prefix of at most %1 bytes").arg(StartJobRequest::kMaxStoragePrefix));
+            else
+                storage.prefix = prefix.toString();
+            request.outputStorage = storage;
+        }
+    }
+
     if (!issues.isEmpty())
         return issues.toError();
     return request;

@@ -10,6 +10,8 @@
 #include <QStringList>
 #include <QUrl>
 
+#include <optional>
+
 namespace Mediaforge {
 
 // A `start_job` message, checked field by field. The service builds jobs from it; the CLI
@@ -50,6 +52,16 @@ struct StartJobRequest
         QList<std::pair<QByteArray, QByteArray>> headers;
     };
     QList<OutputTarget> outputTargets;
+    // Level 1: the outputs go to a storage the operator configured (--storage), each under
+    // `prefix` + its file name. No credentials: the service signs with its own. Either this or
+    // output_targets. Whether the storage exists and the prefix is acceptable as a key is the
+    // service's check.
+    struct OutputStorage
+    {
+        QString storage;
+        QString prefix;
+    };
+    std::optional<OutputStorage> outputStorage;
     // Level 1 webhooks: where state changes are POSTed (http/https; the service checks the
     // address), and which: status names, empty for the final state only.
     QUrl notifyUrl;
@@ -68,6 +80,9 @@ struct StartJobRequest
     static constexpr int kMaxTargetHeaderName = 128;
     static constexpr int kMaxTargetHeaderValue = 4096;
     static constexpr int kMaxTargetUrl = 8192;
+    // Bytes of UTF-8 of `output_storage.prefix`: half of S3's longest key, so that prefix and
+    // file name always fit.
+    static constexpr int kMaxStoragePrefix = 512;
 };
 
 // A `request_id` is echoed on every direct reply; it must be a string of at most 64 characters.

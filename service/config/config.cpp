@@ -452,7 +452,7 @@ QList<Setting> settings()
                  }});
     list.append({QStringLiteral("storage"), QStringLiteral("MEDIAFORGE_STORAGE"), QString(),
                  QStringLiteral("spec"),
-                 QStringLiteral("An S3-compatible storage jobs may read from by name: `NAME=s3://BUCKET?endpoint=http(s)://HOST:PORT&region=R&style=path\\|virtual`. Repeat the flag (or separate with spaces in the variable) for several. Credentials: `MEDIAFORGE_STORAGE_<NAME>_ACCESS_KEY_ID`/`_SECRET_ACCESS_KEY`, `--storage-credentials-file` or `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` (docs/storage.md)."),
+                 QStringLiteral("An S3-compatible storage jobs may read inputs from and write outputs to by name: `NAME=s3://BUCKET?endpoint=http(s)://HOST:PORT&region=R&style=path\\|virtual`. Repeat the flag (or separate with spaces in the variable) for several. Credentials: `MEDIAFORGE_STORAGE_<NAME>_ACCESS_KEY_ID`/`_SECRET_ACCESS_KEY`, `--storage-credentials-file` or `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` (docs/storage.md)."),
                  QStringLiteral("none"), [](Config &config, const QString &value, bool) -> std::optional<QString> {
                      QList<StorageSpec> storages;
                      static const QRegularExpression separators(QStringLiteral("\\s+"));
@@ -480,6 +480,10 @@ QList<Setting> settings()
                      config.storageCredentialsFile = value.trimmed();
                      return std::nullopt;
                  }});
+    list.append({QStringLiteral("storage-part-size"), QStringLiteral("MEDIAFORGE_STORAGE_PART_SIZE"), QString(),
+                 QStringLiteral("bytes"),
+                 QStringLiteral("Outputs larger than this go to a configured storage as a multipart upload in parts of this size (S3 needs at least 5M; raised for files past 10,000 parts)."),
+                 QStringLiteral("16M"), bytesSetting(&Config::storagePartSize, 5 * kMiB, qint64(5) * 1024 * kMiB)});
     list.append({QStringLiteral("allow-private-urls"), QStringLiteral("MEDIAFORGE_ALLOW_PRIVATE_URLS"), QString(),
                  QString(),
                  QStringLiteral("Let URL inputs reach loopback and private addresses (tests, trusted intranets)."),

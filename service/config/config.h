@@ -95,6 +95,7 @@ struct Config
     // credentials filled in from the environment or --storage-credentials-file.
     QList<StorageSpec> storages;
     QString storageCredentialsFile;
+    qint64 storagePartSize = qint64(16) * 1024 * 1024;   // outputs above it go to a storage in parts
     bool insecureNoAuth = false;
     QString ffmpegPath = QStringLiteral("ffmpeg");
     QString ffprobePath = QStringLiteral("ffprobe");

@@ -3,6 +3,8 @@
 
 #include "downloader.h"
 #include "logging/logging.h"
+#include "s3multipartupload.h"
+#include "storage/s3signer.h"
 
 #include <QFile>
 #include <QNetworkAccessManager>
@@ -43,8 +45,28 @@ OutputUploader::~OutputUploader()
     dropReply();
 }
 
+void OutputUploader::setStorage(const StorageSpec &storage, const QString &prefix, qint64 partSize)
+{
+    m_storage = storage;
+    m_prefix = prefix;
+    m_partSize = partSize;
+    m_policy.allowPrivate = true;
+}
+
 void OutputUploader::start()
 {
+    if (m_storage) {
+        // The file names are the service's (sanitized, unique within the job), the prefix was
+        // checked at submit: the keys are known only now that the outputs exist.
+        m_targets.clear();
+        for (const JobOutput &output : std::as_const(m_outputs)) {
+            JobOutputTarget target;
+            target.url = m_storage->objectUrl(m_prefix + output.fileName);
+            if (!output.mime.isEmpty())
+                target.headers.append({QByteArrayLiteral("Content-Type"), output.mime.toLatin1()});
+            m_targets.append(target);
+        }
+    }
     if (m_targets.size() != m_outputs.size()) {
         // The request promised one target per output; a run that made another count cannot
         // be matched up, and guessing would put a file where the client did not ask.
@@ -62,6 +84,8 @@ void OutputUploader::start()
 void OutputUploader::cancel()
 {
     m_done = true;
+    if (m_multipart)
+        m_multipart->cancel();
     m_retry->stop();
     m_timeout->stop();
     dropReply();
@@ -73,6 +97,10 @@ void OutputUploader::startAttempt()
         return;
     if (m_index >= m_outputs.size()) {
         finish(std::nullopt);
+        return;
+    }
+    if (m_storage && m_outputs.at(m_index).size > m_partSize) {
+        startMultipart();
         return;
     }
     ++m_attempt;
@@ -139,6 +167,13 @@ void OutputUploader::send(const QHostAddress &address)
     request.setHeader(QNetworkRequest::ContentLengthHeader, file->size());
     if (!literal && target.url.scheme() == u"https")
         request.setPeerVerifyName(QString::fromLatin1(QUrl::toAce(target.url.host())));
+    if (m_storage) {
+        // A signed payload hash rather than UNSIGNED-PAYLOAD: endpoints on the private network
+        // are often plain http, and the storage then refuses bytes that changed on the way.
+        const QByteArray payloadHash = output.sha256.isEmpty() ? QByteArray(SigV4::kUnsignedPayload) : output.sha256.toLatin1();
+        signStorageRequest(request, *m_storage, target.method.toLatin1(), target.url, hostHeader(target.url, literal),
+                           payloadHash);
+    }
 
     qCInfo(lcInput).noquote() << "output" << m_index << "upload to" << target.redactedUrl() << "attempt" << m_attempt;
     m_responseBytes = 0;
@@ -174,39 +209,90 @@ void OutputUploader::onReplyFinished()
     const QString reason = reply->error() == QNetworkReply::NoError || status != 0 ? QString() : reply->errorString();
     dropReply();
     if (status >= 200 && status < 300) {
-        JobOutput &output = m_outputs[m_index];
-        output.uploadedTo = m_targets.at(m_index).redactedUrl();
-        output.uploadStatus = status;
-        m_doneBytes += output.size;
-        emit progress(m_doneBytes, m_totalBytes);
-        ++m_index;
-        m_attempt = 0;
-        startAttempt();
+        uploaded(status);
         return;
     }
     attemptFailed(status, reason.isEmpty() ? QStringLiteral("HTTP %1").arg(status) : reason);
+}
+
+void OutputUploader::uploaded(int status)
+{
+    JobOutput &output = m_outputs[m_index];
+    output.uploadedTo = shownDestination();
+    output.uploadStatus = status;
+    m_doneBytes += output.size;
+    emit progress(m_doneBytes, m_totalBytes);
+    ++m_index;
+    m_attempt = 0;
+    startAttempt();
+}
+
+QString OutputUploader::shownDestination() const
+{
+    return m_storage ? m_storage->displayUrl(m_prefix + m_outputs.at(m_index).fileName)
+                     : m_targets.at(m_index).redactedUrl();
+}
+
+void OutputUploader::startMultipart()
+{
+    const JobOutput &output = m_outputs.at(m_index);
+    auto *upload = new S3MultipartUpload(m_network, m_resolver, *m_storage, m_prefix + output.fileName, output.path,
+                                         output.size, m_partSize, m_limits, this);
+    m_multipart = upload;
+    qCInfo(lcInput).noquote() << "output" << m_index << "multipart upload to" << shownDestination();
+    connect(upload, &S3MultipartUpload::progress, this, [this](qint64 sent) {
+        emit progress(m_doneBytes + sent, m_totalBytes);
+    });
+    connect(upload, &S3MultipartUpload::finished, this, [this, upload] {
+        upload->deleteLater();
+        m_multipart = nullptr;
+        if (m_done)
+            return;
+        if (const auto &error = upload->error()) {
+            QJsonObject details = error->details.toObject();
+            details.insert(QStringLiteral("index"), m_index);
+            details.insert(QStringLiteral("storage"), m_storage->name);
+            details.insert(QStringLiteral("key"), QString(m_prefix + m_outputs.at(m_index).fileName));
+            if (details.value(QStringLiteral("http_status")).toInt() == 403)
+                details.insert(QStringLiteral("reason"), QStringLiteral("access_denied"));
+            finish(Error(ErrorCode::OutputUploadFailed,
+                         QStringLiteral("output %1 could not be uploaded to %2: %3").arg(m_index).arg(shownDestination(), error->message),
+                         details));
+            return;
+        }
+        uploaded(upload->httpStatus());
+    });
+    upload->start();
 }
 
 void OutputUploader::attemptFailed(int status, const QString &reason)
 {
     if (m_done)
         return;
-    qCInfo(lcInput).noquote() << "output" << m_index << "upload to" << m_targets.at(m_index).redactedUrl() << "attempt"
-                              << m_attempt << "failed:" << reason;
+    qCInfo(lcInput).noquote() << "output" << m_index << "upload to" << shownDestination() << "attempt" << m_attempt
+                              << "failed:" << reason;
     if (m_attempt < m_limits.attempts) {
         m_retry->start(m_limits.backoff * (1 << (m_attempt - 1)));
         return;
     }
     // The reason never quotes the URL: its query is a credential.
+    QJsonObject details{{QStringLiteral("index"), m_index},
+                        {QStringLiteral("http_status"), status},
+                        {QStringLiteral("attempts"), m_attempt}};
+    if (m_storage) {
+        details.insert(QStringLiteral("storage"), m_storage->name);
+        details.insert(QStringLiteral("key"), QString(m_prefix + m_outputs.at(m_index).fileName));
+        // Wrong credentials or a policy without s3:PutObject: the operator's to fix.
+        if (status == 403)
+            details.insert(QStringLiteral("reason"), QStringLiteral("access_denied"));
+    }
     finish(Error(ErrorCode::OutputUploadFailed,
                  QStringLiteral("output %1 could not be uploaded to %2 after %3 attempt(s): %4")
                          .arg(m_index)
-                         .arg(m_targets.at(m_index).redactedUrl())
+                         .arg(shownDestination())
                          .arg(m_attempt)
                          .arg(reason),
-                 QJsonObject{{QStringLiteral("index"), m_index},
-                             {QStringLiteral("http_status"), status},
-                             {QStringLiteral("attempts"), m_attempt}}));
+                 details));
 }
 
 void OutputUploader::finish(std::optional<Error> error)

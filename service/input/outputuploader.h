@@ -3,6 +3,7 @@
 
 #include "errorcode.h"
 #include "jobs/job.h"
+#include "storage/storagespec.h"
 #include "urlguard.h"
 
 #include <QElapsedTimer>
@@ -20,6 +21,8 @@ class QTimer;
 
 namespace Mediaforge {
 
+class S3MultipartUpload;
+
 struct OutputUploadLimits
 {
     int attempts = 3;
@@ -32,6 +35,9 @@ struct OutputUploadLimits
 // (a QFile is the request body), to the address the URL guard checked (pinned, as downloads
 // are), no redirects. Any 2xx is success; anything else is retried with back-off, then the
 // whole upload fails with OUTPUT_UPLOAD_FAILED naming the output and the last status.
+// With setStorage(), the outputs go to a configured storage instead: each to prefix + its file
+// name, signed with SigV4 over the file's SHA-256 (known from finalizing, so the storage checks
+// the bytes at no extra cost), and as a multipart upload (S3MultipartUpload) above the part size.
 class OutputUploader : public QObject
 {
     Q_OBJECT
@@ -40,6 +46,10 @@ public:
     OutputUploader(QNetworkAccessManager &network, HostResolver &resolver, UrlPolicy policy, OutputUploadLimits limits,
                    QList<JobOutputTarget> targets, QList<JobOutput> outputs, QObject *parent = nullptr);
     ~OutputUploader() override;
+
+    // Before start(): put the outputs to `storage` under `prefix` (targets are not used then).
+    // The endpoint is the operator's: the private-address guard does not apply to it.
+    void setStorage(const StorageSpec &storage, const QString &prefix, qint64 partSize);
 
     void start();
     void cancel();   // aborts the request in flight; finished() is not emitted
@@ -59,6 +69,9 @@ private:
     void attemptFailed(int status, const QString &reason);
     void finish(std::optional<Error> error);
     void dropReply();
+    void startMultipart();
+    void uploaded(int status);
+    QString shownDestination() const;
 
     QNetworkAccessManager &m_network;
     HostResolver &m_resolver;
@@ -72,6 +85,10 @@ private:
     qint64 m_totalBytes = 0;
     qint64 m_responseBytes = 0;
     QPointer<QNetworkReply> m_reply;
+    std::optional<StorageSpec> m_storage;
+    QString m_prefix;
+    qint64 m_partSize = 0;
+    QPointer<S3MultipartUpload> m_multipart;
     QTimer *m_timeout = nullptr;
     QTimer *m_retry = nullptr;
     bool m_done = false;

@@ -192,6 +192,10 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
             targets.append(QJsonObject{{QStringLiteral("url"), target.redactedUrl()}, {QStringLiteral("method"), target.method}});
         snapshot.insert(QString(Field::OutputTargets), targets);
     }
+    if (outputStorage.isSet()) {
+        snapshot.insert(QString(Field::OutputStorage), QJsonObject{{QStringLiteral("storage"), outputStorage.storage},
+                                                                   {QStringLiteral("prefix"), outputStorage.prefix}});
+    }
     if (stage == JobStage::UploadingOutputs && status == JobStatus::Processing) {
         snapshot.insert(QString(Field::Bytes), progress.bytes);
         snapshot.insert(QString(Field::TotalBytes), progress.totalBytes);

@@ -55,6 +55,17 @@ struct JobOutputTarget
     QString redactedUrl() const;   // scheme://host[:port]/path, nothing else
 };
 
+// Outputs to a storage the operator configured (`output_storage` of start_job): each output
+// goes to `prefix` + its file name. Not a credential (the service signs with its own).
+struct JobOutputStorage
+{
+    QString storage;          // empty: none
+    QString prefix;
+
+    bool isSet() const { return !storage.isEmpty(); }
+    QString key(const QString &fileName) const { return prefix + fileName; }
+};
+
 struct JobOutput
 {
     QString path;             // inside the job directory
@@ -116,6 +127,10 @@ struct Job
     // One per output when the client gave `output_targets`: outputs are put there and the job
     // completes only when each got a 2xx; none are pushed over the socket.
     QList<JobOutputTarget> outputTargets;
+    // Or: every output goes to a configured storage under a key prefix (the same stage and rules).
+    JobOutputStorage outputStorage;
+    // Whether the outputs are uploaded (targets or a storage) rather than pushed over the socket.
+    bool uploadsOutputs() const { return !outputTargets.isEmpty() || outputStorage.isSet(); }
     // The result cache (resultcache.h): whether this job may be answered from it and add to it
     // (start_job `cache`; in memory only, so a job recovered after a restart leaves the cache
     // alone), and whether it was answered from it.

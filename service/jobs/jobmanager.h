@@ -71,6 +71,7 @@ struct JobManagerSettings
     UrlPolicy urlPolicy;
     QList<StorageSpec> storages;       // --storage: what `{"source": "storage"}` inputs may name
     OutputUploadLimits outputUpload;
+    qint64 storagePartSize = qint64(16) * 1024 * 1024;   // --storage-part-size
     CacheSettings cache;               // off unless a directory, a size and the ffmpeg version are set
     // The clock of the daily quota (tests move it to the next day); null: the real one.
     std::function<QDateTime()> quotaClock;
@@ -95,6 +96,7 @@ struct SubmitRequest
     QString idempotencyKey;        // level 1, optional: a retry with it returns the same job
     QString idempotencyOwner;      // the name the key counts for (all local clients share one)
     QList<JobOutputTarget> outputTargets;   // level 1: where each output is put (credentials)
+    JobOutputStorage outputStorage;         // level 1: or a configured storage and key prefix
     bool useCache = true;          // start_job `cache`
     QString notifyUrl;             // level 1 webhooks: checked by the caller (URL guard, secret)
     QStringList notifyEvents;      // status names; empty: the final state only
@@ -309,6 +311,7 @@ private:
     // jobmanagerstorage.cpp: configured storages.
     const StorageSpec *storage(const QString &name) const;
     std::optional<Error> checkStorageInputs(QList<JobInput> &inputs) const;
+    std::optional<Error> checkOutputStorage(const JobOutputStorage &output) const;
     Downloader *makeDownloader(const JobInput &input, DownloadLimits limits);
     static Error storageDownloadError(const JobInput &input, Error error);
     void startOutputUploads(Job &job);

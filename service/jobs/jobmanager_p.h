@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Shared by the two files JobManager is written in (jobmanager.cpp: the job flow;
-// jobmanagerstore.cpp: what ties it to its JobStore). Not part of the engine's interface.
+// Shared by the files JobManager is written in (jobmanager.cpp: the job flow; the others,
+// jobmanager*.cpp, one concern each). Not part of the engine's interface.
 #pragma once
 
 #include "jobmanager.h"

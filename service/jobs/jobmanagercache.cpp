@@ -69,8 +69,8 @@ void JobManager::cacheChecked(const CacheCheck &check, const CacheCheckResult &r
     job->startedAt = job->inputCompletedAt;
     m_disk.directoryChanged(job->directory);
     qCInfo(lcJobs).noquote() << jobFields(*job) << "answered from the result cache";
-    // Cached files still have to reach the client's output_targets before the job completes.
-    if (!job->outputTargets.isEmpty()) {
+    // Cached files still have to reach the client's output_targets (or storage) before the job completes.
+    if (job->uploadsOutputs()) {
         startOutputUploads(*job);
         return;
     }

@@ -43,6 +43,11 @@ QString JobManagerDetail::requestHash(const SubmitRequest &request)
         // The owner's default URL with events the client chose: those are part of its request.
         canonical.insert(QStringLiteral("notify_events"), QJsonArray::fromStringList(request.notifyEvents));
     }
+    // Only when given, like the others: keys stored before output storages still match.
+    if (request.outputStorage.isSet()) {
+        canonical.insert(QStringLiteral("output_storage"), QJsonObject{{QStringLiteral("storage"), request.outputStorage.storage},
+                                                                       {QStringLiteral("prefix"), request.outputStorage.prefix}});
+    }
     // Only when named, so that the keys of free-form requests stored before presets still match.
     if (!request.preset.isEmpty())
         canonical.insert(QStringLiteral("preset"), request.preset);

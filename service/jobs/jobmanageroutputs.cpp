@@ -42,6 +42,18 @@ void JobManager::startOutputUploads(Job &job)
         return;   // the store write was refused (fenced): the job is no longer ours
     auto *uploader = new OutputUploader(m_network, m_resolver, m_settings.urlPolicy, m_settings.outputUpload,
                                         current->outputTargets, current->outputs, this);
+    if (current->outputStorage.isSet()) {
+        // Configured when the job was accepted, but a restart may have come with other flags.
+        const StorageSpec *spec = storage(current->outputStorage.storage);
+        if (!spec) {
+            delete uploader;
+            finishJob(*current, JobStatus::Failed,
+                      Error(ErrorCode::ValidationError,
+                            QStringLiteral("storage %1 is no longer configured").arg(current->outputStorage.storage)));
+            return;
+        }
+        uploader->setStorage(*spec, current->outputStorage.prefix, m_settings.storagePartSize);
+    }
     runtime(id).uploader = uploader;
     connect(uploader, &OutputUploader::progress, this, [this, id](qint64 sent, qint64 total) {
         Job *current = m_runtimes.contains(id) ? mutableJob(id) : nullptr;

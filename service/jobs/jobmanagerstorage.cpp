@@ -46,6 +46,24 @@ std::optional<Error> JobManager::checkStorageInputs(QList<JobInput> &inputs) con
     return std::nullopt;
 }
 
+std::optional<Error> JobManager::checkOutputStorage(const JobOutputStorage &output) const
+{
+    if (!output.isSet())
+        return std::nullopt;
+    const auto refused = [](const QString &field, const QString &problem) {
+        return Error(ErrorCode::ValidationError, QStringLiteral("output_storage.%1 %2").arg(field, problem),
+                     QJsonArray{QJsonObject{{QStringLiteral("path"), QString(QStringLiteral("output_storage.") + field)},
+                                            {QStringLiteral("message"), problem}}});
+    };
+    if (!storage(output.storage))
+        return refused(QStringLiteral("storage"), QStringLiteral("is not a configured storage"));
+    // Checked as the start of a key: with any file name after it, it must stay a valid key
+    // (no leading '/', no '.' or '..' segment, no control characters).
+    if (const auto problem = checkObjectKey(output.prefix + QStringLiteral("x")))
+        return refused(QStringLiteral("prefix"), *problem);
+    return std::nullopt;
+}
+
 Downloader *JobManager::makeDownloader(const JobInput &input, DownloadLimits limits)
 {
     if (input.source != JobInput::Source::Storage)

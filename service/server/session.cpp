@@ -481,6 +481,8 @@ SubmitRequest Session::submitRequestFor(const StartJobRequest &request) const
     submit.useCache = request.cache;
     submit.protocolLevel = m_level;
     submit.tokenOwner = m_context.authenticator->enabled();
+    if (request.outputStorage)
+        submit.outputStorage = JobOutputStorage{request.outputStorage->storage, request.outputStorage->prefix};
     return submit;
 }
 
@@ -524,9 +526,10 @@ void Session::handleStartJob(const QJsonObject &object, const QJsonValue &reques
         // Without tokens every local client is an admin already: they share one key space.
         submit.idempotencyOwner = submit.tokenOwner ? m_owner : QStringLiteral("local");
     }
-    if (!request.outputTargets.isEmpty() && m_level < 1) {
-        sendError(Error(ErrorCode::ValidationError, QStringLiteral("output_targets needs protocol level 1")), echoJobId,
-                  requestId);
+    if ((!request.outputTargets.isEmpty() || request.outputStorage) && m_level < 1) {
+        sendError(Error(ErrorCode::ValidationError, QStringLiteral("%1 needs protocol level 1")
+                                .arg(request.outputStorage ? QStringLiteral("output_storage") : QStringLiteral("output_targets"))),
+                  echoJobId, requestId);
         return;
     }
     for (const StartJobRequest::OutputTarget &target : request.outputTargets)

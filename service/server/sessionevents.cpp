@@ -237,7 +237,7 @@ void Session::sendCompleted(const Job &job)
     const bool elsewhere = isElsewhere(job);
     // Outputs put to the client's output_targets are not pushed here too; fetch_output still
     // serves them while they are retained (detach).
-    const bool uploaded = !job.outputTargets.isEmpty();
+    const bool uploaded = job.uploadsOutputs();
     completed.insert(QString(Field::DeliveryMethod), uploaded ? QStringLiteral("upload")
                                                      : elsewhere ? QStringLiteral("fetch")
                                                                  : QStringLiteral("binary"));

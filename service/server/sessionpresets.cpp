@@ -72,6 +72,21 @@ std::optional<Error> Session::checkOwnerAllows(const StartJobRequest &request) c
                                      {QStringLiteral("prefix"), settings.storagePrefix}});
         }
     }
+    // Outputs: the same storages, and every key written starts with the prefix (a key is the
+    // request's prefix + a file name the service makes, so checking the prefix is enough).
+    if (const auto &output = request.outputStorage) {
+        if (!settings.storages.isEmpty() && !settings.storages.contains(output->storage)) {
+            return Error(ErrorCode::Forbidden, QStringLiteral("this token may not use the storage %1").arg(output->storage),
+                         QJsonObject{{QStringLiteral("reason"), QStringLiteral("storage_not_allowed")},
+                                     {QStringLiteral("allowed"), QJsonArray::fromStringList(settings.storages)}});
+        }
+        if (!settings.storagePrefix.isEmpty() && !output->prefix.startsWith(settings.storagePrefix)) {
+            return Error(ErrorCode::Forbidden,
+                         QStringLiteral("this token may only write keys under %1").arg(settings.storagePrefix),
+                         QJsonObject{{QStringLiteral("reason"), QStringLiteral("storage_prefix")},
+                                     {QStringLiteral("prefix"), settings.storagePrefix}});
+        }
+    }
     return std::nullopt;
 }
 

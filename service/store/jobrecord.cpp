@@ -84,8 +84,13 @@ QList<JobOutput> outputsFromJson(const QByteArray &json)
     return outputs;
 }
 
-QByteArray outputTargetsToJson(const QList<JobOutputTarget> &targets)
+QByteArray outputTargetsToJson(const QList<JobOutputTarget> &targets, const JobOutputStorage &storage)
 {
+    if (storage.isSet()) {
+        return QJsonDocument(QJsonObject{{QStringLiteral("storage"), storage.storage},
+                                         {QStringLiteral("prefix"), storage.prefix}})
+                .toJson(QJsonDocument::Compact);
+    }
     if (targets.isEmpty())
         return QByteArray();
     QJsonArray array;
@@ -100,10 +105,18 @@ QByteArray outputTargetsToJson(const QList<JobOutputTarget> &targets)
     return QJsonDocument(array).toJson(QJsonDocument::Compact);
 }
 
-QList<JobOutputTarget> outputTargetsFromJson(const QByteArray &json)
+QList<JobOutputTarget> outputTargetsFromJson(const QByteArray &json, JobOutputStorage *storage)
 {
     QList<JobOutputTarget> targets;
-    const QJsonArray array = QJsonDocument::fromJson(json).array();
+    const QJsonDocument document = QJsonDocument::fromJson(json);
+    if (document.isObject()) {
+        if (storage) {
+            storage->storage = document.object().value(QStringLiteral("storage")).toString();
+            storage->prefix = document.object().value(QStringLiteral("prefix")).toString();
+        }
+        return targets;
+    }
+    const QJsonArray array = document.array();
     for (const QJsonValue &value : array) {
         const QJsonObject object = value.toObject();
         JobOutputTarget target;

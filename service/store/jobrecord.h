@@ -19,8 +19,11 @@ QList<JobInput> inputsFromJson(const QByteArray &json);
 QByteArray outputsToJson(const QList<JobOutput> &outputs);
 QList<JobOutput> outputsFromJson(const QByteArray &json);
 // Credentials (presigned URLs, headers): stored whole so that a restart can still upload.
-QByteArray outputTargetsToJson(const QList<JobOutputTarget> &targets);   // "" for none
-QList<JobOutputTarget> outputTargetsFromJson(const QByteArray &json);
+// Where the outputs go, in the `output_targets` column: an array of presigned targets, or an
+// object {"storage", "prefix"} for a configured storage (the two exclude each other, and one
+// column spares a schema change); "" for neither.
+QByteArray outputTargetsToJson(const QList<JobOutputTarget> &targets, const JobOutputStorage &storage);
+QList<JobOutputTarget> outputTargetsFromJson(const QByteArray &json, JobOutputStorage *storage);
 QVariant errorToJson(const std::optional<Error> &error);   // NULL when none
 std::optional<Error> errorFromJson(const QVariant &json);
 QByteArray objectToJson(const QJsonObject &object);

@@ -88,7 +88,7 @@ Job jobFromQuery(const QSqlQuery &query)
     job.notifyUrl = query.value(c++).toString();
     job.notifyEvents = query.value(c++).toString().split(u',', Qt::SkipEmptyParts);
     job.preset = query.value(c++).toString();
-    job.outputTargets = outputTargetsFromJson(query.value(c++).toByteArray());
+    job.outputTargets = outputTargetsFromJson(query.value(c++).toByteArray(), &job.outputStorage);
     job.batchId = query.value(c++).toString();
     job.useCache = query.value(c++).toInt() == 1;    // NULL (rows from before version 10): no
     return job;
@@ -269,7 +269,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
     query.addBindValue(text(job.notifyUrl));
     query.addBindValue(text(job.notifyEvents.join(u',')));
     query.addBindValue(text(job.preset));
-    query.addBindValue(text(QString::fromUtf8(outputTargetsToJson(job.outputTargets))));
+    query.addBindValue(text(QString::fromUtf8(outputTargetsToJson(job.outputTargets, job.outputStorage))));
     query.addBindValue(text(job.batchId));
     query.addBindValue(job.useCache ? 1 : 0);
     if (insert) {

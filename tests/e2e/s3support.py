@@ -10,9 +10,12 @@ git-ignored folder of the build tree; a missing npm or node fails the test."""
 
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 
 S3RVER_PACKAGE = "@20minutes/s3rver@5.0.0"
 ACCESS_KEY = "S3RVER"        # the server's built-in account
@@ -94,7 +97,9 @@ class S3Server:
                "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": REGION,
                "AWS_CONFIG_FILE": os.path.join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, "c")}
         try:
-            result = subprocess.run(["aws", "--endpoint-url", self.endpoint, "--only-show-errors", *args],
+            # --only-show-errors is an option of the `s3` commands only (awscli 1 refuses it for s3api).
+            quiet = ["--only-show-errors"] if args[0] == "s3" else []
+            result = subprocess.run(["aws", "--endpoint-url", self.endpoint, *quiet, *args],
                                     env=env, capture_output=True, timeout=300)
         finally:
             shutil.rmtree(home, ignore_errors=True)
@@ -113,3 +118,110 @@ class S3Server:
         result = self.aws("s3api", "list-objects-v2", "--bucket", bucket)
         text = result.stdout.decode()
         return [item["Key"] for item in json.loads(text).get("Contents", [])] if text.strip() else []
+
+
+class HoldingRelay:
+    """A TCP relay on 127.0.0.1 in front of the S3 server that passes every request through
+    unchanged, records the request lines it sees, and holds (swallows, never answers) the first
+    request whose line matches `hold`: a storage that stops answering in the middle of an
+    upload, at a point the test chooses instead of at a time it guesses. Real sockets both
+    ways; only the stall is made up, since a real server cannot be asked to stall on cue."""
+
+    def __init__(self, target_port, hold):
+        self.target_port = target_port
+        self.hold = re.compile(hold.encode())
+        self.lines = []              # request lines seen ("PUT /media/k?partNumber=1&uploadId=…")
+        self.held = threading.Event()
+        self._held_once = False
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._closed = False
+        self._sockets = []
+
+    def __enter__(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self._closed = True
+        self._listener.close()
+        for sock in list(self._sockets):
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def storage_flag(self, name="media", bucket="media"):
+        return f"{name}=s3://{bucket}?endpoint={self.endpoint}&region={REGION}&style=path"
+
+    def seen(self, pattern):
+        with self._lock:
+            return [line for line in self.lines if re.search(pattern, line)]
+
+    def _accept(self):
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            self._sockets += [client, upstream]
+            threading.Thread(target=self._client_to_server, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+
+    def _client_to_server(self, client, upstream):
+        tail = b""
+        holding = False
+        request_line = re.compile(rb"(GET|PUT|POST|DELETE|HEAD) (\S+) HTTP/1\.1\r\n")
+        while True:
+            try:
+                data = client.recv(65536)
+            except OSError:
+                break
+            if not data:
+                break
+            if holding:
+                continue          # read and dropped: the client sees its bytes accepted, no answer
+            window = tail + data
+            for match in request_line.finditer(window):
+                if match.end() <= len(tail):
+                    continue      # seen in the previous chunk already
+                line = match.group(0).decode(errors="replace").strip()
+                with self._lock:
+                    self.lines.append(line)
+                if not self._held_once and self.hold.search(match.group(0)):
+                    self._held_once = True
+                    holding = True
+                    self.held.set()
+            tail = window[-300:]
+            if holding:
+                continue
+            try:
+                upstream.sendall(data)
+            except OSError:
+                break
+        for sock in (client, upstream):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    @staticmethod
+    def _pipe(source, destination):
+        while True:
+            try:
+                data = source.recv(65536)
+                if not data:
+                    break
+                destination.sendall(data)
+            except OSError:
+                break
+        try:
+            destination.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
