@@ -52,6 +52,8 @@ quint32 changedColumns(const JobRecord &a, const JobRecord &b)
         mask |= bit(JobModel::ElapsedColumn);
     if (a.priority != b.priority)
         mask |= bit(JobModel::PriorityColumn);
+    if (a.node != b.node)
+        mask |= bit(JobModel::NodeColumn);
     return mask;
 }
 
@@ -638,6 +640,8 @@ QVariant JobModel::display(const JobRecord &record, int column) const
         return StatusText::priority(record.priority);
     case BatchColumn:
         return record.batchId.isEmpty() ? QString() : m_batches.cellText(record.batchId);
+    case NodeColumn:
+        return record.node;
     }
     return {};
 }
@@ -685,6 +689,8 @@ QVariant JobModel::sortKey(const JobRecord &record, int column) const
     case BatchColumn:
         // A batch's jobs together, in their item order (BATCH_ID:0, :1, ... sorts 10 after 9).
         return record.batchId.isEmpty() ? QString() : record.batchId.toLower() + QString::number(record.jobId.section(u':', -1).toInt()).rightJustified(6, u'0');
+    case NodeColumn:
+        return record.node.toLower();
     }
     return {};
 }
@@ -779,7 +785,7 @@ QVariant JobModel::data(const QModelIndex &index, int role) const
     case SearchTextRole:
         return QStringList{record.jobId, record.id, record.owner, record.operation,
                            StatusText::operation(record.operation), record.inputName, StatusText::state(record.state),
-                           record.errorCode, record.batchId}
+                           record.errorCode, record.batchId, record.node}
                 .join(u'\n')
                 .toLower();
     default:

@@ -38,6 +38,7 @@ public:
         ElapsedColumn,
         PriorityColumn,
         BatchColumn,      // the batch a job belongs to, with the batch's progress
+        NodeColumn,       // on a cluster: the node that runs the job
         ColumnCount
     };
     Q_ENUM(Column)

@@ -33,6 +33,9 @@ QVariant JobModel::headerData(int section, Qt::Orientation orientation, int role
             return tr("Priority");
         case BatchColumn:
             return tr("Batch");
+        case NodeColumn:
+            //: Column of the job table: the cluster node (machine) that runs the job
+            return tr("Node");
         }
     } else if (role == Qt::ToolTipRole) {
         switch (section) {
@@ -50,6 +53,8 @@ QVariant JobModel::headerData(int section, Qt::Orientation orientation, int role
             return tr("Time since the job was submitted");
         case BatchColumn:
             return tr("The batch the job is part of, how many of its jobs ended and its progress");
+        case NodeColumn:
+            return tr("The node of the cluster that runs the job, or ran it");
         default:
             return {};
         }

@@ -280,6 +280,7 @@ std::optional<JobRecord> JobRecord::fromSnapshot(const QJsonObject &snapshot)
     record.operation = snapshot.value(Field::Operation).toString();
     record.preset = snapshot.value(Field::Preset).toString();
     record.batchId = snapshot.value(Field::BatchId).toString();
+    record.node = snapshot.value(QLatin1StringView("node")).toString();
     const QJsonObject input = snapshot.value(Field::Input).toObject();
     record.inputName = input.value(QLatin1StringView("name")).toString();
     record.inputSource = input.value(Field::Source).toString();

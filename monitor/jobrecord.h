@@ -55,6 +55,7 @@ struct JobRecord
     QString operation;
     QString preset;          // the preset the job was started by; empty for a free-form job
     QString batchId;         // the batch the job is an item of (docs/batches.md); empty for none
+    QString node;            // the cluster node that holds and runs it; empty on one machine
     QString inputName;
     QString inputSource;     // upload, url, multiple
     qint64 inputSize = -1;

@@ -15,6 +15,8 @@ namespace Mediaforge::Monitor {
 
 JobTableView::JobTableView(QWidget *parent) : QTableView(parent)
 {
+    // Until the service says it is a cluster of several nodes.
+    m_notApplicable.insert(JobModel::NodeColumn);
     setSelectionBehavior(QAbstractItemView::SelectRows);
     setSelectionMode(QAbstractItemView::ExtendedSelection);
     setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -97,6 +99,7 @@ void JobTableView::applyDefaultColumnWidths()
     width(JobModel::ElapsedColumn, 9);
     width(JobModel::PriorityColumn, 9);
     width(JobModel::BatchColumn, 20);
+    width(JobModel::NodeColumn, 12);
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setSectionResizeMode(JobModel::InputColumn, QHeaderView::Stretch);
     fitColumns();
@@ -106,8 +109,9 @@ namespace {
 
 // The order in which columns give way when the table is narrow: what an operator needs least
 // goes first. Job, Input, Status and Progress are never given up.
-constexpr int kGiveUpOrder[] = {JobModel::PriorityColumn, JobModel::ElapsedColumn, JobModel::OwnerColumn, JobModel::BatchColumn,
-                                JobModel::OperationColumn, JobModel::EtaColumn, JobModel::SpeedColumn};
+constexpr int kGiveUpOrder[] = {JobModel::NodeColumn,      JobModel::PriorityColumn, JobModel::ElapsedColumn,
+                                JobModel::OwnerColumn,     JobModel::BatchColumn,    JobModel::OperationColumn,
+                                JobModel::EtaColumn,       JobModel::SpeedColumn};
 
 } // namespace
 
@@ -116,7 +120,7 @@ int JobTableView::preferredWidth() const
     const int ch = fontMetrics().horizontalAdvance(QLatin1Char('0'));
     int width = 2 * frameWidth() + style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this) + ch * 22;
     for (int column = 0; column < JobModel::ColumnCount; ++column) {
-        if (column != JobModel::InputColumn && !m_userHidden.contains(column))
+        if (column != JobModel::InputColumn && !m_userHidden.contains(column) && !m_notApplicable.contains(column))
             width += m_widths.value(column, horizontalHeader()->sectionSize(column));
     }
     return width;
@@ -142,6 +146,7 @@ void JobTableView::fitColumns()
             m_widths[column] = header->sectionSize(column);
     }
     QSet<int> hide = m_userHidden;
+    hide.unite(m_notApplicable);
     // The stretched Input column keeps room for a readable name ("produ…r.mp4" is not): the
     // speed and the rest give way before it.
     int needed = ch * 18;
@@ -175,12 +180,25 @@ void JobTableView::setColumnHiddenByUser(int column, bool hidden)
     fitColumns();
 }
 
+void JobTableView::setColumnApplicable(int column, bool applicable)
+{
+    if (applicable == isColumnApplicable(column))
+        return;
+    if (applicable)
+        m_notApplicable.remove(column);
+    else
+        m_notApplicable.insert(column);
+    fitColumns();
+}
+
 void JobTableView::showHeaderMenu(const QPoint &position)
 {
     if (!model())
         return;
     QMenu menu(this);
     for (int column = 0; column < JobModel::ColumnCount; ++column) {
+        if (m_notApplicable.contains(column))
+            continue;
         QAction *action = menu.addAction(model()->headerData(column, Qt::Horizontal).toString());
         action->setCheckable(true);
         action->setChecked(!m_userHidden.contains(column));
@@ -221,8 +239,14 @@ bool JobTableView::restoreLayout(const QByteArray &state)
     qint32 sortOrder = 0;
     in >> version >> order >> widths >> hidden >> sortColumn >> sortOrder;
     QHeaderView *header = horizontalHeader();
-    if (in.status() != QDataStream::Ok || version != 1 || order.size() != header->count() || widths.size() != header->count())
+    if (in.status() != QDataStream::Ok || version != 1 || order.size() != widths.size() || order.size() > header->count())
         return false;
+    // A layout saved before a column was added (Node) lacks it: it goes at the end, at its
+    // default width.
+    for (int column = int(order.size()); column < header->count(); ++column) {
+        order.append(column);
+        widths.append(header->sectionSize(column));
+    }
     for (int visual = 0; visual < order.size(); ++visual) {
         const int column = order.at(visual);
         if (column < 0 || column >= header->count())

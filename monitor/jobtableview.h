@@ -31,6 +31,10 @@ public:
     // narrow for them, least important first; Job, Input, Status and Progress always stay.
     void setColumnHiddenByUser(int column, bool hidden);
     bool isColumnHiddenByUser(int column) const { return m_userHidden.contains(column); }
+    // A column that means nothing for this service (Node, unless it is a cluster) is hidden
+    // and left out of the header menu, whatever the user chose; Node starts so.
+    void setColumnApplicable(int column, bool applicable);
+    bool isColumnApplicable(int column) const { return !m_notApplicable.contains(column); }
     // Column order, widths, the user's hidden columns and the sort, for QSettings.
     QByteArray saveLayout() const;
     bool restoreLayout(const QByteArray &state);
@@ -44,6 +48,7 @@ private:
     void showHeaderMenu(const QPoint &position);
 
     QSet<int> m_userHidden;
+    QSet<int> m_notApplicable;
     QHash<int, int> m_widths;
     bool m_fitting = false;
     QString m_emptyTitle;

@@ -5,12 +5,15 @@
 #include "servicesession.h"
 #include "statusicons.h"
 
+#include <QAction>
 #include <QDateTime>
+#include <QHBoxLayout>
 #include <QJsonArray>
 #include <QLabel>
 #include <QListWidget>
 #include <QLocale>
 #include <QStyle>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace Mediaforge::Monitor {
@@ -30,6 +33,21 @@ qint64 number(const QJsonObject &node, QLatin1StringView key)
 bool isGone(const QJsonObject &node)
 {
     return node.value(QLatin1StringView("gone")).toBool();
+}
+
+bool isDraining(const QJsonObject &node)
+{
+    return node.value(QLatin1StringView("state")).toString() == QLatin1StringView("draining");
+}
+
+// The ffmpeg of the node the monitor is connected to: the one the others are compared with.
+QString ownFfmpegOf(const QJsonArray &nodes)
+{
+    for (const QJsonValue &value : nodes) {
+        if (value.toObject().value(QLatin1StringView("self")).toBool())
+            return field(value.toObject(), QLatin1StringView("ffmpeg_version"));
+    }
+    return QString();
 }
 
 } // namespace
@@ -54,8 +72,8 @@ NodesPanel::NodesPanel(ServiceSession *session, QWidget *parent) : QWidget(paren
     m_list = new QListWidget(this);
     m_list->setAccessibleName(tr("Nodes"));
     m_list->setFrameShape(QFrame::NoFrame);
-    m_list->setSelectionMode(QAbstractItemView::NoSelection);
-    m_list->setFocusPolicy(Qt::NoFocus);
+    // One node at a time is drained or resumed: the selected one.
+    m_list->setSelectionMode(QAbstractItemView::SingleSelection);
     m_list->setTextElideMode(Qt::ElideMiddle);
     const int smallIcon = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this);
     m_list->setIconSize(QSize(smallIcon, smallIcon));
@@ -64,6 +82,33 @@ NodesPanel::NodesPanel(ServiceSession *session, QWidget *parent) : QWidget(paren
     transparent.setColor(QPalette::Base, Qt::transparent);
     m_list->setPalette(transparent);
     layout->addWidget(m_list);
+
+    //: Action on the selected node of a cluster: it finishes its running jobs and claims no new ones
+    m_drain = new QAction(tr("Drain"), this);
+    m_drain->setToolTip(tr("The selected node finishes what it runs and takes no new jobs; the other nodes take its queue"));
+    //: Action on a drained node of a cluster: it claims jobs again
+    m_resume = new QAction(tr("Resume"), this);
+    m_resume->setToolTip(tr("The selected node takes jobs again"));
+    connect(m_drain, &QAction::triggered, this, [this] { setSelectedDraining(true); });
+    connect(m_resume, &QAction::triggered, this, [this] { setSelectedDraining(false); });
+    m_list->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_list->addAction(m_drain);
+    m_list->addAction(m_resume);
+    connect(m_list, &QListWidget::itemSelectionChanged, this, &NodesPanel::updateActions);
+    auto *buttons = new QHBoxLayout;
+    buttons->setContentsMargins(0, 0, 0, 0);
+    for (QAction *action : {m_drain, m_resume}) {
+        auto *button = new QToolButton(this);
+        button->setDefaultAction(action);
+        button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        buttons->addWidget(button);
+    }
+    buttons->addStretch(1);
+    layout->addLayout(buttons);
+    m_message = new QLabel(this);
+    m_message->setWordWrap(true);
+    m_message->setVisible(false);
+    layout->addWidget(m_message);
 
     if (m_session) {
         connect(m_session, &ServiceSession::nodesChanged, this, &NodesPanel::update);
@@ -94,7 +139,58 @@ QString NodesPanel::rowToolTip(int row) const
     return item ? item->toolTip() : QString();
 }
 
-QString NodesPanel::describe(const QJsonObject &node, qint64 extraAgeMs)
+void NodesPanel::selectRow(int row)
+{
+    m_list->setCurrentRow(row);
+}
+
+QString NodesPanel::messageText() const
+{
+    return m_message->text();
+}
+
+QJsonObject NodesPanel::selectedNode() const
+{
+    const QList<QListWidgetItem *> selected = m_list->selectedItems();
+    if (!m_session || selected.isEmpty())
+        return {};
+    const QString name = selected.first()->data(Qt::UserRole).toString();
+    for (const QJsonValue &value : m_session->nodes()) {
+        if (field(value.toObject(), QLatin1StringView("name")) == name)
+            return value.toObject();
+    }
+    return {};
+}
+
+void NodesPanel::updateActions()
+{
+    const QJsonObject node = selectedNode();
+    const bool usable = !node.isEmpty() && m_session && m_session->isUp() && !isGone(node);
+    m_drain->setEnabled(usable && !isDraining(node));
+    m_resume->setEnabled(usable && isDraining(node));
+}
+
+void NodesPanel::setSelectedDraining(bool drain)
+{
+    const QJsonObject node = selectedNode();
+    if (node.isEmpty() || !m_session)
+        return;
+    const QString name = field(node, QLatin1StringView("name"));
+    // One request at a time: the reply's list enables them again.
+    m_drain->setEnabled(false);
+    m_resume->setEnabled(false);
+    m_session->setNodeDraining(name, drain, [this, panel = QPointer<NodesPanel>(this), name, drain](bool ok, const QString &message) {
+        if (!panel)
+            return;
+        m_message->setText(ok ? QString()
+                           : drain ? tr("Could not drain %1: %2").arg(name, message)
+                                   : tr("Could not resume %1: %2").arg(name, message));
+        m_message->setVisible(!ok);
+        updateActions();
+    });
+}
+
+QString NodesPanel::describe(const QJsonObject &node, qint64 extraAgeMs, const QString &ownFfmpeg)
 {
     QString name = field(node, QLatin1StringView("name"));
     if (node.value(QLatin1StringView("self")).toBool())
@@ -115,6 +211,11 @@ QString NodesPanel::describe(const QJsonObject &node, qint64 extraAgeMs)
     } else if (state != QLatin1StringView("active") && !state.isEmpty()) {
         text += QStringLiteral(" \u00b7 ") + state;
     }
+    // Another ffmpeg still claims jobs, but its outputs may differ: worth a word on the row.
+    const QString ffmpeg = field(node, QLatin1StringView("ffmpeg_version"));
+    if (!ownFfmpeg.isEmpty() && !ffmpeg.isEmpty() && ffmpeg != ownFfmpeg)
+        //: A node whose ffmpeg version differs from the connected node's; %1 is its version
+        text += QStringLiteral(" \u00b7 ") + tr("ffmpeg %1").arg(ffmpeg);
     return text;
 }
 
@@ -147,10 +248,12 @@ void NodesPanel::update()
         m_list->addItem(new QListWidgetItem);
     // Ages were the database's when the list came; they grow until the next one.
     const qint64 extra = std::max<qint64>(0, m_session->msecsSinceNodes());
+    const QString ownFfmpeg = ownFfmpegOf(nodes);
     for (qsizetype i = 0; i < nodes.size(); ++i) {
         const QJsonObject node = nodes.at(i).toObject();
         QListWidgetItem *item = m_list->item(int(i));
-        item->setText(describe(node, extra));
+        item->setData(Qt::UserRole, field(node, QLatin1StringView("name")));
+        item->setText(describe(node, extra, ownFfmpeg));
         const bool nodeGone = isGone(node);
         const bool nodeDraining = field(node, QLatin1StringView("state")) == QLatin1StringView("draining");
         item->setIcon(Icons::connection(!nodeDraining, nodeGone));
@@ -162,10 +265,17 @@ void NodesPanel::update()
             << tr("Started: %1").arg(started.isValid() ? Format::dateTime(started.toLocalTime()) : Format::unknown())
             //: How long ago the node last renewed its leases, by the database's clock
             << tr("Last heartbeat: %1 ago").arg(heartbeat < 0 ? Format::unknown() : Format::uptime((heartbeat + extra) / 1000));
+        const QString ffmpeg = field(node, QLatin1StringView("ffmpeg_version"));
+        tip << tr("ffmpeg: %1").arg(ffmpeg.isEmpty() ? Format::unknown() : ffmpeg);
+        const int encoders = int(node.value(QLatin1StringView("encoders")).toArray().size());
+        if (encoders > 0)
+            //: How many encoders the node's ffmpeg has
+            tip << tr("%n encoders", nullptr, encoders);
         item->setToolTip(tip.join(u'\n'));
         const QPalette::ColorGroup group = live && !nodeGone ? QPalette::Active : QPalette::Disabled;
         item->setForeground(palette().color(group, QPalette::WindowText));
     }
+    updateActions();
     const int rowHeight = std::max(m_list->sizeHintForRow(0), fontMetrics().height() + 4);
     m_list->setFixedHeight(rowHeight * std::clamp(int(nodes.size()), 1, 8) + 2 * m_list->frameWidth() + 2);
 }

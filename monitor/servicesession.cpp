@@ -505,4 +505,31 @@ void ServiceSession::fetchNodes()
     });
 }
 
+void ServiceSession::setNodeDraining(const QString &node, bool drain, CancelHandler handler)
+{
+    if (!isUp()) {
+        if (handler)
+            handler(false, tr("Not connected to %1").arg(displayName()));
+        return;
+    }
+    QJsonObject request = requestOf(drain ? Type::DrainNode : Type::ResumeNode);
+    request.insert(QString(Field::Node), node);
+    m_connection->request(request, [this, handler](const QJsonObject &reply) {
+        heard();
+        if (reply.value(Field::Type).toString() != Type::Nodes) {
+            const QString code = reply.value(Field::Code).toString();
+            qCWarning(lcMonitor).noquote() << displayName() << "drain_node/resume_node refused:" << code;
+            if (handler)
+                handler(false, StatusText::errorName(code));
+            return;
+        }
+        // The answer is the list with the node's new state: shown at once, not at the next fetch.
+        m_nodes = reply.value(Field::Nodes).toArray();
+        m_nodesAge.start();
+        emit nodesChanged();
+        if (handler)
+            handler(true, QString());
+    });
+}
+
 } // namespace Mediaforge::Monitor

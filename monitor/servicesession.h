@@ -126,6 +126,9 @@ public:
     void loadOlderJobs();
     void fetchHealth();
     void fetchNodes();
+    // drain_node (`drain`) or resume_node for the node named `node` (admin); the list in the
+    // reply replaces nodes(). `handler` as cancelJob's: the service's refusal, or not connected.
+    void setNodeDraining(const QString &node, bool drain, CancelHandler handler);
 
 signals:
     void stateChanged(Mediaforge::Monitor::ServiceSession::State state);

@@ -120,6 +120,9 @@ ServiceView::ServiceView(ServiceSession *session, QWidget *parent) : QWidget(par
     m_table->setModel(m_proxy);
     m_table->sortByColumn(JobModel::StatusColumn, Qt::AscendingOrder);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+    // Which node runs a job is worth a column only on a cluster of several.
+    connect(m_session, &ServiceSession::nodesChanged, m_table,
+            [this] { m_table->setColumnApplicable(JobModel::NodeColumn, m_session->nodes().size() > 1); });
 
     m_health = new HealthPanel(m_session, this);
     auto *scroll = new QScrollArea(this);

@@ -11,6 +11,7 @@
 #include "jobs/jobmanager.h"
 #include "jobs/memoryjobstore.h"
 #include "logging/logging.h"
+#include "media/ffmpeginfo.h"
 #include "preset.h"
 #include "server/authenticator.h"
 #include "server/eventrouter.h"
@@ -32,7 +33,6 @@
 #include <QHostAddress>
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
-#include <QProcess>
 #include <QTcpServer>
 
 #include <cstdio>
@@ -40,21 +40,6 @@
 namespace Mediaforge {
 
 namespace {
-
-// "ffmpeg version 5.1.6-0+deb12u1 Copyright ..." -> "5.1.6-0+deb12u1"; empty when ffmpeg is
-// missing, which /health reports as degraded.
-QString detectFfmpegVersion(const QString &program)
-{
-    QProcess process;
-    process.start(program, {QStringLiteral("-hide_banner"), QStringLiteral("-version")});
-    if (!process.waitForFinished(10000) || process.exitCode() != 0) {
-        process.kill();
-        process.waitForFinished(1000);
-        return QString();
-    }
-    const QString firstLine = QString::fromUtf8(process.readAllStandardOutput()).section(u'\n', 0, 0);
-    return firstLine.section(u' ', 2, 2);
-}
 
 void announce(const QString &line)
 {
@@ -156,11 +141,15 @@ int Service::run(const Config &config)
     // Downloads go straight to the checked address; a proxy would connect elsewhere.
     network.setProxy(QNetworkProxy::NoProxy);
     SystemHostResolver resolver;
-    const QString ffmpegVersion = detectFfmpegVersion(config.ffmpegPath);
+    // Empty when ffmpeg is missing, which /health reports as degraded.
+    const FfmpegInfo ffmpeg = FfmpegInfo::detect(config.ffmpegPath);
+    const QString &ffmpegVersion = ffmpeg.version;
     if (ffmpegVersion.isEmpty())
         qCWarning(lcFfmpeg) << "cannot run" << config.ffmpegPath << "- jobs will fail and /health reports degraded";
     JobManagerSettings managerSettings = JobManagerSettings::fromConfig(config);
     managerSettings.cache.ffmpegVersion = ffmpegVersion;   // part of the result cache's key
+    if (config.store.startsWith(QLatin1StringView("postgres")))
+        managerSettings.clusterNode = config.nodeName;
     JobManager manager(std::move(managerSettings), network, resolver, *store);
     {
         // The engine knows owners by name; the tokens file's quota keys become its quotas.
@@ -233,10 +222,18 @@ int Service::run(const Config &config)
     const QString advertiseUrl = config.advertiseUrl.isEmpty() ? httpUrl : config.advertiseUrl;
     if (!store->registerNode(NodeRecord{config.nodeName, advertiseUrl, QStringLiteral(MEDIAFORGE_VERSION),
                                         manager.maxConcurrentJobs(), QDateTime::currentDateTimeUtc(), -1,
-                                        QStringLiteral("active")})) {
+                                        QStringLiteral("active"), 0, ffmpeg.version, ffmpeg.encoders})) {
         std::fprintf(stderr, "mediaforged: cannot register node %s in the job store: %s\n", qPrintable(config.nodeName),
                      qPrintable(store->lastError()));
         return 2;
+    }
+    // Nodes with another ffmpeg still claim jobs (docs/scaling.md, "Nodes with another
+    // ffmpeg"); the operator hears of it once, here, and sees it in list_nodes.
+    for (const NodeRecord &node : store->nodes()) {
+        if (node.name != config.nodeName && !node.ffmpegVersion.isEmpty() && node.ffmpegVersion != ffmpeg.version
+            && node.heartbeatAgeMs <= qint64(config.leaseSeconds) * 1000 * PostgresJobStore::kGoneAfterLeases)
+            qCWarning(lcServer).noquote() << "this node's ffmpeg" << ffmpeg.version << "differs from node" << node.name
+                                          << "ffmpeg" << node.ffmpegVersion << "- outputs of one job may differ by node";
     }
 
     // A cluster's nodes claim each other's queued jobs and pull their inputs from the node
@@ -352,7 +349,7 @@ int Service::run(const Config &config)
         }
         return std::nullopt;
     };
-    context.nodes = [&store, &manager, &config, advertiseUrl, startedAt = QDateTime::currentDateTimeUtc()] {
+    context.nodes = [&store, &manager, &config, &ffmpeg, advertiseUrl, startedAt = QDateTime::currentDateTimeUtc()] {
         // The same judgement as the take-over's: silent for that many leases is gone for good.
         const qint64 goneAfterMs = qint64(config.leaseSeconds) * 1000 * PostgresJobStore::kGoneAfterLeases;
         auto entry = [goneAfterMs](const NodeRecord &node, bool self) {
@@ -365,7 +362,9 @@ int Service::run(const Config &config)
                                {QStringLiteral("started_at"), node.startedAt.toString(Qt::ISODateWithMs)},
                                {QStringLiteral("state"), node.state},
                                {QStringLiteral("gone"), !self && node.heartbeatAgeMs > goneAfterMs},
-                               {QStringLiteral("self"), self}};
+                               {QStringLiteral("self"), self},
+                               {QStringLiteral("ffmpeg_version"), node.ffmpegVersion},
+                               {QStringLiteral("encoders"), QJsonArray::fromStringList(node.encoders)}};
         };
         QJsonArray list;
         const QList<NodeRecord> nodes = store->nodes();
@@ -378,7 +377,7 @@ int Service::run(const Config &config)
                                          manager.maxConcurrentJobs(), startedAt, 0,
                                          manager.isShuttingDown() || manager.isDraining() ? QStringLiteral("draining")
                                                                                           : QStringLiteral("active"),
-                                         stats.activeJobs},
+                                         stats.activeJobs, ffmpeg.version, ffmpeg.encoders},
                               true));
         }
         return list;

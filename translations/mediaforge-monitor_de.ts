@@ -706,6 +706,15 @@ Dienst-ID: %2</translation>
         <source>The batch the job is part of, how many of its jobs ended and its progress</source>
         <translation>Der Batch, zu dem der Auftrag gehört, wie viele seiner Aufträge beendet sind, und sein Fortschritt</translation>
     </message>
+    <message>
+        <source>Node</source>
+        <extracomment>Column of the job table: the cluster node (machine) that runs the job</extracomment>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <source>The node of the cluster that runs the job, or ran it</source>
+        <translation>Der Knoten des Clusters, der den Auftrag ausführt oder ausgeführt hat</translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::JobTableView</name>
@@ -929,6 +938,49 @@ Dienst-ID: %2</translation>
         <source>Last heartbeat: %1 ago</source>
         <extracomment>How long ago the node last renewed its leases, by the database&apos;s clock</extracomment>
         <translation>Letztes Lebenszeichen vor %1</translation>
+    </message>
+    <message>
+        <source>Drain</source>
+        <extracomment>Action on the selected node of a cluster: it finishes its running jobs and claims no new ones</extracomment>
+        <translation>Auslaufen lassen</translation>
+    </message>
+    <message>
+        <source>The selected node finishes what it runs and takes no new jobs; the other nodes take its queue</source>
+        <translation>Der gewählte Knoten beendet, was er ausführt, und nimmt keine neuen Aufträge an; die anderen Knoten übernehmen seine Warteschlange</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <extracomment>Action on a drained node of a cluster: it claims jobs again</extracomment>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>The selected node takes jobs again</source>
+        <translation>Der gewählte Knoten nimmt wieder Aufträge an</translation>
+    </message>
+    <message>
+        <source>Could not drain %1: %2</source>
+        <translation>%1 konnte nicht auslaufen gelassen werden: %2</translation>
+    </message>
+    <message>
+        <source>Could not resume %1: %2</source>
+        <translation>%1 konnte nicht fortgesetzt werden: %2</translation>
+    </message>
+    <message>
+        <source>ffmpeg %1</source>
+        <extracomment>A node whose ffmpeg version differs from the connected node&apos;s; %1 is its version</extracomment>
+        <translation>ffmpeg %1</translation>
+    </message>
+    <message>
+        <source>ffmpeg: %1</source>
+        <translation>ffmpeg: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n encoders</source>
+        <extracomment>How many encoders the node&apos;s ffmpeg has</extracomment>
+        <translation>
+            <numerusform>%n Encoder</numerusform>
+            <numerusform>%n Encoder</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -76,6 +76,14 @@
             <numerusform>%n gone</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n encoders</source>
+        <extracomment>How many encoders the node&apos;s ffmpeg has</extracomment>
+        <translation>
+            <numerusform>%n encoder</numerusform>
+            <numerusform>%n encoders</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>Mediaforge::Monitor::ServiceSession</name>

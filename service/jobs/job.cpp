@@ -209,6 +209,8 @@ QJsonObject Job::toSnapshot(bool includeOwner, int queuePosition) const
             snapshot.insert(QStringLiteral("ffmpeg_command"), ffmpegCommand);
         if (!ffmpegStderr.isEmpty())
             snapshot.insert(QStringLiteral("ffmpeg_stderr"), ffmpegStderr);
+        if (!node.isEmpty())
+            snapshot.insert(QStringLiteral("node"), node);
     }
     return snapshot;
 }

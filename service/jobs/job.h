@@ -155,6 +155,9 @@ struct Job
     QDateTime retainUntil;        // outputs are removed at the latest then
     QString ffmpegCommand;        // redacted, for admins (`ffmpeg_command`)
     QString ffmpegStderr;         // redacted last lines, for admins (`ffmpeg_stderr`)
+    // The node that holds it and runs it, on a cluster (admins' `node`); empty on one machine.
+    // Not written by save(): the store writes its own node, and claims and take-overs move it.
+    QString node;
     // Webhooks (level 1 `notify_url`, `notify_events`): where state changes are POSTed, and
     // which: empty: the final state only. Stored with the job so that the outbox row of each
     // change is written by the store in the same transaction as the change.

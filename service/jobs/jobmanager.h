@@ -59,6 +59,7 @@ struct JobManagerSettings
     qint64 maxFileBytes = qint64(2) * 1024 * 1024 * 1024;
     qint64 maxJobInputBytes = qint64(4) * 1024 * 1024 * 1024;   // all inputs of one job together
     DiskLimits disk;                   // no budget, no floor unless configured
+    QString clusterNode;               // this node's name on a shared store (jobs' `node`); empty alone
     std::chrono::seconds retention{3600};
     std::chrono::milliseconds uploadStallTimeout = std::chrono::seconds(120);
     std::chrono::milliseconds progressInterval = std::chrono::milliseconds(250);   // <= 4 a second
@@ -326,7 +327,7 @@ private:
     void expireOutputs();
     void pruneRecentSubmits(const QDateTime &now);
     void scheduleEviction(const QString &id);
-    void remember(const Job &job);   // a job enters memory: m_order and m_byJobId
+    void remember(Job &job);   // a job enters memory: m_order and m_byJobId, its node
     static QString jobIdKey(const QString &owner, const QString &jobId);
     void evictFinished();
     void purgeHistory();

@@ -152,8 +152,10 @@ void JobManager::scheduleEviction(const QString &id)
     QMetaObject::invokeMethod(this, &JobManager::evictFinished, Qt::QueuedConnection);
 }
 
-void JobManager::remember(const Job &job)
+void JobManager::remember(Job &job)
 {
+    // Whatever node the record named, a job in this node's memory is this node's to run.
+    job.node = m_settings.clusterNode;
     m_order.append(job.id);
     m_byJobId[jobIdKey(job.owner, job.jobId)].append(job.id);
 }

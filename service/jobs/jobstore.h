@@ -49,6 +49,8 @@ struct NodeRecord
     qint64 heartbeatAgeMs = -1; // by the database's clock, at the time of the read
     QString state;              // "active" or "draining"
     int runningJobs = 0;        // its jobs in state processing, when read by nodes()
+    QString ffmpegVersion;      // "5.1.6-0+deb12u1"; empty when its ffmpeg could not be run
+    QStringList encoders;       // the encoder names its ffmpeg lists (`ffmpeg -encoders`)
 };
 
 struct HistoryPage

@@ -20,6 +20,7 @@ const QList<Migration> &jobStoreMigrations()
             {8, "output targets (presigned upload URLs) of start_job", &migration0008},
             {9, "batches: the batch of a job, the batches table", &migration0009},
             {10, "whether a job uses the result cache", &migration0010},
+            {11, "the nodes table: ffmpeg version and encoders", &migration0011},
     };
     return list;
 }

@@ -41,5 +41,6 @@ QString migration0007(QSqlDatabase &database, SqlDialect dialect);
 QString migration0008(QSqlDatabase &database, SqlDialect dialect);
 QString migration0009(QSqlDatabase &database, SqlDialect dialect);
 QString migration0010(QSqlDatabase &database, SqlDialect dialect);
+QString migration0011(QSqlDatabase &database, SqlDialect dialect);
 
 } // namespace Mediaforge

@@ -33,7 +33,8 @@ const QString kColumns = QStringLiteral(
         "batch_id, "
         // Schema version 10.
         "use_cache");
-// Read after kColumns, never written by save(): only claims and take-overs change it.
+// Read after kColumns, never written by save(): only claims and take-overs change it (and
+// the node, read after it).
 constexpr int kGenerationColumn = 39;
 
 qint64 nowMs()
@@ -383,7 +384,7 @@ QList<Job> SqlJobStore::select(const QString &where, const QVariantList &binding
 {
     QSqlQuery query = newQuery();
     query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT ") + kColumns + QStringLiteral(", lease_generation FROM jobs ") + where);
+    query.prepare(QStringLiteral("SELECT ") + kColumns + QStringLiteral(", lease_generation, node FROM jobs ") + where);
     for (const QVariant &value : bindings)
         query.addBindValue(value);
     QList<Job> jobs;
@@ -391,6 +392,7 @@ QList<Job> SqlJobStore::select(const QString &where, const QVariantList &binding
         return jobs;
     while (query.next()) {
         jobs.append(jobFromQuery(query));
+        jobs.last().node = query.value(kGenerationColumn + 1).toString();
         if (track)
             m_generations.insert(jobs.constLast().id, query.value(kGenerationColumn).toLongLong());
     }

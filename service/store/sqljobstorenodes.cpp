@@ -18,16 +18,21 @@ bool SqlJobStore::registerNode(const NodeRecord &self)
     // Replaces the row a previous run of this node left: a restarted node starts afresh
     // (new URL when its port changed, state back to active). Both times are the database's.
     QSqlQuery query = newQuery();
-    query.prepare(QStringLiteral("INSERT INTO nodes (name, advertise_url, version, slots, started_at, heartbeat_at, state) "
-                                 "VALUES (?, ?, ?, ?, %1, %1, 'active') ON CONFLICT (name) DO UPDATE SET "
+    query.prepare(QStringLiteral("INSERT INTO nodes (name, advertise_url, version, slots, started_at, heartbeat_at, state, "
+                                 "ffmpeg_version, encoders) "
+                                 "VALUES (?, ?, ?, ?, %1, %1, 'active', ?, ?) ON CONFLICT (name) DO UPDATE SET "
                                  "advertise_url = excluded.advertise_url, version = excluded.version, "
                                  "slots = excluded.slots, started_at = excluded.started_at, "
-                                 "heartbeat_at = excluded.heartbeat_at, state = 'active'")
+                                 "heartbeat_at = excluded.heartbeat_at, state = 'active', "
+                                 "ffmpeg_version = excluded.ffmpeg_version, encoders = excluded.encoders")
                           .arg(Sql::nowMs(m_dialect)));
     query.addBindValue(m_node);
     query.addBindValue(self.url);
     query.addBindValue(self.version);
     query.addBindValue(self.workerSlots);
+    query.addBindValue(self.ffmpegVersion);
+    // One column of names separated by spaces: read whole, never searched by SQL.
+    query.addBindValue(self.encoders.join(u' '));
     return exec(query, "register node");
 }
 
@@ -80,7 +85,7 @@ QList<NodeRecord> SqlJobStore::nodes()
 {
     QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("SELECT name, advertise_url, version, slots, started_at, %1 - heartbeat_at, state, "
-                                 "(SELECT count(*) FROM jobs j WHERE j.node = n.name AND j.state = 'processing') "
+                                 "(SELECT count(*) FROM jobs j WHERE j.node = n.name AND j.state = 'processing'), ffmpeg_version, encoders "
                                  "FROM nodes n ORDER BY name")
                           .arg(Sql::nowMs(m_dialect)));
     QList<NodeRecord> list;
@@ -96,6 +101,8 @@ QList<NodeRecord> SqlJobStore::nodes()
         node.heartbeatAgeMs = std::max<qint64>(0, query.value(5).toLongLong());
         node.state = query.value(6).toString();
         node.runningJobs = query.value(7).toInt();
+        node.ffmpegVersion = query.value(8).toString();
+        node.encoders = query.value(9).toString().split(u' ', Qt::SkipEmptyParts);
         list.append(node);
     }
     return list;

@@ -4,9 +4,7 @@
 // the two ways a node stops renewing its lease: it dies (SIGKILL), or it freezes (SIGSTOP of the
 // node and its ffmpeg, as a paused machine) and comes back after another node took its job.
 // Leases are 3 s here; every wait is on an observed state with a bound of minutes.
-#include "postgresserver.h"
-#include "testhttpserver.h"
-#include "testmedia.h"
+#include "clusterfixture.h"
 #include "testservice.h"
 #include "testsubmitter.h"
 
@@ -93,10 +91,8 @@ class TestCluster : public QObject
     Q_OBJECT
 
 private:
-    PostgresServer m_postgres;
-    TestHttpServer m_http;
+    ClusterFixture m_cluster{kClusterSecret};
     QTemporaryDir m_media;
-    QString m_clip;
     QNetworkAccessManager m_network;
 
     struct Fetched
@@ -165,63 +161,6 @@ private:
         return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
     }
 
-    QStringList nodeArguments(const QString &database, const QString &node) const
-    {
-        return {QStringLiteral("--store"), m_postgres.uri(database), QStringLiteral("--node-name"), node,
-                QStringLiteral("--lease-seconds"), QStringLiteral("3"), QStringLiteral("--allow-private-urls"),
-                QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1"), QStringLiteral("--ffmpeg-threads"),
-                QStringLiteral("1"), QStringLiteral("--log-level"), QStringLiteral("info")};
-    }
-
-    // Every node of a cluster has the same secret; clients never see it.
-    static QProcessEnvironment clusterEnvironment()
-    {
-        QProcessEnvironment environment;
-        environment.insert(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString::fromLatin1(kClusterSecret));
-        return environment;
-    }
-
-    bool startNode(TestService &node, const QString &database, const QString &name, const QStringList &more = {})
-    {
-        node.setExtraEnvironment(clusterEnvironment());
-        return node.start(nodeArguments(database, name) + more);
-    }
-
-    // "state|attempts|node" of the job's row.
-    QString row(const QString &database, const QString &id)
-    {
-        return m_postgres.psql(database, QStringLiteral("SELECT state, attempts, node FROM jobs WHERE id = '%1'").arg(id)).value(0);
-    }
-
-    // psql blocks this process, whose event loop also serves the nodes' downloads: between two
-    // looks the loop gets a quarter of a second of its own.
-    bool waitForRow(const QString &database, const QString &id, const QString &prefix, int timeoutMs)
-    {
-        QDeadlineTimer deadline(timeoutMs);
-        while (!row(database, id).startsWith(prefix)) {
-            if (deadline.hasExpired())
-                return false;
-            QTest::qWait(250);
-        }
-        return true;
-    }
-
-    // A compress of the clip (by URL) through `submitter`, detached unless told; the service id.
-    QString submit(TestSubmitter &submitter, const QString &jobId, bool detach = true)
-    {
-        const QJsonObject ack = submitter.ask(QJsonObject{
-                {QStringLiteral("type"), QStringLiteral("start_job")},
-                {QStringLiteral("job_id"), jobId},
-                {QStringLiteral("operation"), QStringLiteral("compress")},
-                {QStringLiteral("options"), QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}},
-                {QStringLiteral("detach"), detach},
-                {QStringLiteral("input"), QJsonObject{{QStringLiteral("source"), QStringLiteral("url")},
-                                                      {QStringLiteral("url"), m_http.url(QStringLiteral("/clip.mp4")).toString()}}}});
-        if (ack.value(QStringLiteral("type")).toString() != QLatin1StringView("ack"))
-            qWarning() << "start_job refused:" << ack;
-        return ack.value(QStringLiteral("id")).toString();
-    }
-
     // "key: a | b" for each field whose value differs between the two objects.
     static QString differing(const QJsonObject &a, const QJsonObject &b)
     {
@@ -260,16 +199,9 @@ private:
 private slots:
     void initTestCase()
     {
-        QVERIFY2(m_postgres.start(), qPrintable(m_postgres.error()));
-        QVERIFY(m_http.listen());
-        // Long enough at one ffmpeg thread that a run is surely still going when the test
-        // kills or freezes its node right after the claim.
-        TestMedia::VideoSpec spec;
-        spec.seconds = 8;
-        spec.width = 640;
-        spec.height = 480;
-        m_clip = TestMedia::makeVideo(m_media.path(), spec);
-        m_http.setRoute(QStringLiteral("/clip.mp4"), TestHttpServer::Response::file(m_clip, "video/mp4"));
+        // The clip runs long enough at one ffmpeg thread that a run is surely still going when
+        // the test kills or freezes its node right after the claim.
+        QVERIFY2(m_cluster.start(), qPrintable(m_cluster.error()));
     }
 
     void unreachableStoreStopsTheStartWithOneLineAndExitCode2()
@@ -284,7 +216,7 @@ private slots:
         QTemporaryDir data;
         QProcess node;
         QProcessEnvironment environment = TestService::cleanEnvironment();
-        environment.insert(clusterEnvironment());
+        environment.insert(m_cluster.environment());
         node.setProcessEnvironment(environment);
         node.start(qEnvironmentVariable("MEDIAFORGED"),
                    {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--http-port"), QStringLiteral("0"),
@@ -302,11 +234,11 @@ private slots:
     void subscriberOnOneNodeSeesTheEventsOfAJobTheOtherNodeRuns()
     {
         const QString database = QStringLiteral("events");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         TestService a;
         TestService b;
-        QVERIFY(startNode(a, database, QStringLiteral("node-a")));
-        QVERIFY(startNode(b, database, QStringLiteral("node-b")));
+        QVERIFY(m_cluster.startNode(a, database, QStringLiteral("node-a")));
+        QVERIFY(m_cluster.startNode(b, database, QStringLiteral("node-b")));
         // An admin feed on each node; the job is submitted to (and so run by) node b.
         TestSubmitter feedA;
         TestSubmitter feedB;
@@ -332,7 +264,7 @@ private slots:
                                  if (message.value(QStringLiteral("type")).toString() == QLatin1StringView("job_event"))
                                      onB.append(message);
                              });
-            return submit(client, QStringLiteral("events-1"));
+            return m_cluster.submitUrl(client, QStringLiteral("events-1"));
         }();
         QVERIFY(!id.isEmpty());
         const auto ofJob = [&id](const QList<QJsonObject> &events) {
@@ -344,9 +276,9 @@ private slots:
             return found;
         };
         QVERIFY2(QTest::qWaitFor([&] { return hasEvent(ofJob(onA), QStringLiteral("completed")); }, 300'000),
-                 qPrintable(row(database, id) + u'\n' + a.log()));
+                 qPrintable(m_cluster.row(database, id) + u'\n' + a.log()));
         QVERIFY(QTest::qWaitFor([&] { return hasEvent(ofJob(onB), QStringLiteral("completed")); }, 60'000));
-        QCOMPARE(row(database, id), QStringLiteral("completed|1|node-b"));
+        QCOMPARE(m_cluster.row(database, id), QStringLiteral("completed|1|node-b"));
         const QList<QJsonObject> seenA = ofJob(onA);
         const QList<QJsonObject> seenB = ofJob(onB);
         // The same state changes in the same order, accepted first and completed last...
@@ -378,7 +310,7 @@ private slots:
     void ownerAttachesOnOneNodeSeesProgressListsAndCancelsTheRunOnTheOtherNode()
     {
         const QString database = QStringLiteral("attach");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         // A token owner: the one kind of owner that can come back on another connection.
         const QString token = QStringLiteral("cluster-owner-token-0123456789");
         const QString tokens = QDir(m_media.path()).filePath(QStringLiteral("tokens"));
@@ -389,15 +321,15 @@ private slots:
         const QStringList auth{QStringLiteral("--tokens-file"), tokens};
         TestService a;
         TestService b;
-        QVERIFY(startNode(a, database, QStringLiteral("node-a"), auth));
-        QVERIFY(startNode(b, database, QStringLiteral("node-b"), auth));
+        QVERIFY(m_cluster.startNode(a, database, QStringLiteral("node-a"), auth));
+        QVERIFY(m_cluster.startNode(b, database, QStringLiteral("node-b"), auth));
         // Started on b (so run there), not detached: b holds it for its owner when the
         // connection drops (reconnect grace), until the owner attaches on a.
         TestSubmitter first;
         QVERIFY(first.open(QUrl(b.wsUrl()), token));
-        const QString id = submit(first, QStringLiteral("attach-1"), false);
+        const QString id = m_cluster.submitUrl(first, QStringLiteral("attach-1"), false);
         QVERIFY(!id.isEmpty());
-        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-b"), 120'000), qPrintable(row(database, id)));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("processing|1|node-b"), 120'000), qPrintable(m_cluster.row(database, id)));
         QList<qint64> ffmpegs;
         QVERIFY(QTest::qWaitFor([&] {
             const QList<qint64> children = descendantsOf(b.processId());
@@ -457,7 +389,7 @@ private slots:
         QCOMPARE(answer.value(QStringLiteral("id")).toString(), id);
         QVERIFY2(QTest::qWaitFor([&] { return std::none_of(ffmpegs.cbegin(), ffmpegs.cend(), running); }, 60'000),
                  qPrintable(b.log()));
-        QCOMPARE(row(database, id), QStringLiteral("cancelled|1|node-b"));
+        QCOMPARE(m_cluster.row(database, id), QStringLiteral("cancelled|1|node-b"));
         QCOMPARE(second.statusOf(id), QStringLiteral("cancelled"));
         QVERIFY2(b.log().contains(QStringLiteral("cancelled on another node")), qPrintable(b.log()));
         second.connection.close();
@@ -468,14 +400,14 @@ private slots:
     void storedCancelWhoseNotificationWasLostStopsTheRunAtTheNextHeartbeat()
     {
         const QString database = QStringLiteral("lostcancel");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         TestService b;
-        QVERIFY(startNode(b, database, QStringLiteral("node-b")));
+        QVERIFY(m_cluster.startNode(b, database, QStringLiteral("node-b")));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(b.wsUrl())));
-        const QString id = submit(client, QStringLiteral("lost-1"));
+        const QString id = m_cluster.submitUrl(client, QStringLiteral("lost-1"));
         QVERIFY(!id.isEmpty());
-        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-b"), 120'000), qPrintable(row(database, id)));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("processing|1|node-b"), 120'000), qPrintable(m_cluster.row(database, id)));
         QList<qint64> ffmpegs;
         QVERIFY(QTest::qWaitFor([&] {
             const QList<qint64> children = descendantsOf(b.processId());
@@ -486,8 +418,8 @@ private slots:
         }, 60'000));
         // What another node's cancel_job stores, without the notification that goes with it
         // (as if it was lost): only the heartbeat's look at the store can find it.
-        m_postgres.psql(database, QStringLiteral("UPDATE jobs SET cancel_requested = 1 WHERE id = '%1'").arg(id));
-        QVERIFY2(waitForRow(database, id, QStringLiteral("cancelled|1|node-b"), 120'000), qPrintable(row(database, id) + u'\n' + b.log()));
+        m_cluster.postgres().psql(database, QStringLiteral("UPDATE jobs SET cancel_requested = 1 WHERE id = '%1'").arg(id));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("cancelled|1|node-b"), 120'000), qPrintable(m_cluster.row(database, id) + u'\n' + b.log()));
         QVERIFY2(QTest::qWaitFor([&] { return std::none_of(ffmpegs.cbegin(), ffmpegs.cend(), running); }, 60'000),
                  qPrintable(b.log()));
         QVERIFY2(b.log().contains(QStringLiteral("cancelled on another node")), qPrintable(b.log()));
@@ -498,25 +430,25 @@ private slots:
     void killedNodesJobCompletesOnceOnTheOtherNodeWithAttempts2()
     {
         const QString database = QStringLiteral("killed");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         TestService a;
         TestService b;
-        QVERIFY(startNode(a, database, QStringLiteral("node-a")));
-        QVERIFY(startNode(b, database, QStringLiteral("node-b")));
+        QVERIFY(m_cluster.startNode(a, database, QStringLiteral("node-a")));
+        QVERIFY(m_cluster.startNode(b, database, QStringLiteral("node-b")));
         // Each node has its row: its advertised URL (derived from the HTTP port it bound) and
         // a heartbeat that its lease timer refreshes by the database's clock.
-        QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT name, advertise_url, state, slots FROM nodes ORDER BY name")),
+        QCOMPARE(m_cluster.postgres().psql(database, QStringLiteral("SELECT name, advertise_url, state, slots FROM nodes ORDER BY name")),
                  (QStringList{QStringLiteral("node-a|") + a.httpUrl() + QStringLiteral("|active|1"),
                               QStringLiteral("node-b|") + b.httpUrl() + QStringLiteral("|active|1")}));
         QVERIFY(QTest::qWaitFor([&] {
-            return m_postgres.psql(database, QStringLiteral("SELECT count(*) FROM nodes WHERE heartbeat_at > started_at + 500"))
+            return m_cluster.postgres().psql(database, QStringLiteral("SELECT count(*) FROM nodes WHERE heartbeat_at > started_at + 500"))
                     == QStringList{QStringLiteral("2")};
         }, 60'000));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(a.wsUrl())));
-        const QString id = submit(client, QStringLiteral("killed-1"));
+        const QString id = m_cluster.submitUrl(client, QStringLiteral("killed-1"));
         QVERIFY(!id.isEmpty());
-        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(row(database, id)));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(m_cluster.row(database, id)));
         // Any node lists every node (admin: no tokens on loopback), with the running job on A.
         TestSubmitter admin;
         QVERIFY(admin.open(QUrl(b.wsUrl())));
@@ -538,12 +470,12 @@ private slots:
         QVERIFY(!QJsonDocument(listed).toJson().contains(kClusterSecret));
 
         ::kill(pid_t(a.processId()), SIGKILL);
-        QVERIFY2(waitForRow(database, id, QStringLiteral("completed"), 300'000),
-                 qPrintable(row(database, id) + u'\n' + b.log()));
-        QCOMPARE(row(database, id), QStringLiteral("completed|2|node-b"));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("completed"), 300'000),
+                 qPrintable(m_cluster.row(database, id) + u'\n' + b.log()));
+        QCOMPARE(m_cluster.row(database, id), QStringLiteral("completed|2|node-b"));
         // One record, completed once, by the node that took it over; the URL was fetched again.
-        QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT count(*) FROM jobs")), QStringList{QStringLiteral("1")});
-        QVERIFY(m_http.requestCount(QStringLiteral("/clip.mp4")) >= 2);
+        QCOMPARE(m_cluster.postgres().psql(database, QStringLiteral("SELECT count(*) FROM jobs")), QStringList{QStringLiteral("1")});
+        QVERIFY(m_cluster.http().requestCount(QStringLiteral("/clip.mp4")) >= 2);
         QVERIFY2(b.log().contains(QStringLiteral("taken over from a node whose lease ended")), qPrintable(b.log()));
         client.connection.close();
         admin.connection.close();
@@ -553,25 +485,25 @@ private slots:
     void killedOnlyHolderOfAnUploadedInputEndsItsJobNodeLostOnce()
     {
         const QString database = QStringLiteral("lost");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         TestService e;
         TestService f;
-        QVERIFY(startNode(e, database, QStringLiteral("node-e")));
-        QVERIFY(startNode(f, database, QStringLiteral("node-f")));
+        QVERIFY(m_cluster.startNode(e, database, QStringLiteral("node-e")));
+        QVERIFY(m_cluster.startNode(f, database, QStringLiteral("node-f")));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(e.wsUrl())));
         // Uploaded to E: E's disk holds the only copy of the input.
         const QString id = client.start(QStringLiteral("lost-1"), QStringLiteral("compress"),
-                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_clip,
+                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_cluster.clipPath(),
                                         QJsonObject{{QStringLiteral("detach"), true}});
         QVERIFY(!id.isEmpty());
-        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-e"), 120'000), qPrintable(row(database, id)));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("processing|1|node-e"), 120'000), qPrintable(m_cluster.row(database, id)));
 
         ::kill(pid_t(e.processId()), SIGKILL);
         // After the lease and then several lease periods without E's heartbeat, F ends it.
-        QVERIFY2(waitForRow(database, id, QStringLiteral("failed"), 120'000), qPrintable(row(database, id) + u'\n' + f.log()));
-        QCOMPARE(row(database, id), QStringLiteral("failed|1|node-f"));
-        QVERIFY2(m_postgres.psql(database, QStringLiteral("SELECT error FROM jobs WHERE id = '%1'").arg(id)).join(u' ').contains(
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("failed"), 120'000), qPrintable(m_cluster.row(database, id) + u'\n' + f.log()));
+        QCOMPARE(m_cluster.row(database, id), QStringLiteral("failed|1|node-f"));
+        QVERIFY2(m_cluster.postgres().psql(database, QStringLiteral("SELECT error FROM jobs WHERE id = '%1'").arg(id)).join(u' ').contains(
                          QStringLiteral("NODE_LOST")),
                  qPrintable(f.log()));
         // Any node answers for it from the store.
@@ -586,7 +518,7 @@ private slots:
         // Once: later heartbeats find nothing more to end.
         QTest::qWait(4000);
         QCOMPARE(f.log().count(QStringLiteral("failed NODE_LOST")), 1);
-        QCOMPARE(row(database, id), QStringLiteral("failed|1|node-f"));
+        QCOMPARE(m_cluster.row(database, id), QStringLiteral("failed|1|node-f"));
         other.connection.close();
         f.stop();
     }
@@ -594,18 +526,18 @@ private slots:
     void uploadedJobOfABusyNodeRunsOnAnIdleNodeThatPullsItsInput()
     {
         const QString database = QStringLiteral("pull");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         TestService p;
         TestService q;
-        QVERIFY(startNode(p, database, QStringLiteral("node-p")));
-        QVERIFY(startNode(q, database, QStringLiteral("node-q")));
+        QVERIFY(m_cluster.startNode(p, database, QStringLiteral("node-p")));
+        QVERIFY(m_cluster.startNode(q, database, QStringLiteral("node-q")));
         // P's only worker slot is taken by a long job, which P claims at once (it is idle then,
         // so Q does not take it): P has no free worker from then on.
         TestSubmitter busy;
         QVERIFY(busy.open(QUrl(p.wsUrl())));
-        const QString first = submit(busy, QStringLiteral("pull-busy"));
+        const QString first = m_cluster.submitUrl(busy, QStringLiteral("pull-busy"));
         QVERIFY(!first.isEmpty());
-        QVERIFY2(waitForRow(database, first, QStringLiteral("processing|1|node-p"), 120'000), qPrintable(row(database, first)));
+        QVERIFY2(m_cluster.waitForRow(database, first, QStringLiteral("processing|1|node-p"), 120'000), qPrintable(m_cluster.row(database, first)));
 
         // Uploaded to P: P's disk holds the only copy, until Q pulls it over the signed route.
         TestSubmitter client;
@@ -614,7 +546,7 @@ private slots:
         QObject::connect(&client.connection, &ClientConnection::messageReceived, &client.connection,
                          [&messages](const QJsonObject &message) { messages.append(message); });
         const QString id = client.start(QStringLiteral("pull-1"), QStringLiteral("compress"),
-                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_clip);
+                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_cluster.clipPath());
         QVERIFY(!id.isEmpty());
         auto ofType = [&messages, &id](const QString &type) {
             for (const QJsonObject &message : std::as_const(messages)) {
@@ -626,12 +558,12 @@ private slots:
         // The client on P hears Q's run through the relay, up to `completed`.
         QVERIFY2(QTest::qWaitFor([&] { return !ofType(QStringLiteral("completed")).isEmpty()
                                                || !ofType(QStringLiteral("error")).isEmpty(); }, 300'000),
-                 qPrintable(row(database, id) + u'\n' + q.log()));
+                 qPrintable(m_cluster.row(database, id) + u'\n' + q.log()));
         const QJsonObject completed = ofType(QStringLiteral("completed"));
         QVERIFY2(!completed.isEmpty(), qPrintable(QString::fromUtf8(QJsonDocument(ofType(QStringLiteral("error"))).toJson())
                                                   + q.log()));
         QVERIFY2(completed.value(QStringLiteral("delivery_method")).toString() == QLatin1StringView("fetch"),
-                 qPrintable(row(database, id) + u'\n' + p.log() + u'\n' + q.log()));
+                 qPrintable(m_cluster.row(database, id) + u'\n' + p.log() + u'\n' + q.log()));
         // Q's live progress of the run, relayed to the client on P.
         QVERIFY(std::any_of(messages.cbegin(), messages.cend(), [](const QJsonObject &message) {
             return message.value(QStringLiteral("type")).toString() == QLatin1StringView("progress")
@@ -639,12 +571,12 @@ private slots:
                     && message.value(QStringLiteral("stage")).toString() == QLatin1StringView("processing");
         }));
         // The store shows that Q ran it, once; P served the input to Q and ran nothing of it.
-        QCOMPARE(row(database, id), QStringLiteral("completed|1|node-q"));
+        QCOMPARE(m_cluster.row(database, id), QStringLiteral("completed|1|node-q"));
         QVERIFY2(q.log().contains(QStringLiteral("claimed from another node; pulling its inputs")), qPrintable(q.log()));
         QVERIFY2(p.log().contains(QStringLiteral("sending input 0 to node node-q")), qPrintable(p.log()));
         QVERIFY2(p.log().contains(QStringLiteral("another node claimed the job")), qPrintable(p.log()));
         // The long job stayed where it was.
-        QVERIFY2(row(database, first).endsWith(QStringLiteral("|node-p")), qPrintable(row(database, first)));
+        QVERIFY2(m_cluster.row(database, first).endsWith(QStringLiteral("|node-p")), qPrintable(m_cluster.row(database, first)));
 
         // The output stays on Q's disk; the client fetches it through P, which streams it from Q
         // over the signed route: the same bytes, in the same chunks and messages as a local one.
@@ -701,7 +633,7 @@ private slots:
         QVERIFY2(failedHttp.body.contains("OUTPUT_SEND_FAILED") || failedHttp.body.contains("NODE_LOST"),
                  failedHttp.body.constData());
         // P's own job: served from P's disk as before, on both routes.
-        QVERIFY2(waitForRow(database, first, QStringLiteral("completed|1|node-p"), 300'000), qPrintable(row(database, first)));
+        QVERIFY2(m_cluster.waitForRow(database, first, QStringLiteral("completed|1|node-p"), 300'000), qPrintable(m_cluster.row(database, first)));
         const QByteArray onP = outputOnDisk(p, first);
         QVERIFY(onP.size() > 1000);
         const Fetched local = fetchOutput(busy, first);
@@ -719,7 +651,7 @@ private slots:
     void pullFromAHolderThatDiedIsHandedBackClaimedAgainAndEndsOnceWithAttemptsExhausted()
     {
         const QString database = QStringLiteral("pullfail");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         TestService g;
         TestService h;
         // A longer lease than the other tests: H must claim G's job while G still counts as
@@ -727,17 +659,17 @@ private slots:
         // default): the first failed pull hands the job back, and H, free again while G still
         // looks alive and busy, claims it again at once; the second ends it.
         const QStringList lease{QStringLiteral("--lease-seconds"), QStringLiteral("12")};
-        QVERIFY(startNode(g, database, QStringLiteral("node-g"), lease));
-        QVERIFY(startNode(h, database, QStringLiteral("node-h"), lease));
+        QVERIFY(m_cluster.startNode(g, database, QStringLiteral("node-g"), lease));
+        QVERIFY(m_cluster.startNode(h, database, QStringLiteral("node-h"), lease));
         // Both nodes busy with a long job each.
         TestSubmitter onG;
         TestSubmitter onH;
         QVERIFY(onG.open(QUrl(g.wsUrl())));
         QVERIFY(onH.open(QUrl(h.wsUrl())));
-        const QString longOnG = submit(onG, QStringLiteral("pullfail-g"));
-        QVERIFY2(waitForRow(database, longOnG, QStringLiteral("processing|1|node-g"), 120'000), qPrintable(row(database, longOnG)));
-        const QString longOnH = submit(onH, QStringLiteral("pullfail-h"));
-        QVERIFY2(waitForRow(database, longOnH, QStringLiteral("processing|1|node-h"), 120'000), qPrintable(row(database, longOnH)));
+        const QString longOnG = m_cluster.submitUrl(onG, QStringLiteral("pullfail-g"));
+        QVERIFY2(m_cluster.waitForRow(database, longOnG, QStringLiteral("processing|1|node-g"), 120'000), qPrintable(m_cluster.row(database, longOnG)));
+        const QString longOnH = m_cluster.submitUrl(onH, QStringLiteral("pullfail-h"));
+        QVERIFY2(m_cluster.waitForRow(database, longOnH, QStringLiteral("processing|1|node-h"), 120'000), qPrintable(m_cluster.row(database, longOnH)));
         // An admin on H follows every node's jobs.
         TestSubmitter admin;
         QVERIFY(admin.open(QUrl(h.wsUrl())));
@@ -751,10 +683,10 @@ private slots:
                  QStringLiteral("subscribed"));
         // Uploaded to G, queued there: G's disk holds its only input.
         const QString id = onG.start(QStringLiteral("pullfail-1"), QStringLiteral("compress"),
-                                     QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_clip,
+                                     QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_cluster.clipPath(),
                                      QJsonObject{{QStringLiteral("detach"), true}});
         QVERIFY(!id.isEmpty());
-        QVERIFY2(waitForRow(database, id, QStringLiteral("queued|1|node-g"), 120'000), qPrintable(row(database, id)));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("queued|1|node-g"), 120'000), qPrintable(m_cluster.row(database, id)));
 
         // G dies; H's slot frees at once (its job cancelled), and H claims G's queued job, whose
         // input it cannot pull.
@@ -763,15 +695,15 @@ private slots:
                          .value(QStringLiteral("code"))
                          .toString(),
                  QStringLiteral("JOB_CANCELLED"));
-        QVERIFY2(waitForRow(database, id, QStringLiteral("failed"), 120'000), qPrintable(row(database, id) + u'\n' + h.log()));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("failed"), 120'000), qPrintable(m_cluster.row(database, id) + u'\n' + h.log()));
         QVERIFY2(h.log().contains(QStringLiteral("claimed from another node; pulling its inputs")), qPrintable(h.log()));
-        QVERIFY2(m_postgres.psql(database, QStringLiteral("SELECT error FROM jobs WHERE id = '%1'").arg(id)).join(u' ').contains(
+        QVERIFY2(m_cluster.postgres().psql(database, QStringLiteral("SELECT error FROM jobs WHERE id = '%1'").arg(id)).join(u' ').contains(
                          QStringLiteral("ATTEMPTS_EXHAUSTED")),
                  qPrintable(h.log()));
         // Once: one failure in the store, one `failed` event, and H runs nothing more of it.
         QTest::qWait(3000);
-        QVERIFY2(row(database, id).startsWith(QStringLiteral("failed|")) && row(database, id).endsWith(QStringLiteral("|node-h")),
-                 qPrintable(row(database, id)));
+        QVERIFY2(m_cluster.row(database, id).startsWith(QStringLiteral("failed|")) && m_cluster.row(database, id).endsWith(QStringLiteral("|node-h")),
+                 qPrintable(m_cluster.row(database, id)));
         QCOMPARE(h.log().count(QStringLiteral("cannot pull its input")), 2);
         QCOMPARE(h.log().count(QStringLiteral("handed back to its node")), 1);
         QCOMPARE(h.log().count(QStringLiteral("claimed from another node; pulling its inputs")), 2);
@@ -793,23 +725,23 @@ private slots:
     void failedPullHandsTheJobBackToItsLiveHolderWhichRunsItWithAttempts2()
     {
         const QString database = QStringLiteral("handback");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         TestService r;
         TestService s;
         // R advertises a URL of the test's HTTP server instead of its own port: its pull route
         // there answers 404 after a while, as a holder that cannot serve the file would (R
         // itself stays alive, with its heartbeat). Real: the node's request and its failure.
-        const QString advertised = QStringLiteral("http://") + m_http.authority();
-        QVERIFY(startNode(r, database, QStringLiteral("node-r"), {QStringLiteral("--advertise-url"), advertised}));
-        QVERIFY(startNode(s, database, QStringLiteral("node-s")));
+        const QString advertised = QStringLiteral("http://") + m_cluster.http().authority();
+        QVERIFY(m_cluster.startNode(r, database, QStringLiteral("node-r"), {QStringLiteral("--advertise-url"), advertised}));
+        QVERIFY(m_cluster.startNode(s, database, QStringLiteral("node-s")));
         TestSubmitter onR;
         TestSubmitter onS;
         QVERIFY(onR.open(QUrl(r.wsUrl())));
         QVERIFY(onS.open(QUrl(s.wsUrl())));
-        const QString longOnR = submit(onR, QStringLiteral("handback-r"));
-        QVERIFY2(waitForRow(database, longOnR, QStringLiteral("processing|1|node-r"), 120'000), qPrintable(row(database, longOnR)));
-        const QString longOnS = submit(onS, QStringLiteral("handback-s"));
-        QVERIFY2(waitForRow(database, longOnS, QStringLiteral("processing|1|node-s"), 120'000), qPrintable(row(database, longOnS)));
+        const QString longOnR = m_cluster.submitUrl(onR, QStringLiteral("handback-r"));
+        QVERIFY2(m_cluster.waitForRow(database, longOnR, QStringLiteral("processing|1|node-r"), 120'000), qPrintable(m_cluster.row(database, longOnR)));
+        const QString longOnS = m_cluster.submitUrl(onS, QStringLiteral("handback-s"));
+        QVERIFY2(m_cluster.waitForRow(database, longOnS, QStringLiteral("processing|1|node-s"), 120'000), qPrintable(m_cluster.row(database, longOnS)));
         // Uploaded to R by a client that stays connected, queued there while both nodes are busy.
         TestSubmitter client;
         QVERIFY(client.open(QUrl(r.wsUrl())));
@@ -817,30 +749,30 @@ private slots:
         QObject::connect(&client.connection, &ClientConnection::messageReceived, &client.connection,
                          [&messages](const QJsonObject &message) { messages.append(message); });
         const QString id = client.start(QStringLiteral("handback-1"), QStringLiteral("compress"),
-                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_clip);
+                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_cluster.clipPath());
         QVERIFY(!id.isEmpty());
         const QString pullPath = QStringLiteral("/cluster/v1/jobs/%1/inputs/0").arg(id);
-        m_http.setRoute(pullPath, TestHttpServer::Response::statusPage(404).delayedBy(std::chrono::seconds(8)));
-        QVERIFY2(waitForRow(database, id, QStringLiteral("queued|1|node-r"), 120'000), qPrintable(row(database, id)));
+        m_cluster.http().setRoute(pullPath, TestHttpServer::Response::statusPage(404).delayedBy(std::chrono::seconds(8)));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("queued|1|node-r"), 120'000), qPrintable(m_cluster.row(database, id)));
 
         // S frees its slot and claims R's job; while its pull waits, R frees its own slot.
         QCOMPARE(onS.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("cancel_job")}, {QStringLiteral("id"), longOnS}})
                          .value(QStringLiteral("code"))
                          .toString(),
                  QStringLiteral("JOB_CANCELLED"));
-        QVERIFY2(QTest::qWaitFor([&] { return row(database, id).endsWith(QStringLiteral("|node-s")); }, 60'000),
-                 qPrintable(row(database, id) + u'\n' + s.log()));
+        QVERIFY2(QTest::qWaitFor([&] { return m_cluster.row(database, id).endsWith(QStringLiteral("|node-s")); }, 60'000),
+                 qPrintable(m_cluster.row(database, id) + u'\n' + s.log()));
         QCOMPARE(onR.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("cancel_job")}, {QStringLiteral("id"), longOnR}})
                          .value(QStringLiteral("code"))
                          .toString(),
                  QStringLiteral("JOB_CANCELLED"));
         // The pull fails; S hands the job back (a run that counts), and R, which kept its input,
         // runs it to completion for the client that is still connected to it.
-        QVERIFY2(waitForRow(database, id, QStringLiteral("completed"), 300'000),
-                 qPrintable(row(database, id) + u'\n' + r.log() + u'\n' + s.log()));
-        QVERIFY2(row(database, id) == QLatin1StringView("completed|2|node-r"), qPrintable(row(database, id) + u'\n' + r.log()));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("completed"), 300'000),
+                 qPrintable(m_cluster.row(database, id) + u'\n' + r.log() + u'\n' + s.log()));
+        QVERIFY2(m_cluster.row(database, id) == QLatin1StringView("completed|2|node-r"), qPrintable(m_cluster.row(database, id) + u'\n' + r.log()));
         QVERIFY2(s.log().contains(QStringLiteral("handed back to its node")), qPrintable(s.log()));
-        QCOMPARE(m_http.requestCount(pullPath), 1);
+        QCOMPARE(m_cluster.http().requestCount(pullPath), 1);
         QVERIFY2(QTest::qWaitFor([&] {
             return std::any_of(messages.cbegin(), messages.cend(), [&id](const QJsonObject &message) {
                 return message.value(QStringLiteral("type")).toString() == QLatin1StringView("completed")
@@ -859,19 +791,19 @@ private slots:
     void frozenNodeComesBackToFindItsJobTakenOverAndStopsWithoutPublishing()
     {
         const QString database = QStringLiteral("frozen");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         TestService c;
         TestService d;
-        QVERIFY(startNode(c, database, QStringLiteral("node-c")));
-        QVERIFY(startNode(d, database, QStringLiteral("node-d")));
+        QVERIFY(m_cluster.startNode(c, database, QStringLiteral("node-c")));
+        QVERIFY(m_cluster.startNode(d, database, QStringLiteral("node-d")));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(c.wsUrl())));
         QList<QJsonObject> messages;
         QObject::connect(&client.connection, &ClientConnection::messageReceived, &client.connection,
                          [&messages](const QJsonObject &message) { messages.append(message); });
-        const QString id = submit(client, QStringLiteral("frozen-1"));
+        const QString id = m_cluster.submitUrl(client, QStringLiteral("frozen-1"));
         QVERIFY(!id.isEmpty());
-        QVERIFY2(waitForRow(database, id, QStringLiteral("processing|1|node-c"), 120'000), qPrintable(row(database, id)));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("processing|1|node-c"), 120'000), qPrintable(m_cluster.row(database, id)));
         // The node's ffmpeg, apart from its idle probers (the pool keeps those between jobs).
         QList<qint64> children;
         QList<qint64> ffmpegs;
@@ -887,9 +819,9 @@ private slots:
         ::kill(pid_t(c.processId()), SIGSTOP);
         for (qint64 child : std::as_const(children))
             ::kill(pid_t(child), SIGSTOP);
-        QVERIFY2(waitForRow(database, id, QStringLiteral("downloading|2|node-d"), 120'000)
-                         || row(database, id).endsWith(QStringLiteral("|2|node-d")),
-                 qPrintable(row(database, id)));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("downloading|2|node-d"), 120'000)
+                         || m_cluster.row(database, id).endsWith(QStringLiteral("|2|node-d")),
+                 qPrintable(m_cluster.row(database, id)));
 
         const qsizetype seenBefore = messages.size();
         ::kill(pid_t(c.processId()), SIGCONT);
@@ -899,8 +831,8 @@ private slots:
         QVERIFY2(QTest::qWaitFor([&] { return std::none_of(ffmpegs.cbegin(), ffmpegs.cend(), running); }, 60'000),
                  qPrintable(c.log()));
         // ...while the other node completes the job, once.
-        QVERIFY2(waitForRow(database, id, QStringLiteral("completed"), 300'000), qPrintable(row(database, id) + u'\n' + d.log()));
-        QCOMPARE(row(database, id), QStringLiteral("completed|2|node-d"));
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("completed"), 300'000), qPrintable(m_cluster.row(database, id) + u'\n' + d.log()));
+        QCOMPARE(m_cluster.row(database, id), QStringLiteral("completed|2|node-d"));
         // Whatever the stale node knew of the job, it announced none of it after coming back.
         QTest::qWait(2000);
         for (qsizetype i = seenBefore; i < messages.size(); ++i) {

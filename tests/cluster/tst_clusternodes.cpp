@@ -4,15 +4,15 @@
 // and claims again once resumed; the queued jobs of a node that died (SIGKILL) are taken over
 // when they can move (URL inputs) and end NODE_LOST, once, when only the dead node had their
 // input. Leases are 3 s; every wait is on an observed state with a bound of minutes.
-#include "postgresserver.h"
-#include "testhttpserver.h"
-#include "testmedia.h"
+#include "clusterfixture.h"
 #include "testservice.h"
 #include "testsubmitter.h"
 
 #include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -33,63 +33,25 @@ class TestClusterNodes : public QObject
     Q_OBJECT
 
 private:
-    PostgresServer m_postgres;
-    TestHttpServer m_http;
-    QTemporaryDir m_media;
-    QString m_clip;
+    ClusterFixture m_cluster{kClusterSecret};
 
-    bool startNode(TestService &node, const QString &database, const QString &name)
+    static QJsonObject nodeNamed(const QJsonObject &nodesReply, const QString &name)
     {
-        QProcessEnvironment environment;
-        environment.insert(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString::fromLatin1(kClusterSecret));
-        node.setExtraEnvironment(environment);
-        return node.start({QStringLiteral("--store"), m_postgres.uri(database), QStringLiteral("--node-name"), name,
-                           QStringLiteral("--lease-seconds"), QStringLiteral("3"), QStringLiteral("--allow-private-urls"),
-                           QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1"), QStringLiteral("--ffmpeg-threads"),
-                           QStringLiteral("1"), QStringLiteral("--log-level"), QStringLiteral("info")});
-    }
-
-    QString row(const QString &database, const QString &id)
-    {
-        return m_postgres.psql(database, QStringLiteral("SELECT state, attempts, node FROM jobs WHERE id = '%1'").arg(id)).value(0);
-    }
-
-    bool waitForRow(const QString &database, const QString &id, const QString &prefix, int timeoutMs)
-    {
-        QDeadlineTimer deadline(timeoutMs);
-        while (!row(database, id).startsWith(prefix)) {
-            if (deadline.hasExpired())
-                return false;
-            QTest::qWait(250);
+        const QJsonArray nodes = nodesReply.value(QStringLiteral("nodes")).toArray();
+        for (const QJsonValue &node : nodes) {
+            if (node.toObject().value(QStringLiteral("name")).toString() == name)
+                return node.toObject();
         }
-        return true;
+        return {};
     }
 
-    // How long ago the node's last heartbeat was, by the database's clock; -1 when unknown.
-    qint64 heartbeatAgeMs(const QString &database, const QString &node)
+    // The real ffmpeg's answer to `-hide_banner ARGUMENT`.
+    static QByteArray ffmpegSays(const QString &argument)
     {
-        bool ok = false;
-        const qint64 age = m_postgres.psql(database, QStringLiteral("SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint "
-                                                                    "- heartbeat_at FROM nodes WHERE name = '%1'").arg(node))
-                                   .value(0)
-                                   .toLongLong(&ok);
-        return ok ? age : -1;
-    }
-
-    // A detached compress of the clip by URL (any node can fetch it); the service id.
-    QString submitUrl(TestSubmitter &submitter, const QString &jobId)
-    {
-        const QJsonObject ack = submitter.ask(QJsonObject{
-                {QStringLiteral("type"), QStringLiteral("start_job")},
-                {QStringLiteral("job_id"), jobId},
-                {QStringLiteral("operation"), QStringLiteral("compress")},
-                {QStringLiteral("options"), QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}},
-                {QStringLiteral("detach"), true},
-                {QStringLiteral("input"), QJsonObject{{QStringLiteral("source"), QStringLiteral("url")},
-                                                      {QStringLiteral("url"), m_http.url(QStringLiteral("/clip.mp4")).toString()}}}});
-        if (ack.value(QStringLiteral("type")).toString() != QLatin1StringView("ack"))
-            qWarning() << "start_job refused:" << ack;
-        return ack.value(QStringLiteral("id")).toString();
+        QProcess process;
+        process.start(QStringLiteral("ffmpeg"), {QStringLiteral("-hide_banner"), argument});
+        process.waitForFinished(60'000);
+        return process.readAllStandardOutput();
     }
 
     static QString stateOf(const QJsonObject &nodesReply, const QString &name)
@@ -118,43 +80,116 @@ private:
 private slots:
     void initTestCase()
     {
-        QVERIFY2(m_postgres.start(), qPrintable(m_postgres.error()));
-        QVERIFY(m_http.listen());
-        // Long enough at one ffmpeg thread that a run is still going while the test acts.
-        TestMedia::VideoSpec spec;
-        spec.seconds = 8;
-        spec.width = 640;
-        spec.height = 480;
-        m_clip = TestMedia::makeVideo(m_media.path(), spec);
-        m_http.setRoute(QStringLiteral("/clip.mp4"), TestHttpServer::Response::file(m_clip, "video/mp4"));
+        QVERIFY2(m_cluster.start(), qPrintable(m_cluster.error()));
+    }
+
+    void listNodesAdvertisesEachNodesFfmpegAndANodeWithAnotherFfmpegStillClaimsJobs()
+    {
+        const QString database = QStringLiteral("ffmpeg");
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
+        // One ffmpeg is installed here, so node B's "other version" is the real ffmpeg behind a
+        // script that renames its version line and passes everything else through: the only
+        // faked part, since a second ffmpeg build cannot be had on this machine.
+        QTemporaryDir scripts;
+        const QString other = scripts.filePath(QStringLiteral("ffmpeg-other"));
+        {
+            QFile script(other);
+            QVERIFY(script.open(QIODevice::WriteOnly));
+            script.write("#!/bin/sh\n"
+                         "if [ \"$2\" = -version ]; then\n"
+                         "  ffmpeg \"$@\" | sed '1s/^ffmpeg version [^ ]*/ffmpeg version 9.9-othernode/'; exit 0\n"
+                         "fi\n"
+                         "exec ffmpeg \"$@\"\n");
+            script.close();
+            QVERIFY(script.setPermissions(script.permissions() | QFileDevice::ExeOwner));
+        }
+        TestService a;
+        TestService b;
+        QVERIFY2(m_cluster.startNode(a, database, QStringLiteral("node-a")), qPrintable(a.log()));
+        QVERIFY2(m_cluster.startNode(b, database, QStringLiteral("node-b"), {QStringLiteral("--ffmpeg"), other}), qPrintable(b.log()));
+        // The node that starts second says which node runs another ffmpeg, once.
+        QVERIFY2(b.log().contains(QStringLiteral("differs from node node-a ffmpeg ")), qPrintable(b.log()));
+
+        const QString realVersion = QString::fromUtf8(ffmpegSays(QStringLiteral("-version"))).section(u'\n', 0, 0).section(u' ', 2, 2);
+        QVERIFY(!realVersion.isEmpty());
+        QStringList realEncoders;
+        static const QRegularExpression encoderLine(QStringLiteral("^ [VAS][.A-Z]{5} (\\S+) "));
+        for (const QString &line : QString::fromUtf8(ffmpegSays(QStringLiteral("-encoders"))).split(u'\n')) {
+            const QRegularExpressionMatch match = encoderLine.match(line);
+            if (match.hasMatch() && match.captured(1) != QLatin1StringView("="))
+                realEncoders.append(match.captured(1));
+        }
+        realEncoders.sort();
+        QVERIFY(realEncoders.contains(QStringLiteral("libx264")));
+
+        TestSubmitter admin;
+        QVERIFY(admin.open(QUrl(a.wsUrl())));
+        const QJsonObject listed = admin.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("list_nodes")}});
+        const QJsonObject nodeA = nodeNamed(listed, QStringLiteral("node-a"));
+        const QJsonObject nodeB = nodeNamed(listed, QStringLiteral("node-b"));
+        QCOMPARE(nodeA.value(QStringLiteral("ffmpeg_version")).toString(), realVersion);
+        QCOMPARE(nodeB.value(QStringLiteral("ffmpeg_version")).toString(), QStringLiteral("9.9-othernode"));
+        QStringList listedEncoders;
+        for (const QJsonValue &name : nodeA.value(QStringLiteral("encoders")).toArray())
+            listedEncoders.append(name.toString());
+        QCOMPARE(listedEncoders, realEncoders);
+        QCOMPARE(nodeB.value(QStringLiteral("encoders")).toArray(), nodeA.value(QStringLiteral("encoders")).toArray());
+        // The same columns, as any node reads them.
+        QCOMPARE(m_cluster.postgres().psql(database, QStringLiteral("SELECT name, ffmpeg_version FROM nodes ORDER BY name")),
+                 (QStringList{QStringLiteral("node-a|") + realVersion, QStringLiteral("node-b|9.9-othernode")}));
+
+        // A job of A's queue while A's one slot is busy: B, with its other ffmpeg, takes it.
+        TestSubmitter client;
+        QVERIFY(client.open(QUrl(a.wsUrl())));
+        const QString first = m_cluster.submitUrl(client, QStringLiteral("first"));
+        const QString second = m_cluster.submitUrl(client, QStringLiteral("second"));
+        QVERIFY(!first.isEmpty());
+        QVERIFY(!second.isEmpty());
+        for (const QString &id : {first, second})
+            QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("completed|1|"), 300'000), qPrintable(m_cluster.row(database, id) + u'\n' + b.log()));
+        const QStringList ranOn{m_cluster.row(database, first).section(u'|', 2), m_cluster.row(database, second).section(u'|', 2)};
+        QVERIFY2(ranOn.contains(QStringLiteral("node-b")), qPrintable(ranOn.join(u' ')));
+        // An admin's snapshot names the node that ran each job, asked on either node.
+        for (const QString &id : {first, second}) {
+            for (TestSubmitter *asker : {&admin, &client}) {
+                const QJsonObject reply = asker->ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("get_job")},
+                                                                 {QStringLiteral("id"), id}});
+                QCOMPARE(reply.value(QStringLiteral("job")).toObject().value(QStringLiteral("node")).toString(),
+                         m_cluster.row(database, id).section(u'|', 2));
+            }
+        }
+        client.connection.close();
+        admin.connection.close();
+        a.stop();
+        b.stop();
     }
 
     void drainedNodeFinishesItsRunWhileAnotherTakesItsQueueAndClaimsAgainWhenResumed()
     {
         const QString database = QStringLiteral("drain");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         TestService a;
         TestService b;
-        QVERIFY2(startNode(a, database, QStringLiteral("node-a")), qPrintable(a.log()));
-        QVERIFY2(startNode(b, database, QStringLiteral("node-b")), qPrintable(b.log()));
+        QVERIFY2(m_cluster.startNode(a, database, QStringLiteral("node-a")), qPrintable(a.log()));
+        QVERIFY2(m_cluster.startNode(b, database, QStringLiteral("node-b")), qPrintable(b.log()));
         TestSubmitter client;
         TestSubmitter admin;   // no tokens on loopback: an admin; on the other node
         QVERIFY(client.open(QUrl(a.wsUrl())));
         QVERIFY(admin.open(QUrl(b.wsUrl())));
-        const QString running = submitUrl(client, QStringLiteral("running"));
+        const QString running = m_cluster.submitUrl(client, QStringLiteral("running"));
         QVERIFY(!running.isEmpty());
-        QVERIFY2(waitForRow(database, running, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(row(database, running)));
+        QVERIFY2(m_cluster.waitForRow(database, running, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(m_cluster.row(database, running)));
 
         const QJsonObject drained = admin.ask(nodeRequest(QStringLiteral("drain_node"), QStringLiteral("node-a")));
         QCOMPARE(drained.value(QStringLiteral("type")).toString(), QStringLiteral("nodes"));
         QCOMPARE(stateOf(drained, QStringLiteral("node-a")), QStringLiteral("draining"));
         QCOMPARE(stateOf(drained, QStringLiteral("node-b")), QStringLiteral("active"));
         // A is still accepting (its clients are not turned away), but another node runs it.
-        const QString moved = submitUrl(client, QStringLiteral("moved"));
+        const QString moved = m_cluster.submitUrl(client, QStringLiteral("moved"));
         QVERIFY(!moved.isEmpty());
-        QVERIFY2(waitForRow(database, moved, QStringLiteral("completed|1|node-b"), 300'000),
-                 qPrintable(row(database, moved) + u'\n' + a.log() + u'\n' + b.log()));
-        QVERIFY2(waitForRow(database, running, QStringLiteral("completed|1|node-a"), 300'000), qPrintable(row(database, running)));
+        QVERIFY2(m_cluster.waitForRow(database, moved, QStringLiteral("completed|1|node-b"), 300'000),
+                 qPrintable(m_cluster.row(database, moved) + u'\n' + a.log() + u'\n' + b.log()));
+        QVERIFY2(m_cluster.waitForRow(database, running, QStringLiteral("completed|1|node-a"), 300'000), qPrintable(m_cluster.row(database, running)));
         QVERIFY2(b.log().contains(QStringLiteral("taken over from the queue of a draining node")), qPrintable(b.log()));
         // Unknown nodes and malformed names are refused.
         QCOMPARE(admin.ask(nodeRequest(QStringLiteral("drain_node"), QStringLiteral("node-z"))).value(QStringLiteral("code")).toString(),
@@ -167,10 +202,10 @@ private slots:
         QCOMPARE(stateOf(resumed, QStringLiteral("node-a")), QStringLiteral("active"));
         const QJsonObject listed = admin.ask(QJsonObject{{QStringLiteral("type"), QStringLiteral("list_nodes")}});
         QCOMPARE(stateOf(listed, QStringLiteral("node-a")), QStringLiteral("active"));
-        const QString again = submitUrl(client, QStringLiteral("again"));
+        const QString again = m_cluster.submitUrl(client, QStringLiteral("again"));
         QVERIFY(!again.isEmpty());
-        QVERIFY2(waitForRow(database, again, QStringLiteral("completed|1|node-a"), 300'000), qPrintable(row(database, again)));
-        QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT count(*) FROM jobs")).value(0), QStringLiteral("3"));
+        QVERIFY2(m_cluster.waitForRow(database, again, QStringLiteral("completed|1|node-a"), 300'000), qPrintable(m_cluster.row(database, again)));
+        QCOMPARE(m_cluster.postgres().psql(database, QStringLiteral("SELECT count(*) FROM jobs")).value(0), QStringLiteral("3"));
         client.connection.close();
         admin.connection.close();
         a.stop();
@@ -180,13 +215,13 @@ private slots:
     void deadNodesQueuedUrlJobRunsElsewhereAndItsQueuedUploadEndsNodeLostOnce()
     {
         const QString database = QStringLiteral("dead");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         TestService a;
         TestService b;
         TestService c;
-        QVERIFY2(startNode(a, database, QStringLiteral("node-a")), qPrintable(a.log()));
-        QVERIFY2(startNode(b, database, QStringLiteral("node-b")), qPrintable(b.log()));
-        QVERIFY2(startNode(c, database, QStringLiteral("node-c")), qPrintable(c.log()));
+        QVERIFY2(m_cluster.startNode(a, database, QStringLiteral("node-a")), qPrintable(a.log()));
+        QVERIFY2(m_cluster.startNode(b, database, QStringLiteral("node-b")), qPrintable(b.log()));
+        QVERIFY2(m_cluster.startNode(c, database, QStringLiteral("node-c")), qPrintable(c.log()));
         // An admin's feed on each surviving node: one of them ends the lost job, the other
         // hears of it only through the relay.
         TestSubmitter feedB;
@@ -212,37 +247,37 @@ private slots:
             QCOMPARE(stateOf(feedB.ask(nodeRequest(QStringLiteral("drain_node"), survivor)), survivor), QStringLiteral("draining"));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(a.wsUrl())));
-        const QString running = submitUrl(client, QStringLiteral("running"));
+        const QString running = m_cluster.submitUrl(client, QStringLiteral("running"));
         QVERIFY(!running.isEmpty());
-        QVERIFY2(waitForRow(database, running, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(row(database, running)));
+        QVERIFY2(m_cluster.waitForRow(database, running, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(m_cluster.row(database, running)));
         // Behind it, on A's one slot: a URL job, and a job whose input only A's disk holds.
-        const QString queuedUrl = submitUrl(client, QStringLiteral("queued-url"));
+        const QString queuedUrl = m_cluster.submitUrl(client, QStringLiteral("queued-url"));
         const QString queuedUpload = client.start(QStringLiteral("queued-upload"), QStringLiteral("compress"),
-                                                  QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_clip,
+                                                  QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_cluster.clipPath(),
                                                   QJsonObject{{QStringLiteral("detach"), true}});
         QVERIFY(!queuedUrl.isEmpty());
         QVERIFY(!queuedUpload.isEmpty());
-        QVERIFY2(waitForRow(database, queuedUrl, QStringLiteral("queued|1|node-a"), 120'000), qPrintable(row(database, queuedUrl)));
-        QVERIFY2(waitForRow(database, queuedUpload, QStringLiteral("queued|1|node-a"), 120'000),
-                 qPrintable(row(database, queuedUpload)));
-        QVERIFY(row(database, running).startsWith(QStringLiteral("processing|1|node-a")));
+        QVERIFY2(m_cluster.waitForRow(database, queuedUrl, QStringLiteral("queued|1|node-a"), 120'000), qPrintable(m_cluster.row(database, queuedUrl)));
+        QVERIFY2(m_cluster.waitForRow(database, queuedUpload, QStringLiteral("queued|1|node-a"), 120'000),
+                 qPrintable(m_cluster.row(database, queuedUpload)));
+        QVERIFY(m_cluster.row(database, running).startsWith(QStringLiteral("processing|1|node-a")));
 
         ::kill(pid_t(a.processId()), SIGKILL);
         // Pulls take only from a node whose heartbeat is younger than a lease (3 s).
-        QVERIFY(QTest::qWaitFor([&] { return heartbeatAgeMs(database, QStringLiteral("node-a")) > 3000; }, 60'000));
-        QVERIFY(row(database, queuedUrl).startsWith(QStringLiteral("queued|1|node-a")));
-        QVERIFY(row(database, queuedUpload).startsWith(QStringLiteral("queued|1|node-a")));
+        QVERIFY(QTest::qWaitFor([&] { return m_cluster.heartbeatAgeMs(database, QStringLiteral("node-a")) > 3000; }, 60'000));
+        QVERIFY(m_cluster.row(database, queuedUrl).startsWith(QStringLiteral("queued|1|node-a")));
+        QVERIFY(m_cluster.row(database, queuedUpload).startsWith(QStringLiteral("queued|1|node-a")));
         for (const QString &survivor : {QStringLiteral("node-b"), QStringLiteral("node-c")})
             QCOMPARE(stateOf(feedC.ask(nodeRequest(QStringLiteral("resume_node"), survivor)), survivor), QStringLiteral("active"));
         // Gone for good after three lease periods without a heartbeat: its queue is taken.
-        QVERIFY2(waitForRow(database, queuedUpload, QStringLiteral("failed|1|"), 300'000),
-                 qPrintable(row(database, queuedUpload) + u'\n' + b.log() + u'\n' + c.log()));
-        QVERIFY(m_postgres.psql(database, QStringLiteral("SELECT error FROM jobs WHERE id = '%1'").arg(queuedUpload))
+        QVERIFY2(m_cluster.waitForRow(database, queuedUpload, QStringLiteral("failed|1|"), 300'000),
+                 qPrintable(m_cluster.row(database, queuedUpload) + u'\n' + b.log() + u'\n' + c.log()));
+        QVERIFY(m_cluster.postgres().psql(database, QStringLiteral("SELECT error FROM jobs WHERE id = '%1'").arg(queuedUpload))
                         .join(u' ')
                         .contains(QStringLiteral("NODE_LOST")));
-        QVERIFY2(waitForRow(database, queuedUrl, QStringLiteral("completed|1|"), 300'000),
-                 qPrintable(row(database, queuedUrl) + u'\n' + b.log() + u'\n' + c.log()));
-        QVERIFY2(waitForRow(database, running, QStringLiteral("completed|2|"), 300'000), qPrintable(row(database, running)));
+        QVERIFY2(m_cluster.waitForRow(database, queuedUrl, QStringLiteral("completed|1|"), 300'000),
+                 qPrintable(m_cluster.row(database, queuedUrl) + u'\n' + b.log() + u'\n' + c.log()));
+        QVERIFY2(m_cluster.waitForRow(database, running, QStringLiteral("completed|2|"), 300'000), qPrintable(m_cluster.row(database, running)));
         // Both feeds hear the lost job's end once: the node that ended it, and the other one
         // through the relay.
         QVERIFY(QTest::qWaitFor([&] { return countEvents(onB, queuedUpload, QStringLiteral("failed")) > 0
@@ -252,8 +287,8 @@ private slots:
         QCOMPARE(countEvents(onB, queuedUpload, QStringLiteral("failed")), 1);
         QCOMPARE(countEvents(onC, queuedUpload, QStringLiteral("failed")), 1);
         QCOMPARE(b.log().count(QStringLiteral("failed NODE_LOST")) + c.log().count(QStringLiteral("failed NODE_LOST")), 1);
-        QVERIFY(row(database, queuedUpload).startsWith(QStringLiteral("failed|1|")));
-        QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT count(*) FROM jobs WHERE state = 'completed'")).value(0),
+        QVERIFY(m_cluster.row(database, queuedUpload).startsWith(QStringLiteral("failed|1|")));
+        QCOMPARE(m_cluster.postgres().psql(database, QStringLiteral("SELECT count(*) FROM jobs WHERE state = 'completed'")).value(0),
                  QStringLiteral("2"));
         // Nothing was pulled from the dead node (a survivor may pull from the other one, busy
         // with the jobs it took over: that is a live node's queue).

@@ -3,19 +3,15 @@
 // (pg_ctl stop -m fast, which ends every session as an operator's restart does) under two real
 // mediaforged nodes, and started again on the same port and data dir. Nothing is restarted but
 // the database. Leases are 3 s; every wait is on an observed state with a bound of minutes.
-#include "postgresserver.h"
-#include "testhttpserver.h"
-#include "testmedia.h"
+#include "clusterfixture.h"
 #include "testservice.h"
 #include "testsubmitter.h"
 
-#include <QDeadlineTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
@@ -59,37 +55,7 @@ class TestClusterOutage : public QObject
     Q_OBJECT
 
 private:
-    PostgresServer m_postgres;
-    TestHttpServer m_http;
-    QTemporaryDir m_media;
-    QString m_clip;
-
-    bool startNode(TestService &node, const QString &database, const QString &name)
-    {
-        QProcessEnvironment environment;
-        environment.insert(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString::fromLatin1(kClusterSecret));
-        node.setExtraEnvironment(environment);
-        return node.start({QStringLiteral("--store"), m_postgres.uri(database), QStringLiteral("--node-name"), name,
-                           QStringLiteral("--lease-seconds"), QStringLiteral("3"), QStringLiteral("--allow-private-urls"),
-                           QStringLiteral("--max-concurrent-jobs"), QStringLiteral("1"), QStringLiteral("--ffmpeg-threads"),
-                           QStringLiteral("1"), QStringLiteral("--log-level"), QStringLiteral("info")});
-    }
-
-    QString row(const QString &database, const QString &id)
-    {
-        return m_postgres.psql(database, QStringLiteral("SELECT state, attempts, node FROM jobs WHERE id = '%1'").arg(id)).value(0);
-    }
-
-    bool waitForRow(const QString &database, const QString &id, const QString &prefix, int timeoutMs)
-    {
-        QDeadlineTimer deadline(timeoutMs);
-        while (!row(database, id).startsWith(prefix)) {
-            if (deadline.hasExpired())
-                return false;
-            QTest::qWait(250);
-        }
-        return true;
-    }
+    ClusterFixture m_cluster{kClusterSecret};
 
     QJsonObject startJob(TestSubmitter &submitter, const QString &jobId)
     {
@@ -100,7 +66,7 @@ private:
                 {QStringLiteral("options"), QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}},
                 {QStringLiteral("detach"), true},
                 {QStringLiteral("input"), QJsonObject{{QStringLiteral("source"), QStringLiteral("url")},
-                                                      {QStringLiteral("url"), m_http.url(QStringLiteral("/clip.mp4")).toString()}}}});
+                                                      {QStringLiteral("url"), m_cluster.clipUrl()}}}});
     }
 
     static bool hasEvent(const QList<QJsonObject> &events, const QString &id, const QString &event)
@@ -114,25 +80,18 @@ private:
 private slots:
     void initTestCase()
     {
-        QVERIFY2(m_postgres.start(), qPrintable(m_postgres.error()));
-        QVERIFY(m_http.listen());
         // Long enough at one ffmpeg thread that the run is still going when the database stops.
-        TestMedia::VideoSpec spec;
-        spec.seconds = 8;
-        spec.width = 640;
-        spec.height = 480;
-        m_clip = TestMedia::makeVideo(m_media.path(), spec);
-        m_http.setRoute(QStringLiteral("/clip.mp4"), TestHttpServer::Response::file(m_clip, "video/mp4"));
+        QVERIFY2(m_cluster.start(), qPrintable(m_cluster.error()));
     }
 
     void nodesRideOutADatabaseRestartWithoutLosingOrRequeuingAJob()
     {
         const QString database = QStringLiteral("outage");
-        QVERIFY2(m_postgres.createDatabase(database), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
         TestService a;
         TestService b;
-        QVERIFY2(startNode(a, database, QStringLiteral("node-a")), qPrintable(a.log()));
-        QVERIFY2(startNode(b, database, QStringLiteral("node-b")), qPrintable(b.log()));
+        QVERIFY2(m_cluster.startNode(a, database, QStringLiteral("node-a")), qPrintable(a.log()));
+        QVERIFY2(m_cluster.startNode(b, database, QStringLiteral("node-b")), qPrintable(b.log()));
         TestSubmitter client;
         TestSubmitter feed;   // an admin's event feed on the other node: the relay's side
         QVERIFY(client.open(QUrl(a.wsUrl())));
@@ -148,9 +107,9 @@ private slots:
 
         const QString first = startJob(client, QStringLiteral("before")).value(QStringLiteral("id")).toString();
         QVERIFY(!first.isEmpty());
-        QVERIFY2(waitForRow(database, first, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(row(database, first)));
+        QVERIFY2(m_cluster.waitForRow(database, first, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(m_cluster.row(database, first)));
 
-        QVERIFY2(m_postgres.pause(), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.postgres().pause(), qPrintable(m_cluster.postgres().error()));
         // The node notices at its next heartbeat (a second with 3 s leases) and says so.
         QJsonObject degraded;
         QVERIFY2(QTest::qWaitFor([&] {
@@ -177,29 +136,29 @@ private slots:
         // Longer than a lease: by the database's clock every lease has ended when it returns.
         QTest::qWait(4000);
 
-        QVERIFY2(m_postgres.resume(), qPrintable(m_postgres.error()));
+        QVERIFY2(m_cluster.postgres().resume(), qPrintable(m_cluster.postgres().error()));
         QVERIFY2(QTest::qWaitFor([&] { return health(a.httpUrl()).first == 200; }, 60'000), qPrintable(a.log()));
         QVERIFY(get(a.httpUrl(), QStringLiteral("/metrics")).second.contains("\nmediaforge_store_reachable 1\n"));
         // The outage requeued nothing: the job ends once, on its node, at its first attempt,
         // and the other node's client hears of it (live, or by the relay's catch-up).
-        QVERIFY2(waitForRow(database, first, QStringLiteral("completed|1|node-a"), 240'000),
-                 qPrintable(row(database, first) + u'\n' + a.log() + u'\n' + b.log()));
+        QVERIFY2(m_cluster.waitForRow(database, first, QStringLiteral("completed|1|node-a"), 240'000),
+                 qPrintable(m_cluster.row(database, first) + u'\n' + a.log() + u'\n' + b.log()));
         QVERIFY2(QTest::qWaitFor([&] { return hasEvent(onB, first, QStringLiteral("completed")); }, 60'000), qPrintable(b.log()));
 
         // Claims, renewals and events work again, without a restart of either node.
         const QJsonObject ack = startJob(client, QStringLiteral("after"));
         QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
         const QString second = ack.value(QStringLiteral("id")).toString();
-        QVERIFY2(waitForRow(database, second, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(row(database, second)));
+        QVERIFY2(m_cluster.waitForRow(database, second, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(m_cluster.row(database, second)));
         QVERIFY(QTest::qWaitFor([&] { return hasEvent(onB, second, QStringLiteral("progress")); }, 120'000));
-        const QString lease = m_postgres.psql(database,
+        const QString lease = m_cluster.postgres().psql(database,
                 QStringLiteral("SELECT lease_expires_at > (extract(epoch from clock_timestamp()) * 1000)::bigint, "
                                "(extract(epoch from clock_timestamp()) * 1000)::bigint - n.heartbeat_at < 3000 "
                                "FROM jobs j JOIN nodes n ON n.name = j.node WHERE j.id = '%1'").arg(second)).value(0);
         QCOMPARE(lease, QStringLiteral("t|t"));
-        QVERIFY2(waitForRow(database, second, QStringLiteral("completed|1|node-a"), 240'000), qPrintable(row(database, second)));
+        QVERIFY2(m_cluster.waitForRow(database, second, QStringLiteral("completed|1|node-a"), 240'000), qPrintable(m_cluster.row(database, second)));
         QVERIFY(QTest::qWaitFor([&] { return hasEvent(onB, second, QStringLiteral("completed")); }, 60'000));
-        QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT count(*) FROM jobs")).value(0), QStringLiteral("2"));
+        QCOMPARE(m_cluster.postgres().psql(database, QStringLiteral("SELECT count(*) FROM jobs")).value(0), QStringLiteral("2"));
 
         // One line per outage and per connection kind, not one per failed write.
         QCOMPARE(occurrences(a.tempPath(QStringLiteral("service.log")), QStringLiteral("job store unreachable")), 1);

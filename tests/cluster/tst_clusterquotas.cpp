@@ -5,7 +5,7 @@
 // quota is reached with jobs on both nodes and refused on either; unfinished_jobs is also freed
 // again by a cancel on the other node. No step waits on time: jobs wait for uploads that are
 // never sent (unfinished until cancelled), and the minute is far longer than the test's starts.
-#include "postgresserver.h"
+#include "clusterfixture.h"
 #include "testservice.h"
 #include "testsubmitter.h"
 
@@ -60,19 +60,14 @@ class TestClusterQuotas : public QObject
     Q_OBJECT
 
 private:
-    PostgresServer m_postgres;
+    ClusterFixture m_cluster{kClusterSecret};
     QTemporaryDir m_dir;
     TestService m_a;
     TestService m_b;
 
     bool startNode(TestService &node, const QString &name, const QString &tokens)
     {
-        QProcessEnvironment environment;
-        environment.insert(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString::fromLatin1(kClusterSecret));
-        node.setExtraEnvironment(environment);
-        return node.start({QStringLiteral("--store"), m_postgres.uri(QStringLiteral("quotas")), QStringLiteral("--node-name"),
-                           name, QStringLiteral("--tokens-file"), tokens, QStringLiteral("--max-concurrent-jobs"),
-                           QStringLiteral("1")});
+        return m_cluster.startNode(node, QStringLiteral("quotas"), name, {QStringLiteral("--tokens-file"), tokens});
     }
 
     // A client of `node` with `token`, at level 1.
@@ -88,8 +83,9 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        QVERIFY2(m_postgres.start(), qPrintable(m_postgres.error()));
-        QVERIFY2(m_postgres.createDatabase(QStringLiteral("quotas")), qPrintable(m_postgres.error()));
+        // Uploads only: no clip to serve.
+        QVERIFY2(m_cluster.start(0), qPrintable(m_cluster.error()));
+        QVERIFY2(m_cluster.createDatabase(QStringLiteral("quotas")), qPrintable(m_cluster.error()));
         const QString tokens = m_dir.filePath(QStringLiteral("tokens"));
         QFile file(tokens);
         QVERIFY(file.open(QIODevice::WriteOnly));

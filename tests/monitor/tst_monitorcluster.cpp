@@ -3,13 +3,21 @@
 // monitor connected to one of them. The health panel lists both nodes from `list_nodes`, names
 // the one it is connected to, and shows a node killed with SIGKILL as gone once its heartbeat
 // is three leases old, by the database's clock. A service with a store of its own is a cluster
-// of one, and the panel stays out of the way.
+// of one, and the panel stays out of the way. An admin drains and resumes a node from the
+// panel, and the job table shows each job's node (a column only a cluster has).
 
 #include "healthpanel.h"
+#include "jobmodel.h"
+#include "jobtableview.h"
+#include "clusterfixture.h"
 #include "nodespanel.h"
-#include "postgresserver.h"
 #include "servicesession.h"
+#include "serviceview.h"
 #include "testservice.h"
+#include "testsubmitter.h"
+
+#include <QAction>
+#include <QHeaderView>
 
 #include <QApplication>
 #include <QJsonArray>
@@ -46,6 +54,9 @@ class TestMonitorCluster : public QObject
 private slots:
     void initTestCase();
     void nodesPanelListsEveryNodeAndNamesTheOneConnectedTo();
+    void adminDrainsTheSelectedNodeAndResumesIt();
+    void nodeWithAnotherFfmpegSaysWhichOnItsRow();
+    void jobTableShowsTheNodeThatRanEachJob();
     void killedNodeIsShownGoneAfterThreeLeases();
     void serviceWithItsOwnStoreShowsNoNodesPanel();
     void cleanupTestCase();
@@ -53,12 +64,7 @@ private slots:
 private:
     bool startNode(TestService &node, const QString &name)
     {
-        QProcessEnvironment environment;
-        environment.insert(QStringLiteral("MEDIAFORGE_CLUSTER_SECRET"), QString::fromLatin1(kClusterSecret));
-        node.setExtraEnvironment(environment);
-        return node.start({QStringLiteral("--store"), m_postgres.uri(QStringLiteral("monitor")), QStringLiteral("--node-name"), name,
-                           QStringLiteral("--lease-seconds"), QStringLiteral("3"), QStringLiteral("--max-concurrent-jobs"),
-                           QStringLiteral("1")});
+        return m_cluster.startNode(node, QStringLiteral("monitor"), name);
     }
     // With MEDIAFORGE_MONITOR_SHOTS=DIR, the panel as it is now, to look at.
     void shot(QWidget *widget, const QString &name) const
@@ -78,7 +84,7 @@ private:
         return -1;
     }
 
-    PostgresServer m_postgres;
+    ClusterFixture m_cluster{kClusterSecret};
     TestService m_a;
     TestService m_b;
     QNetworkAccessManager m_network;
@@ -88,8 +94,9 @@ private:
 
 void TestMonitorCluster::initTestCase()
 {
-    QVERIFY2(m_postgres.start(), qPrintable(m_postgres.error()));
-    QVERIFY2(m_postgres.createDatabase(QStringLiteral("monitor")), qPrintable(m_postgres.error()));
+    // A one-second clip for the job the table shows.
+    QVERIFY2(m_cluster.start(1.0), qPrintable(m_cluster.error()));
+    QVERIFY2(m_cluster.createDatabase(QStringLiteral("monitor")), qPrintable(m_cluster.error()));
     QVERIFY2(startNode(m_a, QStringLiteral("node-a")), qPrintable(m_a.log()));
     QVERIFY2(startNode(m_b, QStringLiteral("node-b")), qPrintable(m_b.log()));
     m_session = openSession(m_a.wsUrl(), &m_network);
@@ -118,6 +125,91 @@ void TestMonitorCluster::nodesPanelListsEveryNodeAndNamesTheOneConnectedTo()
     QVERIFY2(nodes->rowToolTip(other).contains(m_b.httpUrl()), qPrintable(nodes->rowToolTip(other)));
     QVERIFY(nodes->rowToolTip(other).contains(QStringLiteral("Version: " MEDIAFORGE_VERSION)));
     shot(m_panel.get(), QStringLiteral("nodes"));
+}
+
+void TestMonitorCluster::adminDrainsTheSelectedNodeAndResumesIt()
+{
+    NodesPanel *nodes = m_panel->nodes();
+    auto stateInStore = [this] {
+        return m_cluster.postgres().psql(QStringLiteral("monitor"), QStringLiteral("SELECT state FROM nodes WHERE name = 'node-b'")).value(0);
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(rowContaining(QStringLiteral("node-b")) >= 0, 30000);
+    // Nothing selected: nothing to drain.
+    QVERIFY(!nodes->drainAction()->isEnabled());
+    QVERIFY(!nodes->resumeAction()->isEnabled());
+    nodes->selectRow(rowContaining(QStringLiteral("node-b")));
+    QVERIFY(nodes->drainAction()->isEnabled());
+    QVERIFY(!nodes->resumeAction()->isEnabled());
+
+    nodes->drainAction()->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(nodes->rowText(rowContaining(QStringLiteral("node-b"))),
+                              QStringLiteral("node-b \u00b7 0 of 1 busy \u00b7 draining"), 30000);
+    QCOMPARE(nodes->titleText(), QStringLiteral("Nodes: 2 \u00b7 1 draining"));
+    QCOMPARE(stateInStore(), QStringLiteral("draining"));
+    // The node stays selected; now it can only be resumed.
+    QTRY_VERIFY(nodes->resumeAction()->isEnabled());
+    QVERIFY(!nodes->drainAction()->isEnabled());
+    QVERIFY(nodes->messageText().isEmpty());
+    shot(m_panel.get(), QStringLiteral("draining"));
+
+    nodes->resumeAction()->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(nodes->rowText(rowContaining(QStringLiteral("node-b"))), QStringLiteral("node-b \u00b7 0 of 1 busy"), 30000);
+    QCOMPARE(nodes->titleText(), QStringLiteral("Nodes: 2"));
+    QCOMPARE(stateInStore(), QStringLiteral("active"));
+    QTRY_VERIFY(nodes->drainAction()->isEnabled());
+}
+
+void TestMonitorCluster::nodeWithAnotherFfmpegSaysWhichOnItsRow()
+{
+    // The real nodes share this machine's one ffmpeg: both advertise it, and no row names it.
+    NodesPanel *nodes = m_panel->nodes();
+    for (const QJsonValue &node : m_session->nodes())
+        QVERIFY(!node.toObject().value(QStringLiteral("ffmpeg_version")).toString().isEmpty());
+    const int other = rowContaining(QStringLiteral("node-b"));
+    QVERIFY(!nodes->rowText(other).contains(QStringLiteral("ffmpeg")));
+    const QString version = m_session->nodes().first().toObject().value(QStringLiteral("ffmpeg_version")).toString();
+    QVERIFY2(nodes->rowToolTip(other).contains(QStringLiteral("ffmpeg: ") + version), qPrintable(nodes->rowToolTip(other)));
+    // A row as list_nodes gives it for a node with another ffmpeg (tst_clusternodes runs such a
+    // node for real): its version is on the row; the same version is not.
+    const QJsonObject row{{QStringLiteral("name"), QStringLiteral("enc-2")}, {QStringLiteral("slots"), 4},
+                          {QStringLiteral("running_jobs"), 1}, {QStringLiteral("state"), QStringLiteral("active")},
+                          {QStringLiteral("ffmpeg_version"), QStringLiteral("6.0-1")}};
+    QCOMPARE(NodesPanel::describe(row, 0, QStringLiteral("5.1.6-0+deb12u1")), QStringLiteral("enc-2 \u00b7 1 of 4 busy \u00b7 ffmpeg 6.0-1"));
+    QCOMPARE(NodesPanel::describe(row, 0, QStringLiteral("6.0-1")), QStringLiteral("enc-2 \u00b7 1 of 4 busy"));
+}
+
+void TestMonitorCluster::jobTableShowsTheNodeThatRanEachJob()
+{
+    ServiceView view(m_session.get());
+    view.resize(1600, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    JobTableView *table = view.table();
+    // A cluster of two: the column is there (it is not on one machine, tst_monitorwidgets).
+    QTRY_VERIFY_WITH_TIMEOUT(table->isColumnApplicable(JobModel::NodeColumn), 30000);
+    QTRY_VERIFY(!table->horizontalHeader()->isSectionHidden(JobModel::NodeColumn));
+
+    TestSubmitter client;
+    QVERIFY(client.open(QUrl(m_a.wsUrl())));
+    const QString id = m_cluster.submitUrl(client, QStringLiteral("on-a-node"));
+    QVERIFY(!id.isEmpty());
+    auto ranOn = [this, &id] {
+        return m_cluster.postgres().psql(QStringLiteral("monitor"), QStringLiteral("SELECT node FROM jobs WHERE id = '%1' AND state = 'completed'").arg(id)).value(0);
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!ranOn().isEmpty(), 120000);
+    JobModel *model = m_session->model();
+    auto nodeCell = [model, &id] {
+        for (int row = 0; row < model->rowCount(); ++row) {
+            const QModelIndex index = model->index(row, JobModel::NodeColumn);
+            if (index.data(JobModel::IdRole).toString() == id && index.siblingAtColumn(JobModel::StatusColumn).data().toString()
+                                                                         == QStringLiteral("Completed"))
+                return index.data().toString();
+        }
+        return QString();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(nodeCell(), ranOn(), 60000);
+    shot(&view, QStringLiteral("jobs"));
+    client.connection.close();
 }
 
 void TestMonitorCluster::killedNodeIsShownGoneAfterThreeLeases()
@@ -169,7 +261,7 @@ void TestMonitorCluster::cleanupTestCase()
     m_session.reset();
     m_a.stop();
     m_b.stop();
-    m_postgres.stop();
+    m_cluster.postgres().stop();
 }
 
 QTEST_MAIN(TestMonitorCluster)
