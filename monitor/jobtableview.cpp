@@ -109,8 +109,10 @@ namespace {
 
 // The order in which columns give way when the table is narrow: what an operator needs least
 // goes first. Job, Input, Status and Progress are never given up.
-constexpr int kGiveUpOrder[] = {JobModel::NodeColumn,      JobModel::PriorityColumn, JobModel::ElapsedColumn,
-                                JobModel::OwnerColumn,     JobModel::BatchColumn,    JobModel::OperationColumn,
+// Batch before Node: it is the widest of the optional columns and blank for single jobs, and
+// the filter still finds a batch's jobs by its batch_id.
+constexpr int kGiveUpOrder[] = {JobModel::BatchColumn,     JobModel::NodeColumn,     JobModel::PriorityColumn,
+                                JobModel::ElapsedColumn,   JobModel::OwnerColumn,    JobModel::OperationColumn,
                                 JobModel::EtaColumn,       JobModel::SpeedColumn};
 
 } // namespace
