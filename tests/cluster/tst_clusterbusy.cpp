@@ -183,9 +183,9 @@ private slots:
 
         // Twenty clients, spread over the nodes in turn (7 on A, 7 on B, 6 on C), each hearing
         // the terminal messages of its own jobs (`completed`, or an `error` that ends a job).
+        QHash<QString, int> terminals;   // by job_id (unique over all clients); outlives the clients
         TestSubmitter clients[kClients];
         TestService *nodes[] = {&a, &b, &c};
-        QHash<QString, int> terminals;   // by job_id (unique over all clients)
         for (int i = 0; i < kClients; ++i) {
             QVERIFY(clients[i].open(QUrl(nodes[i % 3]->wsUrl())));
             QObject::connect(&clients[i].connection, &ClientConnection::messageReceived, &clients[i].connection,
