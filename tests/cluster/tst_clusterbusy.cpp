@@ -243,31 +243,31 @@ private slots:
         // of one look (well under a lease) is what any slow node does; when A happens to be
         // between runs, it goes on and is looked at again a little later.
         QStringList runningOnA;
+        QStringList heldByA;
         QList<qint64> processesOfA;
         for (int look = 0; look < 200 && runningOnA.isEmpty(); ++look) {
             QVERIFY(::kill(pid_t(a.processId()), SIGSTOP) == 0);
+            // A write A sent just before the stop may still be on its way to the database.
+            QTest::qWait(300);
             runningOnA = m_cluster.postgres().psql(database,
                                                    QStringLiteral("SELECT id FROM jobs WHERE node = 'node-a' AND state = 'processing'"));
             // And nothing of A still downloading (a job taken over from a draining node).
             if (count(database, QStringLiteral("node = 'node-a' AND state IN ('downloading', 'awaiting_upload')")) > 0)
                 runningOnA.clear();
             if (runningOnA.isEmpty()) {
+                // Long enough for A to renew its leases between two looks.
                 QVERIFY(::kill(pid_t(a.processId()), SIGCONT) == 0);
-                QTest::qWait(50);
+                QTest::qWait(500);
             }
         }
         QVERIFY2(!runningOnA.isEmpty(), qPrintable(QStringLiteral("node A never ran a job at a look:\n")
                                                    + m_cluster.postgres().psql(database, QStringLiteral("SELECT node, state, count(*) FROM jobs "
                                                                                                         "GROUP BY node, state")).join(u'\n')));
+        // What A holds, as the frozen A left it: a run it had not finished, and its queue. (Read
+        // before the kill: once A's lease has ended, another node may take its run at once.)
+        heldByA = m_cluster.postgres().psql(database, QStringLiteral("SELECT id FROM jobs WHERE node = 'node-a' AND finished_at IS NULL"));
         processesOfA = descendants(a.processId());
         QVERIFY(::kill(pid_t(a.processId()), SIGKILL) == 0);
-        // Read again after the kill: what A had stored is all it will ever store. A renewed its
-        // leases at most a third of a lease ago, so nobody has taken its runs over yet.
-        runningOnA = m_cluster.postgres().psql(database,
-                                               QStringLiteral("SELECT id FROM jobs WHERE node = 'node-a' AND state = 'processing'"));
-        QVERIFY(!runningOnA.isEmpty());
-        const QStringList heldByA = m_cluster.postgres().psql(
-                database, QStringLiteral("SELECT id FROM jobs WHERE node = 'node-a' AND finished_at IS NULL"));
         const int unfinishedAtKill = count(database, QStringLiteral("finished_at IS NULL"));
         QVERIFY2(unfinishedAtKill >= 20, qPrintable(QString::number(unfinishedAtKill)));
         // A's children (its prober, an ffprobe) die with it (PR_SET_PDEATHSIG).
