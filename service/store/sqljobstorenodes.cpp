@@ -34,7 +34,8 @@ bool SqlJobStore::registerNode(const NodeRecord &self)
     query.addBindValue(self.ffmpegVersion);
     // One column of names separated by spaces: read whole, never searched by SQL.
     query.addBindValue(self.encoders.join(u' '));
-    query.addBindValue(self.sharedDir);
+    // A null QString would bind as SQL NULL; the column holds "" for "none".
+    query.addBindValue(self.sharedDir.isNull() ? QStringLiteral("") : self.sharedDir);
     return exec(query, "register node");
 }
 
