@@ -175,7 +175,7 @@ int Service::run(const Config &config)
     // before the servers: their connections hold its replies, so it must outlive them.
     std::unique_ptr<ClusterOutputs> clusterOutputs;
     if (signer.enabled() && config.store.startsWith(QLatin1StringView("postgres")))
-        clusterOutputs = std::make_unique<ClusterOutputs>(*store, signer, store->leaseDuration());
+        clusterOutputs = std::make_unique<ClusterOutputs>(*store, signer, store->leaseDuration(), config.sharedDir);
 
     // Webhooks: the outbox rows the store writes with each state change, sent from here. The
     // key of an owner's deliveries: its tokens-file line's webhook_secret, else the service-wide
@@ -230,7 +230,8 @@ int Service::run(const Config &config)
     const QString advertiseUrl = config.advertiseUrl.isEmpty() ? httpUrl : config.advertiseUrl;
     if (!store->registerNode(NodeRecord{config.nodeName, advertiseUrl, QStringLiteral(MEDIAFORGE_VERSION),
                                         manager.maxConcurrentJobs(), QDateTime::currentDateTimeUtc(), -1,
-                                        QStringLiteral("active"), 0, ffmpeg.version, ffmpeg.encoders})) {
+                                        QStringLiteral("active"), 0, ffmpeg.version, ffmpeg.encoders,
+                                        config.sharedDir})) {
         std::fprintf(stderr, "mediaforged: cannot register node %s in the job store: %s\n", qPrintable(config.nodeName),
                      qPrintable(store->lastError()));
         return 2;
@@ -247,15 +248,20 @@ int Service::run(const Config &config)
     // A cluster's nodes claim each other's queued jobs and pull their inputs from the node
     // that holds them: at its URL in the nodes table (never one a job carries), signed.
     if (signer.enabled() && config.store.startsWith(QLatin1StringView("postgres"))) {
-        manager.setPullSource([&store, &signer](const QString &holder, const QString &id,
-                                                int index) -> std::optional<JobManager::PullSource> {
+        manager.setPullSource([&store, &signer, sharedDir = config.sharedDir](const QString &holder, const QString &id,
+                                                                            int index) -> std::optional<JobManager::PullSource> {
             for (const NodeRecord &node : store->nodes()) {
-                if (node.name != holder || node.url.isEmpty())
+                if (node.name != holder)
+                    continue;
+                // Both nodes mount the same shared dir: the holder's files are readable here.
+                if (!sharedDir.isEmpty() && node.sharedDir == sharedDir)
+                    return JobManager::PullSource{QUrl(), {}, true};
+                if (node.url.isEmpty())
                     continue;
                 const QString path = ClusterRoutes::inputPath(id, index);
                 QUrl url(node.url);
                 url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0) + path);
-                return JobManager::PullSource{url, signer.sign("GET", url.path(), QDateTime::currentSecsSinceEpoch())};
+                return JobManager::PullSource{url, signer.sign("GET", url.path(), QDateTime::currentSecsSinceEpoch()), false};
             }
             return std::nullopt;
         });
@@ -385,7 +391,8 @@ int Service::run(const Config &config)
                                          manager.maxConcurrentJobs(), startedAt, 0,
                                          manager.isShuttingDown() || manager.isDraining() ? QStringLiteral("draining")
                                                                                           : QStringLiteral("active"),
-                                         stats.activeJobs, ffmpeg.version, ffmpeg.encoders},
+                                         stats.activeJobs, ffmpeg.version, ffmpeg.encoders,
+                                         config.sharedDir},
                               true));
         }
         return list;

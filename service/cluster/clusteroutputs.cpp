@@ -2,10 +2,12 @@
 #include "clusteroutputs.h"
 
 #include "clusterroutes.h"
+#include "sharedfilereply.h"
 #include "jobs/jobstore.h"
 #include "logging/logging.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QJsonObject>
 #include <QNetworkProxy>
 #include <QNetworkReply>
@@ -19,8 +21,8 @@ constexpr const char *kNodeProperty = "mediaforge_node";
 
 } // namespace
 
-ClusterOutputs::ClusterOutputs(JobStore &store, const ClusterSigner &signer, std::chrono::seconds lease)
-    : m_store(store), m_signer(signer), m_lease(lease)
+ClusterOutputs::ClusterOutputs(JobStore &store, const ClusterSigner &signer, std::chrono::seconds lease, QString sharedDir)
+    : m_store(store), m_signer(signer), m_lease(lease), m_sharedDir(std::move(sharedDir))
 {
     // Node to node: nothing in between, whatever the environment says about proxies.
     m_network.setProxy(QNetworkProxy::NoProxy);
@@ -48,15 +50,33 @@ QNetworkReply *ClusterOutputs::open(const QString &id, int index, const QByteArr
 {
     const QString node = m_store.nodeOf(id);
     QString base;
+    QString sharedDir;
     qint64 heartbeatAgeMs = 0;
     const QList<NodeRecord> nodes = m_store.nodes();
     for (const NodeRecord &record : nodes) {
         if (record.name == node) {
             base = record.url;
             heartbeatAgeMs = record.heartbeatAgeMs;
+            sharedDir = record.sharedDir;
         }
     }
     const QJsonObject details{{QStringLiteral("node"), node}};
+    if (!m_sharedDir.isEmpty() && sharedDir == m_sharedDir) {
+        // Both nodes mount the shared dir: the holder's file is read here, whether the holder
+        // is up or not. Its path is the record's, and only under the holder's own directory.
+        const std::optional<Job> job = m_store.load(id);
+        const QString path = job && index >= 0 && index < job->outputs.size() && !job->outputsRemoved
+                                     && job->status == JobStatus::Completed
+                ? QDir::cleanPath(job->outputs.at(index).path)
+                : QString();
+        const QString holderDir = QDir(m_sharedDir).filePath(node) + u'/';
+        auto *reply = new SharedFileReply(path.startsWith(holderDir) ? path : QString(), range);
+        reply->setReadBufferSize(bufferBytes);
+        reply->setProperty(kNodeProperty, node);
+        qCInfo(lcCluster).noquote() << Logging::Fields{{QStringLiteral("job"), id}} << "reading output" << index
+                                    << "of node" << node << "in the shared dir" << range;
+        return reply;
+    }
     if (base.isEmpty() || heartbeatAgeMs > qint64(m_lease.count()) * 1000 * 3) {
         *error = Error(ErrorCode::NodeLost,
                        QStringLiteral("node %1, which holds the job's outputs, is gone").arg(node), details);

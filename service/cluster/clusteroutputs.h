@@ -21,7 +21,9 @@ class ClusterOutputs final : public RemoteOutputs
 public:
     static constexpr int kStallMs = 60000;
 
-    ClusterOutputs(JobStore &store, const ClusterSigner &signer, std::chrono::seconds lease);
+    // `sharedDir`: this node's --shared-dir (empty: none). An output of a node with the same
+    // one is read there directly instead of over that node's route.
+    ClusterOutputs(JobStore &store, const ClusterSigner &signer, std::chrono::seconds lease, QString sharedDir = {});
 
     bool elsewhere(const QString &id) override;
     QNetworkReply *open(const QString &id, int index, const QByteArray &range, qint64 bufferBytes,
@@ -35,6 +37,7 @@ private:
     JobStore &m_store;
     const ClusterSigner &m_signer;
     std::chrono::seconds m_lease;
+    QString m_sharedDir;
     QNetworkAccessManager m_network;
 };
 

@@ -221,6 +221,9 @@ QList<Setting> settings()
                  QStringLiteral("path"),
                  QStringLiteral("File holding the cluster secret (at least 32 bytes; the same on every node) that signs the requests nodes make to each other; required with a PostgreSQL store unless MEDIAFORGE_CLUSTER_SECRET holds it. Never a command-line value, never a client token (docs/security.md)."),
                  QStringLiteral("none"), stringSetting(&Config::clusterSecretFile)});
+    list.append({QStringLiteral("shared-dir"), QStringLiteral("MEDIAFORGE_SHARED_DIR"), QString(), QStringLiteral("path"),
+                 QStringLiteral("With a PostgreSQL store: an existing directory that every node mounts at the same path (NFS, CephFS). This node keeps its job files in PATH/<node name> (instead of --temp-dir, locked and swept by this node only); nodes with the same shared dir read each other's inputs and outputs there instead of over HTTP (docs/scaling.md)."),
+                 QStringLiteral("none"), stringSetting(&Config::sharedDir)});
     list.append({QStringLiteral("webhook-secret-file"), QStringLiteral("MEDIAFORGE_WEBHOOK_SECRET_FILE"), QString(),
                  QStringLiteral("path"),
                  QStringLiteral("File holding the key (at least 16 bytes) that signs webhooks of jobs whose owner has no secret of its own (auth off); MEDIAFORGE_WEBHOOK_SECRET may hold it instead. Never a command-line value. Without any, start_job with notify_url is refused (docs/webhooks.md)."),
@@ -758,6 +761,21 @@ ConfigOutcome ConfigLoader::load(const QStringList &arguments, const QProcessEnv
         config.nodeName = QSysInfo::machineHostName().replace(unfit, QStringLiteral("-")).left(63);
         if (config.nodeName.isEmpty())
             config.nodeName = QStringLiteral("node");
+    }
+    if (!config.sharedDir.isEmpty()) {
+        // Each node's files in a directory of its own: the lock and the sweep stay per node.
+        if (!config.tempDir.isEmpty())
+            return fail(QStringLiteral("mediaforged: --shared-dir and --temp-dir exclude each other: with a shared dir, "
+                                       "this node's job files are in <shared dir>/<node name>"));
+        if (!config.sharedStore())
+            return fail(QStringLiteral("mediaforged: --shared-dir needs a PostgreSQL store (--store postgresql://...)"));
+        const QFileInfo shared(config.sharedDir);
+        if (!shared.isAbsolute() || !shared.isDir())
+            return fail(QStringLiteral("mediaforged: invalid --shared-dir %1: expected an existing directory, by its "
+                                       "absolute path (the same on every node)")
+                                .arg(config.sharedDir));
+        config.sharedDir = QDir::cleanPath(shared.absoluteFilePath());
+        config.tempDir = QDir(config.sharedDir).filePath(config.nodeName);
     }
     config.tempDir = config.tempDir.isEmpty() ? QDir(config.dataDir).filePath(QStringLiteral("jobs"))
                                               : QDir::cleanPath(QDir(config.tempDir).absolutePath());

@@ -36,6 +36,9 @@ struct Config
     int leaseSeconds = 30;             // PostgreSQL store: a claim's lease
     QString advertiseUrl;              // where other nodes reach the HTTP port; empty: derived
     QString clusterSecretFile;
+    // A directory every node mounts at the same path (NFS, CephFS): each node keeps its job
+    // files in <shared dir>/<node name>, and the others read them there instead of over HTTP.
+    QString sharedDir;
     // Signs node-to-node requests (service/cluster). From MEDIAFORGE_CLUSTER_SECRET or
     // --cluster-secret-file, never a flag's value (ps shows those). Required with PostgreSQL.
     QByteArray clusterSecret;

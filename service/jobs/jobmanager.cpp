@@ -29,6 +29,7 @@ JobManagerSettings JobManagerSettings::fromConfig(const Config &config)
 {
     JobManagerSettings settings;
     settings.tempDir = config.tempDir;
+    settings.sharedDir = config.sharedDir;
     settings.maxConcurrentJobs = config.maxConcurrentJobs;
     settings.maxJobsPerConnection = config.maxJobsPerConnection;
     settings.maxQueuedJobs = config.maxQueuedJobs;
@@ -295,7 +296,10 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
     job.useCache = request.useCache;
     job.notifyUrl = request.notifyUrl;
     job.notifyEvents = request.notifyEvents;
-    job.sequence = ++m_sequence;
+    const std::optional<quint64> shared = m_store->nextSequence();
+    // A shared store numbers the arrivals of every node; alone, the node counts on its own.
+    job.sequence = shared ? *shared : ++m_sequence;
+    m_sequence = std::max(m_sequence, job.sequence);
     job.createdAt = now;
     job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + job.id);
     if (!QDir().mkpath(job.directory))

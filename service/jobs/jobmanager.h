@@ -60,6 +60,7 @@ struct JobManagerSettings
     qint64 maxJobInputBytes = qint64(4) * 1024 * 1024 * 1024;   // all inputs of one job together
     DiskLimits disk;                   // no budget, no floor unless configured
     QString clusterNode;               // this node's name on a shared store (jobs' `node`); empty alone
+    QString sharedDir;                 // --shared-dir: other nodes' files under <sharedDir>/<node>
     std::chrono::seconds retention{3600};
     std::chrono::milliseconds uploadStallTimeout = std::chrono::seconds(120);
     std::chrono::milliseconds progressInterval = std::chrono::milliseconds(250);   // <= 4 a second
@@ -223,6 +224,9 @@ public:
     {
         QUrl url;
         QList<std::pair<QByteArray, QByteArray>> headers;
+        // The holder keeps its files in the shared dir this node uses too (--shared-dir): the
+        // inputs are read there in place, nothing goes over HTTP.
+        bool inPlace = false;
     };
     using PullSourceFunction = std::function<std::optional<PullSource>(const QString &holder, const QString &id, int index)>;
     void setPullSource(PullSourceFunction source);
@@ -347,6 +351,7 @@ private:
     // jobmanagerpull.cpp: a job claimed from another node, its inputs pulled from there.
     void startPull(Job record, const QString &holder, int slot);
     void pullInput(const QString &id, int index);
+    void readInPlace(const QString &id, const QString &holder);
     void pullFailed(const QString &id, const Error &error);
     // A job this node lent (another node claimed it to pull its inputs) that the store hands
     // out here again because that node's pull failed: back into memory, queued, its inputs
@@ -360,8 +365,13 @@ private:
     // Queued jobs of draining or lost nodes: URL jobs move here, uploaded ones of a lost node
     // end NODE_LOST; this node's queued jobs that another node took over leave its queue.
     void adoptStranded();
+    void freeEndedLent();
     void dropMovedAway();
     void endForLostNode(const Job &record, const QString &gone, const QDateTime &now);
+    // --shared-dir (jobmanagershared.cpp): whether `node` keeps its files in the same shared
+    // dir; a lost such node's job taken over with its files (`interrupted`: it was running).
+    bool sharesDirWith(const QString &node);
+    void adoptFromSharedDir(const Job &record, const QString &gone, bool interrupted, const QDateTime &now);
     // Another node took the job over: its run here stops and publishes nothing more.
     void abandon(const QString &id);
     // Takes a job that is recorded in the store into memory (accepted here or taken over from

@@ -90,6 +90,7 @@ void JobManager::heartbeat()
         adoptStranded();
     }
     dropMovedAway();
+    freeEndedLent();
     // Other nodes' queued jobs are looked for here too: nothing else wakes an idle node.
     if (m_pullSource)
         schedule();
@@ -120,7 +121,11 @@ void JobManager::adoptExpired()
             if (gone.isEmpty() || !m_store->takeOver(record))
                 continue;
             ++adopted;
-            endForLostNode(record, gone, now);
+            // Unless that node's files are in the shared dir this node mounts too.
+            if (sharesDirWith(gone))
+                adoptFromSharedDir(record, gone, true, now);
+            else
+                endForLostNode(record, gone, now);
             continue;
         }
         if (!m_store->takeOver(record))
@@ -173,10 +178,14 @@ void JobManager::adoptStranded()
             // Its input is on the other node's disk only, or its owner's connection is there: it
             // waits for that node (resume_node), unless the node is gone for good. Then it
             // ends, once: the take-over is fenced, so exactly one node writes the end.
-            if (gone.isEmpty() || !m_store->takeOverQueued(record))
+            // A draining node leaves a lost node's files in the shared dir to the others.
+            const bool shared = !portableInputs(record) && !gone.isEmpty() && sharesDirWith(gone);
+            if (gone.isEmpty() || (shared && m_draining) || !m_store->takeOverQueued(record))
                 continue;
             ++adopted;
-            if (!portableInputs(record)) {
+            if (shared) {
+                adoptFromSharedDir(record, gone, false, now);
+            } else if (!portableInputs(record)) {
                 endForLostNode(record, gone, now);
             } else {
                 Job job = adoptJob(record, m_settings.maxAttempts, QString(), now).job;   // cancelled: node_lost
@@ -191,12 +200,30 @@ void JobManager::adoptStranded()
         if (m_draining || !m_store->takeOverQueued(record))
             continue;
         ++adopted;
-        Job job = moveQueuedJob(record, QDir(m_settings.tempDir).filePath(kJobDirPrefix + record.id)).job;
+        const QString directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + record.id);
+        // A download interrupted by its node's death counts as a run (attempts + 1), as a
+        // running job's does; a queued job moves as it is.
+        const bool downloading = record.status == JobStatus::Downloading;
+        Recovered moved = downloading ? adoptJob(record, m_settings.maxAttempts, directory, now)
+                                      : moveQueuedJob(record, directory);
+        Job job = std::move(moved.job);
+        if (moved.action == Recovered::Action::End) {
+            if (persist(job)) {
+                forgetForeign(job.id);
+                qCWarning(lcJobs).noquote() << jobFields(job) << "taken over from a silent node while downloading:"
+                                            << (job.error ? job.error->message : QString());
+                emit jobEndedForLostNode(job.id);
+            }
+            continue;
+        }
         if (!QDir().mkpath(job.directory) || !persist(job))
             continue;
         forgetForeign(job.id);
-        qCInfo(lcJobs).noquote() << jobFields(job) << "taken over from the queue of a"
-                                 << (gone.isEmpty() ? "draining" : "lost") << "node; fetching its inputs again";
+        qCInfo(lcJobs).noquote() << jobFields(job) << Logging::Fields{{QStringLiteral("attempts"), QString::number(job.attempts)}}
+                                 << "taken over from"
+                                 << (downloading ? "a silent node while downloading" : gone.isEmpty() ? "the queue of a draining node"
+                                                                                                     : "the queue of a lost node")
+                                 << "; fetching its inputs again";
         Job &stored = admit(std::move(job));
         emit jobAccepted(stored.id);
         startInput(stored);
@@ -221,6 +248,26 @@ void JobManager::dropMovedAway()
     // come (or got lost): lent, so that the inputs stay until the job ends.
     for (const QString &id : std::as_const(claimed))
         lendAway(id);
+}
+
+void JobManager::freeEndedLent()
+{
+    // The relay frees a lent job's inputs when it hears the job end; a notification lost in a
+    // relay outage would otherwise keep them until a restart. One query per heartbeat, only
+    // while something is lent.
+    if (m_lent.empty())
+        return;
+    QStringList lent;
+    for (const auto &[id, job] : m_lent)
+        lent.append(id);
+    const std::optional<QStringList> ended = m_store->endedAmong(lent);
+    if (!ended)
+        return;
+    for (const QString &id : *ended) {
+        qCInfo(lcJobs).noquote() << Logging::Fields{{QStringLiteral("job"), id}}
+                                 << "the node that ran a lent job has ended it (found at a heartbeat); its inputs here are freed";
+        releaseLent(id);
+    }
 }
 
 void JobManager::setDraining(bool draining)

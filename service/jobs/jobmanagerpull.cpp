@@ -67,6 +67,10 @@ void JobManager::pullInput(const QString &id, int index)
         pullFailed(id, Error(ErrorCode::DownloadFailed, QStringLiteral("node %1 has no URL in the store").arg(holder)));
         return;
     }
+    if (source->inPlace) {
+        readInPlace(id, holder);
+        return;
+    }
     DownloadLimits limits = m_settings.download;
     limits.maxBytes = m_settings.maxFileBytes;
     // A node's route answers or refuses; a redirect would send the signature elsewhere.
@@ -112,6 +116,39 @@ void JobManager::pullInput(const QString &id, int index)
     qCInfo(lcInput).noquote() << jobFields(*job) << Logging::Fields{{QStringLiteral("node"), holder}} << "pulling input"
                               << index;
     downloader->start(source->url, job->inputs.at(index).path);
+}
+
+void JobManager::readInPlace(const QString &id, const QString &holder)
+{
+    Job *job = mutableJob(id);
+    const Job origin = m_pullOrigins.value(id);
+    // Only files under the holder's own directory of the shared dir: the paths come from the
+    // store, and a record must not make this node read anything else.
+    const QString holderDir = QDir(m_settings.sharedDir).filePath(holder) + u'/';
+    qint64 bytes = 0;
+    for (qsizetype i = 0; i < job->inputs.size() && i < origin.inputs.size(); ++i) {
+        const QString path = QDir::cleanPath(origin.inputs.at(i).path);
+        const QFileInfo file(path);
+        if (m_settings.sharedDir.isEmpty() || !path.startsWith(holderDir) || !file.isFile()
+            || file.size() != origin.inputs.at(i).bytes) {
+            pullFailed(id, Error(ErrorCode::DownloadFailed,
+                                 QStringLiteral("input %1 is not in node %2's directory of the shared dir").arg(i).arg(holder)));
+            return;
+        }
+        // The holder keeps the file (it lends the job) until the job ends; this node only reads it.
+        JobInput &input = job->inputs[i];
+        input.path = path;
+        input.bytes = file.size();
+        input.complete = true;
+        bytes += input.bytes;
+    }
+    m_pullOrigins.remove(id);
+    m_pullHolders.remove(id);
+    persist(*job);
+    qCInfo(lcJobs).noquote() << jobFields(*job) << Logging::Fields{{QStringLiteral("node"), holder}}
+                             << "inputs read in place in the shared dir, nothing pulled"
+                             << Logging::Fields{{QStringLiteral("bytes"), QString::number(bytes)}};
+    startProcessing(*job, runtime(id).slot);
 }
 
 void JobManager::pullFailed(const QString &id, const Error &error)

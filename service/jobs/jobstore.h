@@ -51,6 +51,7 @@ struct NodeRecord
     int runningJobs = 0;        // its jobs in state processing, when read by nodes()
     QString ffmpegVersion;      // "5.1.6-0+deb12u1"; empty when its ffmpeg could not be run
     QStringList encoders;       // the encoder names its ffmpeg lists (`ffmpeg -encoders`)
+    QString sharedDir;          // its --shared-dir (its files in <sharedDir>/<name>); empty: none
 };
 
 struct HistoryPage
@@ -132,6 +133,10 @@ public:
     virtual int purgeFinishedBefore(const QDateTime &cutoff) = 0;
     // The highest arrival sequence ever stored (0 when empty), so that a restart continues it.
     virtual quint64 maxSequence() = 0;
+    // The arrival number of a new job when the store hands them out itself (PostgreSQL: one
+    // sequence for every node, so that two nodes never give the same number); nullopt: the
+    // caller counts on from maxSequence(), which one process writing alone may do.
+    virtual std::optional<quint64> nextSequence() { return std::nullopt; }
     // The input bytes of each job `owner` created at or after `since`, by job id: what the
     // daily input quota counts after a restart (docs/security.md).
     virtual QHash<QString, qint64> inputBytesSince(const QString &owner, const QDateTime &since) = 0;
@@ -242,6 +247,15 @@ public:
         Q_UNUSED(queued);
         Q_UNUSED(claimed);
         return {};
+    }
+
+    // Of `lent` (jobs queued here that another node claimed and runs, their inputs kept here),
+    // those that have ended or whose row is gone: their inputs are nobody's any more. nullopt
+    // when the store cannot be read (nothing is freed then).
+    virtual std::optional<QStringList> endedAmong(const QStringList &lent)
+    {
+        Q_UNUSED(lent);
+        return QStringList();
     }
 
     // --- Nodes: who shares the store -------------------------------------------------------

@@ -21,6 +21,8 @@ const QList<Migration> &jobStoreMigrations()
             {9, "batches: the batch of a job, the batches table", &migration0009},
             {10, "whether a job uses the result cache", &migration0010},
             {11, "the nodes table: ffmpeg version and encoders", &migration0011},
+            {12, "the nodes table: the shared dir of a node's job files", &migration0012},
+            {13, "PostgreSQL: jobs' arrival numbers from one sequence", &migration0013},
     };
     return list;
 }

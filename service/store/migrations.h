@@ -42,5 +42,7 @@ QString migration0008(QSqlDatabase &database, SqlDialect dialect);
 QString migration0009(QSqlDatabase &database, SqlDialect dialect);
 QString migration0010(QSqlDatabase &database, SqlDialect dialect);
 QString migration0011(QSqlDatabase &database, SqlDialect dialect);
+QString migration0012(QSqlDatabase &database, SqlDialect dialect);
+QString migration0013(QSqlDatabase &database, SqlDialect dialect);
 
 } // namespace Mediaforge

@@ -290,9 +290,12 @@ QList<Job> PostgresJobStore::strandedQueued(int limit)
         return {};
     query.prepare(QStringLiteral("SELECT j.id, j.lease_generation, j.node, "
                                  "CASE WHEN n.heartbeat_at IS NULL OR n.heartbeat_at < %1 - ? THEN 1 ELSE 0 END AS gone "
-                                 "FROM jobs j LEFT JOIN nodes n ON n.name = j.node WHERE j.state = 'queued' "
-                                 "AND j.node <> ? AND j.node <> '' "
-                                 "AND (n.state = 'draining' OR n.heartbeat_at IS NULL OR n.heartbeat_at < %1 - ?) "
+                                 "FROM jobs j LEFT JOIN nodes n ON n.name = j.node WHERE j.node <> ? AND j.node <> '' "
+                                 "AND ((j.state = 'queued' "
+                                 "      AND (n.state = 'draining' OR n.heartbeat_at IS NULL OR n.heartbeat_at < %1 - ?)) "
+                                 // Still downloading on a node silent for a lease, as a running job's
+                                 // lease ends: fetched again elsewhere (fencing stops the old download).
+                                 "     OR (j.state = 'downloading' AND (n.heartbeat_at IS NULL OR n.heartbeat_at < %1 - ?))) "
                                  // A draining node takes nothing over itself.
                                  "AND NOT EXISTS (SELECT 1 FROM nodes me WHERE me.name = ? AND me.state = 'draining') "
                                  "ORDER BY gone DESC, j.seq LIMIT %2")
@@ -302,6 +305,7 @@ QList<Job> PostgresJobStore::strandedQueued(int limit)
     query.addBindValue(goneAfter);
     query.addBindValue(m_node);
     query.addBindValue(goneAfter);
+    query.addBindValue(qint64(m_lease.count()) * 1000);
     query.addBindValue(m_node);
     if (!exec(query, "stranded queued jobs"))
         return {};
@@ -321,6 +325,16 @@ QList<Job> PostgresJobStore::strandedQueued(int limit)
     return jobs;
 }
 
+std::optional<quint64> PostgresJobStore::nextSequence()
+{
+    // One round trip per new job; what it buys is one arrival order for the whole cluster.
+    QSqlQuery query = newQuery();
+    query.prepare(QStringLiteral("SELECT nextval('jobs_seq')"));
+    if (!exec(query, "next arrival number") || !query.next())
+        return std::nullopt;
+    return query.value(0).toULongLong();
+}
+
 bool PostgresJobStore::takeOverQueued(const Job &stranded)
 {
     const auto seen = m_expiredGenerations.constFind(stranded.id);
@@ -333,7 +347,8 @@ bool PostgresJobStore::takeOverQueued(const Job &stranded)
     QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("UPDATE jobs SET node = ?, state = 'downloading', stage = 'downloading', "
                                  "lease_generation = lease_generation + 1, updated_at = ? "
-                                 "WHERE id = ? AND state = 'queued' AND lease_generation = ? RETURNING lease_generation"));
+                                 "WHERE id = ? AND state IN ('queued', 'downloading') AND lease_generation = ? "
+                                 "RETURNING lease_generation"));
     query.addBindValue(m_node);
     query.addBindValue(QDateTime::currentMSecsSinceEpoch());
     query.addBindValue(stranded.id);

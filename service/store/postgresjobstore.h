@@ -42,6 +42,7 @@ public:
     QString goneHolder(const Job &expired) override;
     QList<Job> strandedQueued(int limit) override;
     bool takeOverQueued(const Job &stranded) override;
+    std::optional<quint64> nextSequence() override;
 
     // Lease periods without a heartbeat after which a node is gone for good (NODE_LOST).
     static constexpr int kGoneAfterLeases = 3;

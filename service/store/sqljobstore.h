@@ -61,6 +61,7 @@ public:
     bool setNodeState(const QString &state) override;
     bool setNodeStateOf(const QString &node, const QString &state) override;
     QStringList movedAway(const QStringList &queued, QStringList *claimed) override;
+    std::optional<QStringList> endedAmong(const QStringList &lent) override;
     QList<NodeRecord> nodes() override;
     QString nodeOf(const QString &id) override;
     bool requestCancel(const QString &id) override;

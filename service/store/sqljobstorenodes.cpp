@@ -19,12 +19,13 @@ bool SqlJobStore::registerNode(const NodeRecord &self)
     // (new URL when its port changed, state back to active). Both times are the database's.
     QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("INSERT INTO nodes (name, advertise_url, version, slots, started_at, heartbeat_at, state, "
-                                 "ffmpeg_version, encoders) "
-                                 "VALUES (?, ?, ?, ?, %1, %1, 'active', ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                                 "ffmpeg_version, encoders, shared_dir) "
+                                 "VALUES (?, ?, ?, ?, %1, %1, 'active', ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
                                  "advertise_url = excluded.advertise_url, version = excluded.version, "
                                  "slots = excluded.slots, started_at = excluded.started_at, "
                                  "heartbeat_at = excluded.heartbeat_at, state = 'active', "
-                                 "ffmpeg_version = excluded.ffmpeg_version, encoders = excluded.encoders")
+                                 "ffmpeg_version = excluded.ffmpeg_version, encoders = excluded.encoders, "
+                                 "shared_dir = excluded.shared_dir")
                           .arg(Sql::nowMs(m_dialect)));
     query.addBindValue(m_node);
     query.addBindValue(self.url);
@@ -33,6 +34,8 @@ bool SqlJobStore::registerNode(const NodeRecord &self)
     query.addBindValue(self.ffmpegVersion);
     // One column of names separated by spaces: read whole, never searched by SQL.
     query.addBindValue(self.encoders.join(u' '));
+    // A null QString would bind as SQL NULL; the column holds "" for "none".
+    query.addBindValue(self.sharedDir.isNull() ? QStringLiteral("") : self.sharedDir);
     return exec(query, "register node");
 }
 
@@ -84,12 +87,37 @@ QStringList SqlJobStore::movedAway(const QStringList &queued, QStringList *claim
     return moved;
 }
 
+std::optional<QStringList> SqlJobStore::endedAmong(const QStringList &lent)
+{
+    QStringList ended;
+    constexpr qsizetype kSlice = 200;
+    for (qsizetype from = 0; from < lent.size(); from += kSlice) {
+        const QStringList slice = lent.mid(from, kSlice);
+        QSqlQuery query = newQuery();
+        query.prepare(QStringLiteral("SELECT id FROM jobs WHERE state NOT IN ('completed', 'failed', 'cancelled') AND id IN (%1)")
+                              .arg(QStringList(slice.size(), QStringLiteral("?")).join(u',')));
+        for (const QString &id : slice)
+            query.addBindValue(id);
+        if (!exec(query, "ended lent jobs"))
+            return std::nullopt;
+        QStringList unfinished;
+        while (query.next())
+            unfinished.append(query.value(0).toString());
+        // Missing rows count as ended: a purged job needs its inputs no more than a finished one.
+        for (const QString &id : slice) {
+            if (!unfinished.contains(id))
+                ended.append(id);
+        }
+    }
+    return ended;
+}
+
 QList<NodeRecord> SqlJobStore::nodes()
 {
     QSqlQuery query = newQuery();
     query.prepare(QStringLiteral("SELECT name, advertise_url, version, slots, started_at, %1 - heartbeat_at, state, "
-                                 "(SELECT count(*) FROM jobs j WHERE j.node = n.name AND j.state = 'processing'), ffmpeg_version, encoders "
-                                 "FROM nodes n ORDER BY name")
+                                 "(SELECT count(*) FROM jobs j WHERE j.node = n.name AND j.state = 'processing'), ffmpeg_version, encoders, "
+                                 "shared_dir FROM nodes n ORDER BY name")
                           .arg(Sql::nowMs(m_dialect)));
     QList<NodeRecord> list;
     if (!exec(query, "list nodes"))
@@ -106,6 +134,7 @@ QList<NodeRecord> SqlJobStore::nodes()
         node.runningJobs = query.value(7).toInt();
         node.ffmpegVersion = query.value(8).toString();
         node.encoders = query.value(9).toString().split(u' ', Qt::SkipEmptyParts);
+        node.sharedDir = query.value(10).toString();
         list.append(node);
     }
     return list;

@@ -41,13 +41,21 @@ bool TestService::start(const QStringList &extraArguments, int wsPort, const QSt
     m_wsUrl.clear();
     m_httpUrl.clear();
     m_jobsDirectory = jobsDirectory.isEmpty() ? m_temp.filePath(QStringLiteral("jobs")) : jobsDirectory;
-    QDir().mkpath(m_jobsDirectory);
+    // With --shared-dir the node's job files are in <shared dir>/<node name>, and --temp-dir
+    // may not be given besides.
+    const qsizetype shared = extraArguments.indexOf(QStringLiteral("--shared-dir"));
+    const qsizetype named = extraArguments.lastIndexOf(QStringLiteral("--node-name"));
+    if (shared >= 0 && named >= 0)
+        m_jobsDirectory = QDir(extraArguments.value(shared + 1)).filePath(extraArguments.value(named + 1));
+    else
+        QDir().mkpath(m_jobsDirectory);
     m_process.setProgram(program);
-    m_process.setArguments(QStringList{QStringLiteral("--port"), QString::number(wsPort), QStringLiteral("--http-port"),
-                                       QStringLiteral("0"), QStringLiteral("--temp-dir"), m_jobsDirectory,
-                                       QStringLiteral("--data-dir"), m_temp.filePath(QStringLiteral("data")),
-                                       QStringLiteral("--log-level"), QStringLiteral("warning")}
-                           + extraArguments);
+    QStringList arguments{QStringLiteral("--port"), QString::number(wsPort), QStringLiteral("--http-port"), QStringLiteral("0")};
+    if (shared < 0)
+        arguments << QStringLiteral("--temp-dir") << m_jobsDirectory;
+    arguments << QStringLiteral("--data-dir") << m_temp.filePath(QStringLiteral("data")) << QStringLiteral("--log-level")
+              << QStringLiteral("warning");
+    m_process.setArguments(arguments + extraArguments);
     QProcessEnvironment environment = cleanEnvironment();
     environment.insert(m_extraEnvironment);
     m_process.setProcessEnvironment(environment);
