@@ -191,8 +191,16 @@ int Service::run(const Config &config)
     webhookSettings.maxInFlight = config.webhookMaxInFlight;
     webhookSettings.policy.allowPrivate = config.allowPrivateUrls;
     WebhookDispatcher webhooks(*store, resolver, webhookSettings, webhookSecret);
-    for (auto signal : {&JobManager::jobAccepted, &JobManager::jobStageChanged, &JobManager::jobFinished})
-        QObject::connect(&manager, signal, &webhooks, &WebhookDispatcher::wake);
+    // Only a job with a notify_url gets outbox rows (WebhookOutbox::wants); waking for every
+    // other job's state change ran the claim statement, a write transaction, twice per request
+    // (docs/performance.md). Rows written by other nodes are found by the dispatcher's timer.
+    for (auto signal : {&JobManager::jobAccepted, &JobManager::jobStageChanged, &JobManager::jobFinished}) {
+        QObject::connect(&manager, signal, &webhooks, [&manager, &webhooks](const QString &id) {
+            const Job *job = manager.job(id);
+            if (!job || !job->notifyUrl.isEmpty())
+                webhooks.wake();
+        });
+    }
     metrics.addSection([&webhooks] { return webhooks.metricsText(); });
     webhooks.start();
     HttpLimits httpLimits;

@@ -2,11 +2,13 @@
 #include "diskguard.h"
 
 #include <QDirIterator>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonObject>
-#include <QStorageInfo>
 
 #include <atomic>
+
+#include <sys/statvfs.h>
 
 namespace Mediaforge {
 
@@ -16,6 +18,17 @@ constexpr qint64 kMinWalkIntervalMs = 1000;
 constexpr qint64 kWalkDutyDivisor = 10;
 // Job directories carry this prefix (JobManager); nothing else in a shared temp dir counts.
 const QString kJobDirPattern = QStringLiteral("job-*");
+
+// What an unprivileged process may still write there, as QStorageInfo::bytesAvailable() says,
+// without QStorageInfo: it parses /proc/self/mountinfo on each construction, and this runs for
+// every start_job and every upload chunk. -1 when the directory cannot be asked.
+qint64 bytesAvailable(const QString &path)
+{
+    struct statvfs info;
+    if (::statvfs(QFile::encodeName(path).constData(), &info) != 0)
+        return -1;
+    return qint64(info.f_bavail) * qint64(info.f_frsize);
+}
 
 qint64 directorySize(const QString &path)
 {
@@ -164,8 +177,7 @@ std::optional<Error> DiskGuard::check(qint64 bytes)
         }
     }
     if (m_limits.minFreeBytes > 0) {
-        const QStorageInfo storage(m_tempDir);
-        const qint64 available = storage.isValid() ? storage.bytesAvailable() : -1;
+        const qint64 available = bytesAvailable(m_tempDir);
         if (available < 0 || available - bytes < m_limits.minFreeBytes) {
             return Error(ErrorCode::InsufficientStorage,
                          QStringLiteral("the service's disk is nearly full; try again later"),

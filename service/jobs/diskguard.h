@@ -34,7 +34,7 @@ struct DiskLimits
 // bytes are added to their job's directory, and a job's directory is measured again, alone, as
 // soon as the job ends or its files go. What only the next walk sees is the growth of running
 // jobs' outputs, which ffmpeg's own output limit bounds. Free space comes from statvfs
-// (QStorageInfo) at each check.
+// at each check.
 class DiskGuard
 {
 public:

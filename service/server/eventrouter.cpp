@@ -76,17 +76,18 @@ bool EventRouter::subscribe(JobEventSink *sink, const QString &id)
     // A job that is no longer live signals nothing more: following it would only hold memory.
     if (m_manager && !m_manager->job(id))
         return false;
-    if (it->contains(id))
+    QList<JobEventSink *> &followers = m_byJob[id];
+    if (followers.contains(sink))
         return true;
-    it->insert(id);
-    m_byJob[id].append(sink);
+    it->append(id);
+    followers.append(sink);
     return true;
 }
 
 void EventRouter::unsubscribe(JobEventSink *sink, const QString &id)
 {
     auto it = m_jobsOf.find(sink);
-    if (it == m_jobsOf.end() || !it->remove(id))
+    if (it == m_jobsOf.end() || !it->removeOne(id))
         return;
     auto followers = m_byJob.find(id);
     if (followers == m_byJob.end())
@@ -109,8 +110,8 @@ void EventRouter::unsubscribeAll(JobEventSink *sink)
 
 bool EventRouter::follows(JobEventSink *sink, const QString &id) const
 {
-    const auto it = m_jobsOf.constFind(sink);
-    return it != m_jobsOf.constEnd() && it->contains(id);
+    const auto followers = m_byJob.constFind(id);
+    return followers != m_byJob.constEnd() && followers->contains(sink) && m_jobsOf.contains(sink);
 }
 
 void EventRouter::route(JobEventKind kind, const QString &id)
@@ -124,7 +125,7 @@ void EventRouter::route(JobEventKind kind, const QString &id)
         for (JobEventSink *sink : followers) {
             auto it = m_jobsOf.find(sink);
             if (it != m_jobsOf.end())
-                it->remove(id);
+                it->removeOne(id);
         }
         m_byJob.remove(id);
     }

@@ -66,7 +66,10 @@ public:
 private:
     JobManager *m_manager;
     QHash<QString, QList<JobEventSink *>> m_byJob;       // job id -> sinks following it
-    QHash<JobEventSink *, QSet<QString>> m_jobsOf;        // every added sink -> the jobs it follows
+    // Every added sink -> the jobs it follows. A list, not a QSet: a set costs about 1 KiB of
+    // hash storage even for the one job a connection usually has (docs/performance.md), and
+    // "does it follow" is asked of the job's own short follower list instead.
+    QHash<JobEventSink *, QList<QString>> m_jobsOf;
     QList<JobEventSink *> m_all;                           // sinks following every job, in order
     QHash<QString, QList<JobEventSink *>> m_byBatch;     // batch id -> sinks following it
 };

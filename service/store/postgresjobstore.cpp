@@ -327,9 +327,12 @@ bool PostgresJobStore::takeOverQueued(const Job &stranded)
     if (seen == m_expiredGenerations.cend())
         return false;
     // Fenced by the generation read: of two nodes, one moves it; the old holder's later writes
-    // (it was only draining) are refused from now on, and it drops the job (movedAway).
+    // (it was only draining) are refused from now on, and it drops the job (movedAway). It
+    // leaves `queued` in the same statement: this node has none of its inputs yet, and another
+    // node's claim of a queued job here would pull them from this node (and fail the job).
     QSqlQuery query = newQuery();
-    query.prepare(QStringLiteral("UPDATE jobs SET node = ?, lease_generation = lease_generation + 1, updated_at = ? "
+    query.prepare(QStringLiteral("UPDATE jobs SET node = ?, state = 'downloading', stage = 'downloading', "
+                                 "lease_generation = lease_generation + 1, updated_at = ? "
                                  "WHERE id = ? AND state = 'queued' AND lease_generation = ? RETURNING lease_generation"));
     query.addBindValue(m_node);
     query.addBindValue(QDateTime::currentMSecsSinceEpoch());

@@ -107,6 +107,7 @@ SqlJobStore::SqlJobStore(SqlDialect dialect, QString connectionName, QString nod
 SqlJobStore::~SqlJobStore()
 {
     if (m_database.isValid()) {
+        dropPrepared();
         m_database.close();
         m_database = QSqlDatabase();
         QSqlDatabase::removeDatabase(m_connectionName);
@@ -211,15 +212,13 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
 {
     using namespace JobRecord;
     m_fenced = false;
-    QSqlQuery query = newQuery();
     const auto generation = m_generations.constFind(job.id);
     const bool fenced = !insert && generation != m_generations.cend();
-    if (insert) {
-        query.prepare(QStringLiteral("INSERT INTO jobs (") + kColumns
+    const QString sql = insert
+            ? QString(QStringLiteral("INSERT INTO jobs (") + kColumns
                       + QStringLiteral(", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    } else {
-        query.prepare(QStringLiteral(
+                                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+            : QString(QStringLiteral(
                 "UPDATE jobs SET id = ?, seq = ?, owner = ?, owner_label = ?, job_id = ?, token_owner = ?, "
                 "protocol_level = ?, operation = ?, options = ?, priority = ?, detach = ?, state = ?, stage = ?, "
                 "percentage = ?, attempts = ?, directory = ?, inputs = ?, outputs = ?, probe_result = ?, error = ?, "
@@ -228,7 +227,7 @@ bool SqlJobStore::writeRow(const Job &job, bool insert)
                 "request_hash = ?, ffmpeg_command = ?, ffmpeg_stderr = ?, notify_url = ?, notify_events = ?, "
                 "preset = ?, output_targets = ?, batch_id = ?, use_cache = ? WHERE id = ?")
                       + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
-    }
+    QSqlQuery &query = prepared(sql);
     // A null QString binds as SQL NULL; the text columns hold "" for "none".
     const auto text = [](const QString &value) { return value.isNull() ? QStringLiteral("") : value; };
     query.addBindValue(job.id);
@@ -382,9 +381,8 @@ std::optional<Job> SqlJobStore::claimNext(const QDateTime &now)
 
 QList<Job> SqlJobStore::select(const QString &where, const QVariantList &bindings, bool track)
 {
-    QSqlQuery query = newQuery();
-    query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT ") + kColumns + QStringLiteral(", lease_generation, node FROM jobs ") + where);
+    QSqlQuery &query = prepared(QStringLiteral("SELECT ") + kColumns + QStringLiteral(", lease_generation, node FROM jobs ") + where,
+                               true);
     for (const QVariant &value : bindings)
         query.addBindValue(value);
     QList<Job> jobs;
@@ -396,6 +394,7 @@ QList<Job> SqlJobStore::select(const QString &where, const QVariantList &binding
         if (track)
             m_generations.insert(jobs.constLast().id, query.value(kGenerationColumn).toLongLong());
     }
+    query.finish();   // a kept statement must not hold its read transaction open
     return jobs;
 }
 

@@ -7,10 +7,13 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QLoggingCategory>
 #include <QString>
 
 #include <chrono>
+#include <map>
+#include <memory>
 
 class QSqlQuery;
 
@@ -96,6 +99,11 @@ protected:
     // A query on the store's connection; first reopens that connection when it was lost and the
     // back-off has passed (a query made before a reopen would belong to the old connection).
     QSqlQuery newQuery();
+    // A query on the store's connection prepared with `sql`, kept for the next call with the
+    // same text on SQLite: preparing (parsing, planning) cost more than the write itself on
+    // every start_job and state change (docs/performance.md). Valid until the next call of
+    // prepared(): one caller at a time; the texts are the store's own constants.
+    QSqlQuery &prepared(const QString &sql, bool forwardOnly = false);
     // Makes a lost connection an outage to recover from (PostgreSQL), rather than an error of
     // each call; `maxBackoff` bounds the wait between two attempts to reconnect.
     void enableReconnect(std::chrono::milliseconds maxBackoff);
@@ -119,6 +127,15 @@ protected:
     QHash<QString, qint64> m_generations;
 
 private:
+    // Dropped before the connection closes (a statement belongs to its connection).
+    void dropPrepared() { m_prepared.clear(); }
+
+    struct Prepared
+    {
+        std::unique_ptr<QSqlQuery> query;
+        bool ok = false;
+    };
+    std::map<QString, Prepared> m_prepared;
     bool write(const Job &job, bool insert);
     bool connectionLost(const QSqlError &error) const;
     // Before a transaction: reconnects when the back-off has passed; false (lastError set, no

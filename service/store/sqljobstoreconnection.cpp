@@ -89,6 +89,7 @@ void SqlJobStore::reconnect()
     m_lastAttempt.restart();
     // close() drops the dead connection's socket; open() makes a new one with the same
     // parameters (URI options, password) and waits at most libpq's connect_timeout.
+    dropPrepared();
     m_database.close();
     if (!m_database.open()) {
         m_outageReason = m_database.lastError().text().simplified();
@@ -108,6 +109,24 @@ QSqlQuery SqlJobStore::newQuery()
     if (m_outage.isValid() && m_lastAttempt.elapsed() >= m_backoffMs)
         reconnect();
     return QSqlQuery(m_database);
+}
+
+QSqlQuery &SqlJobStore::prepared(const QString &sql, bool forwardOnly)
+{
+    if (m_outage.isValid() && m_lastAttempt.elapsed() >= m_backoffMs)
+        reconnect();   // as newQuery(); drops the old connection's statements
+    // PostgreSQL (the cluster's store, with its reconnects) still prepares on every call, as
+    // before: the saving was measured on SQLite only.
+    const bool keep = m_dialect == SqlDialect::Sqlite;
+    if (m_prepared.size() >= 64 && m_prepared.find(sql) == m_prepared.end())
+        m_prepared.clear();
+    Prepared &entry = m_prepared[sql];
+    if (keep && entry.ok && entry.query->isForwardOnly() == forwardOnly)
+        return *entry.query;
+    entry.query = std::make_unique<QSqlQuery>(m_database);
+    entry.query->setForwardOnly(forwardOnly);
+    entry.ok = entry.query->prepare(sql);   // when not, exec() reports the error
+    return *entry.query;
 }
 
 } // namespace Mediaforge

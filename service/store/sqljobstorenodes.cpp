@@ -72,7 +72,10 @@ QStringList SqlJobStore::movedAway(const QStringList &queued, QStringList *claim
         if (!exec(query, "moved jobs"))
             return moved;
         while (query.next()) {
-            if (query.value(1).toString() == QLatin1StringView("queued"))
+            // Queued or downloading elsewhere: taken over, its inputs fetched there again. A node
+            // that claimed it to pull its inputs from here has it processing.
+            if (const QString state = query.value(1).toString();
+                state == QLatin1StringView("queued") || state == QLatin1StringView("downloading"))
                 moved.append(query.value(0).toString());
             else if (claimed)
                 claimed->append(query.value(0).toString());

@@ -330,6 +330,49 @@ private slots:
         QVERIFY(!m_store->findLatest(QStringLiteral("carol"), first.jobId));
     }
 
+    // The SQLite store keeps its prepared statements and binds new values on each call: many
+    // interleaved writes and reads through the same statements must each see exactly their own
+    // values (nothing left bound from the call before, no read left half done).
+    void interleavedWritesAndReadsThroughKeptStatementsStayExact_data() { implementations(); }
+    void interleavedWritesAndReadsThroughKeptStatementsStayExact()
+    {
+        QList<Job> jobs;
+        for (quint64 i = 1; i <= 12; ++i) {
+            jobs.append(makeJob(i, i % 2 ? QStringLiteral("alice") : QStringLiteral("bob")));
+            QVERIFY(m_store->insert(jobs.last()));
+            // A read between two inserts: the select statement is kept as well.
+            QCOMPARE(m_store->findLatest(jobs.last().owner, jobs.last().jobId)->id, jobs.last().id);
+        }
+        QVERIFY(!m_store->insert(jobs.first()));   // a failed run of the kept insert ...
+        Job late = makeJob(13);
+        QVERIFY(m_store->insert(late));            // ... leaves it usable
+        for (int round = 0; round < 3; ++round) {
+            for (qsizetype i = 0; i < jobs.size(); ++i) {
+                Job &job = jobs[i];
+                job.attempts = round * 100 + int(i);
+                job.ffmpegCommand = QStringLiteral("round %1 job %2").arg(round).arg(i);
+                if (round == 2 && i % 3 == 0)
+                    finish(job, JobStatus::Cancelled, 1000 + qint64(i));
+                QVERIFY(m_store->save(job));
+                const Job &other = jobs.at((i + 5) % jobs.size());
+                const std::optional<Job> read = m_store->load(other.id);
+                QVERIFY(read);
+                QCOMPARE(read->attempts, other.attempts);
+                QCOMPARE(read->ffmpegCommand, other.ffmpegCommand);
+            }
+        }
+        for (const Job &job : std::as_const(jobs)) {
+            const std::optional<Job> read = m_store->load(job.id);
+            QVERIFY(read);
+            QCOMPARE(read->attempts, job.attempts);
+            QCOMPARE(read->ffmpegCommand, job.ffmpegCommand);
+            QCOMPARE(read->status, job.status);
+            QCOMPARE(read->owner, job.owner);
+        }
+        QCOMPARE(m_store->load(late.id)->jobId, late.jobId);
+        QVERIFY(!m_store->load(QStringLiteral("nope")));
+    }
+
     void idempotencyKeyFindsTheOwnersRecentJobOnly_data() { implementations(); }
     void idempotencyKeyFindsTheOwnersRecentJobOnly()
     {

@@ -356,6 +356,41 @@ private slots:
         QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT state, attempts, node FROM jobs")),
                  QStringList{QStringLiteral("completed|2|node-b")});
     }
+
+    void queuedJobTakenFromADrainingNodeIsNotClaimedBeforeItsNewHolderHasItsInput()
+    {
+        const QString database = freshDatabase();
+        auto a = open(database, QStringLiteral("node-a"));
+        auto b = open(database, QStringLiteral("node-b"));
+        auto c = open(database, QStringLiteral("node-c"));
+        QVERIFY(a && b && c);
+        for (auto [store, name] : {std::pair{a.get(), QStringLiteral("node-a")}, std::pair{b.get(), QStringLiteral("node-b")},
+                                   std::pair{c.get(), QStringLiteral("node-c")}}) {
+            NodeRecord self;
+            self.name = name;
+            self.url = QStringLiteral("http://127.0.0.1:9");
+            self.version = QStringLiteral("test");
+            self.ffmpegVersion = QStringLiteral("test");
+            self.encoders = {QStringLiteral("libx264")};
+            self.workerSlots = 1;
+            self.startedAt = QDateTime::currentDateTimeUtc();
+            QVERIFY(store->registerNode(self));
+        }
+        QVERIFY(a->insert(queuedJob(1)));
+        QVERIFY(a->setNodeState(QStringLiteral("draining")));
+        // B's one slot is busy: an idle node may claim B's queued jobs and pull their inputs.
+        QVERIFY(b->insert(queuedJob(2)));
+        QVERIFY(b->claimNext(QDateTime::currentDateTimeUtc()));
+        const QList<Job> stranded = b->strandedQueued(10);
+        QCOMPARE(stranded.size(), 1);
+        QVERIFY(b->takeOverQueued(stranded.constFirst()));
+        // B fetches the input again before the job is queued there; until then an idle C that
+        // claimed it would pull from B an input B does not have (the job would fail for it).
+        QString holder;
+        QVERIFY(!c->claimNextAnywhere(QDateTime::currentDateTimeUtc(), &holder));
+        QCOMPARE(m_postgres.psql(database, QStringLiteral("SELECT state, node FROM jobs WHERE id = '%1'").arg(queuedJob(1).id)),
+                 QStringList{QStringLiteral("downloading|node-b")});
+    }
 };
 
 QTEST_GUILESS_MAIN(TestPostgresJobStore)
