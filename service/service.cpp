@@ -296,7 +296,15 @@ int Service::run(const Config &config)
     context.router = &router;
     if (relay) {
         context.cancelElsewhere = [&relay](const QString &id) { return relay->cancelElsewhere(id); };
-        context.attachedElsewhere = [&relay](const QString &id) { relay->attachedElsewhere(id); };
+        context.attachedElsewhere = [&relay](const QString &id, const QString &connection) {
+            relay->attachedElsewhere(id, connection);
+        };
+        context.connectionGoneElsewhere = [&relay](const QString &id, const QString &connection) {
+            relay->connectionGoneElsewhere(id, connection);
+        };
+        context.releaseElsewhere = [&relay](const QString &id, const QString &connection) {
+            relay->releaseElsewhere(id, connection);
+        };
         context.clusterStats = [&relay] { return relay->clusterStats(); };
     }
     context.remoteOutputs = clusterOutputs.get();

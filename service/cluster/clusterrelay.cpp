@@ -145,10 +145,8 @@ QJsonObject ClusterRelay::payload(const QString &node, JobEventKind kind, const 
 
 void ClusterRelay::publish(JobEventKind kind, const QString &id)
 {
-    if (kind == JobEventKind::Finished && m_attachedElsewhere.remove(id))
-        m_manager.retainOutputs(id);   // before the event: the others read the row it stores
     if (kind == JobEventKind::Removed)
-        m_attachedElsewhere.remove(id);
+        m_ownerElsewhere.remove(id);
     // The engine signals after it stored the change: what the others read back is at least this.
     // A removed job is no longer in memory: reading it back from the store would be wasted.
     notify(payload(m_node, kind, id, kind == JobEventKind::Removed ? nullptr : m_manager.job(id)));
@@ -163,10 +161,25 @@ bool ClusterRelay::cancelElsewhere(const QString &id)
     return true;
 }
 
-void ClusterRelay::attachedElsewhere(const QString &id)
+void ClusterRelay::attachedElsewhere(const QString &id, const QString &connection)
 {
-    notify(QJsonObject{{QStringLiteral("node"), m_node}, {QStringLiteral("event"), QStringLiteral("attach")},
-                       {QStringLiteral("id"), id}});
+    request(QStringLiteral("attach"), id, connection);
+}
+
+void ClusterRelay::connectionGoneElsewhere(const QString &id, const QString &connection)
+{
+    request(QStringLiteral("closed"), id, connection);
+}
+
+void ClusterRelay::releaseElsewhere(const QString &id, const QString &connection)
+{
+    request(QStringLiteral("release"), id, connection);
+}
+
+void ClusterRelay::request(const QString &event, const QString &id, const QString &connection)
+{
+    notify(QJsonObject{{QStringLiteral("node"), m_node}, {QStringLiteral("event"), event},
+                       {QStringLiteral("id"), id}, {QStringLiteral("connection"), connection}});
 }
 
 QJsonObject ClusterRelay::clusterStats() const
@@ -198,18 +211,35 @@ QJsonObject ClusterRelay::clusterStats() const
     return stats;
 }
 
-void ClusterRelay::requested(const QString &event, const QString &id)
+void ClusterRelay::requested(const QString &event, const QString &id, const QString &connection)
 {
     const Job *job = m_manager.job(id);
-    if (!job || isFinished(job->status))
+    if (!job)
         return;
     if (event == QLatin1StringView("cancel")) {
+        if (isFinished(job->status))
+            return;
         qCInfo(lcCluster).noquote() << "job" << id << "cancelled on another node";
         m_manager.cancel(id);
-    } else {
+    } else if (event == QLatin1StringView("attach")) {
         // Connection 0: no connection of this node has it any more, and no grace runs out.
         m_manager.attach(id, 0);
-        m_attachedElsewhere.insert(id);
+        m_ownerElsewhere.insert(id, connection);
+    } else if (job->connectionId == 0) {
+        // Only while the owner follows the job from another node (a connection of this node
+        // that attached since speaks for itself), and only its latest connection there: an
+        // older one that closes after the owner attached again elsewhere is no longer it.
+        const auto owner = m_ownerElsewhere.constFind(id);
+        if (owner != m_ownerElsewhere.constEnd() && *owner != connection)
+            return;
+        if (event == QLatin1StringView("closed")) {
+            qCInfo(lcCluster).noquote() << "job" << id << "- its owner's connection on another node closed";
+            m_ownerElsewhere.remove(id);
+            m_manager.ownerGoneElsewhere(id);
+        } else if (event == QLatin1StringView("release")) {
+            qCInfo(lcCluster).noquote() << "job" << id << "- its outputs were delivered through another node";
+            m_manager.releaseOutputs(id);
+        }
     }
 }
 
@@ -246,9 +276,12 @@ void ClusterRelay::received(const QString &name, QSqlDriver::NotificationSource 
     // Our own events reached the sessions here already, straight from the engine.
     if (node == m_node || id.isEmpty())
         return;
-    if (event == QLatin1StringView("cancel") || event == QLatin1StringView("attach")) {
+    if (event == QLatin1StringView("cancel") || event == QLatin1StringView("attach")
+        || event == QLatin1StringView("closed") || event == QLatin1StringView("release")) {
         if (m_manager.holds(id))
-            requested(event, id);
+            requested(event, id, object.value(QStringLiteral("connection")).toString().left(200));
+        else if (event == QLatin1StringView("attach"))
+            emit m_manager.jobAttached(id, 0);   // a connection here that followed it lets go
         return;
     }
     const std::optional<JobEventKind> kind = kindFromName(event);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QJsonObject>
 #include <QObject>
 #include <QSet>
@@ -44,10 +45,19 @@ public:
     // looks at its heartbeat, so a lost notification loses no cancel), then told to that node
     // at once. False when the job is finished or the store cannot be written.
     bool cancelElsewhere(const QString &id);
-    // An owner attached here to a job another node runs: that node stops waiting for the
-    // owner's old connection (reconnect grace) and keeps the outputs for the retention period,
-    // since nobody there takes their delivery.
-    void attachedElsewhere(const QString &id);
+    // Requests about a job that another node runs or ran, for the owner's connection here
+    // (`connection`: "node:connection id"), which that node treats as one of its own:
+    // - attached: it stops waiting for an older connection (reconnect grace) and from now on
+    //   listens to this one only;
+    // - connection gone: the connection closed, so that node starts the reconnect grace, or
+    //   cancels the job (a level 0 or token-less owner), as for its own connections;
+    // - released: the connection took the outputs, so that node removes them, as after a
+    //   local delivery (not those of a detached or otherwise retained job).
+    // A lost notification leaves the job as if detached: it runs on, and its outputs stay
+    // until the retention period ends (docs/scaling.md).
+    void attachedElsewhere(const QString &id, const QString &connection);
+    void connectionGoneElsewhere(const QString &id, const QString &connection);
+    void releaseElsewhere(const QString &id, const QString &connection);
     // get_stats `cluster`: every node's jobs by state as the store holds them, and the totals.
     QJsonObject clusterStats() const;
 
@@ -65,8 +75,9 @@ private:
     ClusterRelay(QString node, JobManager &manager, JobStore &store, EventRouter &router);
     void publish(JobEventKind kind, const QString &id);
     bool notify(const QJsonObject &object);
-    // A request of another node about one of this node's jobs (cancel, attach).
-    void requested(const QString &event, const QString &id);
+    // A request of another node about one of this node's jobs (cancel, attach, closed, release).
+    void requested(const QString &event, const QString &id, const QString &connection);
+    void request(const QString &event, const QString &id, const QString &connection);
     void received(const QString &name, QSqlDriver::NotificationSource source, const QVariant &payload);
     // Reconnection. Qt's driver reopens nothing, and a LISTEN
     // connection that died says nothing: it is probed at every check, and reopened (with LISTEN
@@ -82,7 +93,8 @@ private:
     JobManager &m_manager;
     JobStore &m_store;
     EventRouter &m_router;
-    QSet<QString> m_attachedElsewhere;   // this node's unfinished jobs whose owner is on another node
+    // This node's jobs whose owner attached on another node: the connection it attached with.
+    QHash<QString, QString> m_ownerElsewhere;
     QString m_listenName;
     QString m_notifyName;
     qint64 m_published = 0;

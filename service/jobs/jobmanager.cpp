@@ -734,26 +734,37 @@ void JobManager::retainOutputs(const QString &id)
     }
 }
 
-void JobManager::connectionClosed(quint64 connectionId)
+bool JobManager::letGoOfConnection(Job &job)
 {
-    QStringList toCancel;
-    for (auto &[id, job] : m_jobs) {
-        // During a shutdown, jobs whose owner can come back belong to the next start, not to
-        // a connection that closes with this one.
-        if (job.connectionId != connectionId || job.detach || m_parked.contains(id)
-            || (m_shuttingDown && ownerCanReturn(job)) || holdForOwner(job))
-            continue;
-        if (!isFinished(job.status))
-            toCancel.append(id);
-        else if (!job.retained && !job.outputsRemoved)
-            removeFiles(job);
-    }
-    for (const QString &id : std::as_const(toCancel)) {
+    // During a shutdown, jobs whose owner can come back belong to the next start, not to
+    // a connection that closes with this one.
+    if (job.detach || m_parked.contains(job.id) || (m_shuttingDown && ownerCanReturn(job)) || holdForOwner(job))
+        return false;
+    if (!isFinished(job.status))
+        return true;
+    if (!job.retained && !job.outputsRemoved)
+        removeFiles(job);
+    return false;
+}
+
+void JobManager::cancelForClosedConnection(const QStringList &ids)
+{
+    for (const QString &id : ids) {
         if (Job *job = mutableJob(id)) {
             finishJob(*job, JobStatus::Cancelled,
                       Error(ErrorCode::JobCancelled, QStringLiteral("the connection that started the job closed")));
         }
     }
+}
+
+void JobManager::connectionClosed(quint64 connectionId)
+{
+    QStringList toCancel;
+    for (auto &[id, job] : m_jobs) {
+        if (job.connectionId == connectionId && letGoOfConnection(job))
+            toCancel.append(id);
+    }
+    cancelForClosedConnection(toCancel);
 }
 
 void JobManager::pruneRecentSubmits(const QDateTime &now)

@@ -192,6 +192,9 @@ public:
     // for it removed; except level 1 jobs of token owners, which wait --reconnect-grace for
     // their owner to attach again (cancelled, outputs removed, when nobody did).
     void connectionClosed(quint64 connectionId);
+    // The same for one job whose owner followed it from another node of the cluster (this
+    // node runs or ran it with no connection of its own): that connection closed.
+    void ownerGoneElsewhere(const QString &id);
     // Binds a job to `connectionId` from now on (its events, outputs and uploads), ending its
     // reconnect grace; whoever had it before lets go (jobAttached). The caller checked that the
     // connection's owner owns the job. NOT_FOUND for an unknown id.
@@ -344,6 +347,10 @@ private:
     QString newId() const;
     // Reconnect grace (jobmanagergrace.cpp).
     bool holdForOwner(Job &job);
+    // A connection that had `job` is gone: true when the job must be cancelled for it (after
+    // removing the outputs that waited for it, or starting the reconnect grace, as it applies).
+    bool letGoOfConnection(Job &job);
+    void cancelForClosedConnection(const QStringList &ids);
     void startGrace(Job &job, const QDateTime &until);
     void endGrace(const QString &id, const QDateTime &until);
     std::optional<Result<QString>> replayIdempotent(const SubmitRequest &request, const QString &requestHash);

@@ -54,6 +54,16 @@ void JobManager::endGrace(const QString &id, const QDateTime &until)
     }
 }
 
+void JobManager::ownerGoneElsewhere(const QString &id)
+{
+    // A cluster: the owner followed the job from another node, whose connection closed. The
+    // same rules as for a connection of this node; a connection of this node that has the job
+    // now (it attached here since) is the only one whose close counts.
+    Job *job = mutableJob(id);
+    if (job && job->connectionId == 0 && letGoOfConnection(*job))
+        cancelForClosedConnection({id});
+}
+
 Result<const Job *> JobManager::attach(const QString &id, quint64 connectionId)
 {
     Job *live = mutableJob(id);

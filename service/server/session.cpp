@@ -98,9 +98,14 @@ Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, con
             });
     connect(m_sender, &OutputSender::deliveryFinished, this, [this](const QString &id) {
         // Outputs sent to the connection that started a job are its only copy; detached and
-        // retained jobs keep theirs for the retention period.
-        if (m_jobs.remove(id))
+        // retained jobs keep theirs for the retention period. Another node's outputs are
+        // released there, on the same terms (docs/scaling.md).
+        if (!m_jobs.remove(id))
+            return;
+        if (m_context.manager->holds(id) || !m_context.releaseElsewhere)
             m_context.manager->releaseOutputs(id);
+        else
+            m_context.releaseElsewhere(id, ownerConnection());
     });
     connect(m_sender, &OutputSender::deliveryFailed, this,
             [this](const QString &id, const QString &jobId, const Error &error, const QJsonValue &requestId) {
@@ -893,6 +898,7 @@ void Session::onDisconnected()
     m_sender->abort();
     m_keepAlive->stop();
     qCInfo(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}} << "disconnected";
+    connectionGoneElsewhere();   // sessioncluster.cpp
     m_context.manager->connectionClosed(m_connectionId);
     emit closed(m_connectionId);
 }

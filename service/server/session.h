@@ -58,7 +58,13 @@ struct SessionContext
     // (sessioncluster.cpp): cancel it there (false: finished, or the store cannot be written),
     // and tell it that the owner is here now.
     std::function<bool(const QString &id)> cancelElsewhere;
-    std::function<void(const QString &id)> attachedElsewhere;
+    // The owner's connection is named "node:connection id" so that the running node can tell
+    // the latest one from an older one that closes later.
+    std::function<void(const QString &id, const QString &connection)> attachedElsewhere;
+    // The connection following such a job closed (that node applies the reconnect grace or
+    // cancels, as for a local connection), or took its outputs (that node releases them).
+    std::function<void(const QString &id, const QString &connection)> connectionGoneElsewhere;
+    std::function<void(const QString &id, const QString &connection)> releaseElsewhere;
     // get_stats `cluster`: every node's jobs by state, from the store.
     std::function<QJsonObject()> clusterStats;
     // The outputs of jobs another node ran, streamed from there (fetch_output).
@@ -148,6 +154,10 @@ private:
     // sessioncluster.cpp: jobs that another node of the cluster runs.
     bool isElsewhere(const Job &job) const;
     void cancelElsewhere(const Job &job, bool own, const QJsonValue &requestId);
+    // This connection as the other nodes know it: "node:connection id".
+    QString ownerConnection() const;
+    // The connection closed: the nodes that run the jobs it followed hear of it.
+    void connectionGoneElsewhere();
     void onJobAttached(const QString &id, quint64 connectionId);
 
     // Finds the job a request names by `id` or by `job_id` (in this owner's namespace) and

@@ -53,9 +53,13 @@ void Session::handleAttach(const QJsonObject &object, const QJsonValue &requestI
     qCInfo(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}, {QStringLiteral("job"), job.id}}
                                 << "attached";
 
+    if (elsewhere) {
+        // The running node now waits for this connection (and releases the outputs once this
+        // one took them); an older connection of the owner here lets go, as for a local job.
+        m_context.attachedElsewhere(job.id, ownerConnection());
+        emit m_context.manager->jobAttached(job.id, m_connectionId);
+    }
     if (!isFinished(job.status)) {
-        if (elsewhere)
-            m_context.attachedElsewhere(job.id);
         m_jobs.insert(job.id);
         m_context.router->subscribe(this, job.id);
         return;

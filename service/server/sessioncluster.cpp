@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Session: jobs that another node of the cluster runs. Their events come through the cluster
 // relay like this node's own; a cancel is stored for the running node to act on, and the
-// documented messages follow when its `cancelled` comes back.
+// documented messages follow when its `cancelled` comes back. The running node keeps the
+// delivery's bookkeeping: it hears when this connection took the outputs or went away.
 #include "session.h"
 
+#include "config/config.h"
 #include "jobs/jobmanager.h"
 #include "protocol.h"
 
@@ -15,6 +17,22 @@ bool Session::isElsewhere(const Job &job) const
 {
     // On one node every job that holds anything is in memory: only a cluster has others.
     return m_context.cancelElsewhere && !m_context.manager->holds(job.id);
+}
+
+QString Session::ownerConnection() const
+{
+    return m_context.config->nodeName + u':' + QString::number(m_connectionId);
+}
+
+void Session::connectionGoneElsewhere()
+{
+    if (!m_context.connectionGoneElsewhere)
+        return;
+    // Bounded by the jobs one connection may follow; jobs this node holds are its engine's.
+    for (const QString &id : std::as_const(m_jobs)) {
+        if (!m_context.manager->holds(id))
+            m_context.connectionGoneElsewhere(id, ownerConnection());
+    }
 }
 
 void Session::cancelElsewhere(const Job &job, bool own, const QJsonValue &requestId)

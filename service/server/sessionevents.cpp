@@ -233,13 +233,16 @@ void Session::sendCompleted(const Job &job)
     completed.insert(QString(Field::JobId), job.jobId);
     completed.insert(QString(Field::Id), job.id);
     completed.insert(QString(Field::Message), QStringLiteral("Job completed successfully"));
-    // Another node ran it and holds its outputs: no chunks follow here (docs/scaling.md).
+    // Another node ran it and holds its outputs: they are streamed from there in the same
+    // messages as a local file (docs/scaling.md, "Outputs through any node"). Only a node that
+    // cannot reach the others' outputs leaves the client to fetch them later.
     const bool elsewhere = isElsewhere(job);
+    const bool fetchLater = elsewhere && !m_context.remoteOutputs;
     // Outputs put to the client's output_targets are not pushed here too; fetch_output still
     // serves them while they are retained (detach).
     const bool uploaded = job.uploadsOutputs();
     completed.insert(QString(Field::DeliveryMethod), uploaded ? QStringLiteral("upload")
-                                                     : elsewhere ? QStringLiteral("fetch")
+                                                     : fetchLater ? QStringLiteral("fetch")
                                                                  : QStringLiteral("binary"));
     if (!job.outputs.isEmpty()) {
         completed.insert(QString(Field::OutputMetadata), job.outputs.constFirst().metadata.toOutputMetadata());
@@ -257,13 +260,16 @@ void Session::sendCompleted(const Job &job)
     if (job.cached && m_level >= 1)
         completed.insert(QStringLiteral("cached"), true);
     send(completed);
-    if (job.outputs.isEmpty() || elsewhere || uploaded) {
+    if (job.outputs.isEmpty() || fetchLater || uploaded) {
         m_jobs.remove(job.id);
         if (uploaded && !elsewhere)
             m_context.manager->releaseOutputs(job.id);
+        else if (uploaded && m_context.releaseElsewhere)
+            m_context.releaseElsewhere(job.id, ownerConnection());
         return;
     }
-    m_sender->enqueue(OutputSender::Delivery{job.id, job.jobId, job.outputs, -1, m_level >= 1, QJsonValue()});
+    m_sender->enqueue(
+            OutputSender::Delivery{job.id, job.jobId, job.outputs, -1, m_level >= 1, QJsonValue(), elsewhere});
 }
 
 } // namespace Mediaforge

@@ -16,8 +16,9 @@ std::optional<Job> SqlJobStore::claimNextAnywhere(const QDateTime &now, QString 
     // One statement, as claimNext(): the choice and the claim cannot be separated by another
     // node. Another node's job qualifies only while that node is alive (a heartbeat within one
     // lease, so that its inputs can be pulled) and has no free slot (it would claim the job
-    // itself at once: moving it would only cost a transfer). Level 0 jobs stay: their owner
-    // takes the outputs in the `completed` message of the node it is connected to.
+    // itself at once: moving it would only cost a transfer). Level 0 jobs move too: the node
+    // their owner is connected to streams the outputs from the one that ran them in the same
+    // one message per file as its own (docs/scaling.md, "Outputs through any node").
     QSqlQuery query = newQuery();
     query.prepare(QStringLiteral(
                           "UPDATE jobs SET state = 'processing', stage = 'processing', percentage = 0, started_at = ?, "
@@ -25,7 +26,7 @@ std::optional<Job> SqlJobStore::claimNextAnywhere(const QDateTime &now, QString 
                           "FROM (SELECT q.id, q.node AS holder FROM jobs q "
                           "LEFT JOIN (SELECT owner, COUNT(*) AS slots FROM jobs WHERE state = 'processing' GROUP BY owner) r "
                           "ON r.owner = q.owner "
-                          "WHERE q.state = 'queued' AND (q.node = ? OR (q.protocol_level >= 1 AND EXISTS ("
+                          "WHERE q.state = 'queued' AND (q.node = ? OR (EXISTS ("
                           "SELECT 1 FROM nodes n WHERE n.name = q.node AND n.heartbeat_at > %1 - ? AND n.slots <= "
                           "(SELECT COUNT(*) FROM jobs b WHERE b.node = n.name AND b.state = 'processing')))) "
                           // A draining node claims nothing, neither its own jobs nor others', whichever

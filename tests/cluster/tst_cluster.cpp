@@ -545,8 +545,11 @@ private slots:
         QList<QJsonObject> messages;
         QObject::connect(&client.connection, &ClientConnection::messageReceived, &client.connection,
                          [&messages](const QJsonObject &message) { messages.append(message); });
+        // Detached: P delivers the outputs from Q on completion (tst_clusterdelivery), and Q keeps
+        // them for the retention period, so that they can be fetched through P below.
         const QString id = client.start(QStringLiteral("pull-1"), QStringLiteral("compress"),
-                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_cluster.clipPath());
+                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_cluster.clipPath(),
+                                        QJsonObject{{QStringLiteral("detach"), true}});
         QVERIFY(!id.isEmpty());
         auto ofType = [&messages, &id](const QString &type) {
             for (const QJsonObject &message : std::as_const(messages)) {
@@ -562,8 +565,11 @@ private slots:
         const QJsonObject completed = ofType(QStringLiteral("completed"));
         QVERIFY2(!completed.isEmpty(), qPrintable(QString::fromUtf8(QJsonDocument(ofType(QStringLiteral("error"))).toJson())
                                                   + q.log()));
-        QVERIFY2(completed.value(QStringLiteral("delivery_method")).toString() == QLatin1StringView("fetch"),
+        QVERIFY2(completed.value(QStringLiteral("delivery_method")).toString() == QLatin1StringView("binary"),
                  qPrintable(m_cluster.row(database, id) + u'\n' + p.log() + u'\n' + q.log()));
+        // The push ends before the fetches below start, so that their chunks are told apart.
+        QVERIFY2(QTest::qWaitFor([&] { return !ofType(QStringLiteral("output_delivered")).isEmpty(); }, 120'000),
+                 qPrintable(p.log()));
         // Q's live progress of the run, relayed to the client on P.
         QVERIFY(std::any_of(messages.cbegin(), messages.cend(), [](const QJsonObject &message) {
             return message.value(QStringLiteral("type")).toString() == QLatin1StringView("progress")
