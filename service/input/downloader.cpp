@@ -2,6 +2,7 @@
 #include "downloader.h"
 
 #include "logging/logging.h"
+#include "pinnedrequest.h"
 
 #include <QJsonObject>
 #include <QMetaEnum>
@@ -274,27 +275,9 @@ void Downloader::connectChecked(const QUrl &url, const QList<QHostAddress> &addr
 
 void Downloader::sendRequest(const QUrl &url, const QHostAddress &address)
 {
-    const auto literal = hostLiteralAddress(url.host());
     // Pinning: the request goes to the checked IP itself, so no second lookup (which a
     // rebinding DNS server could answer differently) ever happens.
-    QUrl target = url;
-    target.setUserInfo({});
-    target.setFragment({});
-    target.setHost(address.toString());
-
-    QNetworkRequest request(target);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                         QNetworkRequest::ManualRedirectPolicy);
-    // HTTP/2 would take :authority from the (pinned) URL, not from our Host header.
-    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
-                         QNetworkRequest::AlwaysNetwork);
-    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
-    // The manager is shared by all jobs: no cookies or credentials from one job leak to another.
-    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
-    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
-    request.setAttribute(QNetworkRequest::AuthenticationReuseAttribute, QNetworkRequest::Manual);
-    request.setRawHeader("Host", hostHeader(url, literal));
+    QNetworkRequest request = pinnedRequest(url, address);
     request.setRawHeader("User-Agent", QByteArrayLiteral("mediaforge/" MEDIAFORGE_VERSION));
     // With our own Accept-Encoding Qt does not decompress: the size limit counts real bytes.
     request.setRawHeader("Accept-Encoding", "identity");
@@ -306,13 +289,8 @@ void Downloader::sendRequest(const QUrl &url, const QHostAddress &address)
                 + url.password(QUrl::FullyDecoded).toUtf8();
         request.setRawHeader("Authorization", "Basic " + credentials.toBase64());
     }
-    if (!literal && url.scheme() == u"https") {
-        // Certificate check and SNI use the name, while the socket goes to the pinned IP.
-        request.setPeerVerifyName(QString::fromLatin1(QUrl::toAce(url.host())));
-    }
-
     if (m_signer)
-        m_signer(request, url, hostHeader(url, literal));
+        m_signer(request, url, request.rawHeader("Host"));
 
     qCDebug(lcInput).noquote() << "request" << Logging::redactUrl(url) << "via" << address.toString();
     m_reply = m_network.get(request);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "outputuploader.h"
 
-#include "downloader.h"
 #include "logging/logging.h"
 #include "s3multipartupload.h"
 #include "storage/s3signer.h"
@@ -9,8 +8,6 @@
 #include <QFile>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
-#include <QNetworkRequest>
-#include <QTimer>
 
 namespace Mediaforge {
 
@@ -24,25 +21,22 @@ OutputUploader::OutputUploader(QNetworkAccessManager &network, HostResolver &res
       m_limits(limits),
       m_targets(std::move(targets)),
       m_outputs(std::move(outputs)),
-      m_timeout(new QTimer(this)),
-      m_retry(new QTimer(this))
+      m_attempts(
+              this, m_limits,
+              [this] {
+                  abandonReply(m_reply, this);
+                  attemptFailed(0, m_attempts.silenceReason());
+              },
+              [this] { startAttempt(); })
 {
     for (const JobOutput &output : std::as_const(m_outputs))
         m_totalBytes += output.size;
-    m_timeout->setSingleShot(true);
-    m_timeout->setInterval(m_limits.timeout);
-    connect(m_timeout, &QTimer::timeout, this, [this] {
-        dropReply();
-        attemptFailed(0, QStringLiteral("no answer for %1 s").arg(double(m_limits.timeout.count()) / 1000.0));
-    });
-    m_retry->setSingleShot(true);
-    connect(m_retry, &QTimer::timeout, this, &OutputUploader::startAttempt);
 }
 
 OutputUploader::~OutputUploader()
 {
     m_done = true;
-    dropReply();
+    abandonReply(m_reply, this);
 }
 
 void OutputUploader::setStorage(const StorageSpec &storage, const QString &prefix, qint64 partSize)
@@ -77,7 +71,7 @@ void OutputUploader::start()
         return;
     }
     m_index = 0;
-    m_attempt = 0;
+    m_attempts.reset();
     startAttempt();
 }
 
@@ -86,9 +80,8 @@ void OutputUploader::cancel()
     m_done = true;
     if (m_multipart)
         m_multipart->cancel();
-    m_retry->stop();
-    m_timeout->stop();
-    dropReply();
+    m_attempts.stop();
+    abandonReply(m_reply, this);
 }
 
 void OutputUploader::startAttempt()
@@ -103,7 +96,7 @@ void OutputUploader::startAttempt()
         startMultipart();
         return;
     }
-    ++m_attempt;
+    m_attempts.begin();
     const QUrl url = m_targets.at(m_index).url;
     if (auto refused = checkUrlSyntax(url)) {
         finish(*refused);
@@ -118,18 +111,18 @@ void OutputUploader::startAttempt()
         send(*literal);
         return;
     }
-    m_timeout->start();
+    m_attempts.alive();
     m_resolver.lookup(host, this, [this, url](QList<QHostAddress> addresses, QString error) {
         if (m_done)
             return;
         if (addresses.isEmpty()) {
-            m_timeout->stop();
+            m_attempts.quiet();
             attemptFailed(0, QStringLiteral("cannot resolve the host: %1").arg(error));
             return;
         }
         // Checked again at every try: the name may point elsewhere by now.
         if (auto refused = checkAddresses(url, addresses, m_policy)) {
-            m_timeout->stop();
+            m_attempts.quiet();
             finish(*refused);
             return;
         }
@@ -147,56 +140,41 @@ void OutputUploader::send(const QHostAddress &address)
         finish(Error(ErrorCode::InternalError, QStringLiteral("output %1 cannot be read for its upload").arg(m_index)));
         return;
     }
-    const auto literal = hostLiteralAddress(target.url.host());
-    QUrl pinned = target.url;
-    pinned.setUserInfo({});
-    pinned.setFragment({});
-    pinned.setHost(address.toString());
-    QNetworkRequest request(pinned);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
-    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
-    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
-    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
-    request.setAttribute(QNetworkRequest::AuthenticationReuseAttribute, QNetworkRequest::Manual);
+    QNetworkRequest request = pinnedRequest(target.url, address);
     // A presigned PUT signs Content-Type only when the client named one: no default of ours.
     for (const auto &[name, value] : target.headers)
         request.setRawHeader(name, value);
-    request.setRawHeader("Host", hostHeader(target.url, literal));
     request.setHeader(QNetworkRequest::ContentLengthHeader, file->size());
-    if (!literal && target.url.scheme() == u"https")
-        request.setPeerVerifyName(QString::fromLatin1(QUrl::toAce(target.url.host())));
     if (m_storage) {
         // A signed payload hash rather than UNSIGNED-PAYLOAD: endpoints on the private network
         // are often plain http, and the storage then refuses bytes that changed on the way.
         const QByteArray payloadHash = output.sha256.isEmpty() ? QByteArray(SigV4::kUnsignedPayload) : output.sha256.toLatin1();
-        signStorageRequest(request, *m_storage, target.method.toLatin1(), target.url, hostHeader(target.url, literal),
+        signStorageRequest(request, *m_storage, target.method.toLatin1(), target.url, request.rawHeader("Host"),
                            payloadHash);
     }
 
-    qCInfo(lcInput).noquote() << "output" << m_index << "upload to" << target.redactedUrl() << "attempt" << m_attempt;
+    qCInfo(lcInput).noquote() << "output" << m_index << "upload to" << target.redactedUrl() << "attempt" << m_attempts.attempt();
     m_responseBytes = 0;
     m_reply = m_network.sendCustomRequest(request, target.method.toLatin1(), file);
     // The body is read while the reply lives: it goes with it.
     file->setParent(m_reply);
     m_reply->setReadBufferSize(m_limits.maxResponseBytes);
     connect(m_reply, &QNetworkReply::uploadProgress, this, [this](qint64 sent, qint64) {
-        m_timeout->start();
+        m_attempts.alive();
         emit progress(m_doneBytes + sent, m_totalBytes);
     });
     connect(m_reply, &QNetworkReply::readyRead, this, [this] {
-        m_timeout->start();
+        m_attempts.alive();
         // The answer is only looked at for its status; its body is read and dropped, bounded.
         m_responseBytes += m_reply->skip(m_reply->bytesAvailable());
         if (m_responseBytes > m_limits.maxResponseBytes * 16) {
             const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            dropReply();
+            abandonReply(m_reply, this);
             attemptFailed(status, QStringLiteral("the answer is too long"));
         }
     });
     connect(m_reply, &QNetworkReply::finished, this, &OutputUploader::onReplyFinished);
-    m_timeout->start();
+    m_attempts.alive();
 }
 
 void OutputUploader::onReplyFinished()
@@ -204,10 +182,10 @@ void OutputUploader::onReplyFinished()
     QNetworkReply *reply = m_reply;
     if (!reply)
         return;
-    m_timeout->stop();
+    m_attempts.quiet();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QString reason = reply->error() == QNetworkReply::NoError || status != 0 ? QString() : reply->errorString();
-    dropReply();
+    abandonReply(m_reply, this);
     if (status >= 200 && status < 300) {
         uploaded(status);
         return;
@@ -223,7 +201,7 @@ void OutputUploader::uploaded(int status)
     m_doneBytes += output.size;
     emit progress(m_doneBytes, m_totalBytes);
     ++m_index;
-    m_attempt = 0;
+    m_attempts.reset();
     startAttempt();
 }
 
@@ -269,16 +247,14 @@ void OutputUploader::attemptFailed(int status, const QString &reason)
 {
     if (m_done)
         return;
-    qCInfo(lcInput).noquote() << "output" << m_index << "upload to" << shownDestination() << "attempt" << m_attempt
+    qCInfo(lcInput).noquote() << "output" << m_index << "upload to" << shownDestination() << "attempt" << m_attempts.attempt()
                               << "failed:" << reason;
-    if (m_attempt < m_limits.attempts) {
-        m_retry->start(m_limits.backoff * (1 << (m_attempt - 1)));
+    if (m_attempts.retryLater())
         return;
-    }
     // The reason never quotes the URL: its query is a credential.
     QJsonObject details{{QStringLiteral("index"), m_index},
                         {QStringLiteral("http_status"), status},
-                        {QStringLiteral("attempts"), m_attempt}};
+                        {QStringLiteral("attempts"), m_attempts.attempt()}};
     if (m_storage) {
         details.insert(QStringLiteral("storage"), m_storage->name);
         details.insert(QStringLiteral("key"), QString(m_prefix + m_outputs.at(m_index).fileName));
@@ -290,7 +266,7 @@ void OutputUploader::attemptFailed(int status, const QString &reason)
                  QStringLiteral("output %1 could not be uploaded to %2 after %3 attempt(s): %4")
                          .arg(m_index)
                          .arg(shownDestination())
-                         .arg(m_attempt)
+                         .arg(m_attempts.attempt())
                          .arg(reason),
                  details));
 }
@@ -300,21 +276,9 @@ void OutputUploader::finish(std::optional<Error> error)
     if (m_done)
         return;
     m_done = true;
-    m_timeout->stop();
-    m_retry->stop();
+    m_attempts.stop();
     m_error = std::move(error);
     emit finished();
-}
-
-void OutputUploader::dropReply()
-{
-    if (m_reply) {
-        QNetworkReply *reply = m_reply;
-        m_reply = nullptr;
-        reply->disconnect(this);
-        reply->abort();
-        reply->deleteLater();
-    }
 }
 
 } // namespace Mediaforge

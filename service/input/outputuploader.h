@@ -3,33 +3,23 @@
 
 #include "errorcode.h"
 #include "jobs/job.h"
+#include "pinnedrequest.h"
 #include "storage/storagespec.h"
 #include "urlguard.h"
 
-#include <QElapsedTimer>
 #include <QList>
 #include <QObject>
 #include <QPointer>
 
-#include <chrono>
 #include <optional>
 
 class QFile;
 class QNetworkAccessManager;
 class QNetworkReply;
-class QTimer;
 
 namespace Mediaforge {
 
 class S3MultipartUpload;
-
-struct OutputUploadLimits
-{
-    int attempts = 3;
-    std::chrono::milliseconds timeout = std::chrono::seconds(60);   // silence (no bytes accepted, no answer)
-    std::chrono::milliseconds backoff = std::chrono::seconds(1);    // before the 2nd try; doubles after
-    qint64 maxResponseBytes = 64 * 1024;                            // of a target's answer, read and dropped
-};
 
 // Puts a job's outputs to its output targets, one after another: each file streamed from disk
 // (a QFile is the request body), to the address the URL guard checked (pinned, as downloads
@@ -68,7 +58,6 @@ private:
     void onReplyFinished();
     void attemptFailed(int status, const QString &reason);
     void finish(std::optional<Error> error);
-    void dropReply();
     void startMultipart();
     void uploaded(int status);
     QString shownDestination() const;
@@ -80,7 +69,6 @@ private:
     QList<JobOutputTarget> m_targets;
     QList<JobOutput> m_outputs;
     int m_index = 0;
-    int m_attempt = 0;
     qint64 m_doneBytes = 0;       // of the outputs already uploaded
     qint64 m_totalBytes = 0;
     qint64 m_responseBytes = 0;
@@ -89,8 +77,7 @@ private:
     QString m_prefix;
     qint64 m_partSize = 0;
     QPointer<S3MultipartUpload> m_multipart;
-    QTimer *m_timeout = nullptr;
-    QTimer *m_retry = nullptr;
+    RequestAttempts m_attempts;
     bool m_done = false;
     std::optional<Error> m_error;
 };

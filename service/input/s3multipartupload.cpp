@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "s3multipartupload.h"
 
-#include "downloader.h"
 #include "filerangedevice.h"
 #include "logging/logging.h"
 #include "storage/s3signer.h"
@@ -65,17 +64,14 @@ S3MultipartUpload::S3MultipartUpload(QNetworkAccessManager &network, HostResolve
       m_partSize(partSizeFor(size, partSize)),
       m_limits(limits),
       m_partCount(int(std::max<qint64>(1, (size + m_partSize - 1) / m_partSize))),
-      m_timeout(new QTimer(this)),
-      m_retry(new QTimer(this))
+      m_attempts(
+              this, m_limits,
+              [this] {
+                  abandonReply(m_reply, this);
+                  attemptFailed(0, m_attempts.silenceReason());
+              },
+              [this] { startAttempt(); })
 {
-    m_timeout->setSingleShot(true);
-    m_timeout->setInterval(m_limits.timeout);
-    connect(m_timeout, &QTimer::timeout, this, [this] {
-        dropReply();
-        attemptFailed(0, QStringLiteral("no answer for %1 s").arg(double(m_limits.timeout.count()) / 1000.0));
-    });
-    m_retry->setSingleShot(true);
-    connect(m_retry, &QTimer::timeout, this, &S3MultipartUpload::startAttempt);
 }
 
 S3MultipartUpload::~S3MultipartUpload()
@@ -91,11 +87,11 @@ void S3MultipartUpload::start()
         resolved(*literal);
         return;
     }
-    m_timeout->start();
+    m_attempts.alive();
     // Resolved once for the whole upload: its parts go to one server, and the abort that may
     // follow a cancel needs no lookup.
     m_resolver.lookup(url.host(), this, [this](QList<QHostAddress> addresses, QString error) {
-        m_timeout->stop();
+        m_attempts.quiet();
         if (m_done)
             return;
         if (addresses.isEmpty()) {
@@ -110,7 +106,7 @@ void S3MultipartUpload::resolved(const QHostAddress &address)
 {
     m_address = address;
     m_step = Step::Create;
-    m_attempt = 0;
+    m_attempts.reset();
     startAttempt();
 }
 
@@ -119,10 +115,9 @@ void S3MultipartUpload::cancel()
     if (m_done)
         return;
     m_done = true;
-    m_retry->stop();
-    m_timeout->stop();
+    m_attempts.stop();
     m_hashFile.reset();
-    dropReply();
+    abandonReply(m_reply, this);
     sendAbort();
 }
 
@@ -130,7 +125,7 @@ void S3MultipartUpload::startAttempt()
 {
     if (m_done)
         return;
-    ++m_attempt;
+    m_attempts.begin();
     m_response.clear();
     switch (m_step) {
     case Step::Create:
@@ -210,48 +205,34 @@ void S3MultipartUpload::send(const QByteArray &method, const QList<std::pair<QBy
                              QIODevice *body, const QByteArray &payloadHash, const QByteArray &contentType)
 {
     const QUrl url = requestUrl(query);
-    const auto literal = hostLiteralAddress(url.host());
-    QUrl pinned = url;
-    pinned.setHost(m_address.toString());
-    QNetworkRequest request(pinned);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
-    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
-    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
-    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
-    request.setAttribute(QNetworkRequest::AuthenticationReuseAttribute, QNetworkRequest::Manual);
-    const QByteArray host = hostHeader(url, literal);
-    request.setRawHeader("Host", host);
+    QNetworkRequest request = pinnedRequest(url, m_address);
     if (!contentType.isEmpty())
         request.setRawHeader("Content-Type", contentType);
     request.setHeader(QNetworkRequest::ContentLengthHeader, body ? body->size() : 0);
-    if (!literal && url.scheme() == u"https")
-        request.setPeerVerifyName(QString::fromLatin1(QUrl::toAce(url.host())));
-    signStorageRequest(request, m_storage, method, url, host, payloadHash);
+    signStorageRequest(request, m_storage, method, url, request.rawHeader("Host"), payloadHash);
 
     m_reply = body ? m_network.sendCustomRequest(request, method, body) : m_network.sendCustomRequest(request, method);
     if (body)
         body->setParent(m_reply);   // read while the reply lives
     connect(m_reply, &QNetworkReply::uploadProgress, this, [this](qint64 sent, qint64) {
-        m_timeout->start();
+        m_attempts.alive();
         if (m_step == Step::Part)
             emit progress(qint64(m_etags.size()) * m_partSize + sent);
     });
     connect(m_reply, &QNetworkReply::readyRead, this, [this] {
-        m_timeout->start();
+        m_attempts.alive();
         // Only create's and complete's answers matter (a few hundred bytes); bounded regardless.
         const QByteArray data = m_reply->readAll();
         if (m_response.size() + data.size() > m_limits.maxResponseBytes) {
             const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            dropReply();
+            abandonReply(m_reply, this);
             attemptFailed(status, QStringLiteral("the answer is too long"));
             return;
         }
         m_response += data;
     });
     connect(m_reply, &QNetworkReply::finished, this, &S3MultipartUpload::onReplyFinished);
-    m_timeout->start();
+    m_attempts.alive();
 }
 
 void S3MultipartUpload::onReplyFinished()
@@ -259,12 +240,12 @@ void S3MultipartUpload::onReplyFinished()
     QNetworkReply *reply = m_reply;
     if (!reply)
         return;
-    m_timeout->stop();
+    m_attempts.quiet();
     m_response += reply->readAll();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QByteArray etag = reply->rawHeader("ETag");
     const QString reason = reply->error() == QNetworkReply::NoError || status != 0 ? QString() : reply->errorString();
-    dropReply();
+    abandonReply(m_reply, this);
     m_status = status;
     if (status < 200 || status >= 300) {
         const QString code = xmlElement(m_response, QLatin1StringView("Code"));
@@ -305,7 +286,7 @@ void S3MultipartUpload::onReplyFinished()
         emit finished();
         return;
     }
-    m_attempt = 0;
+    m_attempts.reset();
     startAttempt();
 }
 
@@ -313,12 +294,10 @@ void S3MultipartUpload::attemptFailed(int status, const QString &reason)
 {
     if (m_done)
         return;
-    qCInfo(lcInput).noquote() << "multipart upload of" << m_storage.displayUrl(m_key) << "attempt" << m_attempt
+    qCInfo(lcInput).noquote() << "multipart upload of" << m_storage.displayUrl(m_key) << "attempt" << m_attempts.attempt()
                               << "failed:" << reason;
-    if (m_attempt < m_limits.attempts) {
-        m_retry->start(m_limits.backoff * (1 << (m_attempt - 1)));
+    if (m_attempts.retryLater())
         return;
-    }
     fail(status, reason);
 }
 
@@ -327,12 +306,11 @@ void S3MultipartUpload::fail(int status, const QString &reason)
     if (m_done)
         return;
     m_done = true;
-    m_timeout->stop();
-    m_retry->stop();
+    m_attempts.stop();
     const QString step = m_step == Step::Create ? QStringLiteral("create") : m_step == Step::Part ? QStringLiteral("part")
                                                                                               : QStringLiteral("complete");
     QJsonObject details{{QStringLiteral("http_status"), status},
-                        {QStringLiteral("attempts"), m_attempt},
+                        {QStringLiteral("attempts"), m_attempts.attempt()},
                         {QStringLiteral("multipart"), step}};
     if (m_step == Step::Part)
         details.insert(QStringLiteral("part"), int(m_etags.size()) + 1);
@@ -348,20 +326,9 @@ void S3MultipartUpload::sendAbort()
     // Sent once, not waited for: the job's end does not hang on it. The reply belongs to the
     // network manager and outlives this object.
     const QUrl url = requestUrl({{QByteArrayLiteral("uploadId"), m_uploadId}});
-    const auto literal = hostLiteralAddress(url.host());
-    QUrl pinned = url;
-    pinned.setHost(m_address.toString());
-    QNetworkRequest request(pinned);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
-    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    QNetworkRequest request = pinnedRequest(url, m_address);
     request.setTransferTimeout(kAbortTimeoutMs);
-    const QByteArray host = hostHeader(url, literal);
-    request.setRawHeader("Host", host);
-    if (!literal && url.scheme() == u"https")
-        request.setPeerVerifyName(QString::fromLatin1(QUrl::toAce(url.host())));
-    signStorageRequest(request, m_storage, "DELETE", url, host, SigV4::emptyPayloadHash());
+    signStorageRequest(request, m_storage, "DELETE", url, request.rawHeader("Host"), SigV4::emptyPayloadHash());
     QNetworkReply *reply = m_network.sendCustomRequest(request, "DELETE");
     const QString shown = m_storage.displayUrl(m_key);
     connect(reply, &QNetworkReply::finished, reply, [reply, shown] {
@@ -371,17 +338,6 @@ void S3MultipartUpload::sendAbort()
         reply->deleteLater();
     });
     m_uploadId.clear();
-}
-
-void S3MultipartUpload::dropReply()
-{
-    if (m_reply) {
-        QNetworkReply *reply = m_reply;
-        m_reply = nullptr;
-        reply->disconnect(this);
-        reply->abort();
-        reply->deleteLater();
-    }
 }
 
 QByteArray S3MultipartUpload::completeBody() const

@@ -15,7 +15,6 @@
 
 class QNetworkAccessManager;
 class QNetworkReply;
-class QTimer;
 
 namespace Mediaforge {
 
@@ -67,7 +66,6 @@ private:
     void attemptFailed(int status, const QString &reason);
     void fail(int status, const QString &reason);
     void sendAbort();
-    void dropReply();
     QUrl requestUrl(const QList<std::pair<QByteArray, QByteArray>> &query) const;
     QByteArray completeBody() const;
 
@@ -85,7 +83,6 @@ private:
     QByteArray m_uploadId;
     QList<QByteArray> m_etags;    // of the parts done, in order
     Step m_step = Step::Create;
-    int m_attempt = 0;
     int m_status = 0;
     // The current part's SHA-256, computed in chunks between event-loop turns before it is sent.
     std::optional<QFile> m_hashFile;
@@ -94,8 +91,7 @@ private:
     QByteArray m_partHash;
     QByteArray m_response;        // the answer's body, bounded (create and complete read it)
     QPointer<QNetworkReply> m_reply;
-    QTimer *m_timeout = nullptr;
-    QTimer *m_retry = nullptr;
+    RequestAttempts m_attempts;
     bool m_done = false;
     std::optional<Error> m_error;
 };
