@@ -127,11 +127,21 @@ private slots:
                  qPrintable(m_cluster.row(database, first)));
         TestSubmitter client;
         QVERIFY(client.open(QUrl(a.wsUrl())));
+        // A delivers the outputs on completion through its own connection (read from B's
+        // directory); detached, so that B keeps them afterwards for the fetches below.
+        bool pushed = false;
+        QObject::connect(&client.connection, &ClientConnection::messageReceived, &client.connection,
+                         [&pushed](const QJsonObject &message) {
+                             if (message.value(QStringLiteral("type")).toString() == QLatin1StringView("output_delivered"))
+                                 pushed = true;
+                         });
         const QString id = client.start(QStringLiteral("shared-1"), QStringLiteral("compress"),
-                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_cluster.clipPath());
+                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_cluster.clipPath(),
+                                        QJsonObject{{QStringLiteral("detach"), true}});
         QVERIFY(!id.isEmpty());
         QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("completed"), 300'000),
                  qPrintable(m_cluster.row(database, id) + u'\n' + b.log()));
+        QVERIFY2(QTest::qWaitFor([&pushed] { return pushed; }, 120'000), qPrintable(wholeLog(a)));
         QCOMPARE(m_cluster.row(database, id), QStringLiteral("completed|1|node-b"));
         // B read the input where A keeps it; nothing went over A's route.
         const QString logA = wholeLog(a);
