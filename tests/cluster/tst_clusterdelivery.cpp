@@ -7,6 +7,7 @@
 // job of its own so that the job under test is claimed by B, as an operator's cluster does it.
 // Every wait is on an observed state with a bound of minutes.
 #include "clusterfixture.h"
+#include "testmedia.h"
 #include "testservice.h"
 #include "testsubmitter.h"
 
@@ -85,6 +86,8 @@ private:
     ClusterFixture m_cluster{kClusterSecret};
     QTemporaryDir m_dir;
     QString m_tokens;
+    // For the two grace tests: a run that surely outlasts the grace however fast the machine is.
+    QString m_longClip;
 
     // A's only worker slot taken by a long job of its own (claimed by A while it is idle), so
     // that what is submitted to A next is claimed by an idle node.
@@ -124,6 +127,13 @@ private slots:
         file.write(QStringLiteral("client %1 alice\n").arg(QLatin1StringView(kAliceToken)).toUtf8());
         file.close();
         QVERIFY(file.setPermissions(QFile::ReadOwner | QFile::WriteOwner));
+        TestMedia::VideoSpec spec;
+        spec.seconds = 60;
+        spec.width = 640;
+        spec.height = 480;
+        m_longClip = TestMedia::makeVideo(m_dir.path(), spec);
+        QVERIFY2(!m_longClip.isEmpty(), "ffmpeg could not make the long clip");
+        m_cluster.http().setRoute(QStringLiteral("/long.mp4"), TestHttpServer::Response::file(m_longClip, "video/mp4"));
     }
 
     void clientsOnOneNodeReceiveTheOutputsAnotherNodeRanAndThatNodeReleasesThem()
@@ -304,7 +314,11 @@ private slots:
         // Submitted to B and run there (not detached), then attached on A by its owner.
         TestSubmitter first;
         QVERIFY(first.open(QUrl(b.wsUrl()), QString::fromLatin1(kAliceToken)));
-        const QString id = m_cluster.submitUrl(first, QStringLiteral("attached"), false);
+        const QString id = m_cluster.submitUrl(
+                first, QStringLiteral("attached"), false,
+                QJsonObject{{QStringLiteral("input"),
+                             QJsonObject{{QStringLiteral("source"), QStringLiteral("url")},
+                                         {QStringLiteral("url"), m_cluster.http().url(QStringLiteral("/long.mp4")).toString()}}}});
         QVERIFY(!id.isEmpty());
         QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("processing|1|node-b"), 120'000), qPrintable(b.log()));
         TestSubmitter second;
@@ -354,7 +368,7 @@ private slots:
         TestSubmitter client;
         QVERIFY(client.open(QUrl(a.wsUrl()), QString::fromLatin1(kAliceToken)));
         const QString id = client.start(QStringLiteral("moved"), QStringLiteral("compress"),
-                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_cluster.clipPath());
+                                        QJsonObject{{QStringLiteral("preset"), QStringLiteral("high")}}, m_longClip);
         QVERIFY(!id.isEmpty());
         QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("processing|1|node-b"), 120'000),
                  qPrintable(m_cluster.row(database, id) + u'\n' + b.log()));
