@@ -625,7 +625,6 @@ void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> erro
     job.error = std::move(error);
     if (status == JobStatus::Completed) {
         job.progress.percentage = 100;
-        ++m_completed;
         // Inputs and work files go at once; outputs wait for delivery or retention.
         QDir directory(job.directory);
         const QStringList entries = directory.entryList(QDir::Files | QDir::NoDotAndDotDot);
@@ -645,25 +644,45 @@ void JobManager::finishJob(Job &job, JobStatus status, std::optional<Error> erro
             job.retainUntil = job.finishedAt.addSecs(m_settings.retention.count());
         }
     } else {
-        status == JobStatus::Failed ? ++m_failed : ++m_cancelled;
         removeFiles(job, false);
     }
     m_disk.directoryChanged(job.directory);   // every end removes at least the inputs
     m_parked.remove(id);
     if (!persistOrAbandon(job))
         return;
+    if (m_unstored.contains(id)) {
+        // The store could not take the end. Announcing it now could tell a client of a result
+        // that the store later refuses (another node took the job over meanwhile), so the end
+        // waits in memory with the job, its slot free, until flushUnstored() writes it.
+        m_unannounced.insert(id);
+        // No state= field: that marks the one line of each job's announced end.
+        qCInfo(lcJobs).noquote() << jobFields(job) << "ended" << jobStatusName(status)
+                                 << "while the job store is unreachable: announced once it is stored";
+    } else {
+        announceFinished(job);
+    }
+    schedule();
+    checkDrained();
+}
+
+void JobManager::announceFinished(const Job &job)
+{
+    switch (job.status) {
+    case JobStatus::Completed: ++m_completed; break;
+    case JobStatus::Failed: ++m_failed; break;
+    default: ++m_cancelled; break;
+    }
     Logging::Fields fields = jobFields(job);
-    fields.add(QStringLiteral("state"), jobStatusName(status));
+    fields.add(QStringLiteral("state"), jobStatusName(job.status));
     fields.add(QStringLiteral("duration_ms"), QString::number(job.createdAt.msecsTo(job.finishedAt)));
     if (job.error)
         fields.add(QStringLiteral("code"), errorCodeName(job.error->code));
-    qCInfo(lcJobs).noquote() << fields << jobStatusName(status) << (job.error ? job.error->message : QString());
+    qCInfo(lcJobs).noquote() << fields << jobStatusName(job.status) << (job.error ? job.error->message : QString());
+    const QString id = job.id;   // the signals' receivers may change the job
     if (job.outputsRemoved && !job.outputs.isEmpty())
         emit outputsRemoved(id);
     emit jobFinished(id);
     scheduleEviction(id);
-    schedule();
-    checkDrained();
 }
 
 void JobManager::stopRuntime(const QString &id)

@@ -285,6 +285,9 @@ signals:
     // stored, never in this node's memory; the cluster's relay tells the other nodes.
     void jobEndedForLostNode(const QString &id);
     void jobFinished(const QString &id);       // completed, failed or cancelled
+    // A job this node held until another node took it over, found ended in the store when this
+    // node let go of it (it was cut off meanwhile): its followers here hear the end.
+    void jobEndedElsewhere(const QString &id);
     void jobRemoved(const QString &id);        // no longer live: the record is in the store only
     void outputsRemoved(const QString &id);    // delivered or expired: no longer fetchable
     void bytesReceivedChanged(qint64 delta);
@@ -328,6 +331,12 @@ private:
     void updateProgress(Job &job);
     void flushProgress(Job &job);
     void finishJob(Job &job, JobStatus status, std::optional<Error> error);
+    // The end's log line, counters and signals: once the store has the end.
+    void announceFinished(const Job &job);
+    // Out of memory without a word: eviction, or a job another node took over.
+    void forgetHeld(const QString &id);
+    // After abandon(): the job leaves memory and is followed as the new holder's.
+    void letGo(const QString &id);
     void stopRuntime(const QString &id);
     // announce: record and signal the change now (finishJob does both itself).
     void removeFiles(Job &job, bool announce = true);
@@ -398,6 +407,8 @@ private:
     // another node took over meanwhile is abandoned here instead. False if the store went away
     // again before all was written.
     bool flushUnstored();
+    // An end held in m_unannounced, once the store has it: announced as finishJob() would have.
+    void announceHeld(const QString &id);
     // jobmanagerlimits.cpp: the per-job input total and the disk, before bytes are stored.
     std::optional<Error> admitSubmit(const SubmitRequest &request);
     // `more` bytes for input `index` of `job`, which holds `received` of them so far;
@@ -466,6 +477,8 @@ private:
     QElapsedTimer m_sinceRenewal;                       // since the store last confirmed the leases
     bool m_heartbeatQueued = false;
     QHash<QString, Job> m_unstored;                     // state changes kept while the store was unreachable
+    QSet<QString> m_unannounced;                        // ends among them, announced once stored
+    QSet<QString> m_takenOver;                          // abandoned, until letGo()
     bool m_draining = false;
     // Last, so that it is destroyed first: its destructor waits for a check or an addition
     // that is running (they touch only files, never this object).

@@ -297,14 +297,36 @@ void JobManager::abandon(const QString &id)
     // What this run wrote here is nobody's: the job's new holder has its own directory.
     QDir(job->directory).removeRecursively();
     m_disk.directoryChanged(job->directory);
-    // In memory only, so that nothing here treats it as running; the record is the new
-    // holder's. It leaves memory with the other finished jobs.
+    // Nothing this run changed is written or announced any more: not an end held during an
+    // outage of the store, nor a state kept for it.
+    m_unannounced.remove(id);
+    m_unstored.remove(id);
+    m_parked.remove(id);
+    // Ended here, so that nothing treats it as running until letGo() (callers up the stack may
+    // still hold the job), which hands it to its new holder.
     job->status = JobStatus::Cancelled;
     job->outputsRemoved = true;
-    m_parked.remove(id);
-    scheduleEviction(id);
+    m_takenOver.insert(id);
+    QMetaObject::invokeMethod(this, [this, id] { letGo(id); }, Qt::QueuedConnection);
     schedule();
     checkDrained();
+}
+
+void JobManager::letGo(const QString &id)
+{
+    if (!m_takenOver.remove(id))
+        return;
+    // The job lives on with its new holder. This node follows it from now on as any other
+    // node's job, without a "removed" that would end its followers here: its clients here
+    // hear how it goes on through the relay, or at once if it has ended already (this node
+    // may have been cut off while it did, and missed the notification).
+    forgetHeld(id);
+    if (std::optional<Job> stored = m_store->load(id)) {
+        if (isFinished(stored->status))
+            emit jobEndedElsewhere(id);
+        else
+            noteForeign(std::move(*stored));
+    }
 }
 
 bool JobManager::persistOrAbandon(Job &job)

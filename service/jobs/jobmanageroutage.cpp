@@ -47,23 +47,35 @@ bool JobManager::flushUnstored()
         if (m_store->save(job)) {
             m_unstored.remove(kept.id);
             ++written;
+            announceHeld(kept.id);
             continue;
         }
         if (m_store->lastWriteFenced()) {
             m_unstored.remove(kept.id);
+            m_unannounced.remove(kept.id);   // the job's new holder announces its own end
             ++refused;
             abandon(kept.id);
             continue;
         }
         if (!m_store->reachable())
             return false;   // gone again: the next heartbeat tries once more
-        // Any other failure is one of this job's own; it was logged and is not retried.
+        // Any other failure is one of this job's own; it was logged and is not retried, and
+        // an end held for it goes out as it would have without the outage.
         m_unstored.remove(kept.id);
+        announceHeld(kept.id);
     }
     qCInfo(lcJobs).noquote() << "the job store is back: wrote" << written
                              << "state changes made while it was unreachable;" << refused
                              << "refused because another node took the job over";
     return true;
+}
+
+void JobManager::announceHeld(const QString &id)
+{
+    if (!m_unannounced.remove(id))
+        return;
+    if (const Job *job = heldJob(id); job && isFinished(job->status))
+        announceFinished(*job);
 }
 
 } // namespace Mediaforge

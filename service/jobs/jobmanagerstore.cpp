@@ -45,6 +45,10 @@ bool JobManager::persist(const Job &job)
     m_storeLatency.add(clock.nsecsElapsed() / 1000);
     if (ok) {
         m_unstored.remove(job.id);   // a newer state than the one kept, if any
+        // A held end that a later write stored (the job's files released meanwhile, say):
+        // announced after the caller is done with the job, not from inside its change.
+        if (m_unannounced.contains(job.id))
+            QMetaObject::invokeMethod(this, [this, id = job.id] { announceHeld(id); }, Qt::QueuedConnection);
     } else if (!m_store->reachable()) {
         // Kept for when the store returns (flushUnstored); the store logged the outage once.
         keepUnstored(job);
@@ -173,16 +177,30 @@ void JobManager::evictFinished()
         const auto it = m_jobs.find(id);
         if (it == m_jobs.end() || !isFinished(it->second.status) || !it->second.outputsRemoved)
             continue;
-        const QString key = jobIdKey(it->second.owner, it->second.jobId);
-        if (auto ids = m_byJobId.find(key); ids != m_byJobId.end()) {
-            ids->removeOne(id);
-            if (ids->isEmpty())
-                m_byJobId.erase(ids);
+        if (m_takenOver.contains(id))
+            continue;   // letGo() takes it out of memory, without a "removed"
+        if (m_unannounced.contains(id)) {
+            m_evictable.append(id);   // announceFinished() schedules it again
+            continue;
         }
-        m_jobs.erase(it);
-        m_order.removeOne(id);
+        forgetHeld(id);
         emit jobRemoved(id);
     }
+}
+
+void JobManager::forgetHeld(const QString &id)
+{
+    const auto it = m_jobs.find(id);
+    if (it == m_jobs.end())
+        return;
+    const QString key = jobIdKey(it->second.owner, it->second.jobId);
+    if (auto ids = m_byJobId.find(key); ids != m_byJobId.end()) {
+        ids->removeOne(id);
+        if (ids->isEmpty())
+            m_byJobId.erase(ids);
+    }
+    m_jobs.erase(it);
+    m_order.removeOne(id);
 }
 
 const Job *JobManager::heldJob(const QString &id) const

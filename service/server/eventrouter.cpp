@@ -16,6 +16,7 @@ EventRouter::EventRouter(JobManager *manager, QObject *parent) : QObject(parent)
     connect(manager, &JobManager::jobFinished, this, [this](const QString &id) { route(JobEventKind::Finished, id); });
     // A lost node's job that this node ended from the store: its followers here hear the end.
     connect(manager, &JobManager::jobEndedForLostNode, this, [this](const QString &id) { route(JobEventKind::Finished, id); });
+    connect(manager, &JobManager::jobEndedElsewhere, this, [this](const QString &id) { route(JobEventKind::Finished, id); });
     connect(manager, &JobManager::jobRemoved, this, [this](const QString &id) { route(JobEventKind::Removed, id); });
 }
 

@@ -4,6 +4,7 @@
 // mediaforged nodes, and started again on the same port and data dir. Nothing is restarted but
 // the database. Leases are 3 s; every wait is on an observed state with a bound of minutes.
 #include "clusterfixture.h"
+#include "tcpproxy.h"
 #include "testservice.h"
 #include "testsubmitter.h"
 
@@ -166,6 +167,71 @@ private slots:
         QCOMPARE(occurrences(b.tempPath(QStringLiteral("service.log")), QStringLiteral("event relay is connected again")), 1);
         client.connection.close();
         feed.connection.close();
+        a.stop();
+        b.stop();
+    }
+
+    void aNodeCutOffAloneAnnouncesOnlyTheEndTheStoreTook()
+    {
+        // Node A reaches PostgreSQL through a proxy that the test cuts, B directly: A alone
+        // loses the database while B goes on. A's job outlives A's lease, so B takes it over
+        // and runs it (attempts 2), while A's own run ends during the cut. A must keep that end
+        // to itself: the store refuses it once A is back (fenced), and A's client then hears of
+        // the job's end exactly once, B's. (The proxy is the only part here that is not what
+        // an operator runs: it stands for the network between one node and the database.)
+        const QString database = QStringLiteral("alone");
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
+        TcpProxy proxy;
+        QVERIFY(proxy.listen(quint16(m_cluster.postgres().port())));
+        QStringList arguments = m_cluster.nodeArguments(database, QStringLiteral("node-a"));
+        const qsizetype store = arguments.indexOf(QStringLiteral("--store")) + 1;
+        QVERIFY(store > 0);
+        arguments[store].replace(QStringLiteral(":%1/").arg(m_cluster.postgres().port()), QStringLiteral(":%1/").arg(proxy.port()));
+        QVERIFY(arguments[store].contains(QString::number(proxy.port())));
+        TestService a;
+        a.setExtraEnvironment(m_cluster.environment());
+        QVERIFY2(a.start(arguments), qPrintable(a.log()));
+        TestSubmitter client;
+        QVERIFY(client.open(QUrl(a.wsUrl())));
+        QList<QJsonObject> ends;   // `completed`, or an `error` that ends the job
+        QObject::connect(&client.connection, &ClientConnection::messageReceived, &client.connection, [&ends](const QJsonObject &message) {
+            const QString type = message.value(QStringLiteral("type")).toString();
+            if ((type == QLatin1StringView("completed") || type == QLatin1StringView("error"))
+                && !message.value(QStringLiteral("job_id")).toString().isEmpty())
+                ends.append(message);
+        });
+        const QString id = startJob(client, QStringLiteral("alone")).value(QStringLiteral("id")).toString();
+        QVERIFY(!id.isEmpty());
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("processing|1|node-a"), 120'000), qPrintable(m_cluster.row(database, id)));
+        // B starts only now, so that the job is A's to run.
+        TestService b;
+        QVERIFY2(m_cluster.startNode(b, database, QStringLiteral("node-b")), qPrintable(b.log()));
+
+        proxy.cut();
+        QVERIFY2(QTest::qWaitFor([&] { return health(a.httpUrl()).first == 503; }, 60'000), qPrintable(a.log()));
+        // B takes the job over once A's lease has ended by the database's clock, and runs it.
+        QVERIFY2(m_cluster.waitForRow(database, id, QStringLiteral("completed|2|node-b"), 240'000),
+                 qPrintable(m_cluster.row(database, id) + u'\n' + a.log() + u'\n' + b.log()));
+        // A's own run ends too, cut off as it is; that end stays in A.
+        QVERIFY2(QTest::qWaitFor([&] { return a.log().contains(QStringLiteral("while the job store is unreachable: announced once it is stored")); },
+                                 240'000),
+                 qPrintable(a.log()));
+        QTest::qWait(1000);   // a wrongly announced end would be on its way by now
+        QVERIFY2(ends.isEmpty(), QJsonDocument(ends.value(0)).toJson().constData());
+
+        proxy.restore();
+        QVERIFY2(QTest::qWaitFor([&] { return health(a.httpUrl()).first == 200; }, 60'000), qPrintable(a.log()));
+        // A's end was refused; the client hears the job's one end, B's, through A's relay.
+        QVERIFY2(QTest::qWaitFor([&] { return !ends.isEmpty(); }, 120'000), qPrintable(a.log()));
+        QTest::qWait(3000);   // a second end would follow within a heartbeat or two
+        QCOMPARE(ends.size(), 1);
+        QCOMPARE(ends.first().value(QStringLiteral("type")).toString(), QStringLiteral("completed"));
+        QCOMPARE(m_cluster.row(database, id).section(u'|', 0, 2), QStringLiteral("completed|2|node-b"));
+        const QString logA = a.log();
+        QVERIFY2(logA.contains(QStringLiteral("another node took the job over (this node's lease ended)")), qPrintable(logA));
+        QVERIFY2(!logA.contains(QStringLiteral(" state=completed ")), qPrintable(logA));
+        QCOMPARE(occurrences(b.tempPath(QStringLiteral("service.log")), QStringLiteral(" state=completed ")), 1);
+        client.connection.close();
         a.stop();
         b.stop();
     }
