@@ -369,6 +369,8 @@ private:
     void pullInput(const QString &id, int index);
     void readInPlace(const QString &id, const QString &holder);
     void pullFailed(const QString &id, const Error &error);
+    // A failed pull of a job whose inputs this node can fetch itself: downloaded again here.
+    void refetchInputs(Job origin, const QString &holder, const Error &error);
     // A job this node lent (another node claimed it to pull its inputs) that the store hands
     // out here again because that node's pull failed: back into memory, queued, its inputs
     // still here. Null when the job is not lent here.

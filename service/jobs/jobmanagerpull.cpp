@@ -5,11 +5,13 @@
 // cluster) with the limits and disk guard of any input, and runs it. The node that received
 // the job keeps its input files for that node until the job ends. A pull that fails gives the
 // job back to its holder as a run that counts (attempts + 1), or ends it when its holder is
-// gone for good (NODE_LOST) or it has had its runs (--max-attempts). The holder still has the
+// gone for good (NODE_LOST) or it has had its runs (--max-attempts); a job whose inputs are URLs
+// or storage objects is fetched again by the node that claimed it instead. The holder still has the
 // job queued in memory (a pull publishes nothing, so it has not lent the job away yet) and
 // runs it with the stored attempts when the store hands it out there again.
 #include "jobmanager.h"
 #include "jobmanager_p.h"
+#include "jobrecovery.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -160,6 +162,10 @@ void JobManager::pullFailed(const QString &id, const Error &error)
     Job origin = m_pullOrigins.take(id);
     QDir(job->directory).removeRecursively();
     m_disk.directoryChanged(job->directory);
+    if (portableInputs(origin)) {
+        refetchInputs(std::move(origin), holder, error);
+        return;
+    }
     // Gone for good: no heartbeat for as long as a running job's holder is given (NODE_LOST).
     bool gone = false;
     const qint64 goneAfterMs = qint64(m_store->leaseDuration().count()) * 1000 * 3;
@@ -208,6 +214,41 @@ void JobManager::pullFailed(const QString &id, const Error &error)
     }
     m_order.removeOne(id);
     m_jobs.erase(id);
+    schedule();
+}
+
+void JobManager::refetchInputs(Job origin, const QString &holder, const Error &error)
+{
+    // URLs (or storage objects) reach this node as well as they reached the holder: fetching
+    // them again here costs one download, where handing the job back would bet a run on a
+    // holder that may be dying. No ffmpeg ran, so the attempt does not count. A holder that is
+    // alive lets go of the job at its next heartbeat, which finds it on this node.
+    const QString id = origin.id;
+    stopRuntime(id);   // frees the slot: the job queues here like any other once fetched
+    forgetHeld(id);
+    Job job = std::move(origin);
+    job.status = JobStatus::Downloading;
+    job.stage = JobStage::Downloading;
+    job.progress = JobProgress{};
+    job.startedAt = QDateTime();
+    job.connectionId = 0;
+    job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + id);
+    for (JobInput &input : job.inputs) {
+        input.path = QDir(job.directory).filePath(QFileInfo(input.path).fileName());
+        input.bytes = 0;
+        input.complete = false;
+    }
+    Job &stored = admit(std::move(job));
+    if (!QDir().mkpath(stored.directory)) {
+        finishJob(stored, JobStatus::Failed, Error(ErrorCode::InternalError, QStringLiteral("cannot create the job's directory")));
+        return;
+    }
+    if (!persistOrAbandon(stored))
+        return;
+    qCWarning(lcJobs).noquote() << jobFields(stored) << Logging::Fields{{QStringLiteral("node"), holder}}
+                                << "cannot pull its input (" << error.message << "); fetching its URL inputs again here";
+    emit jobStageChanged(id);
+    startInput(stored);
     schedule();
 }
 

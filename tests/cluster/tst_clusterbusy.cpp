@@ -12,6 +12,7 @@
 #include "testservice.h"
 #include "testsubmitter.h"
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QHash>
@@ -237,32 +238,50 @@ private slots:
                  qPrintable(m_cluster.postgres().psql(database, QStringLiteral("SELECT node, state, count(*) FROM jobs "
                                                                              "GROUP BY node, state")).join(u'\n')));
         QVERIFY(setNodes(QStringLiteral("resume_node")));
-        // A probe holds its slot for a moment only, so a look at the store and a kill after it
-        // could fall between two runs. A is frozen (SIGSTOP) for the look instead: its rows
-        // cannot change meanwhile, and the kill lands inside the run the store shows. A freeze
-        // of one look (well under a lease) is what any slow node does; when A happens to be
-        // between runs, it goes on and is looked at again a little later.
+        // A probe holds its slot for a moment only, and on an idle machine the three nodes run
+        // the whole queue in seconds, so a look at the store and a kill after it could fall
+        // between two runs. The store is watched without stopping A until it shows A running a
+        // job; then A is frozen (SIGSTOP) for the real look: its rows cannot change meanwhile,
+        // and the kill lands inside the run the store shows. A freeze of one look (well under a
+        // lease) is what any slow node does; when A has moved on by then, it goes on.
         QStringList runningOnA;
         QStringList heldByA;
         QList<qint64> processesOfA;
-        for (int look = 0; look < 200 && runningOnA.isEmpty(); ++look) {
+        int downloadingAtLook = 0;
+        QDeadlineTimer looking(240'000);
+        for (int look = 0; look < 200 && runningOnA.isEmpty() && !looking.hasExpired(); ++look) {
+            if (count(database, QStringLiteral("node = 'node-a' AND state = 'processing'")) == 0) {
+                QTest::qWait(10);
+                --look;   // not a look: A was not frozen
+                continue;
+            }
             QVERIFY(::kill(pid_t(a.processId()), SIGSTOP) == 0);
             // A write A sent just before the stop may still be on its way to the database.
             QTest::qWait(300);
             runningOnA = m_cluster.postgres().psql(database,
                                                    QStringLiteral("SELECT id FROM jobs WHERE node = 'node-a' AND state = 'processing'"));
             // And nothing of A still downloading (a job taken over from a draining node).
-            if (count(database, QStringLiteral("node = 'node-a' AND state IN ('downloading', 'awaiting_upload')")) > 0)
+            if (count(database, QStringLiteral("node = 'node-a' AND state IN ('downloading', 'awaiting_upload')")) > 0) {
                 runningOnA.clear();
+                ++downloadingAtLook;
+            }
             if (runningOnA.isEmpty()) {
-                // Long enough for A to renew its leases between two looks.
                 QVERIFY(::kill(pid_t(a.processId()), SIGCONT) == 0);
-                QTest::qWait(500);
+                // Long enough for A to renew its leases (every second here) between two freezes.
+                QTest::qWait(400);
             }
         }
-        QVERIFY2(!runningOnA.isEmpty(), qPrintable(QStringLiteral("node A never ran a job at a look:\n")
+        const auto pullLines = [](const QString &log) {
+            QStringList lines = log.split(u'\n');
+            lines.removeIf([](const QString &line) {
+                return !line.contains(QStringLiteral("cannot pull")) && !line.contains(QStringLiteral("fetching"));
+            });
+            return lines.mid(0, 20).join(u'\n');
+        };
+        QVERIFY2(!runningOnA.isEmpty(), qPrintable(QStringLiteral("node A never ran a job at a look (%1 looks found it downloading):\n").arg(downloadingAtLook)
                                                    + m_cluster.postgres().psql(database, QStringLiteral("SELECT node, state, count(*) FROM jobs "
-                                                                                                        "GROUP BY node, state")).join(u'\n')));
+                                                                                                        "GROUP BY node, state")).join(u'\n')
+                                                   + QStringLiteral("\nA:\n") + pullLines(a.log()) + QStringLiteral("\nB:\n") + pullLines(b.log())));
         // What A holds, as the frozen A left it: a run it had not finished, and its queue. (Read
         // before the kill: once A's lease has ended, another node may take its run at once.)
         heldByA = m_cluster.postgres().psql(database, QStringLiteral("SELECT id FROM jobs WHERE node = 'node-a' AND finished_at IS NULL"));
@@ -283,8 +302,7 @@ private slots:
         QCOMPARE(count(database, QStringLiteral("true")), kJobs);
 
         // The documented ends: completed, at attempts 2 only for a job A held at the kill (its
-        // interrupted run, or a failed pull from the dead A); or, for a job queued on A, failed
-        // with NODE_LOST (handed back to the dead A) or ATTEMPTS_EXHAUSTED (a second failed pull).
+        // interrupted run).
         const QStringList rows = m_cluster.postgres().psql(database, QStringLiteral("SELECT id, state, attempts, node, error FROM jobs ORDER BY id"));
         QCOMPARE(rows.size(), kJobs);
         QHash<QString, QString> endedOn;
@@ -303,17 +321,11 @@ private slots:
                 QVERIFY2(attempts == 1 || (attempts == 2 && heldByA.contains(id) && row.at(3) != QLatin1StringView("node-a")),
                          qPrintable(line));
             } else {
+                // Every input is a URL: a job whose pull from the dead A failed is fetched again
+                // by the node that claimed it, and one queued on A is taken over after A's
+                // silence. None fails.
                 ++lost;
-                // A job another node had just claimed from A and was pulling from it at the kill
-                // names that node, not A, in the store: its pull from the dead A fails, to the end.
-                const bool pulledFromA = row.at(4).contains(QStringLiteral("ATTEMPTS_EXHAUSTED"))
-                        && row.at(4).contains(QStringLiteral("could not be pulled from node node-a"));
-                QVERIFY2(state == QLatin1StringView("failed") && !runningOnA.contains(id)
-                                 && ((heldByA.contains(id)
-                                      && (row.at(4).contains(QStringLiteral("NODE_LOST"))
-                                          || row.at(4).contains(QStringLiteral("ATTEMPTS_EXHAUSTED"))))
-                                     || pulledFromA),
-                         qPrintable(line));
+                QFAIL(qPrintable(QStringLiteral("a job did not complete: ") + line));
             }
         }
         // A run that A had not finished at the kill was run again elsewhere, once.

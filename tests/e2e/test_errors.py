@@ -317,7 +317,7 @@ class ErrorTable(unittest.TestCase):
     # Only a crash or a restart produces these; test_durability.py makes each happen for real
     # (SIGKILL, then a restart on the same data dir) and checks the code.
     RESTART_CODES = {"ATTEMPTS_EXHAUSTED", "FILES_LOST", "INTERRUPTED"}
-    # Only a node of a cluster dying for good produces this; tests/cluster/tst_cluster.cpp kills
+    # Only a node of a cluster dying for good produces this; tests/cluster/tst_clusterpull.cpp kills
     # one for real (two nodes, one PostgreSQL) and checks the code.
     CLUSTER_CODES = {"NODE_LOST"}
     # Needs a PUT receiver that fails every try; test_output_targets.py runs one on loopback
@@ -345,10 +345,10 @@ class ErrorTable(unittest.TestCase):
             durability = f.read()
         for code in self.RESTART_CODES:
             self.assertIn(f'"{code}"', durability, f"{code}: no restart case in test_durability.py")
-        with open(os.path.join(os.path.dirname(__file__), "..", "cluster", "tst_cluster.cpp")) as f:
+        with open(os.path.join(os.path.dirname(__file__), "..", "cluster", "tst_clusterpull.cpp")) as f:
             cluster = f.read()
         for code in self.CLUSTER_CODES:
-            self.assertIn(f'"{code}"', cluster, f"{code}: no case in tests/cluster/tst_cluster.cpp")
+            self.assertIn(f'"{code}"', cluster, f"{code}: no case in tests/cluster/tst_clusterpull.cpp")
         with open(os.path.join(os.path.dirname(__file__), "test_output_targets.py")) as f:
             targets = f.read()
         for code in self.UPLOAD_CODES:
