@@ -75,6 +75,7 @@ ClusterRelay::ClusterRelay(QString node, JobManager &manager, JobStore &store, E
 
 ClusterRelay::~ClusterRelay()
 {
+    m_notifyQuery.reset();   // before its connection goes
     for (const QString &name : {m_listenName, m_notifyName}) {
         if (name.isEmpty() || !QSqlDatabase::contains(name))
             continue;
@@ -248,8 +249,13 @@ bool ClusterRelay::notify(const QJsonObject &object)
     const QByteArray text = QJsonDocument(object).toJson(QJsonDocument::Compact);
     if (text.size() > kMaxPayload)
         return false;   // cannot happen with our fields; a refused NOTIFY would only log
-    QSqlQuery query(QSqlDatabase::database(m_notifyName, false));
-    query.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
+    // Prepared once per connection: each PREPARE and DEALLOCATE of Qt's driver is a round trip
+    // of its own, and a job publishes about six state changes and its progress.
+    if (!m_notifyQuery) {
+        m_notifyQuery = std::make_unique<QSqlQuery>(QSqlDatabase::database(m_notifyName, false));
+        m_notifyQuery->prepare(QStringLiteral("SELECT pg_notify(?, ?)"));   // a failure shows at exec()
+    }
+    QSqlQuery &query = *m_notifyQuery;
     query.addBindValue(QString(kChannel));
     query.addBindValue(QString::fromUtf8(text));
     if (m_outage.isValid() || !query.exec()) {
@@ -258,8 +264,10 @@ bool ClusterRelay::notify(const QJsonObject &object)
         ++m_failures;
         if (!m_outage.isValid())
             beginOutage(query.lastError().text().simplified());
+        m_notifyQuery.reset();   // prepared again once the connection works
         return false;
     }
+    query.finish();
     ++m_published;
     return true;
 }
@@ -387,6 +395,7 @@ void ClusterRelay::check()
 bool ClusterRelay::reopen()
 {
     // close() also drops the old LISTEN socket's notifier, so that nothing reads a dead socket.
+    m_notifyQuery.reset();   // prepared on the old connection
     for (const QString &name : {m_listenName, m_notifyName}) {
         QSqlDatabase database = QSqlDatabase::database(name, false);
         database.close();

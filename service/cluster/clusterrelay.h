@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QSet>
 #include <QSqlDriver>
+#include <QSqlQuery>
 #include <QString>
 #include <QTimer>
 
@@ -97,6 +98,7 @@ private:
     QHash<QString, QString> m_ownerElsewhere;
     QString m_listenName;
     QString m_notifyName;
+    std::unique_ptr<QSqlQuery> m_notifyQuery;   // kept for the notify connection's life
     qint64 m_published = 0;
     qint64 m_relayed = 0;
     qint64 m_failures = 0;

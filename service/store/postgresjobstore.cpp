@@ -185,8 +185,7 @@ std::optional<QStringList> PostgresJobStore::renewLeases(const QStringList &runn
     // the number of jobs. A job another node took over is no longer this node's, so it is not
     // renewed, and shows up as lost.
     // The node's own heartbeat (nodes table) rides in the same statement.
-    QSqlQuery query = newQuery();
-    query.prepare(QStringLiteral("WITH beat AS (UPDATE nodes SET heartbeat_at = %1 WHERE name = ?) "
+    QSqlQuery &query = prepared(QStringLiteral("WITH beat AS (UPDATE nodes SET heartbeat_at = %1 WHERE name = ?) "
                                  "UPDATE jobs SET lease_expires_at = %1 + ? WHERE node = ? AND state = 'processing' "
                                  "RETURNING id, lease_generation")
                           .arg(Sql::nowMs(m_dialect)));
@@ -198,6 +197,7 @@ std::optional<QStringList> PostgresJobStore::renewLeases(const QStringList &runn
     QHash<QString, qint64> renewed;
     while (query.next())
         renewed.insert(query.value(0).toString(), query.value(1).toLongLong());
+    query.finish();   // a kept statement
     QStringList lost;
     for (const QString &id : running) {
         const auto mine = m_generations.constFind(id);
@@ -328,11 +328,12 @@ QList<Job> PostgresJobStore::strandedQueued(int limit)
 std::optional<quint64> PostgresJobStore::nextSequence()
 {
     // One round trip per new job; what it buys is one arrival order for the whole cluster.
-    QSqlQuery query = newQuery();
-    query.prepare(QStringLiteral("SELECT nextval('jobs_seq')"));
+    QSqlQuery &query = prepared(QStringLiteral("SELECT nextval('jobs_seq')"));
     if (!exec(query, "next arrival number") || !query.next())
         return std::nullopt;
-    return query.value(0).toULongLong();
+    const quint64 next = query.value(0).toULongLong();
+    query.finish();   // a kept statement
+    return next;
 }
 
 bool PostgresJobStore::takeOverQueued(const Job &stranded)

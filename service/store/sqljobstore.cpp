@@ -317,8 +317,7 @@ bool SqlJobStore::saveProgress(const QString &id, JobStage stage, double percent
     m_fenced = false;
     const auto generation = m_generations.constFind(id);
     const bool fenced = generation != m_generations.cend();
-    QSqlQuery query = newQuery();
-    query.prepare(QStringLiteral("UPDATE jobs SET stage = ?, percentage = ?, updated_at = ? WHERE id = ?")
+    QSqlQuery &query = prepared(QStringLiteral("UPDATE jobs SET stage = ?, percentage = ?, updated_at = ? WHERE id = ?")
                   + (fenced ? QStringLiteral(" AND lease_generation = ?") : QString()));
     query.addBindValue(jobStageName(stage));
     query.addBindValue(percentage);
@@ -343,8 +342,11 @@ std::optional<Job> SqlJobStore::claimNext(const QDateTime &now)
     // database: on every node), then arrival. A node claims the queued jobs whose files it
     // holds; the claim starts a lease and a new generation, so that whatever the node writes
     // from now on is refused once another node has taken the job over.
-    QSqlQuery query = newQuery();
-    query.prepare(QStringLiteral(
+    // The claim and the outbox row of its "processing" event are one transaction.
+    // First: ready() may reconnect, which drops the kept statements.
+    if (!ready("claim") || !begun(m_database.transaction(), "claim"))
+        return std::nullopt;
+    QSqlQuery &query = prepared(QStringLiteral(
                           "UPDATE jobs SET state = 'processing', stage = 'processing', percentage = 0, started_at = ?, "
                           "updated_at = ?, lease_expires_at = %1 + ?, lease_generation = lease_generation + 1 "
                           "WHERE id = (SELECT q.id FROM jobs q "
@@ -360,9 +362,6 @@ std::optional<Job> SqlJobStore::claimNext(const QDateTime &now)
     query.addBindValue(nowMs());
     query.addBindValue(qint64(m_lease.count()) * 1000);
     query.addBindValue(m_node);
-    // The claim and the outbox row of its "processing" event are one transaction.
-    if (!ready("claim") || !begun(m_database.transaction(), "claim"))
-        return std::nullopt;
     if (!exec(query, "claim") || !query.next()) {
         m_database.rollback();
         return std::nullopt;

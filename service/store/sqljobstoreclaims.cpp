@@ -19,8 +19,11 @@ std::optional<Job> SqlJobStore::claimNextAnywhere(const QDateTime &now, QString 
     // itself at once: moving it would only cost a transfer). Level 0 jobs move too: the node
     // their owner is connected to streams the outputs from the one that ran them in the same
     // one message per file as its own (docs/scaling.md, "Outputs through any node").
-    QSqlQuery query = newQuery();
-    query.prepare(QStringLiteral(
+    // As claimNext(): the claim and the outbox row of its "processing" event are one transaction.
+    // First: ready() may reconnect, which drops the kept statements.
+    if (!ready("claim anywhere") || !begun(m_database.transaction(), "claim anywhere"))
+        return std::nullopt;
+    QSqlQuery &query = prepared(QStringLiteral(
                           "UPDATE jobs SET state = 'processing', stage = 'processing', percentage = 0, started_at = ?, "
                           "updated_at = ?, lease_expires_at = %1 + ?, lease_generation = jobs.lease_generation + 1, node = ? "
                           "FROM (SELECT q.id, q.node AS holder FROM jobs q "
@@ -43,9 +46,6 @@ std::optional<Job> SqlJobStore::claimNextAnywhere(const QDateTime &now, QString 
     query.addBindValue(qint64(m_lease.count()) * 1000);
     query.addBindValue(m_node);
     query.addBindValue(m_node);
-    // As claimNext(): the claim and the outbox row of its "processing" event are one transaction.
-    if (!ready("claim anywhere") || !begun(m_database.transaction(), "claim anywhere"))
-        return std::nullopt;
     if (!exec(query, "claim anywhere") || !query.next()) {
         m_database.rollback();
         return std::nullopt;

@@ -115,13 +115,14 @@ QSqlQuery &SqlJobStore::prepared(const QString &sql, bool forwardOnly)
 {
     if (m_outage.isValid() && m_lastAttempt.elapsed() >= m_backoffMs)
         reconnect();   // as newQuery(); drops the old connection's statements
-    // PostgreSQL (the cluster's store, with its reconnects) still prepares on every call, as
-    // before: the saving was measured on SQLite only.
-    const bool keep = m_dialect == SqlDialect::Sqlite;
+    // Kept for the life of the connection on both stores. On PostgreSQL, Qt's driver sends an
+    // SQL PREPARE and later a DEALLOCATE for each prepared query, each a round trip of its own;
+    // a kept statement costs only its EXECUTE. PREPARE and DEALLOCATE do not take part in
+    // transactions, so a rollback leaves a kept statement valid; reconnect() drops them all.
     if (m_prepared.size() >= 64 && m_prepared.find(sql) == m_prepared.end())
         m_prepared.clear();
     Prepared &entry = m_prepared[sql];
-    if (keep && entry.ok && entry.query->isForwardOnly() == forwardOnly)
+    if (entry.ok && entry.query->isForwardOnly() == forwardOnly)
         return *entry.query;
     entry.query = std::make_unique<QSqlQuery>(m_database);
     entry.query->setForwardOnly(forwardOnly);
