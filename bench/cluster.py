@@ -149,6 +149,28 @@ class Postgres:
                         counts["deallocate"] += 1
         return counts
 
+    def capacity(self, seconds, clients=6):
+        """What this PostgreSQL serves here of statements like the nodes' own, as a baseline for
+        the on-paper limit of a cluster: pgbench with prepared statements (as the nodes keep
+        theirs) running a single-row UPDATE and a single-row SELECT by primary key, the shape
+        of most of a job's statements, from `clients` connections (a node has one store
+        connection). Statements per second, on the same cores the bench used."""
+        self.sql("postgres", 'CREATE DATABASE "capacity"')
+        self.run(f"{PG_BIN}/pgbench", "-i", "-q", "-s", "2", "-h", self.dir, "-p", str(self.port), "-U", "postgres",
+                 "capacity")
+        script = os.path.join(self.dir, "capacity.sql")
+        with open(script, "w") as f:
+            f.write("\\set aid random(1, 200000)\n"
+                    "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :aid;\n"
+                    "SELECT abalance FROM pgbench_accounts WHERE aid = :aid;\n")
+        os.chmod(script, 0o644)
+        out = self.run(f"{PG_BIN}/pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(seconds),
+                       "-f", script, "-h", self.dir, "-p", str(self.port), "-U", "postgres", "capacity")
+        for line in out.splitlines():
+            if line.startswith("tps = "):
+                return 2 * float(line.split()[2])
+        raise SystemExit("pgbench printed no tps:\n" + out)
+
     def top_statements(self, database, limit=12):
         rows = self.sql("postgres",
                         "SELECT calls, regexp_replace(left(query, 90), '\\s+', ' ', 'g') FROM pg_stat_statements s "
@@ -307,6 +329,24 @@ def table(results):
     return "\n".join(lines)
 
 
+def on_paper(results, statements_per_s):
+    """How far one database carries a cluster of small jobs, from the counts above: each job
+    costs its node the statements of one node (1x1), and each further node the reads it makes
+    of the job's row per state change it hears ((3x1 - 1x1) / 2)."""
+    one = statistics.median(r["executed_per_job"] for r in results["1x1"])
+    three = statistics.median(r["executed_per_job"] for r in results["3x1"])
+    per_node = (three - one) / 2
+    lines = ["",
+             f"database baseline (pgbench, prepared single-row UPDATE + SELECT, same machine): "
+             f"{statements_per_s:,.0f} statements/s",
+             f"statements per small job on N nodes: {one:.1f} + {per_node:.1f} x (N - 1)",
+             "on paper, with the database doing nothing else:"]
+    for nodes in (1, 3, 10, 30):
+        cost = one + per_node * (nodes - 1)
+        lines.append(f"  {nodes:3d} nodes: {statements_per_s / cost:8,.0f} small jobs/s")
+    return "\n".join(lines)
+
+
 async def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=200, help="jobs per round (throughput)")
@@ -314,6 +354,8 @@ async def main():
     parser.add_argument("--window", type=int, default=4, help="jobs in flight per client")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per layout")
     parser.add_argument("--latency-jobs", type=int, default=20, help="jobs one after the other per node (latency)")
+    parser.add_argument("--capacity-seconds", type=int, default=10,
+                        help="pgbench run for the database's statements/s (0: none)")
     parser.add_argument("--json", default=os.path.join(common.SCRATCH, "cluster.json"), help="where the figures go")
     args = parser.parse_args()
     with open(make_video(seconds=0.2, size="64x48", audio=False), "rb") as f:
@@ -329,11 +371,13 @@ async def main():
                 print(f"{layout}  {result['jobs_per_s']:7.1f} jobs/s  {result['round_trips_per_job']:5.1f} round trips/job  "
                       f"{result['notifies_per_job']:4.1f} pg_notify/job  claim p50 {result['claim_p50_ms']:.1f} ms"
                       + (f"  event p50 {result['event_p50_ms']:.1f} ms" if "event_p50_ms" in result else ""), flush=True)
+        # Last, so that its load does not touch the rounds.
+        statements_per_s = postgres.capacity(args.capacity_seconds) if args.capacity_seconds > 0 else None
     record = {"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "arguments": vars(args), "seconds": time.monotonic() - began,
               "machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
                           "load_average_at_start": load_before, "load_average_at_end": os.getloadavg()},
-              "results": results}
+              "results": results, "database_statements_per_s": statements_per_s}
     if os.path.exists(args.json):
         os.replace(args.json, os.path.join(os.path.dirname(args.json), "cluster.previous.json"))
     with open(args.json, "w") as f:
@@ -342,6 +386,8 @@ async def main():
     print(f"bench/cluster.py: {args.rounds} round(s) x {args.jobs} jobs per layout, {os.cpu_count()} CPUs, "
           f"load average {load_before[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     print(table(results))
+    if statements_per_s:
+        print(on_paper(results, statements_per_s))
     print(f"figures: {args.json}")
 
 
