@@ -231,9 +231,9 @@ private slots:
         QVERIFY2(refused.isEmpty(), qPrintable(refused.join(u'\n')));
         QCOMPARE(QSet<QString>(ids.cbegin(), ids.cend()).size(), kJobs);
 
-        // Mid-run: every input has arrived (a job still downloading on a dead node waits for it,
-        // docs/scaling.md "Not there yet"), the nodes claim again, A runs a job, and much of the
-        // queue is still ahead.
+        // Mid-run: every input has arrived (so that the ends are those of the table in
+        // docs/scaling.md, "A busy cluster loses a node"), the nodes claim again, A runs a job,
+        // and much of the queue is still ahead.
         QVERIFY2(QTest::qWaitFor([&] { return count(database, QStringLiteral("state = 'queued'")) == kJobs; }, 120'000),
                  qPrintable(m_cluster.postgres().psql(database, QStringLiteral("SELECT node, state, count(*) FROM jobs "
                                                                              "GROUP BY node, state")).join(u'\n')));
