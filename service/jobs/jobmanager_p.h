@@ -5,8 +5,8 @@
 
 #include "jobmanager.h"
 #include "logging/logging.h"
+#include "sha256.h"
 
-#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QPointer>
@@ -36,14 +36,14 @@ QString requestHash(const SubmitRequest &request);
 
 // Feeds the first `bytes` of the file at `path` to `hash` (an upload resumed after a restart,
 // whose earlier bytes no running hash saw). False when they cannot be read.
-bool hashPrefix(const QString &path, qint64 bytes, QCryptographicHash &hash);
+bool hashPrefix(const QString &path, qint64 bytes, Sha256 &hash);
 
 } // namespace JobManagerDetail
 
 struct JobManager::Runtime
 {
     std::vector<std::unique_ptr<QFile>> uploads;   // one per input, opened on first write
-    std::vector<std::unique_ptr<QCryptographicHash>> uploadHashes;   // alongside: SHA-256 so far
+    std::vector<std::unique_ptr<Sha256>> uploadHashes;   // alongside: SHA-256 so far
     QPointer<Downloader> downloader;
     int downloadIndex = -1;
     QPointer<JobRunner> runner;

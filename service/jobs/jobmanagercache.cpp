@@ -15,7 +15,7 @@ namespace Mediaforge {
 
 using namespace JobManagerDetail;
 
-bool JobManagerDetail::hashPrefix(const QString &path, qint64 bytes, QCryptographicHash &hash)
+bool JobManagerDetail::hashPrefix(const QString &path, qint64 bytes, Sha256 &hash)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))

@@ -198,7 +198,7 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
         // the earlier run of the service received.
         rt.uploadHashes.resize(rt.uploads.size());
         auto &hash = rt.uploadHashes.at(size_t(index));
-        hash = std::make_unique<QCryptographicHash>(QCryptographicHash::Sha256);
+        hash = std::make_unique<Sha256>();
         if (input.bytes > 0 && !hashPrefix(input.path, input.bytes, *hash)) {
             finishJob(*job, JobStatus::Failed, Error(ErrorCode::InternalError, QStringLiteral("cannot read the stored upload")));
             return std::nullopt;

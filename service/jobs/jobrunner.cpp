@@ -5,9 +5,9 @@
 #include "media/ffmpegprocess.h"
 #include "media/probe.h"
 #include "media/proberpool.h"
+#include "sha256.h"
 
 #include <QCoreApplication>
-#include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
 #include <QMetaObject>
@@ -53,7 +53,7 @@ HashResult hashFile(const QString &path)
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return {};
-    QCryptographicHash hash(QCryptographicHash::Sha256);
+    Sha256 hash;
     QByteArray buffer(1024 * 1024, Qt::Uninitialized);
     qint64 total = 0;
     for (;;) {

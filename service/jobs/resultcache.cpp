@@ -3,6 +3,7 @@
 
 #include "jobrunner.h"
 #include "logging/logging.h"
+#include "sha256.h"
 #include "media/commandbuilder.h"
 
 #include <QCryptographicHash>
@@ -53,10 +54,19 @@ QString sha256Of(const QString &path, qint64 *size)
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return QString();
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    if (!hash.addData(&file))
-        return QString();
-    *size = file.size();
+    Sha256 hash;
+    QByteArray buffer(1024 * 1024, Qt::Uninitialized);
+    qint64 total = 0;
+    for (;;) {
+        const qint64 read = file.read(buffer.data(), buffer.size());
+        if (read < 0)
+            return QString();
+        if (read == 0)
+            break;
+        hash.addData(QByteArrayView(buffer.constData(), read));
+        total += read;
+    }
+    *size = total;
     return QString::fromLatin1(hash.result().toHex());
 }
 
