@@ -371,6 +371,8 @@ private:
     void pullFailed(const QString &id, const Error &error);
     // A failed pull of a job whose inputs this node can fetch itself: downloaded again here.
     void refetchInputs(Job origin, const QString &holder, const Error &error);
+    // A job claimed from another node: its directory and input paths on this node's disk.
+    void placeInputsHere(Job &job) const;
     // A job this node lent (another node claimed it to pull its inputs) that the store hands
     // out here again because that node's pull failed: back into memory, queued, its inputs
     // still here. Null when the job is not lent here.

@@ -20,15 +20,7 @@ bool JobManagerDetail::hashPrefix(const QString &path, qint64 bytes, Sha256 &has
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return false;
-    QByteArray buffer(1024 * 1024, Qt::Uninitialized);
-    while (bytes > 0) {
-        const qint64 read = file.read(buffer.data(), std::min<qint64>(bytes, buffer.size()));
-        if (read <= 0)
-            return false;
-        hash.addData(QByteArrayView(buffer.constData(), read));
-        bytes -= read;
-    }
-    return true;
+    return hash.addFrom(file, bytes) == bytes;
 }
 
 bool JobManager::answerFromCache(Job &job)

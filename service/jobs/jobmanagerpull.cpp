@@ -20,6 +20,17 @@ namespace Mediaforge {
 
 using namespace JobManagerDetail;
 
+void JobManager::placeInputsHere(Job &job) const
+{
+    // The holder's file names, in this node's own directory for the job, none of them received.
+    job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + job.id);
+    for (JobInput &input : job.inputs) {
+        input.path = QDir(job.directory).filePath(QFileInfo(input.path).fileName());
+        input.bytes = 0;
+        input.complete = false;
+    }
+}
+
 void JobManager::setPullSource(PullSourceFunction source)
 {
     m_pullSource = std::move(source);
@@ -37,13 +48,7 @@ void JobManager::startPull(Job record, const QString &holder, int slot)
     Job job = std::move(record);
     job.connectionId = 0;
     job.progress = JobProgress{};
-    job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + id);
-    for (JobInput &input : job.inputs) {
-        // The holder's file name in this node's own directory.
-        input.path = QDir(job.directory).filePath(QFileInfo(input.path).fileName());
-        input.bytes = 0;
-        input.complete = false;
-    }
+    placeInputsHere(job);
     Job &stored = admit(std::move(job));
     m_slots[slot] = id;
     runtime(id).slot = slot;
@@ -232,12 +237,7 @@ void JobManager::refetchInputs(Job origin, const QString &holder, const Error &e
     job.progress = JobProgress{};
     job.startedAt = QDateTime();
     job.connectionId = 0;
-    job.directory = QDir(m_settings.tempDir).filePath(kJobDirPrefix + id);
-    for (JobInput &input : job.inputs) {
-        input.path = QDir(job.directory).filePath(QFileInfo(input.path).fileName());
-        input.bytes = 0;
-        input.complete = false;
-    }
+    placeInputsHere(job);
     Job &stored = admit(std::move(job));
     if (!QDir().mkpath(stored.directory)) {
         finishJob(stored, JobStatus::Failed, Error(ErrorCode::InternalError, QStringLiteral("cannot create the job's directory")));

@@ -47,24 +47,15 @@ struct HashResult
     qint64 size = -1;
 };
 
-// Reads in 1 MiB pieces so that hashing a multi-gigabyte output needs no more memory than that.
 HashResult hashFile(const QString &path)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return {};
     Sha256 hash;
-    QByteArray buffer(1024 * 1024, Qt::Uninitialized);
-    qint64 total = 0;
-    for (;;) {
-        const qint64 read = file.read(buffer.data(), buffer.size());
-        if (read < 0)
-            return {};
-        if (read == 0)
-            break;
-        hash.addData(QByteArrayView(buffer.constData(), read));
-        total += read;
-    }
+    const qint64 total = hash.addFrom(file);
+    if (total < 0)
+        return {};
     return {QString::fromLatin1(hash.result().toHex()), total};
 }
 

@@ -55,17 +55,9 @@ QString sha256Of(const QString &path, qint64 *size)
     if (!file.open(QIODevice::ReadOnly))
         return QString();
     Sha256 hash;
-    QByteArray buffer(1024 * 1024, Qt::Uninitialized);
-    qint64 total = 0;
-    for (;;) {
-        const qint64 read = file.read(buffer.data(), buffer.size());
-        if (read < 0)
-            return QString();
-        if (read == 0)
-            break;
-        hash.addData(QByteArrayView(buffer.constData(), read));
-        total += read;
-    }
+    const qint64 total = hash.addFrom(file);
+    if (total < 0)
+        return QString();
     *size = total;
     return QString::fromLatin1(hash.result().toHex());
 }

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sha256.h"
 
+#include <QIODevice>
+
 #include <openssl/evp.h>
+
+#include <algorithm>
 
 #include <cstdlib>
 
@@ -25,6 +29,23 @@ void Sha256::addData(QByteArrayView data)
 {
     if (!data.isEmpty())
         EVP_DigestUpdate(m_context.get(), data.data(), size_t(data.size()));
+}
+
+qint64 Sha256::addFrom(QIODevice &device, qint64 limit)
+{
+    QByteArray buffer(1024 * 1024, Qt::Uninitialized);
+    qint64 total = 0;
+    while (limit < 0 || total < limit) {
+        const qint64 wanted = limit < 0 ? buffer.size() : std::min<qint64>(buffer.size(), limit - total);
+        const qint64 read = device.read(buffer.data(), wanted);
+        if (read < 0)
+            return -1;
+        if (read == 0)
+            return limit < 0 ? total : -1;
+        addData(QByteArrayView(buffer.constData(), read));
+        total += read;
+    }
+    return total;
 }
 
 QByteArray Sha256::result()

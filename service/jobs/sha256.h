@@ -4,6 +4,8 @@
 #include <QByteArray>
 #include <QByteArrayView>
 
+class QIODevice;
+
 #include <memory>
 
 struct evp_md_ctx_st;
@@ -23,6 +25,10 @@ public:
     Sha256 &operator=(const Sha256 &) = delete;
 
     void addData(QByteArrayView data);
+    // Reads `device` to its end, or `limit` bytes of it when not negative, in 1 MiB pieces (so
+    // that a file of any size costs that much memory). The bytes read, or -1 when a read
+    // failed or the device ended before `limit`.
+    qint64 addFrom(QIODevice &device, qint64 limit = -1);
     // The 32-byte digest; the hash is finished (addData() must not follow).
     QByteArray result();
 
