@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The database going away while nodes run, and coming back: a real PostgreSQL 15 is shut down
 // (pg_ctl stop -m fast, which ends every session as an operator's restart does) under two real
-// mediaforged nodes, and started again on the same port and data dir. Nothing is restarted but
-// the database. Leases are 3 s; every wait is on an observed state with a bound of minutes.
+// mediaforged nodes, with one job and with a busy queue, and started again on the same port and
+// data dir; nothing else is restarted. And one node cut off alone, through a TCP relay in the
+// test, while the other still reaches the database. Leases are 3 s; every wait is on an
+// observed state with a bound of minutes.
 #include "clusterfixture.h"
 #include "tcpproxy.h"
 #include "testservice.h"
 #include "testsubmitter.h"
 
 #include <QFile>
+#include <QHash>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -16,6 +19,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <utility>
 
 using namespace Mediaforge;
 
@@ -167,6 +171,80 @@ private slots:
         QCOMPARE(occurrences(b.tempPath(QStringLiteral("service.log")), QStringLiteral("event relay is connected again")), 1);
         client.connection.close();
         feed.connection.close();
+        a.stop();
+        b.stop();
+    }
+
+    void aBusyQueueRidesOutADatabaseRestartAndEveryJobEndsOnce()
+    {
+        // PostgreSQL restarts while both nodes run a job and more wait queued behind them. Every
+        // job ends exactly once: completed at its first attempt (an outage alone requeues
+        // nothing), one `completed` to its client, one completed line over both nodes' logs.
+        // Runs that end while the database is away are held and announced once it is back.
+        const QString database = QStringLiteral("busyoutage");
+        QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
+        TestService a;
+        TestService b;
+        QVERIFY2(m_cluster.startNode(a, database, QStringLiteral("node-a")), qPrintable(a.log()));
+        QVERIFY2(m_cluster.startNode(b, database, QStringLiteral("node-b")), qPrintable(b.log()));
+        TestSubmitter onA;
+        TestSubmitter onB;
+        QVERIFY(onA.open(QUrl(a.wsUrl())));
+        QVERIFY(onB.open(QUrl(b.wsUrl())));
+        QHash<QString, QStringList> ends;   // job_id -> the types of the messages that ended it
+        for (TestSubmitter *client : {&onA, &onB}) {
+            QObject::connect(&client->connection, &ClientConnection::messageReceived, &client->connection, [&ends](const QJsonObject &message) {
+                const QString type = message.value(QStringLiteral("type")).toString();
+                const QString jobId = message.value(QStringLiteral("job_id")).toString();
+                if ((type == QLatin1StringView("completed") || type == QLatin1StringView("error")) && !jobId.isEmpty())
+                    ends[jobId].append(type);
+            });
+        }
+        constexpr int kPerNode = 3;
+        QStringList jobIds;
+        for (int i = 0; i < kPerNode; ++i) {
+            for (auto [client, name] : {std::pair{&onA, "a"}, std::pair{&onB, "b"}}) {
+                const QString jobId = QStringLiteral("busy-%1-%2").arg(QLatin1StringView(name)).arg(i);
+                QVERIFY(!startJob(*client, jobId).value(QStringLiteral("id")).toString().isEmpty());
+                jobIds.append(jobId);
+            }
+        }
+        const auto states = [&] {
+            return m_cluster.postgres().psql(database, QStringLiteral("SELECT count(*) FILTER (WHERE state = 'processing'), "
+                                                                      "count(*) FILTER (WHERE state = 'queued') FROM jobs")).value(0);
+        };
+        // Both nodes running a job, and at least two more waiting.
+        QVERIFY2(QTest::qWaitFor([&] {
+                     const QStringList counts = states().split(u'|');
+                     return counts.size() == 2 && counts.at(0).toInt() == 2 && counts.at(1).toInt() >= 2;
+                 }, 120'000),
+                 qPrintable(states()));
+
+        QVERIFY2(m_cluster.postgres().pause(), qPrintable(m_cluster.postgres().error()));
+        QTest::qWait(4000);   // longer than a lease
+        QVERIFY2(m_cluster.postgres().resume(), qPrintable(m_cluster.postgres().error()));
+
+        QVERIFY2(QTest::qWaitFor([&] {
+                     return m_cluster.postgres().psql(database, QStringLiteral("SELECT count(*) FROM jobs WHERE finished_at IS NULL")).value(0)
+                             == QLatin1StringView("0");
+                 }, 300'000),
+                 qPrintable(m_cluster.postgres().psql(database, QStringLiteral("SELECT job_id, state, attempts, node FROM jobs")).join(u'\n')));
+        const QStringList rows = m_cluster.postgres().psql(database, QStringLiteral("SELECT job_id, state, attempts FROM jobs ORDER BY job_id"));
+        QCOMPARE(rows.size(), 2 * kPerNode);
+        for (const QString &row : rows)
+            QVERIFY2(row.endsWith(QStringLiteral("|completed|1")), qPrintable(row));
+        QVERIFY2(QTest::qWaitFor([&] {
+                     return std::all_of(jobIds.cbegin(), jobIds.cend(), [&](const QString &jobId) { return !ends.value(jobId).isEmpty(); });
+                 }, 60'000),
+                 qPrintable(QString::number(ends.size())));
+        QTest::qWait(2000);   // a second end would follow within a heartbeat or two
+        for (const QString &jobId : std::as_const(jobIds))
+            QVERIFY2(ends.value(jobId) == QStringList{QStringLiteral("completed")}, qPrintable(jobId + u' ' + ends.value(jobId).join(u',')));
+        QCOMPARE(occurrences(a.tempPath(QStringLiteral("service.log")), QStringLiteral(" state=completed "))
+                         + occurrences(b.tempPath(QStringLiteral("service.log")), QStringLiteral(" state=completed ")),
+                 2 * kPerNode);
+        onA.connection.close();
+        onB.connection.close();
         a.stop();
         b.stop();
     }
