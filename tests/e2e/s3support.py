@@ -8,6 +8,7 @@ would pass there and prove nothing. The fork computes the signature and answers 
 SignatureDoesNotMatch. It is installed by the first test that needs it, with npm, into a
 git-ignored folder of the build tree; a missing npm or node fails the test."""
 
+import fcntl
 import json
 import os
 import re
@@ -41,18 +42,30 @@ def install_dir():
 
 def install_s3rver():
     directory = install_dir()
-    marker = os.path.join(directory, "node_modules", "@20minutes", "s3rver", "package.json")
-    if not os.path.exists(marker):
-        for tool in ("npm", "node"):
-            if not shutil.which(tool):
-                raise AssertionError(f"{tool} is needed for the S3 test server ({S3RVER_PACKAGE}); ./dev installs it")
-        os.makedirs(directory, exist_ok=True)
-        result = subprocess.run(["npm", "install", "--prefix", directory, "--no-audit", "--no-fund", "--prefer-offline",
-                                 "--loglevel", "error", S3RVER_PACKAGE], capture_output=True, text=True, timeout=600)
-        if result.returncode != 0 or not os.path.exists(marker):
-            raise AssertionError(f"npm install {S3RVER_PACKAGE} failed:\n{result.stdout}\n{result.stderr}")
-    with open(os.path.join(directory, "launch.js"), "w") as launcher:
-        launcher.write(LAUNCHER)
+    os.makedirs(directory, exist_ok=True)
+    # Several tests start at once under `ctest --parallel`: one installs while the others wait
+    # on the lock, and the package counts as installed only once npm has finished (npm puts
+    # the package's own files in place before its dependencies, so their presence says nothing).
+    done = os.path.join(directory, ".installed")
+    with open(os.path.join(directory, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(done):
+            for tool in ("npm", "node"):
+                if not shutil.which(tool):
+                    raise AssertionError(f"{tool} is needed for the S3 test server ({S3RVER_PACKAGE}); ./dev installs it")
+            marker = os.path.join(directory, "node_modules", "@20minutes", "s3rver", "package.json")
+            result = subprocess.run(["npm", "install", "--prefix", directory, "--no-audit", "--no-fund", "--prefer-offline",
+                                     "--loglevel", "error", S3RVER_PACKAGE], capture_output=True, text=True, timeout=600)
+            if result.returncode != 0 or not os.path.exists(marker):
+                raise AssertionError(f"npm install {S3RVER_PACKAGE} failed:\n{result.stdout}\n{result.stderr}")
+            with open(done, "w") as f:
+                f.write(S3RVER_PACKAGE + "\n")
+        # Replaced whole (another test may be starting node on it), so that it is never read
+        # half written.
+        launcher = os.path.join(directory, "launch.js")
+        with open(launcher + ".tmp", "w") as f:
+            f.write(LAUNCHER)
+        os.replace(launcher + ".tmp", launcher)
     return directory
 
 
