@@ -105,16 +105,6 @@ private:
         return !QDir(node.jobsDirectory() + QStringLiteral("/job-") + id).exists();
     }
 
-    static QByteArray outputOnDisk(const TestService &node, const QString &id)
-    {
-        const QDir directory(node.jobsDirectory() + QStringLiteral("/job-") + id);
-        const QStringList files = directory.entryList(QDir::Files);
-        if (files.size() != 1)
-            return QByteArray();
-        QFile file(directory.filePath(files.first()));
-        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-    }
-
 private slots:
     void initTestCase()
     {
@@ -292,7 +282,7 @@ private slots:
                  QStringLiteral("node-b"));
         QVERIFY(heard.chunks.isEmpty());
         // Not released: B keeps the outputs for the retention period, as the record says.
-        const QByteArray onB = outputOnDisk(b, id);
+        const QByteArray onB = ClusterFixture::outputOnDisk(b, id);
         QVERIFY(onB.size() > 1000);
         QCOMPARE(heard.first(QStringLiteral("completed"), id).value(QStringLiteral("outputs")).toArray().first().toObject()
                          .value(QStringLiteral("sha256")).toString(),

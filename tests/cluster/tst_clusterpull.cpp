@@ -95,17 +95,6 @@ private:
         return answer;
     }
 
-    // The bytes of a completed job's only output on the node's own disk.
-    static QByteArray outputOnDisk(const TestService &node, const QString &id)
-    {
-        const QDir directory(node.jobsDirectory() + QStringLiteral("/job-") + id);
-        const QStringList files = directory.entryList(QDir::Files);
-        if (files.size() != 1)
-            return QByteArray();
-        QFile file(directory.filePath(files.first()));
-        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-    }
-
 private slots:
     void initTestCase()
     {
@@ -218,7 +207,7 @@ private slots:
 
         // The output stays on Q's disk; the client fetches it through P, which streams it from Q
         // over the signed route: the same bytes, in the same chunks and messages as a local one.
-        const QByteArray onQ = outputOnDisk(q, id);
+        const QByteArray onQ = ClusterFixture::outputOnDisk(q, id);
         QVERIFY2(onQ.size() > 1000, qPrintable(q.jobsDirectory()));
         const Fetched fetched = fetchOutput(client, id);
         QVERIFY2(fetched.reply.value(QStringLiteral("type")).toString() == QLatin1StringView("output_delivered"),
@@ -272,7 +261,7 @@ private slots:
                  failedHttp.body.constData());
         // P's own job: served from P's disk as before, on both routes.
         QVERIFY2(m_cluster.waitForRow(database, first, QStringLiteral("completed|1|node-p"), 300'000), qPrintable(m_cluster.row(database, first)));
-        const QByteArray onP = outputOnDisk(p, first);
+        const QByteArray onP = ClusterFixture::outputOnDisk(p, first);
         QVERIFY(onP.size() > 1000);
         const Fetched local = fetchOutput(busy, first);
         QCOMPARE(local.reply.value(QStringLiteral("type")).toString(), QStringLiteral("output_delivered"));

@@ -6,6 +6,8 @@
 #include "testsubmitter.h"
 
 #include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
 #include <QTest>
 
 ClusterFixture::ClusterFixture(QByteArray secret) : m_secret(std::move(secret)) {}
@@ -67,6 +69,16 @@ bool ClusterFixture::startNode(TestService &node, const QString &database, const
 {
     node.setExtraEnvironment(environment());
     return node.start(nodeArguments(database, name) + more);
+}
+
+QByteArray ClusterFixture::outputOnDisk(const TestService &node, const QString &id)
+{
+    const QDir directory(node.jobsDirectory() + QStringLiteral("/job-") + id);
+    const QStringList files = directory.entryList(QDir::Files);
+    if (files.size() != 1)
+        return QByteArray();
+    QFile file(directory.filePath(files.first()));
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
 QString ClusterFixture::row(const QString &database, const QString &id)

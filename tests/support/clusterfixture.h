@@ -56,6 +56,10 @@ public:
     // How long ago the node's last heartbeat was, by the database's clock; -1 when unknown.
     qint64 heartbeatAgeMs(const QString &database, const QString &node);
 
+    // The bytes of a completed job's only file in the node's directory for it (its output, once
+    // the inputs are gone); empty when there is not exactly one.
+    static QByteArray outputOnDisk(const TestService &node, const QString &id);
+
     // start_job of a compress of the clip by URL through `submitter`, detached unless told; the
     // service id, empty (and a warning) when refused.
     QString submitUrl(TestSubmitter &submitter, const QString &jobId, bool detach = true, const QJsonObject &extra = {});
