@@ -95,6 +95,35 @@ private:
         return answer;
     }
 
+    // Two nodes, R and S, each running a long URL job from a client of its own, so that a job
+    // queued next on R waits there until the test frees S's slot. R advertises the test's HTTP
+    // server instead of its own port: the pull route there is whatever the test sets, as a
+    // holder that cannot serve its file would answer. Real: the nodes, their requests and the
+    // failure they meet.
+    struct BusyPair
+    {
+        TestService r;
+        TestService s;
+        TestSubmitter onR;
+        TestSubmitter onS;
+        QString longOnR;
+        QString longOnS;
+    };
+
+    bool startBusyPair(BusyPair &pair, const QString &database, const QString &prefix)
+    {
+        const QString advertised = QStringLiteral("http://") + m_cluster.http().authority();
+        if (!m_cluster.startNode(pair.r, database, QStringLiteral("node-r"), {QStringLiteral("--advertise-url"), advertised})
+            || !m_cluster.startNode(pair.s, database, QStringLiteral("node-s")) || !pair.onR.open(QUrl(pair.r.wsUrl()))
+            || !pair.onS.open(QUrl(pair.s.wsUrl())))
+            return false;
+        pair.longOnR = m_cluster.submitUrl(pair.onR, prefix + QStringLiteral("-r"));
+        if (!m_cluster.waitForRow(database, pair.longOnR, QStringLiteral("processing|1|node-r"), 120'000))
+            return false;
+        pair.longOnS = m_cluster.submitUrl(pair.onS, prefix + QStringLiteral("-s"));
+        return m_cluster.waitForRow(database, pair.longOnS, QStringLiteral("processing|1|node-s"), 120'000);
+    }
+
 private slots:
     void initTestCase()
     {
@@ -353,22 +382,14 @@ private slots:
     {
         const QString database = QStringLiteral("handback");
         QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
-        TestService r;
-        TestService s;
-        // R advertises a URL of the test's HTTP server instead of its own port: its pull route
-        // there answers 404 after a while, as a holder that cannot serve the file would (R
-        // itself stays alive, with its heartbeat). Real: the node's request and its failure.
-        const QString advertised = QStringLiteral("http://") + m_cluster.http().authority();
-        QVERIFY(m_cluster.startNode(r, database, QStringLiteral("node-r"), {QStringLiteral("--advertise-url"), advertised}));
-        QVERIFY(m_cluster.startNode(s, database, QStringLiteral("node-s")));
-        TestSubmitter onR;
-        TestSubmitter onS;
-        QVERIFY(onR.open(QUrl(r.wsUrl())));
-        QVERIFY(onS.open(QUrl(s.wsUrl())));
-        const QString longOnR = m_cluster.submitUrl(onR, QStringLiteral("handback-r"));
-        QVERIFY2(m_cluster.waitForRow(database, longOnR, QStringLiteral("processing|1|node-r"), 120'000), qPrintable(m_cluster.row(database, longOnR)));
-        const QString longOnS = m_cluster.submitUrl(onS, QStringLiteral("handback-s"));
-        QVERIFY2(m_cluster.waitForRow(database, longOnS, QStringLiteral("processing|1|node-s"), 120'000), qPrintable(m_cluster.row(database, longOnS)));
+        BusyPair pair;   // R's pull route is the test's: it answers 404 (set below)
+        QVERIFY2(startBusyPair(pair, database, QStringLiteral("handback")), qPrintable(m_cluster.error()));
+        TestService &r = pair.r;
+        TestService &s = pair.s;
+        TestSubmitter &onR = pair.onR;
+        TestSubmitter &onS = pair.onS;
+        const QString longOnR = pair.longOnR;
+        const QString longOnS = pair.longOnS;
         // Uploaded to R by a client that stays connected, queued there while both nodes are busy.
         TestSubmitter client;
         QVERIFY(client.open(QUrl(r.wsUrl())));
@@ -419,21 +440,14 @@ private slots:
     {
         const QString database = QStringLiteral("refetch");
         QVERIFY2(m_cluster.createDatabase(database), qPrintable(m_cluster.error()));
-        TestService r;
-        TestService s;
-        // R advertises the test's HTTP server instead of its own port, whose pull route answers
-        // 404: R stays alive, but its copy of the input cannot be had. The URL can.
-        const QString advertised = QStringLiteral("http://") + m_cluster.http().authority();
-        QVERIFY(m_cluster.startNode(r, database, QStringLiteral("node-r"), {QStringLiteral("--advertise-url"), advertised}));
-        QVERIFY(m_cluster.startNode(s, database, QStringLiteral("node-s")));
-        TestSubmitter onR;
-        TestSubmitter onS;
-        QVERIFY(onR.open(QUrl(r.wsUrl())));
-        QVERIFY(onS.open(QUrl(s.wsUrl())));
-        const QString longOnR = m_cluster.submitUrl(onR, QStringLiteral("refetch-r"));
-        QVERIFY2(m_cluster.waitForRow(database, longOnR, QStringLiteral("processing|1|node-r"), 120'000), qPrintable(m_cluster.row(database, longOnR)));
-        const QString longOnS = m_cluster.submitUrl(onS, QStringLiteral("refetch-s"));
-        QVERIFY2(m_cluster.waitForRow(database, longOnS, QStringLiteral("processing|1|node-s"), 120'000), qPrintable(m_cluster.row(database, longOnS)));
+        BusyPair pair;   // R's pull route is the test's: it answers 404 (set below)
+        QVERIFY2(startBusyPair(pair, database, QStringLiteral("refetch")), qPrintable(m_cluster.error()));
+        TestService &r = pair.r;
+        TestService &s = pair.s;
+        TestSubmitter &onR = pair.onR;
+        TestSubmitter &onS = pair.onS;
+        const QString longOnR = pair.longOnR;
+        const QString longOnS = pair.longOnS;
         // A URL job from a client that stays on R, fetched and queued there while both are busy.
         TestSubmitter client;
         QVERIFY(client.open(QUrl(r.wsUrl())));
