@@ -20,7 +20,8 @@ OutputSender::OutputSender(QWebSocket *socket, qint64 chunkBytes, qint64 wholeLi
     : QObject(parent), m_socket(socket), m_chunkBytes(chunkBytes), m_maxInFlight(4 * chunkBytes),
       m_wholeLimit(wholeLimit), m_wholeBudget(wholeBudget), m_share(wholeBudget)
 {
-    connect(socket, &QWebSocket::bytesWritten, this, &OutputSender::onBytesWritten);
+    if (socket)
+        connect(socket, &QWebSocket::bytesWritten, this, &OutputSender::onBytesWritten);
 }
 
 OutputSender::~OutputSender()

@@ -45,9 +45,10 @@ ErrorCode submitErrorCode(ErrorCode code)
 
 } // namespace
 
-Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, const SessionContext &context,
-                 QObject *parent)
-    : QObject(parent), m_socket(socket), m_peerSocket(peer), m_connectionId(connectionId), m_context(context)
+Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId,
+                 std::shared_ptr<const SessionContext> context, QObject *parent)
+    : QObject(parent), m_socket(socket), m_peerSocket(peer), m_connectionId(connectionId),
+      m_sharedContext(std::move(context)), m_context(*m_sharedContext)
 {
     m_clock.start();
     m_sinceHeard.start();
@@ -57,15 +58,16 @@ Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, con
         // Without the TCP side there is no small pre-authentication limit to lift later.
         socket->setMaxAllowedIncomingMessageSize(quint64(config.maxBinaryMessageBytes));
         socket->setMaxAllowedIncomingFrameSize(quint64(config.maxBinaryMessageBytes));
+        // With it, the keep-alive asks PeerSocket when the peer last sent anything (pongs
+        // and binary frames included), and these two connections a session are saved.
+        connect(socket, &QWebSocket::pong, this, [this] { m_sinceHeard.restart(); });
+        connect(socket, &QWebSocket::binaryFrameReceived, this, [this] { m_sinceHeard.restart(); });
     } else {
         peer->setOversizedHandler([this](qint64 length) {
             closeWithPolicyViolation(QStringLiteral("a frame of %1 bytes before authentication").arg(length));
         });
     }
     socket->setParent(this);
-    m_sender = new OutputSender(socket, config.maxChunkBytes, config.level0OutputLimitBytes,
-                                m_context.level0OutputBudget, this);
-    m_sender->setRemoteOutputs(m_context.remoteOutputs);
     // Progress held back while the peer did not read goes out once it reads again.
     connect(socket, &QWebSocket::bytesWritten, this, [this] {
         if (!m_deferredProgress.isEmpty() && !isCongested())
@@ -76,9 +78,39 @@ Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, con
     connect(socket, &QWebSocket::textFrameReceived, this, &Session::onTextFrame);
     connect(socket, &QWebSocket::binaryMessageReceived, this, &Session::onBinaryMessage);
     connect(socket, &QWebSocket::disconnected, this, &Session::onDisconnected);
-    connect(socket, &QWebSocket::pong, this, [this] { m_sinceHeard.restart(); });
-    connect(socket, &QWebSocket::binaryFrameReceived, this, [this] { m_sinceHeard.restart(); });
 
+    m_context.router->addSink(this);
+    // Another connection of the owner took one of this connection's jobs over (attach).
+    connect(m_context.manager, &JobManager::jobAttached, this, &Session::onJobAttached);
+
+    authenticateFromHandshake();
+}
+
+void Session::keepAlive()
+{
+    if (m_keepAliveStopped || !m_socket)
+        return;
+    const qint64 intervalMs = 1000 * qint64(m_context.config->pingIntervalSeconds);
+    // A peer whose large message waits for the receive budget is not read meanwhile, and one
+    // sending a large frame answers our pings only after it: both are alive.
+    if (m_peerSocket && (m_peerSocket->isWaitingForBudget() || m_peerSocket->msSinceData() < intervalMs))
+        m_sinceHeard.restart();
+    if (m_sinceHeard.elapsed() > 2 * intervalMs) {
+        qCInfo(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}} << "peer silent, closing";
+        m_socket->abort();
+        return;
+    }
+    m_socket->ping();
+}
+
+OutputSender *Session::sender()
+{
+    if (m_sender)
+        return m_sender;
+    const Config &config = *m_context.config;
+    m_sender = new OutputSender(m_socket, config.maxChunkBytes, config.level0OutputLimitBytes,
+                                m_context.level0OutputBudget, this);
+    m_sender->setRemoteOutputs(m_context.remoteOutputs);
     connect(m_sender, &OutputSender::bytesSent, this, [this](qint64 bytes) {
         if (m_context.addBytesSent)
             m_context.addBytesSent(bytes);
@@ -125,37 +157,14 @@ Session::Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, con
                 m_jobs.remove(id);
                 sendError(error, jobId, requestId);
             });
-
-    m_context.router->addSink(this);
-    // Another connection of the owner took one of this connection's jobs over (attach).
-    connect(m_context.manager, &JobManager::jobAttached, this, &Session::onJobAttached);
-
-    m_keepAlive = new QTimer(this);
-    m_keepAlive->setInterval(std::chrono::seconds(config.pingIntervalSeconds));
-    connect(m_keepAlive, &QTimer::timeout, this, [this] {
-        if (!m_socket)
-            return;
-        // A peer whose large message waits for the receive budget is not read meanwhile, and
-        // one sending a large frame answers our pings only after it: both are alive.
-        if (m_peerSocket && (m_peerSocket->isWaitingForBudget()
-                             || m_peerSocket->msSinceData() < 1000 * qint64(m_context.config->pingIntervalSeconds)))
-            m_sinceHeard.restart();
-        if (m_sinceHeard.elapsed() > 2 * 1000 * qint64(m_context.config->pingIntervalSeconds)) {
-            qCInfo(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}} << "peer silent, closing";
-            m_socket->abort();
-            return;
-        }
-        m_socket->ping();
-    });
-    m_keepAlive->start();
-
-    authenticateFromHandshake();
+    return m_sender;
 }
 
 Session::~Session()
 {
     m_context.router->removeSink(this);
-    m_sender->abort();
+    if (m_sender)
+        m_sender->abort();
     // The socket is a child and goes after this destructor; it must not call back into a
     // half-destroyed session while it closes.
     if (m_socket)
@@ -221,8 +230,9 @@ void Session::closeConnection(QWebSocketProtocol::CloseCode code, const QString 
         return;
     m_closing = true;
     m_closeSent = true;
-    m_sender->abort();
-    m_keepAlive->stop();   // not even a ping may follow the close frame
+    if (m_sender)
+        m_sender->abort();
+    m_keepAliveStopped = true;   // not even a ping may follow the close frame
     if (m_peerSocket)
         m_peerSocket->closeGracefully(quint16(code), reason, atFrameBoundary);
     else
@@ -242,7 +252,7 @@ qint64 Session::sendBacklog() const
 {
     if (!m_socket)
         return 0;
-    return std::max<qint64>(0, m_socket->bytesToWrite() - m_sender->bytesInSocket());
+    return std::max<qint64>(0, m_socket->bytesToWrite() - (m_sender ? m_sender->bytesInSocket() : 0));
 }
 
 bool Session::isCongested() const
@@ -259,7 +269,8 @@ void Session::drop(const QString &why)
     qCWarning(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer},
                                                       {QStringLiteral("backlog_bytes"), QString::number(sendBacklog())}}
                                    << "dropping the connection:" << why;
-    m_sender->abort();
+    if (m_sender)
+        m_sender->abort();
     // Queued: the caller may be inside a JobManager signal, and a closed connection cancels jobs.
     QTimer::singleShot(0, this, [this] {
         if (m_socket)
@@ -827,7 +838,7 @@ void Session::handleFetchOutput(const QJsonObject &object, const QJsonValue &req
     // While fetching, the outputs must not expire under the transfer.
     if (!remote)
         m_context.manager->retainOutputs(job->id);
-    m_sender->enqueue(OutputSender::Delivery{job->id, job->jobId, job->outputs, index, m_level >= 1, requestId, remote});
+    sender()->enqueue(OutputSender::Delivery{job->id, job->jobId, job->outputs, index, m_level >= 1, requestId, remote});
 }
 
 void Session::onBinaryMessage(const QByteArray &data)
@@ -895,8 +906,9 @@ void Session::onBinaryMessage(const QByteArray &data)
 
 void Session::onDisconnected()
 {
-    m_sender->abort();
-    m_keepAlive->stop();
+    if (m_sender)
+        m_sender->abort();
+    m_keepAliveStopped = true;
     qCInfo(lcSession).noquote() << Logging::Fields{{QStringLiteral("peer"), m_peer}} << "disconnected";
     connectionGoneElsewhere();   // sessioncluster.cpp
     m_context.manager->connectionClosed(m_connectionId);

@@ -4,6 +4,7 @@
 #include "authenticator.h"
 #include "errorcode.h"
 #include "eventrouter.h"
+#include "jobidset.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -15,6 +16,7 @@
 #include <QWebSocketProtocol>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 class QTimer;
@@ -89,12 +91,15 @@ class Session : public QObject, public JobEventSink
     Q_OBJECT
 public:
     // `peer` is the TCP side of `socket` (limits, graceful close); may be null in tests.
-    Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId, const SessionContext &context,
-            QObject *parent = nullptr);
+    Session(QWebSocket *socket, PeerSocket *peer, quint64 connectionId,
+            std::shared_ptr<const SessionContext> context, QObject *parent = nullptr);
     ~Session() override;
 
     quint64 connectionId() const { return m_connectionId; }
     bool isSubscribed() const { return m_subscribed; }
+    // Called once every ping interval by the server's keep-alive clock (one timer for all
+    // sessions, not one each): pings the peer, or closes a peer silent for two intervals.
+    void keepAlive();
     // Server-wide notices (SHUTTING_DOWN).
     void sendError(const Error &error, const QString &jobId = QString(), const QJsonValue &requestId = QJsonValue());
     void sendStats();
@@ -174,12 +179,18 @@ private:
     void flushSubscriberProgress();
 
     void send(QJsonObject message, const QJsonValue &requestId = QJsonValue());
+    // Made on the first delivery: most connections never fetch an output, and the sender with
+    // its file and connections was about 1 KiB of each one (docs/performance.md, B4).
+    OutputSender *sender();
     bool ownsLive(const QString &id) const { return m_jobs.contains(id); }
 
     QPointer<QWebSocket> m_socket;
     QPointer<PeerSocket> m_peerSocket;
     quint64 m_connectionId;
-    SessionContext m_context;
+    // One context for all sessions, shared so that a session deleted after its server (a
+    // deleteLater still pending) keeps it alive; a copy each cost about 0.5 KiB a connection.
+    std::shared_ptr<const SessionContext> m_sharedContext;
+    const SessionContext &m_context;
     OutputSender *m_sender = nullptr;
     AuthState m_authState = AuthState::Pending;
     Identity m_identity;
@@ -191,10 +202,10 @@ private:
     int m_invalidInARow = 0;
     qint64 m_textFrameBytes = 0;
     QTimer *m_authTimer = nullptr;
-    QTimer *m_keepAlive = nullptr;
+    bool m_keepAliveStopped = false;
     QTimer *m_subscriberTimer = nullptr;
     QElapsedTimer m_sinceHeard;
-    QSet<QString> m_jobs;                         // service ids of jobs this connection started
+    JobIdSet m_jobs;                              // service ids of jobs this connection started
     QHash<QString, QJsonValue> m_cancelRequests;  // id -> request_id of this session's cancel
     QHash<QString, qint64> m_lastEventProgress;   // subscriber throttle: id -> ms timestamp
     QSet<QString> m_pendingEventProgress;

@@ -268,7 +268,7 @@ void Session::sendCompleted(const Job &job)
             m_context.releaseElsewhere(job.id, ownerConnection());
         return;
     }
-    m_sender->enqueue(
+    sender()->enqueue(
             OutputSender::Delivery{job.id, job.jobId, job.outputs, -1, m_level >= 1, QJsonValue(), elsewhere});
 }
 

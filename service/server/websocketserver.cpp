@@ -9,6 +9,7 @@
 #include "peersocket.h"
 
 #include <QFile>
+#include <QPointer>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
@@ -17,6 +18,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 #include <QUrl>
+
+#include <algorithm>
 #include <QWebSocket>
 #include <QWebSocketCorsAuthenticator>
 #include <QWebSocketServer>
@@ -28,12 +31,36 @@ constexpr int kCloseCodeTooManyConnections = 4029;
 } // namespace
 
 WebSocketServer::WebSocketServer(const SessionContext &context, QObject *parent)
-    : QObject(parent), m_context(context)
+    : QObject(parent), m_context(std::make_shared<SessionContext>(context))
 {
-    const Config &config = *m_context.config;
+    const Config &config = *m_context->config;
     m_receiveBudget = new ByteBudget(config.receiveBudgetBytes, this);
     m_outputBudget = new ByteBudget(config.level0OutputBudgetBytes, this);
-    m_context.level0OutputBudget = m_outputBudget;
+    m_context->level0OutputBudget = m_outputBudget;
+    // One clock for every session's keep-alive: a QTimer each cost about 0.5 KiB a connection
+    // and 10,000 timers in the event dispatcher (docs/performance.md, B4).
+    m_keepAliveClock = new QTimer(this);
+    m_keepAliveClock->setInterval(std::chrono::seconds(1));
+    connect(m_keepAliveClock, &QTimer::timeout, this, &WebSocketServer::keepAliveTick);
+    m_keepAliveClock->start();
+}
+
+void WebSocketServer::keepAliveTick()
+{
+    // Each session's turn comes once per ping interval, in the second its id falls on, so
+    // that 10,000 connections are not pinged in one burst.
+    const quint64 interval = quint64(std::max(1, m_context->config->pingIntervalSeconds));
+    const quint64 phase = m_keepAliveTicks++ % interval;
+    QList<QPointer<Session>> due;
+    for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
+        if (it.key() % interval == phase)
+            due.append(it.value());
+    }
+    // Collected first: a silent peer is closed from keepAlive(), which leaves m_sessions.
+    for (const QPointer<Session> &session : std::as_const(due)) {
+        if (session)
+            session->keepAlive();
+    }
 }
 
 WebSocketServer::~WebSocketServer()
@@ -68,7 +95,7 @@ bool WebSocketServer::isOriginAllowed(const QString &origin, const QStringList &
 
 std::optional<QString> WebSocketServer::listen(const QString &host, quint16 port)
 {
-    const Config &config = *m_context.config;
+    const Config &config = *m_context->config;
     const bool secure = !config.tlsCertificate.isEmpty();
     m_scheme = secure ? QStringLiteral("wss") : QStringLiteral("ws");
     // Never listens itself: it upgrades the connections our listener hands it.
@@ -108,7 +135,7 @@ std::optional<QString> WebSocketServer::listen(const QString &host, quint16 port
     m_server->setMaxPendingConnections(128);
     connect(m_server, &QWebSocketServer::originAuthenticationRequired, this,
             [this](QWebSocketCorsAuthenticator *authenticator) {
-                const bool allowed = isOriginAllowed(authenticator->origin(), m_context.config->allowedOrigins);
+                const bool allowed = isOriginAllowed(authenticator->origin(), m_context->config->allowedOrigins);
                 authenticator->setAllowed(allowed);
                 if (!allowed) {
                     qCInfo(lcAuth).noquote() << Logging::Fields{{QStringLiteral("origin"), authenticator->origin()}}
@@ -144,14 +171,14 @@ QString WebSocketServer::peerKey(const QHostAddress &address, quint16 port)
 
 void WebSocketServer::onTcpConnection()
 {
-    const Config &config = *m_context.config;
+    const Config &config = *m_context->config;
     while (QTcpSocket *tcp = m_listener->nextPendingConnection()) {
         m_acceptResumer->accepted(tcp->socketDescriptor());
         const QHostAddress address = tcp->peerAddress();
         const int fromAddress = m_unauthenticatedByAddress.value(address);
         // Without tokens on loopback every local peer is an admin the moment its handshake is
         // done; the caps are for services that anyone else can reach.
-        const bool capped = m_context.authenticator->enabled() || !config.bindsLoopbackOnly();
+        const bool capped = m_context->authenticator->enabled() || !config.bindsLoopbackOnly();
         if (capped && (fromAddress >= config.maxUnauthenticatedPerAddress
                        || m_unauthenticated.size() >= config.maxUnauthenticated)) {
             const bool perAddress = fromAddress >= config.maxUnauthenticatedPerAddress;
@@ -213,7 +240,7 @@ void WebSocketServer::onUpgraded()
             continue;
         }
         peer->upgraded(socket);
-        if (m_sessions.size() >= m_context.config->maxConnections) {
+        if (m_sessions.size() >= m_context->config->maxConnections) {
             qCWarning(lcServer) << "connection limit reached; refusing a connection";
             // 4029 (application range; "too many", after HTTP 429): Qt refuses to send 1013.
             socket->close(QWebSocketProtocol::CloseCode(kCloseCodeTooManyConnections),

@@ -8,9 +8,11 @@
 #include <QHostAddress>
 #include <QObject>
 
+#include <memory>
 #include <optional>
 
 class QTcpServer;
+class QTimer;
 class QWebSocketServer;
 
 namespace Mediaforge {
@@ -52,10 +54,11 @@ signals:
 private:
     void onTcpConnection();
     void onUpgraded();
+    void keepAliveTick();
     void forgetUnauthenticated(PeerSocket *peer);
     static QString peerKey(const QHostAddress &address, quint16 port);
 
-    SessionContext m_context;
+    std::shared_ptr<SessionContext> m_context;   // shared with every session
     QTcpServer *m_listener = nullptr;
     AcceptResumer *m_acceptResumer = nullptr;
     QWebSocketServer *m_server = nullptr;
@@ -66,6 +69,8 @@ private:
     QHash<PeerSocket *, QHostAddress> m_unauthenticated;  // before the handshake and until authenticated
     QHash<QHostAddress, int> m_unauthenticatedByAddress;
     quint64 m_nextConnectionId = 1;
+    QTimer *m_keepAliveClock = nullptr;
+    quint64 m_keepAliveTicks = 0;
     QString m_scheme = QStringLiteral("ws");
 };
 

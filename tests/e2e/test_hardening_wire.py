@@ -534,5 +534,29 @@ class SlowReaders(unittest.TestCase):
             self.assertEqual(service.health()[0], 200)
 
 
+class KeepAlive(unittest.TestCase):
+    """A peer that never answers a ping is closed after two intervals; one that answers stays.
+    Every session's keep-alive runs from one server clock (docs/performance.md, B4)."""
+
+    @async_test
+    async def test_a_silent_peer_is_closed_and_an_answering_one_stays(self):
+        with Service("--ping-interval", "2") as service:
+            silent = RawClient(service.ws_url)
+            self.assertEqual(silent.handshake(), 101)
+            async with connect(service.ws_url) as answering:   # the library answers pings
+                # The silent peer reads (so the pings reach it) but sends nothing back.
+                closed = await asyncio.get_running_loop().run_in_executor(None, silent.receive, 60)
+                self.assertTrue(closed, "a peer that never answered pings was not closed within 60 s")
+                pings = [opcode for opcode, _ in silent.frames if opcode == 0x9]
+                self.assertGreaterEqual(len(pings), 1, silent.frames)
+                with open(service.log_path, "rb") as log:
+                    self.assertIn(b"peer silent, closing", log.read())
+                # The answering peer has been through the same pings and is still served.
+                reply = await request(answering, {"type": "hello", "protocol": 1})
+                self.assertEqual(reply["type"], "welcome", reply)
+            silent.close()
+            self.assertEqual(service.health()[0], 200)
+
+
 if __name__ == "__main__":
     main()

@@ -4,11 +4,13 @@
 #include "logging/logging.h"
 #include "server/authenticator.h"
 #include "server/httpapi.h"
+#include "server/jobidset.h"
 #include "server/websocketserver.h"
 
 #include <QTest>
 
 using namespace Mediaforge;
+using namespace Qt::StringLiterals;
 
 class TestServerUnits : public QObject
 {
@@ -173,6 +175,35 @@ private slots:
         QFETCH(QStringList, allowed);
         QFETCH(bool, expected);
         QCOMPARE(WebSocketServer::isOriginAllowed(origin, allowed), expected);
+    }
+
+    void jobIdSetKeepsEachIdOnceAndFindsItAfterAnyOrderOfChanges()
+    {
+        JobIdSet ids;
+        QVERIFY(ids.isEmpty());
+        // Inserted out of order, with a duplicate: each id is there once and found.
+        const QStringList inserted{u"m"_s, u"c"_s, u"x"_s, u"a"_s, u"c"_s, u"q"_s};
+        for (const QString &id : inserted)
+            ids.insert(id);
+        QCOMPARE(ids.size(), 5);
+        QVERIFY(!ids.insert(u"q"_s));
+        for (const QString &id : inserted)
+            QVERIFY2(ids.contains(id), qPrintable(id));
+        QVERIFY(!ids.contains(u"b"_s));
+        QVERIFY(!ids.contains(QString()));
+        // Removing: only what is there, once.
+        QVERIFY(ids.remove(u"c"_s));
+        QVERIFY(!ids.remove(u"c"_s));
+        QVERIFY(!ids.contains(u"c"_s));
+        QVERIFY(!ids.remove(u"zz"_s));
+        QStringList walked;
+        for (const QString &id : ids)
+            walked.append(id);
+        QCOMPARE(walked, (QStringList{u"a"_s, u"m"_s, u"q"_s, u"x"_s}));
+        for (const QString &id : walked)
+            QVERIFY(ids.remove(id));
+        QVERIFY(ids.isEmpty());
+        QVERIFY(!ids.contains(u"a"_s));
     }
 
     void logsLoseCredentialsQueriesAndTempPaths()
