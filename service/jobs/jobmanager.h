@@ -341,6 +341,7 @@ private:
     // announce: record and signal the change now (finishJob does both itself).
     void removeFiles(Job &job, bool announce = true);
     void expireOutputs();
+    void checkUploadStalls();
     void pruneRecentSubmits(const QDateTime &now);
     void scheduleEviction(const QString &id);
     void remember(Job &job);   // a job enters memory: m_order and m_byJobId, its node
@@ -469,6 +470,10 @@ private:
     };
     QHash<QString, DailyInput> m_dailyInput;            // owners with input_bytes_per_day only
     QTimer *m_expiryTimer = nullptr;
+    // One clock for every upload's stall timeout, not a QTimer a job (about 0.4 KiB each at
+    // 10,000 waiting jobs, docs/performance.md B4); the jobs it watches are m_awaitingUpload.
+    QTimer *m_uploadStallClock = nullptr;
+    QSet<QString> m_awaitingUpload;
     QTimer *m_drainTimer = nullptr;
     quint64 m_sequence = 0;
     qint64 m_totalJobs = 0;

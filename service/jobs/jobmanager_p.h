@@ -50,7 +50,7 @@ struct JobManager::Runtime
     QPointer<OutputUploader> uploader;
     int slot = -1;
     bool finalizingOffSlot = false;  // probing and hashing its outputs after giving its slot back
-    QTimer *uploadStallTimer = nullptr;
+    QElapsedTimer sinceUploadData;   // since the last upload bytes (the stall timeout)
     // The upload continues on another connection or after a restart: until one chunk fits, a
     // chunk at the wrong offset is refused (BAD_OFFSET) without failing the job.
     bool uploadResumed = false;
@@ -64,7 +64,6 @@ struct JobManager::Runtime
 
     ~Runtime()
     {
-        delete uploadStallTimer;
         delete progressTimer;
         // deleteLater: the runtime may end inside one of these objects' own signals.
         // At shutdown no event loop is left to run a deleteLater(): everything goes now.

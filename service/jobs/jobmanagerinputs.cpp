@@ -23,15 +23,18 @@ void JobManager::startInput(Job &job)
     Runtime &rt = runtime(job.id);
     if (job.status == JobStatus::AwaitingUpload) {
         rt.uploads.resize(size_t(job.inputs.size()));
-        rt.uploadStallTimer = new QTimer;
-        rt.uploadStallTimer->setSingleShot(true);
-        const QString id = job.id;
-        connect(rt.uploadStallTimer, &QTimer::timeout, this, [this, id] {
-            failJob(id, Error(ErrorCode::Timeout,
-                              QStringLiteral("no upload data for %1 s").arg(double(m_settings.uploadStallTimeout.count()) / 1000.0),
-                              QJsonObject{{QStringLiteral("reason"), QStringLiteral("stalled")}}));
-        });
-        rt.uploadStallTimer->start(m_settings.uploadStallTimeout);
+        rt.sinceUploadData.start();
+        m_awaitingUpload.insert(job.id);
+        if (!m_uploadStallClock) {
+            m_uploadStallClock = new QTimer(this);
+            // A quarter of the timeout, at most a second: a stalled upload fails within
+            // that much after its timeout.
+            m_uploadStallClock->setInterval(std::clamp(m_settings.uploadStallTimeout / 4, std::chrono::milliseconds(50),
+                                                       std::chrono::milliseconds(1000)));
+            connect(m_uploadStallClock, &QTimer::timeout, this, &JobManager::checkUploadStalls);
+        }
+        if (!m_uploadStallClock->isActive())
+            m_uploadStallClock->start();
         return;
     }
     // Deferred, so that the session can send `ack` before the first download progress.
@@ -43,6 +46,31 @@ void JobManager::startInput(Job &job)
                     startDownload(*pending, 0);
             },
             Qt::QueuedConnection);
+}
+
+void JobManager::checkUploadStalls()
+{
+    QStringList stalled;
+    for (auto it = m_awaitingUpload.begin(); it != m_awaitingUpload.end();) {
+        const auto runtime = m_runtimes.constFind(*it);
+        const Job *waiting = job(*it);
+        if (runtime == m_runtimes.constEnd() || !waiting || waiting->status != JobStatus::AwaitingUpload) {
+            it = m_awaitingUpload.erase(it);   // ended or complete meanwhile
+            continue;
+        }
+        if ((*runtime)->sinceUploadData.elapsed() >= qint64(m_settings.uploadStallTimeout.count()))
+            stalled.append(*it);
+        ++it;
+    }
+    if (m_awaitingUpload.isEmpty())
+        m_uploadStallClock->stop();
+    // After the walk: failing a job changes the sets walked above.
+    for (const QString &id : std::as_const(stalled)) {
+        m_awaitingUpload.remove(id);
+        failJob(id, Error(ErrorCode::Timeout,
+                          QStringLiteral("no upload data for %1 s").arg(double(m_settings.uploadStallTimeout.count()) / 1000.0),
+                          QJsonObject{{QStringLiteral("reason"), QStringLiteral("stalled")}}));
+    }
 }
 
 void JobManager::startDownload(Job &job, int index)
@@ -216,7 +244,7 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
     emit bytesReceivedChanged(data.size());
     // Only bytes are progress: a peer sending empty chunks must not hold the job open forever.
     if (!data.isEmpty())
-        rt.uploadStallTimer->start(m_settings.uploadStallTimeout);
+        rt.sinceUploadData.restart();
 
     qint64 received = 0;
     for (const JobInput &each : std::as_const(job->inputs))
@@ -247,8 +275,7 @@ std::optional<Error> JobManager::writeUpload(const QString &id, quint64 connecti
 void JobManager::inputComplete(Job &job)
 {
     Runtime &rt = runtime(job.id);
-    if (rt.uploadStallTimer)
-        rt.uploadStallTimer->stop();
+    m_awaitingUpload.remove(job.id);
     job.progress.percentage = 100;
     if (job.progress.totalBytes < 0)
         job.progress.totalBytes = job.progress.bytes;
