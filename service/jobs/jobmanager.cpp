@@ -163,16 +163,6 @@ QString JobManager::newId() const
     return id;
 }
 
-int JobManager::unfinishedJobsOfConnection(quint64 connectionId) const
-{
-    int count = 0;
-    for (const auto &[id, job] : m_jobs) {
-        if (job.connectionId == connectionId && !isFinished(job.status))
-            ++count;
-    }
-    return count;
-}
-
 Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
 {
     if (replayed)
@@ -202,20 +192,27 @@ Result<QString> JobManager::submit(SubmitRequest request, bool *replayed)
                          QStringLiteral("job_id '%1' is already in use by an unfinished job").arg(request.jobId));
         }
     }
-    if (request.batchId.isEmpty() && unfinishedJobsOfConnection(request.connectionId) >= m_settings.maxJobsPerConnection) {
-        return Error(ErrorCode::QueueFull,
-                     QStringLiteral("this connection already has %1 unfinished jobs").arg(m_settings.maxJobsPerConnection),
-                     QJsonObject{{QStringLiteral("limit"), QStringLiteral("per_connection")},
-                                 {QStringLiteral("max"), m_settings.maxJobsPerConnection}});
-    }
+    // One walk for the three counts below (it was two; at 10,000 live jobs each cost about half
+    // a millisecond of every start_job).
+    int unfinishedOfConnection = 0;
     int waiting = 0;
     int waitingOfOwner = 0;
     for (const auto &[id, job] : m_jobs) {
-        if (!isFinished(job.status) && job.status != JobStatus::Processing) {
+        if (isFinished(job.status))
+            continue;
+        if (job.connectionId == request.connectionId)
+            ++unfinishedOfConnection;
+        if (job.status != JobStatus::Processing) {
             ++waiting;
             if (m_settings.ownerQueueSharePercent < 100 && job.owner == request.owner)
                 ++waitingOfOwner;
         }
+    }
+    if (request.batchId.isEmpty() && unfinishedOfConnection >= m_settings.maxJobsPerConnection) {
+        return Error(ErrorCode::QueueFull,
+                     QStringLiteral("this connection already has %1 unfinished jobs").arg(m_settings.maxJobsPerConnection),
+                     QJsonObject{{QStringLiteral("limit"), QStringLiteral("per_connection")},
+                                 {QStringLiteral("max"), m_settings.maxJobsPerConnection}});
     }
     if (waiting >= m_settings.maxQueuedJobs) {
         return Error(ErrorCode::QueueFull, QStringLiteral("the service has %1 jobs waiting; try again later").arg(waiting),

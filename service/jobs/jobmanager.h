@@ -364,7 +364,6 @@ private:
     void startGrace(Job &job, const QDateTime &until);
     void endGrace(const QString &id, const QDateTime &until);
     std::optional<Result<QString>> replayIdempotent(const SubmitRequest &request, const QString &requestHash);
-    int unfinishedJobsOfConnection(quint64 connectionId) const;
     // jobmanagerpull.cpp: a job claimed from another node, its inputs pulled from there.
     void startPull(Job record, const QString &holder, int slot);
     void pullInput(const QString &id, int index);
