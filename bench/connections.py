@@ -47,6 +47,30 @@ def fitting_connections(limit):
     return max(0, (limit - 2 * 64 - 16 * workers - 128 - 64) // 2 - 100)
 
 
+def wait_for_free_ports(n, limit_seconds=90):
+    """A run before this one left its client ports in TIME_WAIT for a minute: with 10,000
+    connections two runs in a row exhaust the ephemeral range (32768-60999) and the load
+    process's connects fail. Waits until n ports are free, at most limit_seconds."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(v) for v in f.read().split())
+    except OSError:
+        return
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline:
+        used = 0
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                with open(table) as f:
+                    used += sum(1 for line in f if line.split()[3:4] == ["06"])   # TIME_WAIT
+            except OSError:
+                pass
+        if high - low + 1 - used >= n + 1000:
+            return
+        print(f"connections.py: {used} ports still in TIME_WAIT from an earlier run; waiting", flush=True)
+        time.sleep(10)
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered) + 0.5)) - 1))]
@@ -155,6 +179,7 @@ def main():
     if n < wanted:
         print(f"connections.py: the descriptor limit ({limit}, ulimit -Hn) carries {n} connections, not {wanted}; "
               f"the RSS at {wanted} is extrapolated from the RSS a connection at {n}", flush=True)
+    wait_for_free_ports(n)
     clip = make_video(seconds=10, size="640x360")
     with open(clip, "rb") as f:
         data = f.read()
