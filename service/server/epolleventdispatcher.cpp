@@ -82,16 +82,23 @@ MEDIAFORGE_NO_VPTR_CHECK void EpollEventDispatcher::registerSocketNotifier(QSock
         m_inner->registerSocketNotifier(notifier);
         return;
     }
-    Watched &watched = m_watched[fd];
+    auto it = m_watched.find(fd);
+    if (it == m_watched.end()) {
+        // Only a descriptor new to the set is held back for the rest of the turn: a socket
+        // that toggles one notifier while another of its kinds is ready must not lose that
+        // one's event turn after turn.
+        it = m_watched.insert(fd, Watched{});
+        it->since = m_turn;
+    }
+    Watched &watched = *it;
     if (watched.notifiers[type] && watched.notifiers[type] != notifier)
         qCWarning(lcServer) << "two socket notifiers of one type for descriptor" << fd << "; the newer one wins";
     watched.notifiers[type] = notifier;
-    watched.since = m_turn;
     if (!update(fd, watched)) {
         // epoll refuses regular files and some devices; Qt's poll() takes them (always ready).
         watched.notifiers[type] = nullptr;
         update(fd, watched);
-        m_inInner.insert(notifier, true);
+        m_inInner.insert(notifier);
         m_inner->registerSocketNotifier(notifier);
     }
 }
@@ -155,7 +162,7 @@ bool EpollEventDispatcher::update(int fd, Watched &watched)
 MEDIAFORGE_NO_VPTR_CHECK void EpollEventDispatcher::dispatchReady()
 {
     epoll_event events[kBatch];
-    // Whatever is registered from here on belongs to this turn and waits for the next one: a
+    // A descriptor that enters the set from here on belongs to this turn and waits for the next: a
     // handler below may close a descriptor and a new socket take its number, and the events
     // read here were the old one's.
     ++m_turn;

@@ -3,7 +3,7 @@
 
 #include <QAbstractEventDispatcher>
 #include <QHash>
-#include <QPointer>
+#include <QSet>
 
 #include <memory>
 
@@ -52,7 +52,7 @@ private:
     struct Watched
     {
         QSocketNotifier *notifiers[3] = {nullptr, nullptr, nullptr};   // by QSocketNotifier::Type
-        quint64 since = 0;       // the turn it was (re)registered in
+        quint64 since = 0;       // the turn it entered the set in
         quint32 events = 0;      // what epoll watches for it
     };
     static constexpr int kBatch = 256;
@@ -64,7 +64,7 @@ private:
     int m_epoll = -1;
     QSocketNotifier *m_epollNotifier = nullptr;
     QHash<int, Watched> m_watched;
-    QHash<QSocketNotifier *, bool> m_inInner;   // notifiers epoll refused, left to the inner one
+    QSet<QSocketNotifier *> m_inInner;   // notifiers epoll refused, left to the inner one
     quint64 m_turn = 0;
 };
 
